@@ -1,0 +1,91 @@
+package org.hapager.wire;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The parameters of one request: everything a server needs to execute it and everything the client needs
+ * to reissue it (the callback record keeps the {@code Op}).
+ *
+ * <p>Page data in a {@link Write} is a view of the caller's buffer (position to limit); it is read when the
+ * frame is encoded, so the caller must not modify it until the request's future completes.
+ */
+public sealed interface Op {
+
+    OpCode code();
+
+    /** The volume this operation is about (for rename: the source). */
+    String volume();
+
+    /** Reads {@code pageCount} pages of {@code pageSize} bytes from {@code firstPage}. */
+    record Read(String volume, int pageSize, long firstPage, int pageCount) implements Op {
+        public OpCode code() {
+            return OpCode.READ;
+        }
+    }
+
+    /**
+     * Writes {@code pageCount} pages from {@code firstPage}; {@code crcs[i]} is the writer's CRC32C of page i.
+     * Durable on the storage when it completes.
+     */
+    record Write(String volume, int pageSize, long firstPage, int pageCount, int[] crcs, ByteBuffer data) implements Op {
+        public OpCode code() {
+            return OpCode.WRITE;
+        }
+    }
+
+    /** Makes everything done to the volume durable, including its creation, rename and length. */
+    record Sync(String volume) implements Op {
+        public OpCode code() {
+            return OpCode.SYNC;
+        }
+    }
+
+    /** Creates an empty volume (and its parent directories); {@code exclusive} fails if it exists. */
+    record Create(String volume, boolean exclusive) implements Op {
+        public OpCode code() {
+            return OpCode.CREATE;
+        }
+    }
+
+    /** Deletes a volume or an empty directory. */
+    record Delete(String volume) implements Op {
+        public OpCode code() {
+            return OpCode.DELETE;
+        }
+    }
+
+    /** Renames a volume or directory; {@code replace} allows replacing an existing volume. */
+    record Rename(String volume, String target, boolean replace) implements Op {
+        public OpCode code() {
+            return OpCode.RENAME;
+        }
+    }
+
+    /** Lists a directory; the empty name is the root. */
+    record List(String volume) implements Op {
+        public OpCode code() {
+            return OpCode.LIST;
+        }
+    }
+
+    /** Whether a name exists, is a directory, and its length. */
+    record Stat(String volume) implements Op {
+        public OpCode code() {
+            return OpCode.STAT;
+        }
+    }
+
+    /** Truncates or extends (with zeros) a volume to {@code length} bytes. */
+    record SetLength(String volume, long length) implements Op {
+        public OpCode code() {
+            return OpCode.SET_LENGTH;
+        }
+    }
+
+    /** Creates a directory and its parents. */
+    record Mkdirs(String volume) implements Op {
+        public OpCode code() {
+            return OpCode.MKDIRS;
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package org.hapager.wire;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Set;
+
+/**
+ * The shared secret both client and servers read from a file. A missing file is created with mode 0600
+ * holding 32 random bytes in hex; the token is the file's content with surrounding whitespace removed.
+ */
+public final class TokenFile {
+
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
+    private TokenFile() {
+    }
+
+    /** Reads the token, creating the file first if it does not exist. */
+    public static byte[] readOrCreate(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            byte[] secret = new byte[32];
+            new SecureRandom().nextBytes(secret);
+            byte[] content = (HexFormat.of().formatHex(secret) + "\n").getBytes(StandardCharsets.US_ASCII);
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            // Write a private temporary file, then link it into place: readers never see a half-written
+            // token, and if another process won the race we read theirs.
+            Path tmp = Files.createTempFile(parent, ".token", ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+            try {
+                Files.setPosixFilePermissions(tmp, OWNER_ONLY);
+                Files.write(tmp, content, StandardOpenOption.SYNC);
+                Files.createLink(file, tmp);
+            } catch (FileAlreadyExistsException raced) {
+                // another process created it first
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        }
+        return read(file);
+    }
+
+    /** Reads an existing token file. */
+    public static byte[] read(Path file) throws IOException {
+        String text = Files.readString(file, StandardCharsets.UTF_8).strip();
+        if (text.length() < 16) {
+            throw new IOException("token file " + file + " holds " + text.length() + " characters (expected: at least 16)");
+        }
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}
