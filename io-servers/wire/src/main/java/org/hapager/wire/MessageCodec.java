@@ -336,8 +336,9 @@ public final class MessageCodec {
         ArrayList<Outcome.Entry> entries = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             String name = readString(in, "entry name");
-            if (name.indexOf('/') >= 0 || VolumeName.problem(name, false) != null) {
-                throw fail("bad directory entry name");
+            String problem = name.indexOf('/') >= 0 ? "name contains a slash" : VolumeName.problem(name, false);
+            if (problem != null) {
+                throw fail("bad directory entry name: " + problem);
             }
             entries.add(new Outcome.Entry(name, readBoolean(in, "entry is directory"), readNonNegativeLong(in, "entry length")));
         }
