@@ -1,0 +1,321 @@
+package org.hapager.pager;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.hapager.pager.record.CallbackRecord;
+import org.hapager.pager.record.PagerMetrics;
+import org.hapager.pager.record.RecordTable;
+import org.hapager.pager.session.ServerConnection;
+import org.hapager.wire.HandshakeProof;
+import org.hapager.wire.MessageCodec;
+import org.hapager.wire.Op;
+import org.hapager.wire.Outcome;
+import org.hapager.wire.PageChecksums;
+import org.hapager.wire.VolumeName;
+
+/**
+ * Asynchronous page I/O against page servers. Every operation returns a {@link CompletableFuture} at once
+ * and the caller keeps running while the request is in flight (claim 1 of the patent).
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li><b>Write buffers are pinned.</b> The bytes of a write (its buffer from position to limit) must not be
+ *       modified until the write's future completes: the client keeps the buffer, not a copy, so that it
+ *       can send the same bytes again. The buffer's position and limit are not changed.</li>
+ *   <li><b>Order.</b> Requests that touch a common page (or name) take effect in the order they were
+ *       submitted: writes to one page apply in submission order, and a read returns the latest write
+ *       submitted before it. Requests that do not conflict run concurrently and complete in any order.</li>
+ *   <li><b>Durability.</b> A write or set-length completes when it is durable on the servers' storage; create,
+ *       delete, rename and mkdirs are durable when they complete; sync completes after every earlier request
+ *       on its volume.</li>
+ *   <li><b>Integrity.</b> Each page carries the writer's CRC32C, checked by the server; each page read is
+ *       checked here. A mismatch fails the request with {@link PageIoException.Kind#CHECKSUM_MISMATCH}
+ *       naming the volume and page: never data.</li>
+ *   <li><b>Backpressure.</b> At most {@link PagerConfig#maxInflight()} requests are in flight. A submit
+ *       beyond that waits up to {@link PagerConfig#submitTimeout()} and then fails with
+ *       {@link PageIoException.Kind#REJECTED}; on the I/O thread itself it fails at once rather than block.</li>
+ *   <li><b>Callbacks run on the I/O thread.</b> Futures complete on the client's single I/O thread. Keep
+ *       dependent actions short, or use the {@code …Async} variants: blocking there stalls every request.</li>
+ * </ul>
+ *
+ * <h2>Threads</h2>
+ * Callers of any thread create a {@link CallbackRecord} and put it on {@code incoming}; one drain task on
+ * the I/O thread moves everything queued into the {@link RecordTable} and sends it with one flush. The
+ * table, the connections and every record's state belong to that thread.
+ */
+public final class PagerClient implements AutoCloseable {
+
+    private final PagerConfig config;
+    private final EventLoopGroup group;
+    private final EventLoop ioThread;
+    private final Semaphore permits;
+    private final PagerMetrics metrics;
+    private final RecordTable table;
+    private final AtomicLong requestIds = new AtomicLong();
+    private final Queue<CallbackRecord> incoming = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Runnable drainTask = this::drainIncoming;
+    private volatile boolean closed;
+
+    private PagerClient(PagerConfig config) {
+        this.config = config;
+        boolean epoll = Epoll.isAvailable();
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("hapager-pager-io", true),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        this.ioThread = group.next();
+        this.permits = new Semaphore(config.maxInflight());
+        this.metrics = new PagerMetrics(config.meterRegistry(), () -> config.maxInflight() - permits.availablePermits());
+        this.table = new RecordTable(permits, metrics);
+    }
+
+    /**
+     * Connects to the first configured server and authenticates. Blocks until the session is serving or
+     * the connect timeout passes.
+     */
+    public static PagerClient connect(PagerConfig config) throws PageIoException {
+        PagerClient client = new PagerClient(config);
+        try {
+            client.openSession(config.servers().get(0)).get(config.connectTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+            return client;
+        } catch (ExecutionException | TimeoutException e) {
+            client.close();
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new PageIoException(PageIoException.Kind.UNAVAILABLE, "cannot open a session with page server "
+                    + config.servers().get(0) + ": " + cause.getMessage(), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            client.close();
+            throw new PageIoException(PageIoException.Kind.REJECTED, "interrupted while connecting to " + config.servers().get(0), e);
+        }
+    }
+
+    private CompletableFuture<ServerConnection> openSession(java.net.InetSocketAddress address) {
+        Class<? extends Channel> channelClass = Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class;
+        Bootstrap bootstrap = new Bootstrap().group(ioThread).channel(channelClass);
+        ServerConnection connection = ServerConnection.connect(bootstrap, address, new MessageCodec(config.limits()),
+                new HandshakeProof(config.token()), config.clientName(), config.lease().toMillis(),
+                config.heartbeatInterval().toNanos(), (int) config.connectTimeout().toMillis(), table);
+        return connection.ready();
+    }
+
+    // ------------------------------------------------------------------ page I/O
+
+    /** Reads {@code pageCount} pages from {@code firstPage} into a new buffer. */
+    public CompletableFuture<PageRead> read(Volume volume, long firstPage, int pageCount) {
+        Op.Read op = new Op.Read(volume.name(), volume.pageSize(), firstPage, pageCount);
+        String problem = config.limits().checkRun(volume.pageSize(), firstPage, pageCount);
+        if (problem != null) {
+            return invalid("read of " + volume + ": " + problem);
+        }
+        return submit(op, null).thenApply(o -> {
+            Outcome.PagesRead pages = (Outcome.PagesRead) o;
+            return new PageRead(pages.volumeLength(), pages.data());
+        });
+    }
+
+    /**
+     * Reads pages from {@code firstPage} into {@code into} (from its position to its limit, a whole number of
+     * pages); the buffer's position and limit are not changed. Completes with the volume's length.
+     * {@code into} must not be touched until then.
+     */
+    public CompletableFuture<Long> read(Volume volume, long firstPage, ByteBuffer into) {
+        int pageCount = into.remaining() / volume.pageSize();
+        String problem = into.remaining() % volume.pageSize() != 0
+                ? "buffer of " + into.remaining() + " bytes is not a whole number of pages"
+                : config.limits().checkRun(volume.pageSize(), firstPage, pageCount);
+        if (problem != null) {
+            return invalid("read of " + volume + ": " + problem);
+        }
+        Op.Read op = new Op.Read(volume.name(), volume.pageSize(), firstPage, pageCount);
+        return submit(op, into.duplicate()).thenApply(o -> ((Outcome.PagesRead) o).volumeLength());
+    }
+
+    /**
+     * Writes the pages in {@code data} (position to limit, a whole number of pages) from {@code firstPage}.
+     * Completes, with the volume's new length, when the pages are durable. See the class contract: the bytes
+     * must not change until then.
+     */
+    public CompletableFuture<Long> write(Volume volume, long firstPage, ByteBuffer data) {
+        int pageCount = data.remaining() / volume.pageSize();
+        String problem = data.remaining() % volume.pageSize() != 0
+                ? "buffer of " + data.remaining() + " bytes is not a whole number of pages"
+                : config.limits().checkRun(volume.pageSize(), firstPage, pageCount);
+        if (problem != null) {
+            return invalid("write of " + volume + ": " + problem);
+        }
+        ByteBuffer pages = data.duplicate();
+        int[] crcs = PageChecksums.compute(pages, volume.pageSize(), pageCount);
+        Op.Write op = new Op.Write(volume.name(), volume.pageSize(), firstPage, pageCount, crcs, pages);
+        return submit(op, null).thenApply(o -> ((Outcome.PagesWritten) o).volumeLength());
+    }
+
+    /** Completes when every earlier request on the volume has completed and the volume is durable. */
+    public CompletableFuture<Void> sync(String volume) {
+        return nameChecked(volume, () -> done(submit(new Op.Sync(volume), null)));
+    }
+
+    // ------------------------------------------------------------------ namespace
+
+    /** Creates an empty volume and missing parent directories; {@code exclusive} fails if it exists. */
+    public CompletableFuture<Void> create(String volume, boolean exclusive) {
+        return nameChecked(volume, () -> done(submit(new Op.Create(volume, exclusive), null)));
+    }
+
+    /** Deletes a volume or an empty directory. */
+    public CompletableFuture<Void> delete(String name) {
+        return nameChecked(name, () -> done(submit(new Op.Delete(name), null)));
+    }
+
+    /** Renames a volume or directory; {@code replace} allows replacing an existing volume. */
+    public CompletableFuture<Void> rename(String from, String to, boolean replace) {
+        return nameChecked(from, () -> nameChecked(to, () -> done(submit(new Op.Rename(from, to, replace), null))));
+    }
+
+    /** Truncates or zero-extends a volume; durable when it completes. */
+    public CompletableFuture<Void> setLength(String volume, long length) {
+        if (length < 0) {
+            return invalid("set length of \"" + volume + "\" to " + length + ": negative length");
+        }
+        return nameChecked(volume, () -> done(submit(new Op.SetLength(volume, length), null)));
+    }
+
+    /** Creates a directory and its parents. */
+    public CompletableFuture<Void> mkdirs(String directory) {
+        return nameChecked(directory, () -> done(submit(new Op.Mkdirs(directory), null)));
+    }
+
+    /** Whether a name exists, is a directory, and its length. */
+    public CompletableFuture<VolumeStat> stat(String name) {
+        return nameChecked(name, () -> submit(new Op.Stat(name), null).thenApply(o -> {
+            Outcome.Stat s = (Outcome.Stat) o;
+            return new VolumeStat(s.exists(), s.directory(), s.length());
+        }));
+    }
+
+    /** Lists a directory ({@code ""} is the root), sorted by name. */
+    public CompletableFuture<List<DirectoryEntry>> list(String directory) {
+        String problem = VolumeName.problem(directory, true);
+        if (problem != null) {
+            return invalid("list of \"" + directory + "\": " + problem);
+        }
+        return submit(new Op.List(directory), null).thenApply(o -> ((Outcome.Listing) o).entries().stream()
+                .map(e -> new DirectoryEntry(e.name(), e.directory(), e.length())).toList());
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /** Requests submitted and not yet completed. */
+    public int inflight() {
+        return config.maxInflight() - permits.availablePermits();
+    }
+
+    public PagerConfig config() {
+        return config;
+    }
+
+    /** Runs the record table's invariant checks on the I/O thread (for tests). */
+    public void checkInvariants() {
+        ioThread.submit(table::assertInvariants).syncUninterruptibly();
+    }
+
+    /**
+     * Closes the client: new requests are rejected, requests still in flight fail with
+     * {@link PageIoException.Kind#REJECTED}, and the connection and I/O thread stop. To finish in-flight work
+     * first, wait on the futures.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        ioThread.execute(() -> {
+            drainIncoming();
+            table.closeAll(new PageIoException(PageIoException.Kind.REJECTED, "pager client closed"));
+            ServerConnection current = table.current();
+            if (current != null) {
+                current.close(new PageIoException(PageIoException.Kind.REJECTED, "pager client closed"));
+            }
+        });
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    // ------------------------------------------------------------------ submission
+
+    private CompletableFuture<Outcome> submit(Op op, ByteBuffer readInto) {
+        if (closed) {
+            return rejected("pager client is closed");
+        }
+        if (!permits.tryAcquire()) {
+            if (ioThread.inEventLoop()) {
+                return rejected(config.maxInflight() + " requests in flight; a callback on the I/O thread cannot wait for room");
+            }
+            long start = System.nanoTime();
+            Duration timeout = config.submitTimeout();
+            try {
+                boolean acquired = permits.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS);
+                metrics.submitWaited(System.nanoTime() - start);
+                if (!acquired) {
+                    return rejected(config.maxInflight() + " requests still in flight after waiting " + timeout.toMillis() + " ms");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return rejected("interrupted while waiting for room in flight");
+            }
+        }
+        CallbackRecord record = new CallbackRecord(requestIds.incrementAndGet(), op, readInto, System.nanoTime());
+        incoming.add(record);
+        if (drainScheduled.compareAndSet(false, true)) {
+            ioThread.execute(drainTask);
+        }
+        return record.future();
+    }
+
+    /** On the I/O thread: admits everything submitted so far and sends it with one flush. */
+    private void drainIncoming() {
+        drainScheduled.set(false);
+        CallbackRecord r;
+        while ((r = incoming.poll()) != null) {
+            table.admit(r);
+        }
+        table.sendReady();
+    }
+
+    private static <T> CompletableFuture<T> rejected(String why) {
+        return CompletableFuture.failedFuture(new PageIoException(PageIoException.Kind.REJECTED, why));
+    }
+
+    private static <T> CompletableFuture<T> invalid(String why) {
+        return CompletableFuture.failedFuture(new PageIoException(PageIoException.Kind.INVALID, why));
+    }
+
+    private static <T> CompletableFuture<T> nameChecked(String name, java.util.function.Supplier<CompletableFuture<T>> action) {
+        String problem = VolumeName.problem(name, false);
+        return problem != null ? invalid("invalid volume name \"" + name + "\": " + problem) : action.get();
+    }
+
+    private static CompletableFuture<Void> done(CompletableFuture<Outcome> f) {
+        return f.thenApply(o -> null);
+    }
+}

@@ -1,0 +1,96 @@
+package org.hapager.pager.record;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import org.hapager.pager.session.ServerConnection;
+import org.hapager.wire.Op;
+import org.hapager.wire.OpCode;
+import org.hapager.wire.Outcome;
+
+/**
+ * The client's record of one request (patent FIG. 3): all parameters needed to issue it again, its status,
+ * the server that references it, attempts and timestamps, and the future handed to the caller.
+ *
+ * <p>The final fields are set by the submitting thread before the record is handed to the I/O thread.
+ * Every mutable field is owned by {@link RecordTable} on that I/O thread.
+ */
+public final class CallbackRecord {
+
+    final long id;
+    final Op op;
+    /** Where a read's pages go (a caller's frame), or null to return a fresh buffer. */
+    final ByteBuffer readInto;
+    final CompletableFuture<Outcome> future;
+    final long submittedNanos;
+
+    // owned by the RecordTable's I/O thread
+    RecordState state = RecordState.QUEUED;
+    ServerConnection server;
+    int attempts;
+    long sentNanos;
+    long acceptedNanos;
+    /** Earlier conflicting requests this one waits for (see {@link RequestOrdering}). */
+    int blockers;
+    /** Later requests waiting for this one. */
+    ArrayList<CallbackRecord> waiters;
+    /** What this request touches, fixed when it is admitted. */
+    RequestOrdering.Claim[] claims;
+
+    public CallbackRecord(long id, Op op, ByteBuffer readInto, long submittedNanos) {
+        this.id = id;
+        this.op = op;
+        this.readInto = readInto;
+        this.future = new CompletableFuture<>();
+        this.submittedNanos = submittedNanos;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public Op op() {
+        return op;
+    }
+
+    /** The caller's future: completes exactly once, with the outcome or the failure. */
+    public CompletableFuture<Outcome> future() {
+        return future;
+    }
+
+    /** Current state; only meaningful when read on the I/O thread. */
+    public RecordState state() {
+        return state;
+    }
+
+    /** Names the request the way error messages and logs do. */
+    public String describe() {
+        StringBuilder b = new StringBuilder(op.code().tag()).append(" of ");
+        switch (op.code()) {
+            case READ -> {
+                Op.Read r = (Op.Read) op;
+                appendPages(b, r.volume(), r.firstPage(), r.pageCount());
+            }
+            case WRITE -> {
+                Op.Write w = (Op.Write) op;
+                appendPages(b, w.volume(), w.firstPage(), w.pageCount());
+            }
+            case RENAME -> b.append('"').append(op.volume()).append("\" to \"").append(((Op.Rename) op).target()).append('"');
+            default -> b.append('"').append(op.volume()).append('"');
+        }
+        return b.append(" (request ").append(id).append(')').toString();
+    }
+
+    boolean isReadOnly() {
+        return op.code() == OpCode.READ || op.code() == OpCode.STAT || op.code() == OpCode.LIST;
+    }
+
+    private static void appendPages(StringBuilder b, String volume, long first, int count) {
+        b.append("volume \"").append(volume).append("\" page");
+        if (count == 1) {
+            b.append(' ').append(first);
+        } else {
+            b.append("s ").append(first).append('-').append(first + count - 1);
+        }
+    }
+}
