@@ -1,0 +1,161 @@
+package org.hapager.server;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.hapager.server.metrics.MetricsEndpoint;
+import org.hapager.server.metrics.ServerMetrics;
+import org.hapager.server.session.SessionServer;
+import org.hapager.server.session.SessionSettings;
+import org.hapager.server.session.Sessions;
+import org.hapager.server.store.VolumeStore;
+import org.hapager.wire.HandshakeProof;
+import org.hapager.wire.TokenFile;
+import org.hapager.wire.WireLimits;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running page server: the volume store, the session server and the optional metrics endpoint.
+ *
+ * <p>Lifecycle: {@link #start} → RUNNING → {@link #stop} (drain) → STOPPED. {@code stop} closes the
+ * listening socket, sends DRAINING to every session, waits (up to the drain timeout) until every accepted
+ * request has completed, flushes the group commit, then closes connections, store and endpoint. It is
+ * called once, by the thread that owns the server ({@link PageServerMain}'s main thread, or a test).
+ */
+public final class PageServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PageServer.class);
+
+    private final ServerConfig config;
+    private final VolumeStore store;
+    private final SessionServer sessions;
+    private final MetricsEndpoint metricsEndpoint;
+    private final String serverId;
+    private boolean stopped;
+
+    private PageServer(ServerConfig config, VolumeStore store, SessionServer sessions, MetricsEndpoint metricsEndpoint,
+                       String serverId) {
+        this.config = config;
+        this.store = store;
+        this.sessions = sessions;
+        this.metricsEndpoint = metricsEndpoint;
+        this.serverId = serverId;
+    }
+
+    /** Opens the store, reads (or creates) the token, binds the port and starts serving. */
+    public static PageServer start(ServerConfig config) throws IOException, InterruptedException {
+        byte[] token = TokenFile.readOrCreate(config.tokenFile());
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ServerMetrics metrics = new ServerMetrics(registry);
+        VolumeStore store = VolumeStore.open(config.dataDir(), WireLimits.DEFAULT, config.ioThreads(), metrics);
+        MetricsEndpoint endpoint = null;
+        SessionServer server = null;
+        try {
+            if (config.metricsPort() >= 0) {
+                endpoint = MetricsEndpoint.start(new InetSocketAddress(config.bindAddress(), config.metricsPort()), registry);
+                log.info("metrics at http://{}:{}/metrics", config.bindAddress(), endpoint.address().getPort());
+            }
+            String[] id = new String[1];
+            HandshakeProof proof = new HandshakeProof(token);
+            server = SessionServer.bind(new InetSocketAddress(config.bindAddress(), config.port()), bound -> {
+                id[0] = config.serverId() != null ? config.serverId() : defaultServerId(bound);
+                return new SessionSettings(id[0], proof, config.leaseMaxMillis(), config.maxInflight(),
+                        config.handshakeTimeoutMillis(), WireLimits.DEFAULT);
+            }, store::submit, new Sessions(metrics), config.eventLoopThreads());
+            return new PageServer(config, store, server, endpoint, id[0]);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            if (server != null) {
+                server.close();
+            }
+            if (endpoint != null) {
+                endpoint.close();
+            }
+            store.close(0);
+            throw e;
+        }
+    }
+
+    private static String defaultServerId(InetSocketAddress bound) {
+        String host = bound.getAddress().isAnyLocalAddress() ? localHostName() : bound.getHostString();
+        return host + ":" + bound.getPort();
+    }
+
+    private static String localHostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /** The bound address (the real port, also when started with port 0). */
+    public InetSocketAddress address() {
+        return sessions.localAddress();
+    }
+
+    /** "epoll" or "nio". */
+    public String transport() {
+        return sessions.transport();
+    }
+
+    public String serverId() {
+        return serverId;
+    }
+
+    /** The store, for a reservation takeover ({@link VolumeStore#forgetOpenFiles()}). */
+    public VolumeStore store() {
+        return store;
+    }
+
+    /** The metrics endpoint's address, or null if none was configured. */
+    public InetSocketAddress metricsAddress() {
+        return metricsEndpoint == null ? null : metricsEndpoint.address();
+    }
+
+    /**
+     * Drains and stops; returns true if every accepted request completed within the drain timeout.
+     * Calling it again does nothing and returns true.
+     */
+    public boolean stop() throws InterruptedException {
+        if (stopped) {
+            return true;
+        }
+        stopped = true;
+        long timeoutMillis = config.drainTimeoutMillis();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        sessions.stopAccepting();
+        log.info("draining: {} sessions, {} requests in flight, drain timeout {} ms",
+                sessions.sessions().size(), sessions.sessions().inflight(), timeoutMillis);
+        boolean drained = sessions.drain("server " + serverId + " is stopping", timeoutMillis);
+        if (!drained) {
+            log.error("drain timed out after {} ms with {} requests still in flight; their completions are lost "
+                    + "and clients will reissue them", timeoutMillis, sessions.sessions().inflight());
+        }
+        long leftMillis = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        try {
+            store.flush().get(Math.max(leftMillis, 1000), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            log.error("flushing the group commit failed: {}", e.toString());
+            drained = false;
+        }
+        sessions.close();
+        drained &= store.close(Math.max(leftMillis, 1000));
+        if (metricsEndpoint != null) {
+            metricsEndpoint.close();
+        }
+        log.info("page server stopped");
+        return drained;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+    }
+}

@@ -1,0 +1,128 @@
+package org.hapager.server;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The page server's command line. When ready it logs one line
+ * {@code page server ready on HOST:PORT (pid N, data DIR, transport epoll|nio)}; SIGTERM or SIGINT drains
+ * and exits 0 (1 if the drain timed out). Exit code 2 means bad usage.
+ *
+ * <p>Signals are handled with {@code sun.misc.Signal} rather than a shutdown hook, so the drain runs on the
+ * main thread and the process can choose its exit code.
+ */
+@Command(name = "page-server", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Serves the volumes of a shared data directory over the hapager protocol.")
+public final class PageServerMain implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(PageServerMain.class);
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR",
+            description = "Data directory shared with the other page servers (volumes under DIR/volumes).")
+    private Path dataDir;
+
+    @Option(names = "--port", paramLabel = "N", defaultValue = "7070",
+            description = "Port to listen on; 0 picks a free port (default: ${DEFAULT-VALUE}).")
+    private int port;
+
+    @Option(names = "--token-file", required = true, paramLabel = "FILE",
+            description = "Shared secret; created with mode 0600 and a random token if missing.")
+    private Path tokenFile;
+
+    @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    private String bind;
+
+    @Option(names = "--metrics-port", paramLabel = "N",
+            description = "Serve Prometheus metrics at http://BIND:N/metrics (default: no metrics endpoint).")
+    private Integer metricsPort;
+
+    @Option(names = "--max-inflight", paramLabel = "N", defaultValue = "256",
+            description = "Requests in flight per connection before it is closed as overloaded (default: ${DEFAULT-VALUE}).")
+    private int maxInflight;
+
+    @Option(names = "--io-threads", paramLabel = "N", defaultValue = "4",
+            description = "Storage I/O threads (default: ${DEFAULT-VALUE}).")
+    private int ioThreads;
+
+    @Option(names = "--lease-max-ms", paramLabel = "MS", defaultValue = "10000",
+            description = "Longest lease granted; a client's request is clamped to [100, MS] (default: ${DEFAULT-VALUE}).")
+    private int leaseMaxMillis;
+
+    @Option(names = "--handshake-timeout-ms", paramLabel = "MS", defaultValue = "5000",
+            description = "Time from connect to authentication before the connection is closed (default: ${DEFAULT-VALUE}).")
+    private int handshakeTimeoutMillis;
+
+    @Option(names = "--drain-timeout-ms", paramLabel = "MS", defaultValue = "10000",
+            description = "On SIGTERM, how long to wait for accepted requests to complete (default: ${DEFAULT-VALUE}).")
+    private long drainTimeoutMillis;
+
+    @Option(names = "--server-id", paramLabel = "NAME",
+            description = "Name announced to clients (default: host:port).")
+    private String serverId;
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new PageServerMain());
+        cli.setParameterExceptionHandler((ex, ignoredArgs) -> {
+            ex.getCommandLine().getErr().println("page-server: " + ex.getMessage() + " (see --help)");
+            return CommandLine.ExitCode.USAGE;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        check(port >= 0 && port <= 65535, "--port " + port + " (expected: 0 to 65535)");
+        check(metricsPort == null || (metricsPort >= 0 && metricsPort <= 65535),
+                "--metrics-port " + metricsPort + " (expected: 0 to 65535)");
+        check(maxInflight >= 1, "--max-inflight " + maxInflight + " (expected: >= 1)");
+        check(ioThreads >= 1, "--io-threads " + ioThreads + " (expected: >= 1)");
+        check(leaseMaxMillis >= 100, "--lease-max-ms " + leaseMaxMillis + " (expected: >= 100)");
+        check(handshakeTimeoutMillis >= 1, "--handshake-timeout-ms " + handshakeTimeoutMillis + " (expected: >= 1)");
+        check(drainTimeoutMillis >= 0, "--drain-timeout-ms " + drainTimeoutMillis + " (expected: >= 0)");
+
+        Path data = dataDir.toAbsolutePath().normalize();
+        ServerConfig config = new ServerConfig(data, bind, port, tokenFile, metricsPort == null ? -1 : metricsPort,
+                maxInflight, ioThreads, Math.max(2, Runtime.getRuntime().availableProcessors()), leaseMaxMillis,
+                handshakeTimeoutMillis, drainTimeoutMillis, serverId);
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        String[] signalName = new String[1];
+        for (String name : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                signalName[0] = signal.getName();
+                stopRequested.countDown();
+            });
+        }
+        PageServer server;
+        try {
+            server = PageServer.start(config);
+        } catch (Exception e) {
+            log.error("page server failed to start on {}:{} with data {}: {}", bind, port, data, e.toString());
+            return 1;
+        }
+        String host = server.address().getHostString();
+        log.info("page server ready on {}:{} (pid {}, data {}, transport {})", host.contains(":") ? "[" + host + "]" : host,
+                server.address().getPort(), ProcessHandle.current().pid(), data, server.transport());
+        stopRequested.await();
+        log.info("SIG{} received: stopping", signalName[0]);
+        return server.stop() ? 0 : 1;
+    }
+
+    private void check(boolean ok, String problem) {
+        if (!ok) {
+            throw new ParameterException(spec.commandLine(), "invalid value " + problem);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package org.hapager.server.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.hapager.wire.OpCode;
+import org.hapager.wire.Status;
+
+/**
+ * Every meter of the page server, with Prometheus-style names:
+ * <ul>
+ * <li>{@code hapager.server.requests{op,status}} → {@code hapager_server_requests_total}</li>
+ * <li>{@code hapager.server.request{op}} → {@code hapager_server_request_seconds}</li>
+ * <li>{@code hapager.server.fsync} → {@code hapager_server_fsync_seconds}: one sample per group-commit force</li>
+ * <li>{@code hapager.server.fsync.batch}: writes made durable by one force</li>
+ * <li>{@code hapager.server.inflight}, {@code hapager.server.sessions}: gauges</li>
+ * <li>{@code hapager.server.bytes{direction=read|written}} → {@code hapager_server_bytes_total}</li>
+ * <li>{@code hapager.server.rejected.connections{reason}} → {@code hapager_server_rejected_connections_total}</li>
+ * </ul>
+ * Thread-safe: meters are looked up through the registry (which caches them) or held in fields.
+ */
+public final class ServerMetrics {
+
+    /** Why a connection was closed by the server. */
+    public enum Rejection {
+        PROTOCOL, AUTH, VERSION, OVERLOAD, LEASE, HANDSHAKE_TIMEOUT;
+
+        String tag() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private final MeterRegistry registry;
+    private final Timer fsync;
+    private final DistributionSummary fsyncBatch;
+    private final Counter bytesRead;
+    private final Counter bytesWritten;
+    private final AtomicInteger inflight = new AtomicInteger();
+    private final AtomicInteger sessions = new AtomicInteger();
+
+    public ServerMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.fsync = Timer.builder("hapager.server.fsync")
+                .description("One group-commit force of one file").register(registry);
+        this.fsyncBatch = DistributionSummary.builder("hapager.server.fsync.batch")
+                .description("Writes made durable by one force").register(registry);
+        this.bytesRead = Counter.builder("hapager.server.bytes").tag("direction", "read").register(registry);
+        this.bytesWritten = Counter.builder("hapager.server.bytes").tag("direction", "written").register(registry);
+        Gauge.builder("hapager.server.inflight", inflight, AtomicInteger::get)
+                .description("Requests accepted and not yet completed, all sessions").register(registry);
+        Gauge.builder("hapager.server.sessions", sessions, AtomicInteger::get)
+                .description("Open client connections").register(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    public void requestCompleted(OpCode op, Status status, long elapsedNanos) {
+        registry.counter("hapager.server.requests", "op", op.tag(), "status", status.name().toLowerCase(java.util.Locale.ROOT))
+                .increment();
+        Timer.builder("hapager.server.request").tag("op", op.tag()).register(registry)
+                .record(elapsedNanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void fsync(long elapsedNanos, int writes) {
+        fsync.record(elapsedNanos, TimeUnit.NANOSECONDS);
+        fsyncBatch.record(writes);
+    }
+
+    public void bytesRead(long bytes) {
+        bytesRead.increment(bytes);
+    }
+
+    public void bytesWritten(long bytes) {
+        bytesWritten.increment(bytes);
+    }
+
+    public void requestAccepted() {
+        inflight.incrementAndGet();
+    }
+
+    public void requestReleased() {
+        inflight.decrementAndGet();
+    }
+
+    public void sessionOpened() {
+        sessions.incrementAndGet();
+    }
+
+    public void sessionClosed() {
+        sessions.decrementAndGet();
+    }
+
+    public void connectionRejected(Rejection reason) {
+        registry.counter("hapager.server.rejected.connections", "reason", reason.tag()).increment();
+    }
+}

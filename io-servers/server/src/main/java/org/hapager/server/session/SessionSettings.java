@@ -1,0 +1,38 @@
+package org.hapager.server.session;
+
+import org.hapager.wire.HandshakeProof;
+import org.hapager.wire.WireLimits;
+
+/**
+ * What every session of one server shares.
+ *
+ * @param serverId             sent in CHALLENGE, for the client's logs
+ * @param proof                keyed with the shared token
+ * @param leaseMaxMillis       longest lease granted; a client's request is clamped to [{@value #LEASE_MIN_MILLIS}, this]
+ * @param maxInflight          requests one connection may have accepted and not completed
+ * @param handshakeTimeoutMillis time from connect to AUTH_OK before the connection is closed
+ * @param limits               frame and I/O bounds, announced in AUTH_OK
+ */
+public record SessionSettings(String serverId, HandshakeProof proof, int leaseMaxMillis, int maxInflight,
+                              int handshakeTimeoutMillis, WireLimits limits) {
+
+    /** Shortest lease granted, whatever the client asks: shorter ones expire under ordinary scheduling noise. */
+    public static final int LEASE_MIN_MILLIS = 100;
+
+    public SessionSettings {
+        if (leaseMaxMillis < LEASE_MIN_MILLIS) {
+            throw new IllegalArgumentException("leaseMaxMillis : " + leaseMaxMillis + " (expected: >= " + LEASE_MIN_MILLIS + ")");
+        }
+        if (maxInflight < 1) {
+            throw new IllegalArgumentException("maxInflight : " + maxInflight + " (expected: >= 1)");
+        }
+        if (handshakeTimeoutMillis < 1) {
+            throw new IllegalArgumentException("handshakeTimeoutMillis : " + handshakeTimeoutMillis + " (expected: >= 1)");
+        }
+    }
+
+    /** The lease granted for a requested one. */
+    int clampLease(int requestedMillis) {
+        return Math.max(LEASE_MIN_MILLIS, Math.min(requestedMillis, leaseMaxMillis));
+    }
+}

@@ -1,0 +1,103 @@
+package org.hapager.server.session;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.hapager.server.metrics.ServerMetrics;
+
+/**
+ * The live sessions of one server and the count of requests they have accepted and not yet released.
+ * Draining uses both: {@link #startDraining} tells every session, {@link #awaitReleased} waits for the count
+ * to reach zero.
+ *
+ * <p>Concurrency: {@code sessions} is a concurrent set; {@code draining} is volatile and only goes from
+ * false to true; {@code inflight} is guarded by {@code this} (waiters use its monitor).
+ */
+public final class Sessions {
+
+    private final ServerMetrics metrics;
+    private final Set<SessionHandler> sessions = ConcurrentHashMap.newKeySet();
+    private final AtomicLong nextSessionId = new AtomicLong(ThreadLocalRandom.current().nextLong() & 0x7fff_ffff_0000_0000L);
+    private volatile boolean draining;
+    /** Guarded by {@code this}. */
+    private long inflight;
+
+    public Sessions(ServerMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    ServerMetrics metrics() {
+        return metrics;
+    }
+
+    long newSessionId() {
+        return nextSessionId.incrementAndGet();
+    }
+
+    boolean isDraining() {
+        return draining;
+    }
+
+    void add(SessionHandler session) {
+        sessions.add(session);
+        metrics.sessionOpened();
+    }
+
+    void remove(SessionHandler session) {
+        if (sessions.remove(session)) {
+            metrics.sessionClosed();
+        }
+    }
+
+    public int size() {
+        return sessions.size();
+    }
+
+    synchronized void requestAccepted() {
+        inflight++;
+        metrics.requestAccepted();
+    }
+
+    synchronized void requestReleased() {
+        inflight--;
+        metrics.requestReleased();
+        if (inflight == 0) {
+            notifyAll();
+        }
+    }
+
+    /** Requests accepted by any session and not yet released. */
+    public synchronized long inflight() {
+        return inflight;
+    }
+
+    /** From now on new requests are refused with SHUTTING_DOWN; every session is told DRAINING. */
+    public void startDraining(String reason) {
+        draining = true;
+        for (SessionHandler s : sessions) {
+            s.startDraining(reason);
+        }
+    }
+
+    /** Waits until every accepted request has been released; false if {@code timeoutMillis} passed first. */
+    public synchronized boolean awaitReleased(long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (inflight > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
+    }
+
+    /** Closes every connection. */
+    public void closeAll() {
+        for (SessionHandler s : sessions) {
+            s.close();
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package org.hapager.server.store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.hapager.server.metrics.ServerMetrics;
+import org.hapager.wire.Op;
+import org.hapager.wire.Outcome;
+import org.hapager.wire.Status;
+import org.hapager.wire.WireLimits;
+
+/**
+ * The volumes of one data directory, executed asynchronously.
+ *
+ * <p>{@link #submit} runs an operation on a fixed pool of I/O threads and returns a future that completes
+ * with the {@link Outcome}, or exceptionally with a {@link StoreException} carrying the protocol status.
+ * Futures complete on an I/O thread or on the {@code group-commit} thread (writes, set length), in any
+ * order. A write or length change completes only once it is durable; namespace operations fsync the
+ * directories they change before completing.
+ *
+ * <h2>Layout</h2>
+ * {@code DIR/volumes/<name>} is a volume's bytes; {@code DIR/locks/} is reserved for reservations.
+ */
+public final class VolumeStore implements AutoCloseable {
+
+    /** Channels kept open while unused. */
+    static final int OPEN_FILES_CAPACITY = 256;
+
+    private final Path volumesRoot;
+    private final OpenFiles openFiles;
+    private final GroupCommitter committer;
+    private final PageOps pages;
+    private final NamespaceOps namespace;
+    private final ExecutorService io;
+
+    /** Opens {@code dataDir} (creating {@code volumes/} and {@code locks/}) with {@code ioThreads} I/O threads. */
+    public static VolumeStore open(Path dataDir, WireLimits limits, int ioThreads, ServerMetrics metrics) throws IOException {
+        return new VolumeStore(dataDir, limits, ioThreads, metrics, GroupCommitter.FDATASYNC);
+    }
+
+    VolumeStore(Path dataDir, WireLimits limits, int ioThreads, ServerMetrics metrics, GroupCommitter.Forcer forcer)
+            throws IOException {
+        if (ioThreads < 1) {
+            throw new IllegalArgumentException("ioThreads : " + ioThreads + " (expected: >= 1)");
+        }
+        Files.createDirectories(dataDir.resolve("volumes"));
+        Files.createDirectories(dataDir.resolve("locks"));
+        VolumePaths paths = new VolumePaths(dataDir.resolve("volumes"));
+        this.volumesRoot = paths.root();
+        this.openFiles = new OpenFiles(OPEN_FILES_CAPACITY);
+        this.committer = new GroupCommitter(openFiles, forcer, metrics);
+        this.pages = new PageOps(paths, openFiles, committer, metrics);
+        this.namespace = new NamespaceOps(paths, openFiles, limits);
+        AtomicInteger threadNumber = new AtomicInteger();
+        this.io = Executors.newFixedThreadPool(ioThreads, r -> {
+            Thread t = new Thread(r, "page-io-" + threadNumber.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** The directory holding the volumes (real path). */
+    public Path volumesRoot() {
+        return volumesRoot;
+    }
+
+    /** Executes {@code op} on an I/O thread. */
+    public CompletableFuture<Outcome> submit(Op op) {
+        CompletableFuture<Outcome> result = new CompletableFuture<>();
+        try {
+            io.execute(() -> execute(op).whenComplete((outcome, failure) -> {
+                if (failure == null) {
+                    result.complete(outcome);
+                } else {
+                    result.completeExceptionally(unwrap(failure));
+                }
+            }));
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new StoreException(Status.SHUTTING_DOWN,
+                    op.code().tag() + " volume " + op.volume() + ": the store is closed"));
+        }
+        return result;
+    }
+
+    private CompletableFuture<Outcome> execute(Op op) {
+        try {
+            return switch (op.code()) {
+                case READ -> CompletableFuture.completedFuture(pages.read((Op.Read) op));
+                case WRITE -> pages.write((Op.Write) op);
+                case SET_LENGTH -> pages.setLength((Op.SetLength) op);
+                case SYNC -> CompletableFuture.completedFuture(pages.sync((Op.Sync) op));
+                case CREATE -> CompletableFuture.completedFuture(namespace.create((Op.Create) op));
+                case DELETE -> CompletableFuture.completedFuture(namespace.delete((Op.Delete) op));
+                case RENAME -> CompletableFuture.completedFuture(namespace.rename((Op.Rename) op));
+                case LIST -> CompletableFuture.completedFuture(namespace.list((Op.List) op));
+                case STAT -> CompletableFuture.completedFuture(namespace.stat((Op.Stat) op));
+                case MKDIRS -> CompletableFuture.completedFuture(namespace.mkdirs((Op.Mkdirs) op));
+            };
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new StoreException(Status.IO_ERROR,
+                    op.code().tag() + " volume " + op.volume() + " failed: " + e, e));
+        }
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /**
+     * Drops every cached channel, so the next operation on each volume opens it afresh. A reservation
+     * takeover calls this: while another server held the volumes it may have renamed or replaced files.
+     */
+    public void forgetOpenFiles() {
+        openFiles.forgetAll();
+    }
+
+    /** Completes once every write and length change queued so far is durable. */
+    public CompletableFuture<Void> flush() {
+        return committer.flush();
+    }
+
+    /** Lets running operations finish (bounded by {@code timeoutMillis}), commits what they wrote, closes files. */
+    public boolean close(long timeoutMillis) {
+        io.shutdown();
+        boolean finished;
+        try {
+            finished = io.awaitTermination(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            finished = false;
+        }
+        committer.close();
+        openFiles.forgetAll();
+        return finished;
+    }
+
+    @Override
+    public void close() {
+        close(10_000);
+    }
+}

@@ -1,0 +1,15 @@
+/**
+ * The volumes of the shared data directory: {@code DIR/volumes/<name>} holds exactly a volume's bytes, and
+ * directories are real directories ({@code DIR/locks/} is kept free for reservations).
+ *
+ * <p>{@link org.hapager.server.store.VolumeStore} is the package's API: it executes one {@link org.hapager.wire.Op}
+ * on a fixed pool of I/O threads and completes a future with the {@link org.hapager.wire.Outcome} or a
+ * {@link org.hapager.server.store.StoreException}. Writes and length changes become durable through one
+ * group-commit thread ({@link org.hapager.server.store.GroupCommitter}) that forces each touched file once per
+ * batch. Open channels are cached by {@link org.hapager.server.store.OpenFiles}. Every name is checked again
+ * by {@link org.hapager.server.store.VolumePaths}, which refuses paths through symbolic links.
+ *
+ * <p>Threads: I/O threads ({@code page-io-N}) run operations; {@code group-commit} forces files and
+ * completes writes. Nothing here runs on a Netty event loop.
+ */
+package org.hapager.server.store;
