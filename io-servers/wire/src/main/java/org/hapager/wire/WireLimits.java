@@ -28,9 +28,10 @@ public record WireLimits(int maxFrameBytes, int maxIoBytes) {
         if (maxIoBytes < MAX_PAGE_SIZE) {
             throw new IllegalArgumentException("maxIoBytes : " + maxIoBytes + " (expected: >= " + MAX_PAGE_SIZE + ")");
         }
-        if (maxFrameBytes < maxIoBytes + FRAME_OVERHEAD_BYTES) {
+        // in long: near Integer.MAX_VALUE the int sum wraps negative and would accept any maxFrameBytes
+        if (maxFrameBytes < (long) maxIoBytes + FRAME_OVERHEAD_BYTES) {
             throw new IllegalArgumentException("maxFrameBytes : " + maxFrameBytes
-                    + " (expected: >= maxIoBytes + " + FRAME_OVERHEAD_BYTES + " = " + (maxIoBytes + FRAME_OVERHEAD_BYTES) + ")");
+                    + " (expected: >= maxIoBytes + " + FRAME_OVERHEAD_BYTES + " = " + ((long) maxIoBytes + FRAME_OVERHEAD_BYTES) + ")");
         }
     }
 
