@@ -1,0 +1,248 @@
+package org.hapager.server.store;
+
+import static org.hapager.server.store.StoreFixture.bytes;
+import static org.hapager.server.store.StoreFixture.pattern;
+import static org.hapager.server.store.StoreFixture.write;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.hapager.wire.Op;
+import org.hapager.wire.Outcome;
+import org.hapager.wire.PageChecksums;
+import org.hapager.wire.Status;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VolumeStoreTest {
+
+    @TempDir
+    Path dir;
+    StoreFixture f;
+
+    @BeforeEach
+    void open() throws IOException {
+        f = new StoreFixture(dir);
+    }
+
+    @AfterEach
+    void close() {
+        f.close();
+    }
+
+    @Test
+    void layoutHasVolumesAndLocks() {
+        assertTrue(Files.isDirectory(dir.resolve("volumes")));
+        assertTrue(Files.isDirectory(dir.resolve("locks")));
+    }
+
+    @Test
+    void writeThenReadPagesAndZerosPastTheEnd() throws IOException {
+        f.ok(new Op.Create("db/seg0/c10.dat", true));
+        byte[] data = pattern(2 * 512, 1);
+        Outcome.PagesWritten w = (Outcome.PagesWritten) f.ok(write("db/seg0/c10.dat", 512, 1, data));
+        assertEquals(3 * 512, w.volumeLength());
+        byte[] file = Files.readAllBytes(f.volumes().resolve("db/seg0/c10.dat"));
+        assertEquals(3 * 512, file.length, "page 1..2 of 512 bytes are bytes [512, 1536)");
+
+        Outcome.PagesRead r = (Outcome.PagesRead) f.ok(new Op.Read("db/seg0/c10.dat", 512, 0, 4));
+        assertEquals(3 * 512, r.volumeLength());
+        byte[] expected = new byte[4 * 512];
+        System.arraycopy(data, 0, expected, 512, data.length);
+        assertArrayEquals(expected, bytes(r));
+        assertArrayEquals(PageChecksums.compute(ByteBuffer.wrap(expected), 512, 4), r.crcs());
+    }
+
+    @Test
+    void checksumMismatchWritesNothing() throws IOException {
+        f.ok(new Op.Create("v", true));
+        byte[] data = pattern(3 * 512, 2);
+        ByteBuffer buf = ByteBuffer.wrap(data);
+        int[] crcs = PageChecksums.compute(buf, 512, 3);
+        crcs[2] ^= 1;
+        StoreException e = f.failure(new Op.Write("v", 512, 10, 3, crcs, buf), Status.CHECKSUM_MISMATCH);
+        assertEquals("volume v page 12: checksum mismatch", e.getMessage());
+        assertEquals(0, Files.size(f.volumes().resolve("v")));
+    }
+
+    @Test
+    void readAndWriteOfMissingOrDirectory() throws IOException {
+        assertEquals("volume nope does not exist", f.failure(new Op.Read("nope", 512, 0, 1), Status.NOT_FOUND).getMessage());
+        f.failure(write("nope", 512, 0, new byte[512]), Status.NOT_FOUND);
+        f.ok(new Op.Mkdirs("d"));
+        f.failure(new Op.Read("d", 512, 0, 1), Status.INVALID);
+        f.failure(write("d", 512, 0, new byte[512]), Status.INVALID);
+        f.failure(new Op.Sync("nope"), Status.NOT_FOUND);
+        f.failure(new Op.SetLength("nope", 1), Status.NOT_FOUND);
+    }
+
+    @Test
+    void setLengthTruncatesAndExtendsWithZeros() throws IOException {
+        f.ok(new Op.Create("v", true));
+        f.ok(write("v", 512, 0, pattern(1024, 3)));
+        f.ok(new Op.SetLength("v", 700));
+        assertEquals(700, Files.size(f.volumes().resolve("v")));
+        f.ok(new Op.SetLength("v", 5000));
+        byte[] file = Files.readAllBytes(f.volumes().resolve("v"));
+        assertEquals(5000, file.length);
+        byte[] expected = new byte[5000];
+        System.arraycopy(pattern(1024, 3), 0, expected, 0, 700);
+        assertArrayEquals(expected, file);
+        f.ok(new Op.Sync("v"));
+    }
+
+    @Test
+    void createExclusiveAndNot() throws IOException {
+        f.ok(new Op.Create("a/b/c", true));
+        assertTrue(Files.isRegularFile(f.volumes().resolve("a/b/c")));
+        f.ok(write("a/b/c", 512, 0, pattern(512, 4)));
+        assertEquals("volume a/b/c already exists", f.failure(new Op.Create("a/b/c", true), Status.ALREADY_EXISTS).getMessage());
+        f.ok(new Op.Create("a/b/c", false));
+        assertEquals(512, Files.size(f.volumes().resolve("a/b/c")), "a non-exclusive create leaves the volume untouched");
+        f.failure(new Op.Create("a/b/c/d", true), Status.INVALID);
+    }
+
+    @Test
+    void deleteFilesAndEmptyDirectories() {
+        f.ok(new Op.Create("d/v", true));
+        f.failure(new Op.Delete("d"), Status.NOT_EMPTY);
+        f.ok(write("d/v", 512, 0, pattern(512, 5)));
+        f.ok(new Op.Delete("d/v"));
+        f.ok(new Op.Delete("d"));
+        f.failure(new Op.Delete("d"), Status.NOT_FOUND);
+        assertFalse(((Outcome.Stat) f.ok(new Op.Stat("d"))).exists());
+    }
+
+    @Test
+    void deleteDropsTheCachedChannel() throws IOException {
+        f.ok(new Op.Create("v", true));
+        f.ok(write("v", 512, 0, pattern(512, 6)));
+        f.ok(new Op.Delete("v"));
+        f.ok(new Op.Create("v", true));
+        Outcome.PagesRead r = (Outcome.PagesRead) f.ok(new Op.Read("v", 512, 0, 1));
+        assertEquals(0, r.volumeLength(), "the new volume, not the deleted inode");
+    }
+
+    @Test
+    void renameMovesAndRespectsReplace() throws IOException {
+        f.ok(new Op.Create("src", true));
+        f.ok(write("src", 512, 0, pattern(512, 7)));
+        f.ok(new Op.Create("dst", true));
+        f.failure(new Op.Rename("missing", "x", false), Status.NOT_FOUND);
+        f.failure(new Op.Rename("src", "dst", false), Status.ALREADY_EXISTS);
+        f.ok(new Op.Rename("src", "dst", true));
+        assertFalse(Files.exists(f.volumes().resolve("src")));
+        Outcome.PagesRead r = (Outcome.PagesRead) f.ok(new Op.Read("dst", 512, 0, 1));
+        assertArrayEquals(pattern(512, 7), bytes(r), "reads the renamed volume, not a cached channel of the old dst");
+        f.ok(new Op.Rename("dst", "new/dir/moved", false));
+        assertTrue(Files.isRegularFile(f.volumes().resolve("new/dir/moved")));
+        f.failure(new Op.Rename("new", "new/dir/inside", false), Status.INVALID);
+    }
+
+    @Test
+    void listSortsAndDescribesEntries() {
+        f.ok(new Op.Create("d/b", true));
+        f.ok(write("d/b", 512, 0, pattern(1024, 8)));
+        f.ok(new Op.Create("d/a", true));
+        f.ok(new Op.Mkdirs("d/c/e"));
+        Outcome.Listing l = (Outcome.Listing) f.ok(new Op.List("d"));
+        assertEquals(List.of(new Outcome.Entry("a", false, 0), new Outcome.Entry("b", false, 1024),
+                new Outcome.Entry("c", true, 0)), l.entries());
+        Outcome.Listing root = (Outcome.Listing) f.ok(new Op.List(""));
+        assertEquals(List.of(new Outcome.Entry("d", true, 0)), root.entries());
+        f.failure(new Op.List("nope"), Status.NOT_FOUND);
+        f.failure(new Op.List("d/a"), Status.INVALID);
+    }
+
+    @Test
+    void listRefusesADirectoryTooLargeForOneFrame() throws IOException {
+        f.close();
+        // the smallest legal limits: 64 KiB of I/O plus 64 KiB overhead
+        f = new StoreFixture(dir, new org.hapager.wire.WireLimits(128 * 1024, 64 * 1024), GroupCommitter.FDATASYNC);
+        Path big = Files.createDirectories(f.volumes().resolve("big"));
+        String longName = "x".repeat(200);
+        for (int i = 0; i < 700; i++) {
+            Files.createFile(big.resolve(longName + i));
+        }
+        StoreException e = f.failure(new Op.List("big"), Status.INVALID);
+        assertEquals("directory big has 700 entries: too many to list in one frame", e.getMessage());
+    }
+
+    @Test
+    void statAndMkdirs() {
+        assertEquals(new Outcome.Stat(false, false, 0), f.ok(new Op.Stat("x/y")));
+        f.ok(new Op.Mkdirs("x/y"));
+        f.ok(new Op.Mkdirs("x/y"));
+        assertEquals(new Outcome.Stat(true, true, 0), f.ok(new Op.Stat("x/y")));
+        f.ok(new Op.Create("x/v", true));
+        f.ok(write("x/v", 512, 0, pattern(512, 9)));
+        assertEquals(new Outcome.Stat(true, false, 512), f.ok(new Op.Stat("x/v")));
+        assertEquals(new Outcome.Stat(false, false, 0), f.ok(new Op.Stat("x/v/under")), "below a volume nothing exists");
+        f.failure(new Op.Mkdirs("x/v"), Status.ALREADY_EXISTS);
+    }
+
+    @Test
+    void symlinkInsideTheDataDirectoryIsRefused(@TempDir Path outside) throws IOException {
+        Files.writeString(outside.resolve("secret"), "not yours");
+        Files.createSymbolicLink(f.volumes().resolve("escape"), outside);
+        Files.createSymbolicLink(f.volumes().resolve("link"), outside.resolve("secret"));
+        StoreException e = f.failure(new Op.Read("escape/secret", 512, 0, 1), Status.INVALID);
+        assertTrue(e.getMessage().contains("escape is a symbolic link"), e.getMessage());
+        f.failure(new Op.Read("link", 512, 0, 1), Status.INVALID);
+        f.failure(write("escape/secret", 512, 0, new byte[512]), Status.INVALID);
+        f.failure(new Op.Create("escape/new", true), Status.INVALID);
+        f.failure(new Op.Delete("link"), Status.INVALID);
+        f.failure(new Op.List("escape"), Status.INVALID);
+        f.failure(new Op.Rename("link", "mine", false), Status.INVALID);
+        assertEquals("not yours", Files.readString(outside.resolve("secret")));
+        assertFalse(Files.exists(outside.resolve("new")));
+    }
+
+    @Test
+    void invalidNamesAreRefusedAgain() {
+        f.failure(new Op.Read("../outside", 512, 0, 1), Status.INVALID);
+        f.failure(new Op.Create("/abs", true), Status.INVALID);
+        f.failure(new Op.Stat("a//b"), Status.INVALID);
+    }
+
+    @Test
+    void randomWritesMatchAModel() {
+        long seed = new Random().nextLong();
+        Random random = new Random(seed);
+        int pageSize = 512;
+        byte[][] model = new byte[32][];
+        f.ok(new Op.Create("m", true));
+        try {
+            for (int step = 0; step < 200; step++) {
+                int first = random.nextInt(model.length - 4);
+                int count = 1 + random.nextInt(4);
+                if (random.nextBoolean()) {
+                    byte[] data = new byte[count * pageSize];
+                    random.nextBytes(data);
+                    f.ok(write("m", pageSize, first, data));
+                    for (int i = 0; i < count; i++) {
+                        model[first + i] = java.util.Arrays.copyOfRange(data, i * pageSize, (i + 1) * pageSize);
+                    }
+                } else {
+                    byte[] got = bytes((Outcome.PagesRead) f.ok(new Op.Read("m", pageSize, first, count)));
+                    for (int i = 0; i < count; i++) {
+                        byte[] expected = model[first + i] == null ? new byte[pageSize] : model[first + i];
+                        assertArrayEquals(expected, java.util.Arrays.copyOfRange(got, i * pageSize, (i + 1) * pageSize),
+                                "step " + step + " page " + (first + i));
+                    }
+                }
+            }
+        } catch (AssertionError e) {
+            throw new AssertionError("seed " + seed + ": " + e.getMessage(), e);
+        }
+    }
+}

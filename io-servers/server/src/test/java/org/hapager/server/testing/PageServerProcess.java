@@ -1,0 +1,195 @@
+package org.hapager.server.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A page server in its own JVM, for tests that kill, freeze and restart servers. It runs
+ * {@code org.hapager.server.PageServerMain} with this JVM's class path, merges its stderr into stdout, pumps
+ * every line into a buffer on a daemon thread, and waits (30 s deadline) for the ready line
+ * {@code page server ready on HOST:PORT (...)}. Signals go through {@code kill}.
+ *
+ * <p>Thread-safety: the output buffer is guarded by {@code this}; control methods are meant for one test thread.
+ */
+public final class PageServerProcess implements AutoCloseable {
+
+    private static final Pattern READY = Pattern.compile("page server ready on (\\S+):(\\d+) ");
+    private static final Duration START_DEADLINE = Duration.ofSeconds(30);
+
+    private final Process process;
+    private final StringBuilder output = new StringBuilder();
+    private InetSocketAddress address;
+
+    private PageServerProcess(Process process) {
+        this.process = process;
+    }
+
+    /** Starts a server on a free port (--port 0) and waits until it is ready. */
+    public static PageServerProcess start(Path dataDir, Path tokenFile, String... extraArgs) {
+        return start(dataDir, tokenFile, 0, extraArgs);
+    }
+
+    /** Starts a server on {@code port} and waits until it is ready. */
+    public static PageServerProcess start(Path dataDir, Path tokenFile, int port, String... extraArgs) {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), "org.hapager.server.PageServerMain",
+                "--data", dataDir.toString(), "--port", Integer.toString(port), "--token-file", tokenFile.toString()));
+        command.addAll(List.of(extraArgs));
+        Process process;
+        try {
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot launch " + command, e);
+        }
+        PageServerProcess server = new PageServerProcess(process);
+        Thread pump = new Thread(server::pump, "page-server-" + process.pid() + "-output");
+        pump.setDaemon(true);
+        pump.start();
+        try {
+            server.address = server.awaitReady();
+        } catch (RuntimeException | Error e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    private void pump() {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                synchronized (this) {
+                    output.append(line).append('\n');
+                    notifyAll();
+                }
+            }
+        } catch (IOException e) {
+            // the process is gone; what it printed is kept
+        } finally {
+            synchronized (this) {
+                notifyAll();
+            }
+        }
+    }
+
+    private synchronized InetSocketAddress awaitReady() {
+        long deadline = System.nanoTime() + START_DEADLINE.toNanos();
+        while (true) {
+            Matcher m = READY.matcher(output);
+            if (m.find()) {
+                String host = m.group(1);
+                if (host.startsWith("[") && host.endsWith("]")) {
+                    host = host.substring(1, host.length() - 1);
+                }
+                return new InetSocketAddress(host, Integer.parseInt(m.group(2)));
+            }
+            long left = deadline - System.nanoTime();
+            if (!process.isAlive() && left > 0) {
+                // one last look after the pump has drained the pipe
+                left = Math.min(left, TimeUnit.MILLISECONDS.toNanos(200));
+                deadline = System.nanoTime() + left;
+            }
+            if (left <= 0) {
+                throw new IllegalStateException("page server (pid " + process.pid() + ") not ready within "
+                        + START_DEADLINE.toSeconds() + " s" + (process.isAlive() ? "" : ", exited with " + process.exitValue())
+                        + "; output:\n" + output);
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for page server pid " + process.pid(), e);
+            }
+        }
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    public int port() {
+        return address.getPort();
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** SIGKILL, then waits for the process to exit. */
+    public void kill9() {
+        signal("KILL");
+        awaitExit(Duration.ofSeconds(30));
+    }
+
+    public void sigstop() {
+        signal("STOP");
+    }
+
+    public void sigcont() {
+        signal("CONT");
+    }
+
+    /** SIGTERM, waits up to {@code wait} for the exit and returns the exit code. */
+    public int sigterm(Duration wait) {
+        signal("TERM");
+        if (!awaitExit(wait)) {
+            throw new IllegalStateException("page server pid " + process.pid() + " still running " + wait
+                    + " after SIGTERM; output:\n" + output());
+        }
+        return process.exitValue();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Everything the process printed so far (stdout and stderr). */
+    public synchronized String output() {
+        return output.toString();
+    }
+
+    /** Kills the process with SIGKILL if it is still alive. */
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            awaitExit(Duration.ofSeconds(30));
+        }
+    }
+
+    private boolean awaitExit(Duration wait) {
+        try {
+            return process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).redirectErrorStream(true).start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed: "
+                        + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill -" + name + " " + process.pid(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted sending SIG" + name + " to " + process.pid(), e);
+        }
+    }
+}
