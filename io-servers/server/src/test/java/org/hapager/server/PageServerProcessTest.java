@@ -1,0 +1,216 @@
+package org.hapager.server;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.hapager.server.testing.BlockingClient;
+import org.hapager.server.testing.PageServerProcess;
+import org.hapager.wire.Message;
+import org.hapager.wire.Op;
+import org.hapager.wire.Outcome;
+import org.hapager.wire.PageChecksums;
+import org.hapager.wire.Status;
+import org.hapager.wire.TokenFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real page-server processes: crash durability, connection isolation, drain on SIGTERM, the token file. */
+class PageServerProcessTest {
+
+    static final int PAGE = 4096;
+
+    @TempDir
+    Path dir;
+
+    Path data() {
+        return dir.resolve("data");
+    }
+
+    Path token() {
+        return dir.resolve("token");
+    }
+
+    static Op.Write write(String volume, long firstPage, byte[] bytes) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        int pages = bytes.length / PAGE;
+        return new Op.Write(volume, PAGE, firstPage, pages, PageChecksums.compute(buf, PAGE, pages), buf);
+    }
+
+    static void assertOk(Message.Completion c) {
+        assertEquals(Status.OK, c.status(), c.error());
+    }
+
+    @Test
+    void tokenFileIsCreatedOwnerOnly() throws IOException {
+        try (PageServerProcess server = PageServerProcess.start(data(), token())) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(token())));
+            assertTrue(server.output().contains("page server ready on 127.0.0.1:" + server.port() + " (pid " + server.pid()),
+                    server.output());
+        }
+    }
+
+    @Test
+    void acknowledgedWritesSurviveKill9() throws IOException {
+        long seed = new Random().nextLong();
+        byte[] pages = new byte[8 * PAGE];
+        new Random(seed).nextBytes(pages);
+        try (PageServerProcess server = PageServerProcess.start(data(), token())) {
+            try (BlockingClient client = BlockingClient.connect(server.address())) {
+                client.handshake(TokenFile.read(token()), 5000);
+                assertOk(client.call(1, new Op.Create("db/seg0/c10.dat", true)));
+                Message.Completion written = client.call(2, write("db/seg0/c10.dat", 3, pages));
+                assertOk(written);
+                assertEquals(11L * PAGE, ((Outcome.PagesWritten) written.outcome()).volumeLength());
+            }
+            server.kill9();
+            assertFalse(server.isAlive());
+        }
+        try (PageServerProcess server = PageServerProcess.start(data(), token());
+             BlockingClient client = BlockingClient.connect(server.address())) {
+            client.handshake(TokenFile.read(token()), 5000);
+            Message.Completion read = client.call(1, new Op.Read("db/seg0/c10.dat", PAGE, 3, 8));
+            assertOk(read);
+            Outcome.PagesRead r = (Outcome.PagesRead) read.outcome();
+            byte[] got = new byte[r.data().remaining()];
+            r.data().duplicate().get(got);
+            assertArrayEquals(pages, got, "seed " + seed);
+            assertArrayEquals(PageChecksums.compute(ByteBuffer.wrap(pages), PAGE, 8), r.crcs());
+        }
+    }
+
+    @Test
+    void malformedFrameClosesOnlyItsConnection() throws Exception {
+        try (PageServerProcess server = PageServerProcess.start(data(), token(), "--metrics-port", "0");
+             BlockingClient bad = BlockingClient.connect(server.address());
+             BlockingClient good = BlockingClient.connect(server.address())) {
+            byte[] token = TokenFile.read(token());
+            bad.handshake(token, 5000);
+            good.handshake(token, 5000);
+            bad.sendRaw(new byte[] {0, 0, 0, 2, 99, 0});
+            Message.Error error = assertInstanceOf(Message.Error.class, bad.receive());
+            assertEquals(Message.Error.PROTOCOL, error.code());
+            assertTrue(error.text().contains("unknown message type 99"), error.text());
+            assertTrue(bad.awaitClosedByServer());
+
+            assertOk(good.call(1, new Op.Mkdirs("still/working")));
+            Message.Completion stat = good.call(2, new Op.Stat("still/working"));
+            assertEquals(new Outcome.Stat(true, true, 0), stat.outcome());
+            assertTrue(server.output().contains("WARN"), server.output());
+
+            Matcher m = Pattern.compile("metrics at (http://\\S+/metrics)").matcher(server.output());
+            assertTrue(m.find(), server.output());
+            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(m.group(1))).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(metrics.contains("hapager_server_requests_total{op=\"mkdirs\",status=\"ok\"} 1.0"), metrics);
+            assertTrue(metrics.contains("hapager_server_rejected_connections_total{reason=\"protocol\"} 1.0"), metrics);
+        }
+    }
+
+    @Test
+    void sigtermDrainsRequestsInFlightAndExitsZero() throws Exception {
+        int writes = 48;
+        byte[] chunk = new byte[64 * PAGE];
+        new Random(42).nextBytes(chunk);
+        try (PageServerProcess server = PageServerProcess.start(data(), token());
+             BlockingClient client = BlockingClient.connect(server.address())) {
+            client.handshake(TokenFile.read(token()), 10_000);
+            assertOk(client.call(1, new Op.Create("v", true)));
+            for (int i = 0; i < writes; i++) {
+                client.send(new Message.Request(100 + i, write("v", 64L * i, chunk)));
+            }
+            assertInstanceOf(Message.Accepted.class, client.receive());
+            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> server.sigterm(Duration.ofSeconds(30)));
+
+            Set<Long> accepted = new HashSet<>(Set.of(100L));
+            Set<Long> completed = new HashSet<>();
+            boolean draining = false;
+            boolean refusedAfterDrain = false;
+            try {
+                while (true) {
+                    Message m = client.receive();
+                    if (m instanceof Message.Accepted a) {
+                        accepted.add(a.requestId());
+                    } else if (m instanceof Message.Completion c) {
+                        if (c.requestId() == 999) {
+                            assertEquals(Status.SHUTTING_DOWN, c.status());
+                            refusedAfterDrain = true;
+                        } else {
+                            assertTrue(accepted.contains(c.requestId()) || c.status() == Status.SHUTTING_DOWN, c.toString());
+                            if (accepted.contains(c.requestId())) {
+                                assertOk(c);
+                                completed.add(c.requestId());
+                            }
+                        }
+                    } else if (m instanceof Message.Draining) {
+                        draining = true;
+                        client.send(new Message.Request(999, new Op.Stat("v"))); // may race with the close
+                    }
+                }
+            } catch (EOFException | java.net.SocketException closed) {
+                // the server closed the connection after the drain
+            }
+            assertEquals(0, exit.get(40, TimeUnit.SECONDS), server.output());
+            assertTrue(draining, "DRAINING was sent");
+            assertEquals(accepted, completed, "every accepted request completed before the exit");
+            assertTrue(server.output().contains("page server stopped"), server.output());
+            if (!refusedAfterDrain) {
+                System.out.println("request sent after DRAINING raced with the close; not checked this run");
+            }
+        }
+    }
+
+    @Test
+    void helpListsEveryOptionAndBadUsageExitsTwo() throws Exception {
+        Result help = runCli("--help");
+        assertEquals(0, help.exit, help.output);
+        for (String option : new String[] {"--data", "--port", "--token-file", "--bind", "--metrics-port", "--max-inflight",
+                "--io-threads", "--lease-max-ms", "--handshake-timeout-ms", "--drain-timeout-ms", "--server-id"}) {
+            assertTrue(help.output.contains(option), option + " missing from:\n" + help.output);
+        }
+        Result unknown = runCli("--data", dir.toString(), "--token-file", token().toString(), "--bogus");
+        assertEquals(2, unknown.exit, unknown.output);
+        assertEquals(1, unknown.output.strip().lines().count(), unknown.output);
+        Result badPort = runCli("--data", dir.toString(), "--token-file", token().toString(), "--port", "70000");
+        assertEquals(2, badPort.exit, badPort.output);
+        assertTrue(badPort.output.contains("--port 70000"), badPort.output);
+        Result missing = runCli("--port", "0");
+        assertEquals(2, missing.exit, missing.output);
+        assertTrue(missing.output.contains("--data"), missing.output);
+    }
+
+    record Result(int exit, String output) {
+    }
+
+    static Result runCli(String... args) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
+                PageServerMain.class.getName()));
+        command.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        return new Result(p.exitValue(), output);
+    }
+}
