@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
  * {@link #directory(String)} allows it.
  *
  * <p>Rejected: absolute paths, {@code .} and {@code ..} segments, empty segments ({@code a//b}, a trailing
- * {@code /}), backslashes, NUL and other control characters, a segment over {@value #MAX_SEGMENT_BYTES}
+ * {@code /}), backslashes, NUL and other control characters (C0, DEL and C1), a segment over {@value #MAX_SEGMENT_BYTES}
  * UTF-8 bytes and a name over {@value #MAX_NAME_BYTES} bytes.
  */
 public final class VolumeName {
@@ -58,7 +58,7 @@ public final class VolumeName {
             if (c == '\\') {
                 return "name contains a backslash";
             }
-            if (c < 0x20 || c == 0x7f) {
+            if (Character.isISOControl(c)) {
                 return "name contains control character 0x" + Integer.toHexString(c);
             }
             if (Character.isSurrogate(c) && !validSurrogatePair(name, i)) {
@@ -115,7 +115,7 @@ public final class VolumeName {
             int limit = Math.min(name.length(), 120);
             for (int i = 0; i < limit; i++) {
                 char c = name.charAt(i);
-                if (c < 0x20 || c == 0x7f || c == '"') {
+                if (Character.isISOControl(c) || c == '"') {
                     b.append(String.format("\\u%04x", (int) c));
                 } else {
                     b.append(c);
