@@ -105,6 +105,8 @@ final class NamespaceOps {
             if (target.startsWith(source)) {
                 throw new StoreException(Status.INVALID, what + ": the target lies inside the source");
             }
+            // Check, then move: rename(2) always replaces, so "no replace" is not atomic against a concurrent
+            // create of the target. Only the reservation holder writes a volume group, which serializes them.
             BasicFileAttributes targetAttrs = VolumePaths.attributes(target);
             if (targetAttrs != null) {
                 if (!op.replace()) {
