@@ -1,6 +1,5 @@
 package org.hapager.pager;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -46,6 +45,9 @@ import org.hapager.wire.VolumeName;
  *   <li><b>Order.</b> Requests that touch a common page (or name) take effect in the order they were
  *       submitted: writes to one page apply in submission order, and a read returns the latest write
  *       submitted before it. Requests that do not conflict run concurrently and complete in any order.</li>
+ *   <li><b>Lengths.</b> The volume length a read or write reports is the one the server saw when it executed
+ *       that request: writes to other pages still in flight may or may not be in it. {@link #stat} is ordered
+ *       after every earlier request on its volume, so its length is exact.</li>
  *   <li><b>Durability.</b> A write or set-length completes when it is durable on the servers' storage; create,
  *       delete, rename and mkdirs are durable when they complete; sync completes after every earlier request
  *       on its volume.</li>
@@ -100,7 +102,8 @@ public final class PagerClient implements AutoCloseable {
             return client;
         } catch (ExecutionException | TimeoutException e) {
             client.close();
-            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            Throwable cause = e instanceof ExecutionException ? e.getCause()
+                    : new TimeoutException("no session within " + config.connectTimeout().toMillis() * 2 + " ms");
             throw new PageIoException(PageIoException.Kind.UNAVAILABLE, "cannot open a session with page server "
                     + config.servers().get(0) + ": " + cause.getMessage(), cause);
         } catch (InterruptedException e) {
@@ -112,8 +115,7 @@ public final class PagerClient implements AutoCloseable {
 
     private CompletableFuture<ServerConnection> openSession(java.net.InetSocketAddress address) {
         Class<? extends Channel> channelClass = Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class;
-        Bootstrap bootstrap = new Bootstrap().group(ioThread).channel(channelClass);
-        ServerConnection connection = ServerConnection.connect(bootstrap, address, new MessageCodec(config.limits()),
+        ServerConnection connection = ServerConnection.connect(ioThread, channelClass, address, new MessageCodec(config.limits()),
                 new HandshakeProof(config.token()), config.clientName(), config.lease().toMillis(),
                 config.heartbeatInterval().toNanos(), (int) config.connectTimeout().toMillis(), table);
         return connection.ready();
@@ -213,7 +215,11 @@ public final class PagerClient implements AutoCloseable {
         }));
     }
 
-    /** Lists a directory ({@code ""} is the root), sorted by name. */
+    /**
+     * Lists a directory ({@code ""} is the root), sorted by name. The names reflect every create, delete and
+     * rename submitted before; the lengths are a snapshot that page writes still in flight may not have
+     * reached ({@link #stat} is ordered after them).
+     */
     public CompletableFuture<List<DirectoryEntry>> list(String directory) {
         String problem = VolumeName.problem(directory, true);
         if (problem != null) {

@@ -24,6 +24,15 @@ import picocli.CommandLine.Spec;
         description = "Serves the volumes of a shared data directory over the hapager protocol.")
 public final class PageServerMain implements Callable<Integer> {
 
+    static {
+        // The page server logs with its own configuration whatever else is on the class path (a test's
+        // logback-test.xml, the command line's logback.xml): its "page server ready on" line is how launchers
+        // find it. -Dlogback.configurationFile still overrides this.
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "org/hapager/server/page-server-logback.xml");
+        }
+    }
+
     private static final Logger log = LoggerFactory.getLogger(PageServerMain.class);
 
     @Spec

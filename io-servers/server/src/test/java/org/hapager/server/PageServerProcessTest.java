@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hapager.server.testing.BlockingClient;
-import org.hapager.server.testing.PageServerProcess;
+import org.hapager.server.process.PageServerProcess;
 import org.hapager.wire.Message;
 import org.hapager.wire.Op;
 import org.hapager.wire.Outcome;

@@ -190,7 +190,7 @@ public final class RecordTable implements ServerConnection.Listener {
 
     @Override
     public void onLost(ServerConnection connection, Throwable cause) {
-        if (connection.parameters() != null && connection.parameters().sessionId() != 0) {
+        if (connection.parameters() != null) {
             metrics.connectionLost();
             log.warn("lost {}: {}", connection, cause.getMessage());
         }

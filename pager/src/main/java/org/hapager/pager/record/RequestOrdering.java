@@ -18,7 +18,8 @@ import org.hapager.wire.Op;
  *   <li>sync, set-length, create, delete and stat touch their volume's key over all of it, so a sync waits
  *       for every earlier write of its volume;</li>
  *   <li>rename touches both names; create, delete, rename, mkdirs and list also touch one namespace key, so
- *       namespace changes apply in order and a listing sees every change submitted before it.</li>
+ *       namespace changes apply in order and a listing sees every name change submitted before it (not
+ *       page writes: the lengths it reports are a snapshot).</li>
  * </ul>
  * A request waits (its {@code blockers} count) for every earlier pending request it conflicts with and is
  * free to go when that count reaches zero. Pending means admitted and not yet retired.

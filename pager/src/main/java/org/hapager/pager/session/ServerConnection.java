@@ -72,6 +72,7 @@ public final class ServerConnection {
     }
 
     private final InetSocketAddress address;
+    private final EventLoop eventLoop;
     private final HandshakeProof proof;
     private final String clientName;
     private final long requestedLeaseMillis;
@@ -81,46 +82,54 @@ public final class ServerConnection {
 
     private Channel channel;
     private State state = State.CONNECTING;
+    /** Set by AUTH_OK; null before. */
     private SessionParameters parameters;
+    private String serverId;
+    private int version;
     private byte[] clientNonce;
+    /** What the server must prove once it has chosen its nonce: set by CHALLENGE. */
+    private byte[] expectedServerProof;
+    /** The requested lease until AUTH_OK fixes the granted one. */
+    private long leaseNanos;
     private long lastHeardNanos;
     private long heartbeatSequence;
     private ScheduledFuture<?> heartbeatTask;
 
-    private ServerConnection(InetSocketAddress address, HandshakeProof proof, String clientName,
+    private ServerConnection(InetSocketAddress address, EventLoop eventLoop, HandshakeProof proof, String clientName,
                              long leaseMillis, long heartbeatNanos, Listener listener) {
         this.address = address;
+        this.eventLoop = eventLoop;
         this.proof = proof;
         this.clientName = clientName;
         this.requestedLeaseMillis = leaseMillis;
         this.heartbeatNanos = heartbeatNanos;
         this.listener = listener;
+        this.leaseNanos = TimeUnit.MILLISECONDS.toNanos(leaseMillis);
     }
 
     /**
-     * Opens a connection and starts the handshake. Returns at once; watch {@link #ready()}.
-     *
-     * @param bootstrap a bootstrap with group and channel class set; this adds the handler
+     * Opens a connection on {@code eventLoop} and starts the handshake. Returns at once; watch {@link #ready()}.
      */
-    public static ServerConnection connect(Bootstrap bootstrap, InetSocketAddress address, MessageCodec codec,
+    public static ServerConnection connect(EventLoop eventLoop, Class<? extends Channel> channelClass,
+                                           InetSocketAddress address, MessageCodec codec,
                                            HandshakeProof proof, String clientName, long leaseMillis,
                                            long heartbeatNanos, int connectTimeoutMillis, Listener listener) {
-        ServerConnection connection = new ServerConnection(address, proof, clientName, leaseMillis, heartbeatNanos, listener);
+        ServerConnection connection = new ServerConnection(address, eventLoop, proof, clientName, leaseMillis, heartbeatNanos, listener);
         FrameEncoder encoder = new FrameEncoder(codec);
-        ChannelFuture future = bootstrap.clone()
+        ChannelFuture future = new Bootstrap().group(eventLoop).channel(channelClass)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        connection.channel = ch; // on the event loop, before any event of the channel
                         ch.pipeline().addLast("frames", new FrameDecoder(codec))
                                 .addLast("encoder", encoder)
                                 .addLast("session", connection.new Handler());
                     }
                 })
                 .connect(address);
-        connection.channel = future.channel();
-        future.addListener(f -> {
+        future.addListener(f -> { // runs on the channel's event loop
             if (!f.isSuccess()) {
                 connection.closeWith(new java.io.IOException("cannot connect to page server " + address + ": "
                         + f.cause().getMessage(), f.cause()));
@@ -138,7 +147,7 @@ public final class ServerConnection {
     }
 
     public EventLoop eventLoop() {
-        return channel.eventLoop();
+        return eventLoop;
     }
 
     /** Valid once {@link #ready()} completed. */
@@ -156,7 +165,7 @@ public final class ServerConnection {
 
     /** Queues a request; call {@link #flush()} after a batch. Event loop only, SERVING only. */
     public void send(Message.Request request) {
-        assert channel.eventLoop().inEventLoop() && state == State.SERVING : state;
+        assert eventLoop.inEventLoop() && state == State.SERVING : state;
         channel.write(request, channel.voidPromise());
     }
 
@@ -166,16 +175,16 @@ public final class ServerConnection {
 
     /** Closes the connection; the listener hears {@code onLost} with {@code cause}. Any thread. */
     public void close(Throwable cause) {
-        if (channel.eventLoop().inEventLoop()) {
+        if (eventLoop.inEventLoop()) {
             closeWith(cause);
         } else {
-            channel.eventLoop().execute(() -> closeWith(cause));
+            eventLoop.execute(() -> closeWith(cause));
         }
     }
 
     @Override
     public String toString() {
-        String id = parameters == null ? address.toString() : parameters.serverId() + " (" + address + ")";
+        String id = serverId == null ? address.toString() : serverId + " (" + address + ")";
         return "page server " + id;
     }
 
@@ -187,7 +196,9 @@ public final class ServerConnection {
         if (heartbeatTask != null) {
             heartbeatTask.cancel(false);
         }
-        channel.close();
+        if (channel != null) {
+            channel.close();
+        }
         ready.completeExceptionally(cause);
         listener.onLost(this, cause);
     }
@@ -197,15 +208,14 @@ public final class ServerConnection {
         clientNonce = HandshakeProof.newNonce();
         lastHeardNanos = System.nanoTime();
         channel.writeAndFlush(new Message.Hello(Protocol.MAGIC, Protocol.MIN_VERSION, Protocol.MAX_VERSION, clientNonce, clientName));
-        heartbeatTask = channel.eventLoop().scheduleAtFixedRate(this::onHeartbeatTick, heartbeatNanos, heartbeatNanos, TimeUnit.NANOSECONDS);
+        heartbeatTask = eventLoop.scheduleAtFixedRate(this::onHeartbeatTick, heartbeatNanos, heartbeatNanos, TimeUnit.NANOSECONDS);
     }
 
     private void onHeartbeatTick() {
         long now = System.nanoTime();
-        long lease = parameters != null ? parameters.leaseNanos() : TimeUnit.MILLISECONDS.toNanos(requestedLeaseMillis);
-        if (now - lastHeardNanos > lease) {
+        if (now - lastHeardNanos > leaseNanos) {
             closeWith(new java.io.IOException(this + " lease lapsed: nothing heard for "
-                    + TimeUnit.NANOSECONDS.toMillis(now - lastHeardNanos) + " ms (lease " + TimeUnit.NANOSECONDS.toMillis(lease) + " ms)"));
+                    + TimeUnit.NANOSECONDS.toMillis(now - lastHeardNanos) + " ms (lease " + TimeUnit.NANOSECONDS.toMillis(leaseNanos) + " ms)"));
             return;
         }
         if (state == State.SERVING || state == State.DRAINING) {
@@ -248,22 +258,21 @@ public final class ServerConnection {
             throw new ProtocolViolation("server chose protocol version " + challenge.version() + ", outside "
                     + Protocol.MIN_VERSION + ".." + Protocol.MAX_VERSION);
         }
-        parameters = new SessionParameters(challenge.serverId(), challenge.version(), 0, 0, 0);
+        serverId = challenge.serverId();
+        version = challenge.version();
         state = State.AWAIT_AUTH_OK;
-        byte[] clientProof = proof.clientProof(challenge.version(), clientNonce, challenge.serverNonce());
-        pendingServerProof = proof.serverProof(challenge.version(), clientNonce, challenge.serverNonce());
+        byte[] clientProof = proof.clientProof(version, clientNonce, challenge.serverNonce());
+        expectedServerProof = proof.serverProof(version, clientNonce, challenge.serverNonce());
         channel.writeAndFlush(new Message.Auth(clientProof, (int) requestedLeaseMillis));
     }
 
-    private byte[] pendingServerProof;
-
     private void onAuthOk(Message.AuthOk ok) {
         expect(state == State.AWAIT_AUTH_OK, ok);
-        if (!HandshakeProof.matches(pendingServerProof, ok.serverProof())) {
+        if (!HandshakeProof.matches(expectedServerProof, ok.serverProof())) {
             throw new ProtocolViolation("server at " + address + " does not know the token (bad server proof)");
         }
-        parameters = new SessionParameters(parameters.serverId(), parameters.version(), ok.sessionId(),
-                TimeUnit.MILLISECONDS.toNanos(ok.leaseMillis()), ok.maxInflight());
+        leaseNanos = TimeUnit.MILLISECONDS.toNanos(ok.leaseMillis());
+        parameters = new SessionParameters(serverId, version, ok.sessionId(), leaseNanos, ok.maxInflight());
         state = State.SERVING;
         ready.complete(this);
         listener.onServing(this);

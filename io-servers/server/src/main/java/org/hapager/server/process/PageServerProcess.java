@@ -1,4 +1,4 @@
-package org.hapager.server.testing;
+package org.hapager.server.process;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -15,7 +15,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A page server in its own JVM, for tests that kill, freeze and restart servers. It runs
+ * A page server in its own JVM on this machine: what tests kill, freeze and restart, and what the command
+ * line's benchmark and demo launch as child processes. It runs
  * {@code org.hapager.server.PageServerMain} with this JVM's class path, merges its stderr into stdout, pumps
  * every line into a buffer on a daemon thread, and waits (30 s deadline) for the ready line
  * {@code page server ready on HOST:PORT (...)}. Signals go through {@code kill}.

@@ -1,0 +1,45 @@
+package org.hapager.cli;
+
+import org.hapager.cli.bench.PageIoBench;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code hapager} command. Exit codes: 0 success, 1 a check failed, 2 bad usage.
+ */
+@Command(name = "hapager", mixinStandardHelpOptions = true, versionProvider = HapagerCli.Version.class,
+        description = "Highly available asynchronous page I/O for the JVM.",
+        subcommands = {PageIoBench.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "1:a check or a benchmark run failed", "2:bad usage (unknown option, bad value)"})
+public final class HapagerCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command (see hapager --help)");
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line, shared by main and tests. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new HapagerCli())
+                .setParameterExceptionHandler((e, args) -> {
+                    e.getCommandLine().getErr().println("hapager: " + e.getMessage());
+                    return 2;
+                });
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = HapagerCli.class.getPackage().getImplementationVersion();
+            return new String[] {"hapager " + (v == null ? "(development build)" : v)};
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package org.hapager.pager;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.hapager.server.process.PageServerProcess;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The client against a real page-server process. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class PagerClientProcessTest {
+
+    @TempDir
+    Path dir;
+    Path data;
+    Path token;
+    PageServerProcess server;
+    final List<PagerClient> clients = new ArrayList<>();
+
+    @BeforeEach
+    void startServer() throws Exception {
+        data = Files.createDirectories(dir.resolve("data"));
+        token = dir.resolve("token");
+        server = PageServerProcess.start(data, token);
+    }
+
+    @AfterEach
+    void stop() {
+        clients.forEach(PagerClient::close);
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    PagerClient client(PageServerProcess to, Duration lease, int maxInflight, Duration submitTimeout) throws Exception {
+        PagerClient client = PagerClient.connect(PagerConfig.builder().servers(to.address()).tokenFile(token)
+                .lease(lease).maxInflight(maxInflight).submitTimeout(submitTimeout).build());
+        clients.add(client);
+        return client;
+    }
+
+    PagerClient client() throws Exception {
+        return client(server, Duration.ofSeconds(1), 256, Duration.ofSeconds(30));
+    }
+
+    @Test
+    void writeThenReadPagesAndPastTheEnd() throws Exception {
+        PagerClient client = client();
+        Volume v = Volume.of("db1/seg0/c10.dat", 512);
+        client.create(v.name(), true).join();
+        ByteBuffer pages = ByteBuffer.allocate(3 * 512);
+        new Random(1).nextBytes(pages.array());
+        assertEquals(3 * 512L, client.write(v, 0, pages).join());
+
+        PageRead read = client.read(v, 1, 4).join();
+        assertEquals(3 * 512L, read.volumeLength());
+        byte[] expected = new byte[4 * 512];
+        System.arraycopy(pages.array(), 512, expected, 0, 2 * 512); // pages 3 and 4 are past the end: zeros
+        assertArrayEquals(expected, bytes(read.data()));
+
+        ByteBuffer frame = ByteBuffer.allocateDirect(512);
+        assertEquals(3 * 512L, client.read(v, 2, frame).join());
+        assertEquals(0, frame.position(), "the caller's buffer position is unchanged");
+        byte[] page2 = new byte[512];
+        frame.get(page2);
+        assertArrayEquals(java.util.Arrays.copyOfRange(pages.array(), 1024, 1536), page2);
+        client.checkInvariants();
+    }
+
+    @Test
+    void missingVolumeIsAClearError() throws Exception {
+        PagerClient client = client();
+        PageIoException e = failure(client.read(Volume.of("no/such.dat"), 0, 1));
+        assertEquals(PageIoException.Kind.NOT_FOUND, e.kind());
+        assertTrue(e.getMessage().contains("no/such.dat"), e.getMessage());
+        assertFalse(client.stat("no/such.dat").join().exists());
+    }
+
+    @Test
+    void namesThatEscapeAreRefusedBeforeSending() throws Exception {
+        PagerClient client = client();
+        for (String bad : List.of("../etc/passwd", "/abs", "a//b", "a\\b", "a/./b", "nul\0x", "")) {
+            assertEquals(PageIoException.Kind.INVALID, failure(client.create(bad, false)).kind(), bad);
+        }
+        assertThrows(IllegalArgumentException.class, () -> Volume.of("../x"));
+        assertTrue(Files.notExists(dir.resolve("etc")));
+    }
+
+    @Test
+    void wrongTokenCannotConnect() throws Exception {
+        PagerConfig config = PagerConfig.builder().servers(server.address())
+                .token("not-the-right-token-at-all".getBytes(StandardCharsets.UTF_8)).build();
+        PageIoException e = assertThrows(PageIoException.class, () -> PagerClient.connect(config));
+        assertEquals(PageIoException.Kind.UNAVAILABLE, e.kind());
+        assertTrue(server.isAlive());
+        client().stat("x").join(); // the server still serves others
+    }
+
+    @Test
+    void syncedWritesSurviveKillNine() throws Exception {
+        PagerClient client = client();
+        Volume v = Volume.of("t/durable.dat");
+        client.create(v.name(), true).join();
+        Random random = new Random(7);
+        List<byte[]> written = new ArrayList<>();
+        List<CompletableFuture<Long>> writes = new ArrayList<>();
+        for (int page = 0; page < 64; page++) {
+            byte[] bytes = new byte[4096];
+            random.nextBytes(bytes);
+            written.add(bytes);
+            writes.add(client.write(v, page, ByteBuffer.wrap(bytes)));
+        }
+        client.sync(v.name()).join();
+        writes.forEach(w -> assertTrue(w.isDone() && !w.isCompletedExceptionally(), "sync completes after earlier writes"));
+        server.kill9();
+
+        server = PageServerProcess.start(data, token);
+        PagerClient again = client();
+        for (int page = 0; page < 64; page++) {
+            assertArrayEquals(written.get(page), bytes(again.read(v, page, 1).join().data()), "page " + page);
+        }
+    }
+
+    @Test
+    void backpressureBoundsWhatIsInFlight() throws Exception {
+        PagerClient client = client(server, Duration.ofSeconds(10), 4, Duration.ofMillis(200));
+        Volume v = Volume.of("bp.dat");
+        client.create(v.name(), true).join();
+        server.sigstop();
+        try {
+            List<CompletableFuture<Long>> held = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                held.add(client.write(v, i, ByteBuffer.allocate(4096)));
+            }
+            assertEquals(4, client.inflight());
+            PageIoException e = failure(client.write(v, 9, ByteBuffer.allocate(4096)));
+            assertEquals(PageIoException.Kind.REJECTED, e.kind());
+            assertTrue(e.getMessage().contains("in flight"), e.getMessage());
+            server.sigcont();
+            held.forEach(CompletableFuture::join);
+        } finally {
+            server.sigcont();
+        }
+        assertEquals(0, client.inflight());
+        client.checkInvariants();
+    }
+
+    @Test
+    void frozenServerFailsInflightRequestsAfterTheLeaseInsteadOfHanging() throws Exception {
+        PagerClient client = client(server, Duration.ofMillis(500), 256, Duration.ofSeconds(5));
+        Volume v = Volume.of("frozen.dat");
+        client.create(v.name(), true).join();
+        server.sigstop();
+        CompletableFuture<Long> write = client.write(v, 0, ByteBuffer.allocate(4096));
+        PageIoException e = failure(write);
+        assertEquals(PageIoException.Kind.UNAVAILABLE, e.kind());
+        assertTrue(e.getMessage().contains("request") && e.getMessage().contains("frozen.dat"), e.getMessage());
+        server.sigcont();
+    }
+
+    static PageIoException failure(CompletableFuture<?> future) {
+        CompletionException e = assertThrows(CompletionException.class, () -> future.orTimeout(30, TimeUnit.SECONDS).join());
+        return (PageIoException) e.getCause();
+    }
+
+    static byte[] bytes(ByteBuffer buffer) {
+        byte[] out = new byte[buffer.remaining()];
+        buffer.duplicate().get(out);
+        return out;
+    }
+}
