@@ -54,7 +54,8 @@ public final class PageServer implements AutoCloseable {
         byte[] token = TokenFile.readOrCreate(config.tokenFile());
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ServerMetrics metrics = new ServerMetrics(registry);
-        VolumeStore store = VolumeStore.open(config.dataDir(), WireLimits.DEFAULT, config.ioThreads(), metrics);
+        VolumeStore store = VolumeStore.open(config.dataDir(), WireLimits.DEFAULT, config.ioThreads(),
+                config.inlinePageIo(), metrics);
         MetricsEndpoint endpoint = null;
         SessionServer server = null;
         try {

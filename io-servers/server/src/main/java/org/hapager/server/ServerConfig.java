@@ -11,7 +11,8 @@ import java.nio.file.Path;
  * @param tokenFile              the shared secret, created (mode 0600) if missing
  * @param metricsPort            Prometheus endpoint port, or -1 for none
  * @param maxInflight            requests in flight per connection
- * @param ioThreads              storage I/O threads
+ * @param ioThreads              storage I/O threads (namespace operations, and page I/O unless inline)
+ * @param inlinePageIo           page reads and writes run on the network threads (see {@link PageServerMain})
  * @param eventLoopThreads       Netty threads running the connections
  * @param leaseMaxMillis         longest lease granted
  * @param handshakeTimeoutMillis time allowed from connect to authentication
@@ -19,6 +20,6 @@ import java.nio.file.Path;
  * @param serverId               name announced to clients, or null for host:port
  */
 public record ServerConfig(Path dataDir, String bindAddress, int port, Path tokenFile, int metricsPort,
-                           int maxInflight, int ioThreads, int eventLoopThreads, int leaseMaxMillis,
+                           int maxInflight, int ioThreads, boolean inlinePageIo, int eventLoopThreads, int leaseMaxMillis,
                            int handshakeTimeoutMillis, long drainTimeoutMillis, String serverId) {
 }

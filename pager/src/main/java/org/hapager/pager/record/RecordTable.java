@@ -192,7 +192,9 @@ public final class RecordTable implements ServerConnection.Listener {
     public void onLost(ServerConnection connection, Throwable cause) {
         if (connection.parameters() != null) {
             metrics.connectionLost();
-            log.warn("lost {}: {}", connection, cause.getMessage());
+            if (closedCause == null) {
+                log.warn("lost {}: {}", connection, cause.getMessage());
+            }
         }
         if (connection != current) {
             return;

@@ -34,8 +34,16 @@ public final class PageIoBench implements Callable<Integer> {
 
     private static final String VOLUME = "bench/pages.dat";
 
-    @Option(names = "--data", description = "data directory for the page server (default: a temporary one, deleted after)")
+    @Option(names = "--data", description = "data directory for the page server (default: a temporary one, deleted after);"
+            + " with --server, the running server's data directory, for the local baseline")
     Path data;
+
+    @Option(names = "--server", description = "use a running page server HOST:PORT instead of launching one"
+            + " (the local baseline runs only if --data names its data directory)")
+    String server;
+
+    @Option(names = "--token-file", description = "token file of the --server (default: DATA/bench.token)")
+    Path tokenFile;
 
     @Option(names = "--volume-mib", defaultValue = "64", description = "size of the benchmark volume in MiB (default: ${DEFAULT-VALUE})")
     int volumeMib;
@@ -55,6 +63,10 @@ public final class PageIoBench implements Callable<Integer> {
     @Option(names = "--warmup-seconds", defaultValue = "1", description = "unmeasured seconds before each cell (default: ${DEFAULT-VALUE})")
     double warmupSeconds;
 
+    @Option(names = "--jit-warmup-seconds", defaultValue = "6", description = "unmeasured reads and writes at QD8 before"
+            + " the first cell, so both JVMs have compiled the hot paths (default: ${DEFAULT-VALUE})")
+    double jitWarmupSeconds;
+
     @Option(names = "--json", defaultValue = "bench-results/page-io.json", description = "where to write the results (default: ${DEFAULT-VALUE})")
     Path json;
 
@@ -69,22 +81,29 @@ public final class PageIoBench implements Callable<Integer> {
         long pages = (long) volumeMib * 1024 * 1024 / pageSize;
         long warmup = (long) (warmupSeconds * 1e9);
         long measure = (long) (seconds * 1e9);
-        boolean temporary = data == null;
-        Path dataDir = temporary ? Files.createTempDirectory("hapager-bench") : Files.createDirectories(data);
-        Path token = dataDir.resolve("bench.token");
+        boolean temporary = data == null && server == null;
+        Path dataDir = temporary ? Files.createTempDirectory("hapager-bench") : data;
+        Path token = tokenFile != null ? tokenFile : dataDir.resolve("bench.token");
         List<CellResult> cells = new ArrayList<>();
-        try (PageServerProcess server = PageServerProcess.start(dataDir.resolve("store"), token);
-             PagerClient client = PagerClient.connect(PagerConfig.builder().servers(server.address())
+        try (PageServerProcess launched = server == null ? PageServerProcess.start(dataDir, token) : null;
+             PagerClient client = PagerClient.connect(PagerConfig.builder()
+                     .servers(launched != null ? launched.address() : parseAddress(server))
                      .tokenFile(token).maxInflight(256).build())) {
             System.out.printf(Locale.ROOT, "page server %s, volume %s of %d MiB (%d pages of %d bytes)%n",
-                    server.address(), VOLUME, volumeMib, pages, pageSize);
+                    client.config().servers().get(0), VOLUME, volumeMib, pages, pageSize);
             prefill(client, volume, pages);
-            Path file = dataDir.resolve("store").resolve("volumes").resolve(VOLUME);
+            System.out.printf(Locale.ROOT, "warming up for %.0f s…%n", jitWarmupSeconds);
+            long half = (long) (jitWarmupSeconds * 1e9 / 2);
+            PagerLoad.run(client, volume, pages, false, 8, half, 0);
+            PagerLoad.run(client, volume, pages, true, 8, half, 0);
+            Path file = dataDir == null ? null : dataDir.resolve("volumes").resolve(VOLUME);
             for (String op : ops) {
                 boolean write = op.equals("write");
                 for (int qd : queueDepths) {
                     cells.add(print(PagerLoad.run(client, volume, pages, write, qd, warmup, measure)));
-                    cells.add(print(LocalFileLoad.run(file, pageSize, pages, write, qd, warmup, measure)));
+                    if (file != null) {
+                        cells.add(print(LocalFileLoad.run(file, pageSize, pages, write, qd, warmup, measure)));
+                    }
                 }
             }
             cells.add(print(LoopbackPing.run(warmup, measure)));
@@ -98,6 +117,14 @@ public final class PageIoBench implements Callable<Integer> {
         summary(cells).forEach(System.out::println);
         System.out.println("results: " + json.toAbsolutePath());
         return 0;
+    }
+
+    private static java.net.InetSocketAddress parseAddress(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon < 1) {
+            throw new IllegalArgumentException("--server " + hostPort + " (expected: HOST:PORT)");
+        }
+        return new java.net.InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
     }
 
     private static void prefill(PagerClient client, Volume volume, long pages) {

@@ -251,10 +251,17 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         executor.execute(op).whenComplete((outcome, failure) -> completed(id, op, startNanos, outcome, failure));
     }
 
-    /** Runs on whichever thread completed the operation; hops to the event loop. */
+    /**
+     * Runs on whichever thread completed the operation. On the event loop itself (inline page I/O) the
+     * completion joins this read's batch, flushed at {@link #channelReadComplete}; otherwise it hops over.
+     */
     private void completed(long id, Op op, long startNanos, Outcome outcome, Throwable failure) {
         Message.Completion completion = completion(id, op, outcome, failure);
         sessions.metrics().requestCompleted(op.code(), completion.status(), System.nanoTime() - startNanos);
+        if (ctx.executor().inEventLoop()) {
+            deliver(completion);
+            return;
+        }
         try {
             ctx.executor().execute(() -> deliver(completion));
         } catch (RejectedExecutionException e) {
@@ -286,6 +293,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             sessions.requestReleased();
             return;
         }
+        // flushes are consolidated (see SessionServer): completions of one batch share one write(2)
         ctx.writeAndFlush(completion).addListener(f -> sessions.requestReleased());
     }
 

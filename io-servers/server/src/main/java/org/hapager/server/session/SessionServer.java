@@ -14,6 +14,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -85,6 +86,8 @@ public final class SessionServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             Shared s = shared.get();
+                            // merges the flushes of completions that arrive together into one write(2)
+                            ch.pipeline().addLast("flushes", new FlushConsolidationHandler(256, true));
                             ch.pipeline().addLast("decoder", new FrameDecoder(s.codec));
                             ch.pipeline().addLast("encoder", s.encoder);
                             ch.pipeline().addLast("session", new SessionHandler(s.settings, executor, sessions));

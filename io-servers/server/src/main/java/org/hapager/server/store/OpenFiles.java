@@ -56,6 +56,18 @@ final class OpenFiles {
         this.capacity = capacity;
     }
 
+    /**
+     * The cached channel of {@code path} with a reference taken, or null if none is cached. A cached channel
+     * was checked when it was opened, and deletes and renames retire it, so callers may skip the checks.
+     */
+    synchronized OpenFile acquireCached(Path path) {
+        OpenFile cached = cache.get(path);
+        if (cached != null) {
+            cached.refs++;
+        }
+        return cached;
+    }
+
     /** Returns the open channel of an existing regular file, opening it if needed. */
     OpenFile acquire(Path path) throws IOException {
         synchronized (this) {

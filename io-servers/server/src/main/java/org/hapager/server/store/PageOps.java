@@ -33,7 +33,6 @@ final class PageOps {
     }
 
     Outcome read(Op.Read op) throws StoreException {
-        String what = "read volume " + op.volume() + " pages " + describe(op.firstPage(), op.pageCount(), op.pageSize());
         OpenFile file = open(op.volume());
         try {
             int length = op.pageSize() * op.pageCount();
@@ -50,7 +49,8 @@ final class PageOps {
             metrics.bytesRead(length);
             return new Outcome.PagesRead(volumeLength, PageChecksums.compute(data, op.pageSize(), op.pageCount()), data);
         } catch (IOException e) {
-            throw StoreException.io(what, e);
+            throw StoreException.io("read volume " + op.volume() + " pages "
+                    + describe(op.firstPage(), op.pageCount(), op.pageSize()), e);
         } finally {
             openFiles.release(file);
         }
@@ -63,7 +63,6 @@ final class PageOps {
             throw new StoreException(Status.CHECKSUM_MISMATCH, "volume " + op.volume() + " page "
                     + (op.firstPage() + mismatch) + ": checksum mismatch");
         }
-        String what = "write volume " + op.volume() + " pages " + describe(op.firstPage(), op.pageCount(), op.pageSize());
         OpenFile file = open(op.volume());
         long volumeLength;
         try {
@@ -75,16 +74,20 @@ final class PageOps {
             volumeLength = file.channel.size();
         } catch (IOException e) {
             openFiles.release(file);
-            throw StoreException.io(what, e);
+            throw StoreException.io(describeWrite(op), e);
         }
         int bytes = op.pageSize() * op.pageCount();
         return committer.commit(file).handle((ok, failure) -> {
             if (failure != null) {
-                throw new java.util.concurrent.CompletionException(StoreException.io(what + ": force", failure));
+                throw new java.util.concurrent.CompletionException(StoreException.io(describeWrite(op) + ": force", failure));
             }
             metrics.bytesWritten(bytes);
             return new Outcome.PagesWritten(volumeLength);
         });
+    }
+
+    private static String describeWrite(Op.Write op) {
+        return "write volume " + op.volume() + " pages " + describe(op.firstPage(), op.pageCount(), op.pageSize());
     }
 
     CompletableFuture<Outcome> setLength(Op.SetLength op) throws StoreException {
@@ -126,6 +129,10 @@ final class PageOps {
 
     /** The open channel of an existing volume: NOT_FOUND if missing, INVALID if it is a directory. */
     private OpenFile open(String volume) throws StoreException {
+        OpenFile cached = openFiles.acquireCached(paths.lexical(volume, false));
+        if (cached != null) {
+            return cached; // checked when opened: no file-system calls on the hot path
+        }
         Path path = paths.resolve(volume, false);
         try {
             BasicFileAttributes attrs = VolumePaths.attributes(path);

@@ -30,6 +30,16 @@ final class VolumePaths {
 
     /** The checked path of a volume or directory; {@code rootAllowed} lets the empty name mean the root. */
     Path resolve(String name, boolean rootAllowed) throws StoreException {
+        Path path = lexical(name, rootAllowed);
+        refuseLinks(name, path);
+        return path;
+    }
+
+    /**
+     * The path of a name, checked without touching the file system: the name rules, and that it stays under
+     * the root. {@link #resolve} adds the check for symbolic links along the path.
+     */
+    Path lexical(String name, boolean rootAllowed) throws StoreException {
         String problem = VolumeName.problem(name, rootAllowed);
         if (problem != null) {
             throw new StoreException(Status.INVALID, "invalid volume name: " + problem);
@@ -38,6 +48,10 @@ final class VolumePaths {
         if (!path.startsWith(root)) {
             throw new StoreException(Status.INVALID, "volume " + name + " resolves outside the data directory");
         }
+        return path;
+    }
+
+    private void refuseLinks(String name, Path path) throws StoreException {
         Path current = root;
         for (Path segment : root.relativize(path)) {
             if (segment.toString().isEmpty()) {
@@ -52,7 +66,6 @@ final class VolumePaths {
                 break; // nothing below a missing component can be a link yet
             }
         }
-        return path;
     }
 
     /** The name of {@code path} relative to the root, for messages. */

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.hapager.server.metrics.ServerMetrics;
 import org.hapager.wire.Op;
+import org.hapager.wire.OpCode;
 import org.hapager.wire.Outcome;
 import org.hapager.wire.Status;
 import org.hapager.wire.WireLimits;
@@ -18,7 +19,8 @@ import org.hapager.wire.WireLimits;
 /**
  * The volumes of one data directory, executed asynchronously.
  *
- * <p>{@link #submit} runs an operation on a fixed pool of I/O threads and returns a future that completes
+ * <p>{@link #submit} runs an operation on a fixed pool of I/O threads, or page reads and writes on the
+ * calling thread when {@code inlinePageIo} is set, and returns a future that completes
  * with the {@link Outcome}, or exceptionally with a {@link StoreException} carrying the protocol status.
  * Futures complete on an I/O thread or on the {@code group-commit} thread (writes, set length), in any
  * order. A write or length change completes only once it is durable; namespace operations fsync the
@@ -38,14 +40,19 @@ public final class VolumeStore implements AutoCloseable {
     private final PageOps pages;
     private final NamespaceOps namespace;
     private final ExecutorService io;
+    private final boolean inlinePageIo;
 
-    /** Opens {@code dataDir} (creating {@code volumes/} and {@code locks/}) with {@code ioThreads} I/O threads. */
-    public static VolumeStore open(Path dataDir, WireLimits limits, int ioThreads, ServerMetrics metrics) throws IOException {
-        return new VolumeStore(dataDir, limits, ioThreads, metrics, GroupCommitter.FDATASYNC);
+    /**
+     * Opens {@code dataDir} (creating {@code volumes/} and {@code locks/}) with {@code ioThreads} I/O threads;
+     * {@code inlinePageIo} runs page reads and writes on the submitting thread instead.
+     */
+    public static VolumeStore open(Path dataDir, WireLimits limits, int ioThreads, boolean inlinePageIo,
+                                   ServerMetrics metrics) throws IOException {
+        return new VolumeStore(dataDir, limits, ioThreads, inlinePageIo, metrics, GroupCommitter.FDATASYNC);
     }
 
-    VolumeStore(Path dataDir, WireLimits limits, int ioThreads, ServerMetrics metrics, GroupCommitter.Forcer forcer)
-            throws IOException {
+    VolumeStore(Path dataDir, WireLimits limits, int ioThreads, boolean inlinePageIo, ServerMetrics metrics,
+                GroupCommitter.Forcer forcer) throws IOException {
         if (ioThreads < 1) {
             throw new IllegalArgumentException("ioThreads : " + ioThreads + " (expected: >= 1)");
         }
@@ -57,6 +64,7 @@ public final class VolumeStore implements AutoCloseable {
         this.committer = new GroupCommitter(openFiles, forcer, metrics);
         this.pages = new PageOps(paths, openFiles, committer, metrics);
         this.namespace = new NamespaceOps(paths, openFiles, limits);
+        this.inlinePageIo = inlinePageIo;
         AtomicInteger threadNumber = new AtomicInteger();
         this.io = Executors.newFixedThreadPool(ioThreads, r -> {
             Thread t = new Thread(r, "page-io-" + threadNumber.incrementAndGet());
@@ -70,8 +78,11 @@ public final class VolumeStore implements AutoCloseable {
         return volumesRoot;
     }
 
-    /** Executes {@code op} on an I/O thread. */
+    /** Executes {@code op} on an I/O thread, or a page read or write here if {@code inlinePageIo}. */
     public CompletableFuture<Outcome> submit(Op op) {
+        if (inlinePageIo && (op.code() == OpCode.READ || op.code() == OpCode.WRITE)) {
+            return execute(op);
+        }
         CompletableFuture<Outcome> result = new CompletableFuture<>();
         try {
             io.execute(() -> execute(op).whenComplete((outcome, failure) -> {

@@ -30,7 +30,7 @@ final class StoreFixture implements AutoCloseable {
 
     StoreFixture(Path dataDir, WireLimits limits, GroupCommitter.Forcer forcer) throws IOException {
         this.dataDir = dataDir;
-        this.store = new VolumeStore(dataDir, limits, 2, new ServerMetrics(registry), forcer);
+        this.store = new VolumeStore(dataDir, limits, 2, false, new ServerMetrics(registry), forcer);
     }
 
     Path volumes() {
