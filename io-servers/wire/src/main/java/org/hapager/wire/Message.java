@@ -86,6 +86,24 @@ public sealed interface Message {
         }
     }
 
+    /**
+     * Server to server: the sender wants the reservation of the shared storage. The holder stops taking
+     * storage requests, finishes the ones it accepted, makes them durable, releases the reservation and
+     * answers {@link Yielded}.
+     */
+    record Yield(String takerId, String reason) implements Message {
+        public MessageType type() {
+            return MessageType.YIELD;
+        }
+    }
+
+    /** Answer to {@link Yield}: {@code released} is false if the server did not hold the reservation. */
+    record Yielded(boolean released, String detail) implements Message {
+        public MessageType type() {
+            return MessageType.YIELDED;
+        }
+    }
+
     /** A fatal protocol error; the sender closes the connection after it. */
     record Error(int code, String text) implements Message {
         public MessageType type() {

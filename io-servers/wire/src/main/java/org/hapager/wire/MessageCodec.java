@@ -36,6 +36,8 @@ import java.util.ArrayList;
  *   others      nothing
  * HEARTBEAT, HEARTBEAT_ACK   sequence:u64
  * DRAINING    reason:str
+ * YIELD       takerId:str reason:str
+ * YIELDED     released:u8 detail:str
  * ERROR       code:u16 text:str
  * </pre>
  */
@@ -117,6 +119,16 @@ public final class MessageCodec {
             case HEARTBEAT -> out.writeLong(((Message.Heartbeat) message).sequence());
             case HEARTBEAT_ACK -> out.writeLong(((Message.HeartbeatAck) message).sequence());
             case DRAINING -> writeString(out, ((Message.Draining) message).reason());
+            case YIELD -> {
+                Message.Yield m = (Message.Yield) message;
+                writeString(out, m.takerId());
+                writeString(out, m.reason());
+            }
+            case YIELDED -> {
+                Message.Yielded m = (Message.Yielded) message;
+                out.writeBoolean(m.released());
+                writeString(out, m.detail());
+            }
             case ERROR -> {
                 Message.Error m = (Message.Error) message;
                 out.writeShort(m.code());
@@ -241,6 +253,8 @@ public final class MessageCodec {
             case HEARTBEAT -> new Message.Heartbeat(readLong(frame, "sequence"));
             case HEARTBEAT_ACK -> new Message.HeartbeatAck(readLong(frame, "sequence"));
             case DRAINING -> new Message.Draining(readString(frame, "reason"));
+            case YIELD -> new Message.Yield(readString(frame, "taker id"), readString(frame, "reason"));
+            case YIELDED -> new Message.Yielded(readBoolean(frame, "released"), readString(frame, "detail"));
             case ERROR -> new Message.Error(readU16(frame, "error code"), readString(frame, "error text"));
         };
         if (frame.isReadable()) {

@@ -4,7 +4,7 @@ package org.hapager.wire;
 public enum MessageType {
     HELLO(1), CHALLENGE(2), AUTH(3), AUTH_OK(4),
     REQUEST(10), ACCEPTED(11), COMPLETION(12),
-    HEARTBEAT(20), HEARTBEAT_ACK(21), DRAINING(22),
+    HEARTBEAT(20), HEARTBEAT_ACK(21), DRAINING(22), YIELD(23), YIELDED(24),
     ERROR(30);
 
     private static final MessageType[] BY_CODE = new MessageType[256];

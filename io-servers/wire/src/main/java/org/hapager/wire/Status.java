@@ -16,7 +16,12 @@ public enum Status {
     /** A directory to delete still has entries. */
     NOT_EMPTY(6),
     /** The server is draining and takes no new requests; the request was not executed. */
-    SHUTTING_DOWN(7);
+    SHUTTING_DOWN(7),
+    /**
+     * The server does not hold the reservation of the shared storage and could not take it (the holder
+     * neither yielded nor was fenced in time); the request was not executed.
+     */
+    NOT_RESERVED(8);
 
     private static final Status[] BY_CODE = new Status[256];
 

@@ -30,6 +30,8 @@
  *   HEARTBEAT(seq)                        ─►          renews the lease holding every reference
  *                     ◄─ HEARTBEAT_ACK(seq)
  *                     ◄─ DRAINING                      the server is stopping: send nothing new
+ *   YIELD(takerId, reason)                ─►          server to server: release the storage reservation
+ *                     ◄─ YIELDED(released, detail)     sent once released (drained and durable)
  *   ERROR(code, text) in either direction, then close.
  * </pre>
  */

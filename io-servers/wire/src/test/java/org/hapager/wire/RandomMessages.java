@@ -221,6 +221,8 @@ final class RandomMessages {
             case HEARTBEAT -> new Message.Heartbeat(random.nextLong());
             case HEARTBEAT_ACK -> new Message.HeartbeatAck(random.nextLong());
             case DRAINING -> new Message.Draining(text(random.nextInt(10) == 0 ? Protocol.MAX_STRING_BYTES : 100));
+            case YIELD -> new Message.Yield(text(100), text(random.nextInt(10) == 0 ? Protocol.MAX_STRING_BYTES : 100));
+            case YIELDED -> new Message.Yielded(random.nextBoolean(), text(100));
             case ERROR -> new Message.Error(random.nextInt(1 << 16), text(300));
         };
     }
@@ -271,6 +273,8 @@ final class RandomMessages {
         all.add(new Message.Heartbeat(13));
         all.add(new Message.HeartbeatAck(14));
         all.add(new Message.Draining("shutting down"));
+        all.add(new Message.Yield("server-2 (127.0.0.1:7072)", "client lost its primary"));
+        all.add(new Message.Yielded(true, "drained 3 requests"));
         all.add(new Message.Error(Message.Error.PROTOCOL, "bad frame"));
         return all;
     }

@@ -306,7 +306,7 @@ public final class RecordTable implements ServerConnection.Listener {
             case CHECKSUM_MISMATCH -> PageIoException.Kind.CHECKSUM_MISMATCH;
             case IO_ERROR -> PageIoException.Kind.STORAGE;
             case NOT_EMPTY -> PageIoException.Kind.NOT_EMPTY;
-            case SHUTTING_DOWN -> PageIoException.Kind.UNAVAILABLE;
+            case SHUTTING_DOWN, NOT_RESERVED -> PageIoException.Kind.UNAVAILABLE;
             case OK -> throw new IllegalArgumentException("OK is not a failure");
         };
     }
