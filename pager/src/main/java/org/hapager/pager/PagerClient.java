@@ -22,6 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import io.micrometer.core.instrument.Gauge;
+import org.hapager.pager.failover.FailoverController;
 import org.hapager.pager.record.CallbackRecord;
 import org.hapager.pager.record.PagerMetrics;
 import org.hapager.pager.record.RecordTable;
@@ -74,6 +76,7 @@ public final class PagerClient implements AutoCloseable {
     private final Semaphore permits;
     private final PagerMetrics metrics;
     private final RecordTable table;
+    private final FailoverController failover;
     private final AtomicLong requestIds = new AtomicLong();
     private final Queue<CallbackRecord> incoming = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -89,36 +92,44 @@ public final class PagerClient implements AutoCloseable {
         this.permits = new Semaphore(config.maxInflight());
         this.metrics = new PagerMetrics(config.meterRegistry(), () -> config.maxInflight() - permits.availablePermits());
         this.table = new RecordTable(permits, metrics);
-    }
-
-    /**
-     * Connects to the first configured server and authenticates. Blocks until the session is serving or
-     * the connect timeout passes.
-     */
-    public static PagerClient connect(PagerConfig config) throws PageIoException {
-        PagerClient client = new PagerClient(config);
-        try {
-            client.openSession(config.servers().get(0)).get(config.connectTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
-            return client;
-        } catch (ExecutionException | TimeoutException e) {
-            client.close();
-            Throwable cause = e instanceof ExecutionException ? e.getCause()
-                    : new TimeoutException("no session within " + config.connectTimeout().toMillis() * 2 + " ms");
-            throw new PageIoException(PageIoException.Kind.UNAVAILABLE, "cannot open a session with page server "
-                    + config.servers().get(0) + ": " + cause.getMessage(), cause);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            client.close();
-            throw new PageIoException(PageIoException.Kind.REJECTED, "interrupted while connecting to " + config.servers().get(0), e);
+        Class<? extends Channel> channelClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        MessageCodec codec = new MessageCodec(config.limits());
+        HandshakeProof proof = new HandshakeProof(config.token());
+        this.failover = new FailoverController(config.servers(),
+                (address, listener) -> ServerConnection.connect(ioThread, channelClass, address, codec, proof,
+                        config.clientName(), config.lease().toMillis(), config.heartbeatInterval().toNanos(),
+                        (int) config.connectTimeout().toMillis(), listener),
+                table, metrics, ioThread, config.failoverDeadline().toNanos());
+        for (int i = 0; i < config.servers().size(); i++) {
+            int index = i;
+            Gauge.builder("hapager.pager.server.current", () -> failover.servingIndex() == index ? 1 : 0)
+                    .description("1 for the page server the client currently sends to")
+                    .tag("server", config.servers().get(i).getHostString() + ":" + config.servers().get(i).getPort())
+                    .register(config.meterRegistry());
         }
     }
 
-    private CompletableFuture<ServerConnection> openSession(java.net.InetSocketAddress address) {
-        Class<? extends Channel> channelClass = Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class;
-        ServerConnection connection = ServerConnection.connect(ioThread, channelClass, address, new MessageCodec(config.limits()),
-                new HandshakeProof(config.token()), config.clientName(), config.lease().toMillis(),
-                config.heartbeatInterval().toNanos(), (int) config.connectTimeout().toMillis(), table);
-        return connection.ready();
+    /**
+     * Connects to the first configured server that answers (in order) and authenticates. Blocks until a
+     * session is serving, or fails after {@code connectTimeout} × number of servers.
+     */
+    public static PagerClient connect(PagerConfig config) throws PageIoException {
+        PagerClient client = new PagerClient(config);
+        client.ioThread.execute(client.failover::start);
+        long waitMillis = config.connectTimeout().toMillis() * config.servers().size();
+        try {
+            client.failover.firstServing().get(waitMillis, TimeUnit.MILLISECONDS);
+            return client;
+        } catch (ExecutionException | TimeoutException e) {
+            String servers = client.ioThread.submit(client.failover::describeServers).syncUninterruptibly().getNow();
+            client.close();
+            throw new PageIoException(PageIoException.Kind.UNAVAILABLE, "cannot open a session with any page server within "
+                    + waitMillis + " ms: " + servers, e instanceof ExecutionException ? e.getCause() : e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            client.close();
+            throw new PageIoException(PageIoException.Kind.REJECTED, "interrupted while connecting to " + config.servers(), e);
+        }
     }
 
     // ------------------------------------------------------------------ page I/O
@@ -240,6 +251,11 @@ public final class PagerClient implements AutoCloseable {
         return config;
     }
 
+    /** The address of the page server requests go to now, or null while none serves. */
+    public java.net.InetSocketAddress currentServer() {
+        return ioThread.submit(failover::servingAddress).syncUninterruptibly().getNow();
+    }
+
     /** Runs the record table's invariant checks on the I/O thread (for tests). */
     public void checkInvariants() {
         ioThread.submit(table::assertInvariants).syncUninterruptibly();
@@ -258,11 +274,9 @@ public final class PagerClient implements AutoCloseable {
         closed = true;
         ioThread.execute(() -> {
             drainIncoming();
-            table.closeAll(new PageIoException(PageIoException.Kind.REJECTED, "pager client closed"));
-            ServerConnection current = table.current();
-            if (current != null) {
-                current.close(new PageIoException(PageIoException.Kind.REJECTED, "pager client closed"));
-            }
+            PageIoException closing = new PageIoException(PageIoException.Kind.REJECTED, "pager client closed");
+            table.closeAll(closing);
+            failover.close(closing);
         });
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }

@@ -25,6 +25,7 @@ public final class PagerConfig {
     private final Duration connectTimeout;
     private final Duration lease;
     private final Duration heartbeatInterval;
+    private final Duration failoverDeadline;
     private final WireLimits limits;
     private final MeterRegistry meterRegistry;
 
@@ -44,6 +45,7 @@ public final class PagerConfig {
         if (heartbeatInterval.compareTo(lease) >= 0) {
             throw new IllegalArgumentException("heartbeatInterval : " + heartbeatInterval + " (expected: < lease " + lease + ")");
         }
+        this.failoverDeadline = positive(b.failoverDeadline, "failoverDeadline");
         this.limits = b.limits;
         this.meterRegistry = b.meterRegistry;
     }
@@ -52,7 +54,10 @@ public final class PagerConfig {
         return new Builder();
     }
 
-    /** Page servers in order of preference: the first is the primary. */
+    /**
+     * Page servers in order of preference: the first is the primary, the next ones take over in turn. All
+     * of them serve the same shared storage.
+     */
     public List<InetSocketAddress> servers() {
         return servers;
     }
@@ -91,6 +96,14 @@ public final class PagerConfig {
         return heartbeatInterval;
     }
 
+    /**
+     * How long a request waits while no server is serving (all lost or unreachable) before it fails with
+     * {@link PageIoException.Kind#UNAVAILABLE}.
+     */
+    public Duration failoverDeadline() {
+        return failoverDeadline;
+    }
+
     public WireLimits limits() {
         return limits;
     }
@@ -108,6 +121,7 @@ public final class PagerConfig {
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration lease = Duration.ofSeconds(1);
         private Duration heartbeatInterval;
+        private Duration failoverDeadline = Duration.ofSeconds(30);
         private WireLimits limits = WireLimits.DEFAULT;
         private MeterRegistry meterRegistry = new SimpleMeterRegistry();
 
@@ -166,6 +180,12 @@ public final class PagerConfig {
         /** Default: a quarter of the lease. */
         public Builder heartbeatInterval(Duration heartbeatInterval) {
             this.heartbeatInterval = heartbeatInterval;
+            return this;
+        }
+
+        /** Default 30 s. */
+        public Builder failoverDeadline(Duration failoverDeadline) {
+            this.failoverDeadline = failoverDeadline;
             return this;
         }
 

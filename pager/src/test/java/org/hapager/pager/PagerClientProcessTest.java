@@ -164,16 +164,23 @@ class PagerClientProcessTest {
     }
 
     @Test
-    void frozenServerFailsInflightRequestsAfterTheLeaseInsteadOfHanging() throws Exception {
-        PagerClient client = client(server, Duration.ofMillis(500), 256, Duration.ofSeconds(5));
+    void aFrozenOnlyServerFailsRequestsAtTheDeadlineInsteadOfHanging() throws Exception {
+        PagerClient client = PagerClient.connect(PagerConfig.builder().servers(server.address()).tokenFile(token)
+                .lease(Duration.ofMillis(500)).failoverDeadline(Duration.ofSeconds(1)).connectTimeout(Duration.ofMillis(300)).build());
+        clients.add(client);
         Volume v = Volume.of("frozen.dat");
         client.create(v.name(), true).join();
         server.sigstop();
+        long start = System.nanoTime();
         CompletableFuture<Long> write = client.write(v, 0, ByteBuffer.allocate(4096));
         PageIoException e = failure(write);
+        long waitedMillis = (System.nanoTime() - start) / 1_000_000;
         assertEquals(PageIoException.Kind.UNAVAILABLE, e.kind());
-        assertTrue(e.getMessage().contains("request") && e.getMessage().contains("frozen.dat"), e.getMessage());
+        assertTrue(e.getMessage().contains("frozen.dat") && e.getMessage().contains(server.address().toString()), e.getMessage());
+        assertTrue(waitedMillis < 10_000, "failed after " + waitedMillis + " ms, not at lease + deadline");
         server.sigcont();
+        // the server is back: the client reconnects and carries on
+        assertEquals(4096L, client.write(v, 0, ByteBuffer.allocate(4096)).orTimeout(30, TimeUnit.SECONDS).join());
     }
 
     static PageIoException failure(CompletableFuture<?> future) {

@@ -28,6 +28,8 @@ public final class CallbackRecord {
     RecordState state = RecordState.QUEUED;
     ServerConnection server;
     int attempts;
+    /** Set when a server holding it was lost: the last attempt may or may not have been applied. */
+    boolean outcomeUnknown;
     long sentNanos;
     long acceptedNanos;
     /** Earlier conflicting requests this one waits for (see {@link RequestOrdering}). */

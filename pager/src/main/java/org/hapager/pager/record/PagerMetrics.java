@@ -13,10 +13,31 @@ import org.hapager.wire.OpCode;
 /**
  * The client's meters. Names are Micrometer's dotted form; the Prometheus registry renders them as
  * {@code hapager_pager_io_seconds{op,outcome}}, {@code hapager_pager_inflight},
- * {@code hapager_pager_bytes_total{direction}}, {@code hapager_pager_submit_wait_seconds} and
- * {@code hapager_pager_connections_total{event}}. Timers are created once, so recording allocates nothing.
+ * {@code hapager_pager_bytes_total{direction}}, {@code hapager_pager_submit_wait_seconds},
+ * {@code hapager_pager_connections_total{event}}, {@code hapager_pager_failovers_total},
+ * {@code hapager_pager_reissues_total{window}}, {@code hapager_pager_failover_stall_seconds} and
+ * {@code hapager_lease_expirations_total}. Meters are created once, so recording allocates nothing.
  */
 public final class PagerMetrics {
+
+    /** The failure windows of FIG. 5 in which a request can be caught by the loss of its server. */
+    public enum Window {
+        /** Not yet sent (step 504): it just goes to the next server. */
+        BEFORE_SEND,
+        /** Sent, not yet accepted (step 502): no reference existed. */
+        BEFORE_ACCEPT,
+        /** Accepted, not completed (step 506): unreferenced while in progress. */
+        AFTER_ACCEPT,
+        /**
+         * Completed, reference not yet released (step 508). Completion and release travel in one message
+         * here, so this count stays 0; it is kept so dashboards show every window of the patent.
+         */
+        AFTER_COMPLETION;
+
+        String tag() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     private static final String OK = "ok";
 
@@ -26,6 +47,10 @@ public final class PagerMetrics {
     private final Timer submitWait;
     private final Counter connectionsReady;
     private final Counter connectionsLost;
+    private final Counter[] reissues = new Counter[Window.values().length];
+    private final Counter failovers;
+    private final Counter leaseExpirations;
+    private final Timer failoverStall;
 
     public PagerMetrics(MeterRegistry registry, Supplier<Number> inflight) {
         OpCode[] ops = OpCode.values();
@@ -49,6 +74,38 @@ public final class PagerMetrics {
                 .description("server sessions established and lost").register(registry);
         connectionsLost = Counter.builder("hapager.pager.connections").tag("event", "lost")
                 .description("server sessions established and lost").register(registry);
+        for (Window w : Window.values()) {
+            reissues[w.ordinal()] = Counter.builder("hapager.pager.reissues").tag("window", w.tag())
+                    .description("requests issued again to another server, by the failure window that caught them")
+                    .register(registry);
+        }
+        failovers = Counter.builder("hapager.pager.failovers")
+                .description("switches of the serving page server").register(registry);
+        leaseExpirations = Counter.builder("hapager.lease.expirations")
+                .description("server sessions given up because nothing was heard within the lease").register(registry);
+        failoverStall = Timer.builder("hapager.pager.failover.stall")
+                .description("from the loss of a server to the first completion of a reissued request")
+                .publishPercentiles(0.5, 0.99).register(registry);
+    }
+
+    void reissued(Window window) {
+        reissues[window.ordinal()].increment();
+    }
+
+    void reissued(Window window, int count) {
+        reissues[window.ordinal()].increment(count);
+    }
+
+    void failoverStall(long nanos) {
+        failoverStall.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void failover() {
+        failovers.increment();
+    }
+
+    public void leaseExpired() {
+        leaseExpirations.increment();
     }
 
     private static Timer ioTimer(MeterRegistry registry, OpCode op, String outcome) {
@@ -74,11 +131,11 @@ public final class PagerMetrics {
         submitWait.record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    void connectionReady() {
+    public void connectionReady() {
         connectionsReady.increment();
     }
 
-    void connectionLost() {
+    public void connectionLost() {
         connectionsLost.increment();
     }
 }

@@ -12,6 +12,7 @@ import org.hapager.wire.Message;
 import org.hapager.wire.Op;
 import org.hapager.wire.Outcome;
 import org.hapager.wire.PageChecksums;
+import org.hapager.wire.Status;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
  *   <li>A SENT or REFERENCED record names the connection it was sent on in {@code server}; for the current
  *       connection, {@code sentToCurrent} counts them and never exceeds the session's max in-flight.</li>
  *   <li>A QUEUED record is in {@code ready} exactly when nothing blocks it ({@code blockers == 0}); two
- *       conflicting requests are never both past QUEUED (see {@link RequestOrdering}).</li>
+ *       conflicting requests are never both past QUEUED (see {@link RequestOrdering}), so a reissue can never
+ *       reorder writes to one page.</li>
  *   <li>The caller's future is completed exactly once, on the way out of the table (DONE or ABANDONED),
  *       after every structure has forgotten the record; and each record holds one permit of the client's
  *       in-flight bound from submit until then.</li>
@@ -36,31 +38,42 @@ import org.slf4j.LoggerFactory;
  * <h2>States and transitions</h2>
  * <pre>
  *  admit ─► QUEUED ──send──► SENT ──accepted──► REFERENCED ──completion──► DONE ──release──► RELEASED
- *             ▲  │             │                    │                                      (removed)
- *             │  │             └──── unreferenced ──┴──► reissue? ─yes─┐
- *             │  │                 (server lost)              │no       │
- *             │  └──── no server ─────────────────────────► ABANDONED   │
- *             └──────────────────────────────────────────────────────────┘
+ *             ▲ ▲ │            │                    │                                      (removed)
+ *             │ │ │            └──── unreferenced ──┤ (server lost: reissue, steps 502, 506)
+ *             │ │ │                                 │
+ *             │ └─┼───────────── not executed ──────┘ (SHUTTING_DOWN / NOT_RESERVED reply)
+ *             │   └── no server within the deadline, or client closed ──► ABANDONED
+ *             └──────────────────────────────────────────────────────────────┘
  * </pre>
  * <ul>
  *   <li>{@link #admit}: a new record enters QUEUED, behind any earlier conflicting request (step 406, 408).</li>
- *   <li>{@link #sendReady}: QUEUED → SENT on the current connection while it has room (step 410).</li>
+ *   <li>{@link #sendReady}: QUEUED → SENT on the current connection while it has room (step 410), reissued
+ *       records first, in submission order.</li>
  *   <li>{@link #onAccepted}: SENT → REFERENCED: the server holds a reference to the record (step 414).</li>
  *   <li>{@link #onCompletion}: SENT or REFERENCED → DONE → RELEASED: the outcome goes to the caller, the
  *       record leaves the table and frees conflicting requests behind it. A completion implies acceptance,
- *       and completion and release travel in one message (steps 420 to 430); a SHUTTING_DOWN reply means
- *       the server never executed the request, which goes back to QUEUED.</li>
- *   <li>{@link #onLost}: the connection closed or its lease lapsed, so every reference it held disappears
- *       at once; each of its records is handled as unreferenced (steps 428, 502, 506). A request that was
- *       never sent stays QUEUED for the next server (step 504).</li>
+ *       and completion and release travel in one message (steps 420 to 430), so no reference can vanish while
+ *       a record is DONE: window 508 needs no action. A SHUTTING_DOWN or NOT_RESERVED reply means the server
+ *       did not execute the request: back to QUEUED.</li>
+ *   <li>{@link #detach}: the connection closed or its lease lapsed, so every reference it held disappears at
+ *       once. Each of its records gets the unreferenced treatment: SENT (no reference existed yet, step 502)
+ *       or REFERENCED (in progress, step 506) → QUEUED for the next server with its stored parameters, its
+ *       outcome now unknown. Records never sent stay QUEUED and simply go to the next server (step 504).</li>
+ *   <li>{@link #expire}: with no server serving, a QUEUED record that has waited longer than the deadline is
+ *       ABANDONED with an UNAVAILABLE failure naming every server and the request.</li>
  * </ul>
- * Which records can be reissued, and where, is the failover policy's decision; with no other server to
- * go to, {@link #unreferenced} abandons the record with an UNAVAILABLE failure that names the server and
- * the request.
+ *
+ * <h2>Repeating a request whose outcome is unknown</h2>
+ * Page reads and writes are idempotent: a write reissued after its first attempt may or may not have landed
+ * writes the same bytes (the caller's buffer is pinned until completion). A namespace change is not: an
+ * exclusive create, delete or rename whose first attempt landed fails when repeated. For a reissued record
+ * whose first attempt's outcome is unknown, the failure that the first attempt itself would cause
+ * (ALREADY_EXISTS for an exclusive create or mkdirs, NOT_FOUND for a delete or rename) counts as success,
+ * as NFS clients do after a retransmission.
  *
  * <p>Owner: the pager's I/O thread (the connections' Netty event loop). No method here is thread-safe.
  */
-public final class RecordTable implements ServerConnection.Listener {
+public final class RecordTable {
 
     private static final Logger log = LoggerFactory.getLogger(RecordTable.class);
 
@@ -73,6 +86,8 @@ public final class RecordTable implements ServerConnection.Listener {
     private ServerConnection current;
     private int sentToCurrent;
     private PageIoException closedCause;
+    /** When the last server was lost, while the first reissued completion is still awaited; 0 otherwise. */
+    private long detachedNanos;
 
     public RecordTable(Semaphore permits, PagerMetrics metrics) {
         this.permits = permits;
@@ -91,7 +106,7 @@ public final class RecordTable implements ServerConnection.Listener {
 
     // ------------------------------------------------------------------ transitions
 
-    /** New record: QUEUED, and sent at once if nothing blocks it and there is room. */
+    /** New record: QUEUED, behind any earlier conflicting request; {@link #sendReady} sends it. */
     public void admit(CallbackRecord r) {
         if (closedCause != null) {
             abandon(r, closedCause);
@@ -125,19 +140,13 @@ public final class RecordTable implements ServerConnection.Listener {
         }
     }
 
-    @Override
-    public void onServing(ServerConnection connection) {
-        log.info("serving from {} (lease {} ms, max in flight {})", connection,
-                connection.parameters().leaseNanos() / 1_000_000, connection.parameters().maxInflight());
-        metrics.connectionReady();
-        if (current == null) {
-            current = connection;
-            sentToCurrent = 0;
-            sendReady();
-        }
+    /** {@code connection} is serving and becomes the one requests go to (a failover, or the first). */
+    public void attach(ServerConnection connection) {
+        current = connection;
+        sentToCurrent = 0;
+        sendReady();
     }
 
-    @Override
     public void onAccepted(ServerConnection connection, long requestId) {
         CallbackRecord r = records.get(requestId);
         if (r == null || r.server != connection) {
@@ -149,86 +158,104 @@ public final class RecordTable implements ServerConnection.Listener {
         }
     }
 
-    @Override
-    public void onCompletion(ServerConnection connection, Message.Completion completion) {
+    /**
+     * A completion (which also releases the server's reference). Returns false if the server said it did
+     * not execute the request (draining, or without the storage reservation): the record is QUEUED again.
+     */
+    public boolean onCompletion(ServerConnection connection, Message.Completion completion) {
         CallbackRecord r = records.get(completion.requestId());
         if (r == null || r.server != connection) {
-            return; // late word from a replaced server (invariant 5)
+            return true; // late word from a replaced server (invariant 5)
         }
         if (connection == current) {
             sentToCurrent--;
         }
-        if (completion.status() == org.hapager.wire.Status.SHUTTING_DOWN) {
-            // The server refused it without executing it: the request was never accepted.
-            r.state = RecordState.QUEUED;
-            r.server = null;
-            ready.addFirst(r);
-            return;
+        Status status = completion.status();
+        if (status == Status.SHUTTING_DOWN || status == Status.NOT_RESERVED) {
+            requeueFirst(List.of(r));
+            return false;
         }
         r.state = RecordState.DONE;
         Outcome outcome = null;
         PageIoException failure = null;
-        if (completion.status() == org.hapager.wire.Status.OK) {
+        if (status == Status.OK || (r.outcomeUnknown && isDuplicateOfFirstAttempt(r.op, status))) {
             try {
-                outcome = accept(r, completion.outcome());
+                outcome = accept(r, status == Status.OK ? completion.outcome() : Outcome.Done.INSTANCE);
             } catch (PageIoException e) {
                 failure = e;
             }
         } else {
-            failure = new PageIoException(kindOf(completion.status()), r.describe() + " failed on " + connection
+            failure = new PageIoException(kindOf(status), r.describe() + " failed on " + connection
                     + ": " + completion.error());
+        }
+        if (r.attempts > 1 && detachedNanos != 0) {
+            metrics.failoverStall(System.nanoTime() - detachedNanos);
+            detachedNanos = 0;
         }
         r.state = RecordState.RELEASED;
         finish(r, outcome, failure);
         sendReady();
-    }
-
-    @Override
-    public void onDraining(ServerConnection connection, String reason) {
-        log.info("{} is draining ({}): sending it nothing new", connection, reason);
-    }
-
-    @Override
-    public void onLost(ServerConnection connection, Throwable cause) {
-        if (connection.parameters() != null) {
-            metrics.connectionLost();
-            if (closedCause == null) {
-                log.warn("lost {}: {}", connection, cause.getMessage());
-            }
-        }
-        if (connection != current) {
-            return;
-        }
-        current = null;
-        sentToCurrent = 0;
-        List<CallbackRecord> referencedByIt = new ArrayList<>();
-        records.forEach((id, r) -> {
-            if (r.server == connection) {
-                referencedByIt.add(r);
-            }
-        });
-        referencedByIt.sort((a, b) -> Long.compare(a.id, b.id));
-        for (CallbackRecord r : referencedByIt) {
-            unreferenced(r, connection, cause);
-        }
-        // With no server to wait for, requests not yet sent cannot go anywhere either.
-        PageIoException noServer = new PageIoException(PageIoException.Kind.UNAVAILABLE,
-                "no page server: " + connection + " was lost (" + cause.getMessage() + ")", cause);
-        while (!ready.isEmpty()) { // abandoning one may free the next
-            finishAbandoned(ready.pollFirst(), noServer);
-        }
+        return true;
     }
 
     /**
-     * The server that referenced {@code r} is gone. A record SENT but not accepted had no reference yet
-     * (step 502); a REFERENCED one was in progress (step 506). Either way it was not completed, so its
-     * outcome is unknown; without another server it is abandoned.
+     * {@code connection} is gone: every reference it held disappeared at once. Its records are handled as
+     * unreferenced and QUEUED again, first in line, in submission order.
      */
-    private void unreferenced(CallbackRecord r, ServerConnection lost, Throwable cause) {
-        String window = r.state == RecordState.SENT ? "after send, before the server accepted it"
-                : "after the server accepted it, before completion";
-        finishAbandoned(r, new PageIoException(PageIoException.Kind.UNAVAILABLE,
-                r.describe() + " lost " + window + ": " + lost + " is gone (" + cause.getMessage() + ")", cause));
+    public void detach(ServerConnection connection) {
+        if (connection == current) {
+            current = null;
+            sentToCurrent = 0;
+        }
+        List<CallbackRecord> unreferenced = new ArrayList<>();
+        int neverSent = 0;
+        for (CallbackRecord r : records.values()) {
+            if (r.server == connection) {
+                unreferenced.add(r);
+            } else if (r.state == RecordState.QUEUED) {
+                neverSent++;
+            }
+        }
+        if (unreferenced.isEmpty() && neverSent == 0) {
+            return;
+        }
+        unreferenced.sort((a, b) -> Long.compare(a.id, b.id));
+        for (CallbackRecord r : unreferenced) {
+            // SENT: lost after send, before the server accepted it (step 502);
+            // REFERENCED: lost after it was accepted, before completion (step 506).
+            metrics.reissued(r.state == RecordState.SENT ? PagerMetrics.Window.BEFORE_ACCEPT : PagerMetrics.Window.AFTER_ACCEPT);
+            r.outcomeUnknown = true;
+        }
+        metrics.reissued(PagerMetrics.Window.BEFORE_SEND, neverSent); // step 504
+        requeueFirst(unreferenced);
+        detachedNanos = System.nanoTime();
+        log.info("{} lost with {} requests in progress and {} not yet sent: reissuing them to the next server",
+                connection, unreferenced.size(), neverSent);
+    }
+
+    /**
+     * With no server serving since {@code noServerSinceNanos}: abandons every QUEUED record that has waited
+     * longer than {@code deadlineNanos}, with a failure naming the servers as {@code servers} describes them.
+     */
+    public void expire(long nowNanos, long noServerSinceNanos, long deadlineNanos, String servers) {
+        if (current != null) {
+            return;
+        }
+        List<CallbackRecord> expired = new ArrayList<>();
+        for (CallbackRecord r : records.values()) {
+            if (r.state == RecordState.QUEUED && nowNanos - Math.max(r.submittedNanos, noServerSinceNanos) > deadlineNanos) {
+                expired.add(r);
+            }
+        }
+        expired.sort((a, b) -> Long.compare(a.id, b.id));
+        for (CallbackRecord r : expired) {
+            if (records.get(r.id) == r) {
+                ready.remove(r);
+                finishAbandoned(r, new PageIoException(PageIoException.Kind.UNAVAILABLE, r.describe()
+                        + " could not be completed: no page server within " + deadlineNanos / 1_000_000 + " ms ("
+                        + servers + ")" + (r.outcomeUnknown ? "; its last attempt's outcome is unknown" : "")));
+            }
+        }
     }
 
     /** Fails every record and refuses new ones: the client is closing. */
@@ -243,7 +270,32 @@ public final class RecordTable implements ServerConnection.Listener {
         ready.clear();
     }
 
+    /** True once {@link #closeAll} ran. */
+    public boolean isClosed() {
+        return closedCause != null;
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    /** Back to QUEUED, ahead of everything else, in submission order; they were free to go when sent. */
+    private void requeueFirst(List<CallbackRecord> rs) {
+        for (int i = rs.size() - 1; i >= 0; i--) {
+            CallbackRecord r = rs.get(i);
+            r.state = RecordState.QUEUED;
+            r.server = null;
+            ready.addFirst(r);
+        }
+    }
+
+    /** The failure a repeat gets when the first attempt of this namespace change had landed. */
+    private static boolean isDuplicateOfFirstAttempt(Op op, Status status) {
+        return switch (op.code()) {
+            case CREATE -> status == Status.ALREADY_EXISTS && ((Op.Create) op).exclusive();
+            case MKDIRS -> status == Status.ALREADY_EXISTS;
+            case DELETE, RENAME -> status == Status.NOT_FOUND;
+            default -> false;
+        };
+    }
 
     private void finishAbandoned(CallbackRecord r, PageIoException cause) {
         r.state = RecordState.ABANDONED;
@@ -298,7 +350,7 @@ public final class RecordTable implements ServerConnection.Listener {
         return outcome;
     }
 
-    private static PageIoException.Kind kindOf(org.hapager.wire.Status status) {
+    private static PageIoException.Kind kindOf(Status status) {
         return switch (status) {
             case NOT_FOUND -> PageIoException.Kind.NOT_FOUND;
             case ALREADY_EXISTS -> PageIoException.Kind.ALREADY_EXISTS;

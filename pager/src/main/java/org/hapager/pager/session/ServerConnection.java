@@ -214,7 +214,7 @@ public final class ServerConnection {
     private void onHeartbeatTick() {
         long now = System.nanoTime();
         if (now - lastHeardNanos > leaseNanos) {
-            closeWith(new java.io.IOException(this + " lease lapsed: nothing heard for "
+            closeWith(new LeaseExpiredException(this + " lease lapsed: nothing heard for "
                     + TimeUnit.NANOSECONDS.toMillis(now - lastHeardNanos) + " ms (lease " + TimeUnit.NANOSECONDS.toMillis(leaseNanos) + " ms)"));
             return;
         }
