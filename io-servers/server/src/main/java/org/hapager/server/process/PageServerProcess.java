@@ -152,6 +152,11 @@ public final class PageServerProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** The exit code of a process that has exited. */
+    public int exitCode() {
+        return process.exitValue();
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }
@@ -170,7 +175,8 @@ public final class PageServerProcess implements AutoCloseable {
         }
     }
 
-    private boolean awaitExit(Duration wait) {
+    /** Waits up to {@code wait} for the process to exit; true if it has. */
+    public boolean awaitExit(Duration wait) {
         try {
             return process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
