@@ -11,6 +11,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.hapager.server.metrics.MetricsEndpoint;
 import org.hapager.server.metrics.ServerMetrics;
+import org.hapager.server.reservation.GuardedStore;
+import org.hapager.server.reservation.Holder;
+import org.hapager.server.reservation.Reservation;
 import org.hapager.server.session.SessionServer;
 import org.hapager.server.session.SessionSettings;
 import org.hapager.server.session.Sessions;
@@ -22,11 +25,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running page server: the volume store, the session server and the optional metrics endpoint.
+ * A running page server: the volume store, the reservation guarding it, the session server and the optional
+ * metrics endpoint. Every storage request goes through the {@link Reservation}: the server starts PASSIVE and
+ * takes the reservation of the data directory at the first storage request.
  *
  * <p>Lifecycle: {@link #start} → RUNNING → {@link #stop} (drain) → STOPPED. {@code stop} closes the
  * listening socket, sends DRAINING to every session, waits (up to the drain timeout) until every accepted
- * request has completed, flushes the group commit, then closes connections, store and endpoint. It is
+ * request has completed, flushes the group commit, then closes connections and store, releases the
+ * reservation and closes the endpoint. It is
  * called once, by the thread that owns the server ({@link PageServerMain}'s main thread, or a test).
  */
 public final class PageServer implements AutoCloseable {
@@ -35,15 +41,17 @@ public final class PageServer implements AutoCloseable {
 
     private final ServerConfig config;
     private final VolumeStore store;
+    private final Reservation reservation;
     private final SessionServer sessions;
     private final MetricsEndpoint metricsEndpoint;
     private final String serverId;
     private boolean stopped;
 
-    private PageServer(ServerConfig config, VolumeStore store, SessionServer sessions, MetricsEndpoint metricsEndpoint,
-                       String serverId) {
+    private PageServer(ServerConfig config, VolumeStore store, Reservation reservation, SessionServer sessions,
+                       MetricsEndpoint metricsEndpoint, String serverId) {
         this.config = config;
         this.store = store;
+        this.reservation = reservation;
         this.sessions = sessions;
         this.metricsEndpoint = metricsEndpoint;
         this.serverId = serverId;
@@ -58,7 +66,11 @@ public final class PageServer implements AutoCloseable {
                 config.inlinePageIo(), metrics);
         MetricsEndpoint endpoint = null;
         SessionServer server = null;
+        Reservation reservation = null;
         try {
+            reservation = Reservation.open(config.dataDir(), GuardedStore.of(store), metrics, config.fenceCommand(),
+                    config.fenceTimeoutMillis(), config.drainTimeoutMillis(), token);
+            Reservation guard = reservation;
             if (config.metricsPort() >= 0) {
                 endpoint = MetricsEndpoint.start(new InetSocketAddress(config.bindAddress(), config.metricsPort()), registry);
                 log.info("metrics at http://{}:{}/metrics", config.bindAddress(), endpoint.address().getPort());
@@ -67,13 +79,17 @@ public final class PageServer implements AutoCloseable {
             HandshakeProof proof = new HandshakeProof(token);
             server = SessionServer.bind(new InetSocketAddress(config.bindAddress(), config.port()), bound -> {
                 id[0] = config.serverId() != null ? config.serverId() : defaultServerId(bound);
+                guard.identify(new Holder(reachableHost(bound), bound.getPort(), ProcessHandle.current().pid(), id[0]));
                 return new SessionSettings(id[0], proof, config.leaseMaxMillis(), config.maxInflight(),
-                        config.handshakeTimeoutMillis(), WireLimits.DEFAULT);
-            }, store::submit, new Sessions(metrics), config.eventLoopThreads());
-            return new PageServer(config, store, server, endpoint, id[0]);
+                        config.handshakeTimeoutMillis(), WireLimits.DEFAULT, config.faults());
+            }, guard::newConnectionGate, guard::yieldTo, new Sessions(metrics), config.eventLoopThreads());
+            return new PageServer(config, store, reservation, server, endpoint, id[0]);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (server != null) {
                 server.close();
+            }
+            if (reservation != null) {
+                reservation.close();
             }
             if (endpoint != null) {
                 endpoint.close();
@@ -86,6 +102,11 @@ public final class PageServer implements AutoCloseable {
     private static String defaultServerId(InetSocketAddress bound) {
         String host = bound.getAddress().isAnyLocalAddress() ? localHostName() : bound.getHostString();
         return host + ":" + bound.getPort();
+    }
+
+    /** Where a peer server connects to ask this one to yield: the bound address, or the host name if bound to any. */
+    private static String reachableHost(InetSocketAddress bound) {
+        return bound.getAddress().isAnyLocalAddress() ? localHostName() : bound.getAddress().getHostAddress();
     }
 
     private static String localHostName() {
@@ -148,6 +169,11 @@ public final class PageServer implements AutoCloseable {
         }
         sessions.close();
         drained &= store.close(Math.max(leftMillis, 1000));
+        try {
+            reservation.close();
+        } catch (IOException e) {
+            log.error("releasing the reservation of {} failed: {}", config.dataDir(), e.toString());
+        }
         if (metricsEndpoint != null) {
             metricsEndpoint.close();
         }

@@ -1,8 +1,12 @@
 package org.hapager.server;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.hapager.server.fault.FaultPoints;
+import org.hapager.server.reservation.FenceCommand;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -90,6 +94,22 @@ public final class PageServerMain implements Callable<Integer> {
             description = "Name announced to clients (default: host:port).")
     private String serverId;
 
+    @Option(names = "--fence-timeout-ms", paramLabel = "MS", defaultValue = "500",
+            description = "Taking the storage reservation from another server: how long to wait for it to yield, for"
+                    + " the fencing command, and for the lock after fencing (default: ${DEFAULT-VALUE}).")
+    private long fenceTimeoutMillis;
+
+    @Option(names = "--fence-command", paramLabel = "COMMAND", defaultValue = FenceCommand.DEFAULT,
+            description = "Fences a reservation holder that did not yield in time (split on whitespace, run without a"
+                    + " shell; {pid}, {host}, {port}, {server} name the holder; must exit 0 within the fence timeout)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    private String fenceCommand;
+
+    @Option(names = "--fault", paramLabel = "SPEC", hidden = true,
+            description = "Test fault point NAME@N (halt-on-receive, halt-after-accept, halt-after-complete,"
+                    + " stop-after-accept; N counts requests from 1); repeatable.")
+    private List<String> faults = new ArrayList<>();
+
     public static void main(String[] args) {
         CommandLine cli = new CommandLine(new PageServerMain());
         cli.setParameterExceptionHandler((ex, ignoredArgs) -> {
@@ -109,11 +129,23 @@ public final class PageServerMain implements Callable<Integer> {
         check(leaseMaxMillis >= 100, "--lease-max-ms " + leaseMaxMillis + " (expected: >= 100)");
         check(handshakeTimeoutMillis >= 1, "--handshake-timeout-ms " + handshakeTimeoutMillis + " (expected: >= 1)");
         check(drainTimeoutMillis >= 0, "--drain-timeout-ms " + drainTimeoutMillis + " (expected: >= 0)");
+        check(fenceTimeoutMillis >= 1, "--fence-timeout-ms " + fenceTimeoutMillis + " (expected: >= 1)");
+        check(!fenceCommand.isBlank(), "--fence-command '" + fenceCommand + "' (expected: a program and its arguments)");
+        FaultPoints faultPoints;
+        try {
+            faultPoints = FaultPoints.parse(faults);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "invalid value " + e.getMessage());
+        }
 
         Path data = dataDir.toAbsolutePath().normalize();
         ServerConfig config = new ServerConfig(data, bind, port, tokenFile, metricsPort == null ? -1 : metricsPort,
                 maxInflight, ioThreads, inlinePageIo, Math.max(2, Runtime.getRuntime().availableProcessors()), leaseMaxMillis,
-                handshakeTimeoutMillis, drainTimeoutMillis, serverId);
+                handshakeTimeoutMillis, drainTimeoutMillis, serverId, fenceTimeoutMillis, FenceCommand.parse(fenceCommand),
+                faultPoints);
+        if (faultPoints != FaultPoints.NONE) {
+            log.warn("test fault points active: {}", faultPoints.describe());
+        }
         CountDownLatch stopRequested = new CountDownLatch(1);
         String[] signalName = new String[1];
         for (String name : new String[] {"TERM", "INT"}) {

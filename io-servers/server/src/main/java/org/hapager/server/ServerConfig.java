@@ -1,6 +1,8 @@
 package org.hapager.server;
 
 import java.nio.file.Path;
+import org.hapager.server.fault.FaultPoints;
+import org.hapager.server.reservation.FenceCommand;
 
 /**
  * Everything a page server is started with (see {@link PageServerMain} for the command-line options).
@@ -18,8 +20,13 @@ import java.nio.file.Path;
  * @param handshakeTimeoutMillis time allowed from connect to authentication
  * @param drainTimeoutMillis     how long a stop waits for accepted requests
  * @param serverId               name announced to clients, or null for host:port
+ * @param fenceTimeoutMillis     how long a taker waits for the holder's YIELDED, for the fencing command, and for
+ *                               the lock after fencing (see {@link org.hapager.server.reservation.Reservation})
+ * @param fenceCommand           run against a holder that did not yield
+ * @param faults                 test fault points; {@link FaultPoints#NONE} unless a test switched them on
  */
 public record ServerConfig(Path dataDir, String bindAddress, int port, Path tokenFile, int metricsPort,
                            int maxInflight, int ioThreads, boolean inlinePageIo, int eventLoopThreads, int leaseMaxMillis,
-                           int handshakeTimeoutMillis, long drainTimeoutMillis, String serverId) {
+                           int handshakeTimeoutMillis, long drainTimeoutMillis, String serverId, long fenceTimeoutMillis,
+                           FenceCommand fenceCommand, FaultPoints faults) {
 }

@@ -183,9 +183,14 @@ class PageServerProcessTest {
         Result help = runCli("--help");
         assertEquals(0, help.exit, help.output);
         for (String option : new String[] {"--data", "--port", "--token-file", "--bind", "--metrics-port", "--max-inflight",
-                "--io-threads", "--lease-max-ms", "--handshake-timeout-ms", "--drain-timeout-ms", "--server-id"}) {
+                "--io-threads", "--lease-max-ms", "--handshake-timeout-ms", "--drain-timeout-ms", "--server-id",
+                "--fence-timeout-ms", "--fence-command"}) {
             assertTrue(help.output.contains(option), option + " missing from:\n" + help.output);
         }
+        assertFalse(help.output.contains("--fault "), "--fault is hidden:\n" + help.output);
+        Result badFault = runCli("--data", dir.toString(), "--token-file", token().toString(), "--fault", "halt-on-receive@0");
+        assertEquals(2, badFault.exit, badFault.output);
+        assertTrue(badFault.output.contains("halt-on-receive@0"), badFault.output);
         Result unknown = runCli("--data", dir.toString(), "--token-file", token().toString(), "--bogus");
         assertEquals(2, unknown.exit, unknown.output);
         assertEquals(1, unknown.output.strip().lines().count(), unknown.output);

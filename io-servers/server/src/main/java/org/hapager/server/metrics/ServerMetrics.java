@@ -20,6 +20,10 @@ import org.hapager.wire.Status;
  * <li>{@code hapager.server.inflight}, {@code hapager.server.sessions}: gauges</li>
  * <li>{@code hapager.server.bytes{direction=read|written}} → {@code hapager_server_bytes_total}</li>
  * <li>{@code hapager.server.rejected.connections{reason}} → {@code hapager_server_rejected_connections_total}</li>
+ * <li>{@code hapager.server.fence{outcome=yielded|fenced|failed|free}} → {@code hapager_server_fence_seconds}: one
+ *     sample per acquisition of the storage reservation</li>
+ * <li>{@code hapager.server.reservation.held}: 1 while this server holds the reservation, else 0</li>
+ * <li>{@code hapager.server.yields} → {@code hapager_server_yields_total}: reservations this server yielded to a peer</li>
  * </ul>
  * Thread-safe: meters are looked up through the registry (which caches them) or held in fields.
  */
@@ -41,6 +45,8 @@ public final class ServerMetrics {
     private final Counter bytesWritten;
     private final AtomicInteger inflight = new AtomicInteger();
     private final AtomicInteger sessions = new AtomicInteger();
+    private final AtomicInteger reservationHeld = new AtomicInteger();
+    private final Counter yields;
 
     public ServerMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -54,6 +60,10 @@ public final class ServerMetrics {
                 .description("Requests accepted and not yet completed, all sessions").register(registry);
         Gauge.builder("hapager.server.sessions", sessions, AtomicInteger::get)
                 .description("Open client connections").register(registry);
+        Gauge.builder("hapager.server.reservation.held", reservationHeld, AtomicInteger::get)
+                .description("1 while this server holds the reservation of the shared storage").register(registry);
+        this.yields = Counter.builder("hapager.server.yields")
+                .description("Reservations this server yielded to a peer").register(registry);
     }
 
     public MeterRegistry registry() {
@@ -98,5 +108,20 @@ public final class ServerMetrics {
 
     public void connectionRejected(Rejection reason) {
         registry.counter("hapager.server.rejected.connections", "reason", reason.tag()).increment();
+    }
+
+    /** One acquisition of the reservation; {@code outcome} is yielded, fenced, failed or free. */
+    public void fence(String outcome, long elapsedNanos) {
+        Timer.builder("hapager.server.fence").tag("outcome", outcome)
+                .description("Acquisitions of the storage reservation").register(registry)
+                .record(elapsedNanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void reservationHeld(boolean held) {
+        reservationHeld.set(held ? 1 : 0);
+    }
+
+    public void yieldGranted() {
+        yields.increment();
     }
 }

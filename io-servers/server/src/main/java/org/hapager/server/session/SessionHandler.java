@@ -8,6 +8,7 @@ import io.netty.util.collection.LongObjectHashMap;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.hapager.server.fault.FaultPoint;
 import org.hapager.server.metrics.ServerMetrics.Rejection;
 import org.hapager.server.store.StoreException;
 import org.hapager.wire.HandshakeProof;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
  *     otherwise CHALLENGE with a fresh nonce ({@link #onHello}).</li>
  * <li>AWAIT_AUTH: only AUTH is allowed. A wrong proof → ERROR(AUTH_FAILED); otherwise AUTH_OK with the
  *     clamped lease, and the lease clock starts ({@link #onAuth}). Nothing is served before this.</li>
- * <li>SERVING: REQUEST and HEARTBEAT. Each REQUEST is refused with ERROR(OVERLOAD) past {@code maxInflight},
+ * <li>SERVING: REQUEST, HEARTBEAT and a peer server's YIELD (answered with YIELDED once the reservation
+ *     decided, see {@link YieldHandler}). Each REQUEST is refused with ERROR(OVERLOAD) past {@code maxInflight},
  *     with ERROR(PROTOCOL) if its id is already in flight; otherwise ACCEPTED, and the operation runs on the
  *     I/O threads ({@link #onRequest}). Every frame renews the lease; a lease that lapses sends
  *     ERROR(LEASE_EXPIRED) ({@link #checkLease}).</li>
@@ -63,6 +65,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     private final SessionSettings settings;
     private final OpExecutor executor;
+    private final YieldHandler yields;
     private final Sessions sessions;
 
     // ---- owned by the event loop
@@ -79,8 +82,14 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private final LongObjectHashMap<OpCode> inflight = new LongObjectHashMap<>();
 
     public SessionHandler(SessionSettings settings, OpExecutor executor, Sessions sessions) {
+        this(settings, executor, YieldHandler.NOT_HOLDING, sessions);
+    }
+
+    /** {@code executor} runs this connection's storage requests; {@code yields} answers a peer's YIELD. */
+    public SessionHandler(SessionSettings settings, OpExecutor executor, YieldHandler yields, Sessions sessions) {
         this.settings = settings;
         this.executor = executor;
+        this.yields = yields;
         this.sessions = sessions;
     }
 
@@ -135,6 +144,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                     onRequest(request);
                 } else if (message instanceof Message.Heartbeat heartbeat) {
                     ctx.write(new Message.HeartbeatAck(heartbeat.sequence()));
+                } else if (message instanceof Message.Yield yield) {
+                    onYield(yield);
                 } else {
                     fail(Message.Error.PROTOCOL, Rejection.PROTOCOL, message.type() + " is not allowed from a client");
                 }
@@ -229,6 +240,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private void onRequest(Message.Request request) {
         long id = request.requestId();
         Op op = request.op();
+        FaultPoint fault = settings.faults().onRequest(); // NONE unless a test switched fault points on
+        if (fault == FaultPoint.HALT_ON_RECEIVE) {
+            fault.halt(id);
+        }
         if (state == State.DRAINING) {
             sessions.metrics().requestCompleted(op.code(), Status.SHUTTING_DOWN, 0);
             ctx.write(Message.Completion.failed(id, op.code(), Status.SHUTTING_DOWN,
@@ -246,24 +261,63 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
         inflight.put(id, op.code());
         sessions.requestAccepted();
+        if (fault != FaultPoint.NONE) {
+            acceptWithFault(id, op, fault);
+            return;
+        }
         ctx.write(new Message.Accepted(id));
+        execute(id, op, FaultPoint.NONE);
+    }
+
+    private void execute(long id, Op op, FaultPoint fault) {
         long startNanos = System.nanoTime();
-        executor.execute(op).whenComplete((outcome, failure) -> completed(id, op, startNanos, outcome, failure));
+        executor.execute(op).whenComplete((outcome, failure) -> completed(id, op, startNanos, outcome, failure, fault));
+    }
+
+    /** A test's fault point at an accepted request: flush ACCEPTED, then halt, freeze or arm the halt after completion. */
+    private void acceptWithFault(long id, Op op, FaultPoint fault) {
+        ctx.writeAndFlush(new Message.Accepted(id)).addListener(flushed -> {
+            switch (fault) {
+                case HALT_AFTER_ACCEPT -> fault.halt(id);
+                case STOP_AFTER_ACCEPT -> {
+                    fault.freeze(id);
+                    execute(id, op, FaultPoint.NONE);
+                }
+                default -> execute(id, op, fault);
+            }
+        });
+    }
+
+    private void onYield(Message.Yield request) {
+        log.info("session {} from {}: YIELD from {} ({})", sessionId, remote(), request.takerId(), request.reason());
+        yields.yieldTo(request).whenComplete((answer, failure) -> {
+            Message.Yielded reply = failure == null ? answer
+                    : new Message.Yielded(false, "server " + settings.serverId() + " failed to yield: " + failure);
+            try {
+                ctx.executor().execute(() -> {
+                    if (state != State.CLOSED && ctx.channel().isActive()) {
+                        ctx.writeAndFlush(reply);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                log.debug("session {}: YIELDED dropped: event loop stopped", sessionId);
+            }
+        });
     }
 
     /**
      * Runs on whichever thread completed the operation. On the event loop itself (inline page I/O) the
      * completion joins this read's batch, flushed at {@link #channelReadComplete}; otherwise it hops over.
      */
-    private void completed(long id, Op op, long startNanos, Outcome outcome, Throwable failure) {
+    private void completed(long id, Op op, long startNanos, Outcome outcome, Throwable failure, FaultPoint fault) {
         Message.Completion completion = completion(id, op, outcome, failure);
         sessions.metrics().requestCompleted(op.code(), completion.status(), System.nanoTime() - startNanos);
         if (ctx.executor().inEventLoop()) {
-            deliver(completion);
+            deliver(completion, fault);
             return;
         }
         try {
-            ctx.executor().execute(() -> deliver(completion));
+            ctx.executor().execute(() -> deliver(completion, fault));
         } catch (RejectedExecutionException e) {
             sessions.requestReleased(); // the event loop is gone, and with it the connection
         }
@@ -283,7 +337,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 + " failed: " + cause);
     }
 
-    private void deliver(Message.Completion completion) {
+    private void deliver(Message.Completion completion, FaultPoint fault) {
         if (inflight.remove(completion.requestId()) == null) {
             sessions.requestReleased();
             return;
@@ -294,7 +348,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         // flushes are consolidated (see SessionServer): completions of one batch share one write(2)
-        ctx.writeAndFlush(completion).addListener(f -> sessions.requestReleased());
+        ctx.writeAndFlush(completion).addListener(f -> {
+            sessions.requestReleased();
+            fault.afterCompletionFlushed(completion.requestId());
+        });
     }
 
     // ------------------------------------------------------------------ drain and close

@@ -19,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.hapager.wire.FrameDecoder;
 import org.hapager.wire.FrameEncoder;
 import org.hapager.wire.MessageCodec;
@@ -65,10 +66,14 @@ public final class SessionServer implements AutoCloseable {
      *
      * @param settingsFor      the sessions' settings, given the bound address (the default server id names the
      *                         real port); called once, before the first connection is accepted
+     * @param executors        gives each new connection the executor of its storage requests (the reservation's
+     *                         gate for that connection)
+     * @param yields           answers a peer server's YIELD
      * @param eventLoopThreads threads running connections' handlers (not the storage I/O)
      */
     public static SessionServer bind(InetSocketAddress address, Function<InetSocketAddress, SessionSettings> settingsFor,
-                                     OpExecutor executor, Sessions sessions, int eventLoopThreads) throws InterruptedException {
+                                     Supplier<OpExecutor> executors, YieldHandler yields, Sessions sessions,
+                                     int eventLoopThreads) throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -90,7 +95,7 @@ public final class SessionServer implements AutoCloseable {
                             ch.pipeline().addLast("flushes", new FlushConsolidationHandler(256, true));
                             ch.pipeline().addLast("decoder", new FrameDecoder(s.codec));
                             ch.pipeline().addLast("encoder", s.encoder);
-                            ch.pipeline().addLast("session", new SessionHandler(s.settings, executor, sessions));
+                            ch.pipeline().addLast("session", new SessionHandler(s.settings, executors.get(), yields, sessions));
                         }
                     })
                     .bind(address).sync().channel();

@@ -1,5 +1,6 @@
 package org.hapager.server.session;
 
+import org.hapager.server.fault.FaultPoints;
 import org.hapager.wire.HandshakeProof;
 import org.hapager.wire.WireLimits;
 
@@ -12,9 +13,16 @@ import org.hapager.wire.WireLimits;
  * @param maxInflight          requests one connection may have accepted and not completed
  * @param handshakeTimeoutMillis time from connect to AUTH_OK before the connection is closed
  * @param limits               frame and I/O bounds, announced in AUTH_OK
+ * @param faults               test fault points, {@link FaultPoints#NONE} unless a test switched them on
  */
 public record SessionSettings(String serverId, HandshakeProof proof, int leaseMaxMillis, int maxInflight,
-                              int handshakeTimeoutMillis, WireLimits limits) {
+                              int handshakeTimeoutMillis, WireLimits limits, FaultPoints faults) {
+
+    /** Settings without fault points. */
+    public SessionSettings(String serverId, HandshakeProof proof, int leaseMaxMillis, int maxInflight,
+                           int handshakeTimeoutMillis, WireLimits limits) {
+        this(serverId, proof, leaseMaxMillis, maxInflight, handshakeTimeoutMillis, limits, FaultPoints.NONE);
+    }
 
     /** Shortest lease granted, whatever the client asks: shorter ones expire under ordinary scheduling noise. */
     public static final int LEASE_MIN_MILLIS = 100;

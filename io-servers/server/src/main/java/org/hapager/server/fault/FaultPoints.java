@@ -1,0 +1,36 @@
+package org.hapager.server.fault;
+
+import java.util.List;
+
+/**
+ * The fault points of a page server process, for the client's failover tests. They exist only when a test
+ * switches them on with the hidden option {@code --fault SPEC} (repeatable); otherwise the server runs with
+ * {@link #NONE}, whose {@link #onRequest()} answers {@link FaultPoint#NONE} and counts nothing.
+ *
+ * <p>A SPEC is {@code NAME@N}: NAME one of {@code halt-on-receive}, {@code halt-after-accept},
+ * {@code halt-after-complete}, {@code stop-after-accept} (see {@link FaultPoint}); N (1-based) counts REQUEST
+ * frames over all sessions of the process.
+ */
+@FunctionalInterface
+public interface FaultPoints {
+
+    /** No fault points: every request is served normally. */
+    FaultPoints NONE = () -> FaultPoint.NONE;
+
+    /** Called once per decoded REQUEST frame, on its network thread: what to do to this request. */
+    FaultPoint onRequest();
+
+    /** A short description for the startup log. */
+    default String describe() {
+        return "none";
+    }
+
+    /**
+     * Parses the {@code --fault} values; {@link #NONE} for an empty list.
+     *
+     * @throws IllegalArgumentException naming the bad spec and the expected form
+     */
+    static FaultPoints parse(List<String> specs) {
+        return specs.isEmpty() ? NONE : CountedFaultPoints.parse(specs);
+    }
+}

@@ -1,0 +1,147 @@
+package org.hapager.server.reservation;
+
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.hapager.wire.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The taker's protocol, run once per ACQUIRING phase of a {@link Reservation} on its reservation thread:
+ * <ol>
+ * <li>{@code tryLock}: free (no holder, or the holder died and the kernel freed its lock) → {@link Outcome#FREE}.</li>
+ * <li>Read the holder line (retrying while the holder has the lock but has not written its line yet).</li>
+ * <li>Ask the holder to yield ({@link YieldClient}) and wait for {@code YIELDED} until the fence deadline
+ *     (start + fence timeout); on {@code YIELDED(true)} retry {@code tryLock} until that same deadline →
+ *     {@link Outcome#YIELDED}. A holder that answers {@code YIELDED(false)} is alive and says it does not hold:
+ *     it is not fenced; if the lock does not come free by the deadline the acquisition fails.</li>
+ * <li>No answer in time, or unreachable while the lock is held: run the {@link FenceCommand} (exit 0 within
+ *     the fence timeout required), then retry {@code tryLock} for another fence timeout → {@link Outcome#FENCED}.</li>
+ * </ol>
+ * Anything else is a {@link FailedException} whose message names the holder and the reason. Never a success
+ * without this process holding the lock.
+ */
+final class Acquisition {
+
+    /** How the lock was obtained; the tag is the {@code outcome} of {@code hapager.server.fence}. */
+    enum Outcome {
+        FREE, YIELDED, FENCED;
+
+        String tag() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** The acquisition failed; the message says which holder and why. */
+    static final class FailedException extends Exception {
+        FailedException(String message) {
+            super(message);
+        }
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(Acquisition.class);
+    /** Pause between lock attempts while waiting for a holder to go away. */
+    private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+    private final LockFile lockFile;
+    private final Holder self;
+    private final YieldClient yieldClient;
+    private final FenceCommand fence;
+    private final long fenceTimeoutNanos;
+
+    Acquisition(LockFile lockFile, Holder self, YieldClient yieldClient, FenceCommand fence, long fenceTimeoutMillis) {
+        this.lockFile = lockFile;
+        this.self = self;
+        this.yieldClient = yieldClient;
+        this.fence = fence;
+        this.fenceTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(fenceTimeoutMillis);
+    }
+
+    /** Takes the lock; returns how, or throws. On return this process holds the lock. */
+    Outcome run(String reason) throws FailedException, IOException, InterruptedException {
+        long deadline = System.nanoTime() + fenceTimeoutNanos;
+        if (lockFile.tryLock()) {
+            return Outcome.FREE;
+        }
+        Holder holder = readHolder(deadline);
+        if (holder == null) {
+            return Outcome.FREE; // the holder went away while we read its line
+        }
+        String why;
+        try {
+            Message.Yielded answer = yieldClient.askToYield(holder, reason, deadline);
+            if (answer.released()) {
+                if (awaitLock(deadline)) {
+                    return Outcome.YIELDED;
+                }
+                throw new FailedException(holder.describe() + " answered YIELDED(released) but " + lockFile.path()
+                        + " was still locked " + millis(fenceTimeoutNanos) + " ms after the request");
+            }
+            if (awaitLock(deadline)) {
+                return Outcome.FREE;
+            }
+            throw new FailedException(holder.describe() + " answered that it does not hold the reservation ("
+                    + answer.detail() + "), yet " + lockFile.path() + " is still locked; not fencing a server that answers");
+        } catch (SocketTimeoutException e) {
+            why = "no YIELDED within the fence timeout of " + millis(fenceTimeoutNanos) + " ms";
+        } catch (IOException | RuntimeException e) {
+            why = "unreachable while it holds the lock (" + e + ")";
+        }
+        log.warn("{} did not yield the reservation: {}; fencing it with '{}'", holder.describe(), why, fence);
+        try {
+            fence.run(holder, millis(fenceTimeoutNanos));
+        } catch (FenceCommand.FenceFailedException e) {
+            throw new FailedException(e.getMessage() + " (" + holder.describe() + " did not yield: " + why + ")");
+        }
+        if (awaitLock(System.nanoTime() + fenceTimeoutNanos)) {
+            return Outcome.FENCED;
+        }
+        throw new FailedException("fencing " + holder.describe() + " with " + fence.commandFor(holder) + " exited 0, but "
+                + lockFile.path() + " was still locked " + millis(fenceTimeoutNanos) + " ms later (" + why + ")");
+    }
+
+    /**
+     * The holder named in the lock file, or null if the lock came free meanwhile. A holder writes its line right
+     * after taking the lock, so an empty line, a malformed one, or one naming this server (written by this
+     * server before it yielded) means "holder not written yet": read again until the deadline.
+     */
+    private Holder readHolder(long deadline) throws FailedException, IOException {
+        String line;
+        String problem;
+        do {
+            line = lockFile.readLine();
+            try {
+                Holder holder = Holder.parse(line);
+                if (holder.pid() != self.pid()) {
+                    return holder;
+                }
+                problem = "it names this server's own process";
+            } catch (IllegalArgumentException e) {
+                problem = e.getMessage();
+            }
+            LockSupport.parkNanos(RETRY_NANOS);
+            if (lockFile.tryLock()) {
+                return null;
+            }
+        } while (System.nanoTime() - deadline < 0);
+        throw new FailedException(lockFile.path() + " is locked by another process, but its holder line '" + line.strip()
+                + "' does not name the holder after " + millis(fenceTimeoutNanos) + " ms (" + problem + ")");
+    }
+
+    /** Retries {@code tryLock} until it succeeds (true) or the deadline passes (false). */
+    private boolean awaitLock(long deadline) throws IOException {
+        while (!lockFile.tryLock()) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            LockSupport.parkNanos(RETRY_NANOS);
+        }
+        return true;
+    }
+
+    private static long millis(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
+    }
+}
