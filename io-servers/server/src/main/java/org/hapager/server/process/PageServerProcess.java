@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -159,6 +160,31 @@ public final class PageServerProcess implements AutoCloseable {
 
     public boolean isAlive() {
         return process.isAlive();
+    }
+
+    /**
+     * Waits until the output contains {@code pattern} and returns the first match; throws naming the pid, the
+     * pattern and the output if {@code wait} passes first.
+     */
+    public synchronized MatchResult awaitOutput(Pattern pattern, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            Matcher m = pattern.matcher(output);
+            if (m.find()) {
+                return m.toMatchResult();
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new IllegalStateException("page server pid " + process.pid() + " did not print /" + pattern + "/ within "
+                        + wait.toMillis() + " ms; output:\n" + output);
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for output of page server pid " + process.pid(), e);
+            }
+        }
     }
 
     /** Everything the process printed so far (stdout and stderr). */

@@ -81,10 +81,6 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> leaseTimer;
     private final LongObjectHashMap<OpCode> inflight = new LongObjectHashMap<>();
 
-    public SessionHandler(SessionSettings settings, OpExecutor executor, Sessions sessions) {
-        this(settings, executor, YieldHandler.NOT_HOLDING, sessions);
-    }
-
     /** {@code executor} runs this connection's storage requests; {@code yields} answers a peer's YIELD. */
     public SessionHandler(SessionSettings settings, OpExecutor executor, YieldHandler yields, Sessions sessions) {
         this.settings = settings;
@@ -294,11 +290,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             Message.Yielded reply = failure == null ? answer
                     : new Message.Yielded(false, "server " + settings.serverId() + " failed to yield: " + failure);
             try {
-                ctx.executor().execute(() -> {
-                    if (state != State.CLOSED && ctx.channel().isActive()) {
-                        ctx.writeAndFlush(reply);
-                    }
-                });
+                ctx.executor().execute(() -> ctx.writeAndFlush(reply)); // a closed channel fails the write, harmlessly
             } catch (RejectedExecutionException e) {
                 log.debug("session {}: YIELDED dropped: event loop stopped", sessionId);
             }

@@ -62,7 +62,7 @@ class SessionHandlerTest {
             return f;
         };
         channel = new EmbeddedChannel(new FrameDecoder(codec), new FrameEncoder(codec),
-                new SessionHandler(settings, executor, sessions));
+                new SessionHandler(settings, executor, YieldHandler.NOT_HOLDING, sessions));
         channel.freezeTime();
     }
 

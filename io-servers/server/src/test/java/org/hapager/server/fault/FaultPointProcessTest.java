@@ -1,0 +1,136 @@
+package org.hapager.server.fault;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
+import org.hapager.server.process.PageServerProcess;
+import org.hapager.server.testing.BlockingClient;
+import org.hapager.wire.Message;
+import org.hapager.wire.Op;
+import org.hapager.wire.Outcome;
+import org.hapager.wire.Status;
+import org.hapager.wire.TokenFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each fault point halts or freezes a real page server at its window, and only there. */
+class FaultPointProcessTest {
+
+    static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+
+    PageServerProcess start(String fault) {
+        PageServerProcess server = PageServerProcess.start(dir.resolve("data"), dir.resolve("token"), "--fault", fault);
+        server.awaitOutput(Pattern.compile("WARN .*test fault points active: " + Pattern.quote(fault)), WAIT);
+        return server;
+    }
+
+    BlockingClient connect(PageServerProcess server) throws IOException {
+        BlockingClient client = BlockingClient.connect(server.address());
+        client.handshake(TokenFile.read(dir.resolve("token")), 10_000);
+        return client;
+    }
+
+    static void assertOk(Message.Completion c) {
+        assertEquals(Status.OK, c.status(), c.error());
+    }
+
+    static void assertNoMoreFrames(BlockingClient client) throws IOException {
+        try {
+            Message m = client.receive();
+            throw new AssertionError("expected the connection to end, got " + m);
+        } catch (EOFException | SocketException closed) {
+            // the process halted
+        }
+    }
+
+    static void assertHalted(PageServerProcess server) {
+        assertTrue(server.awaitExit(WAIT), "halted");
+        assertEquals(FaultPoint.HALT_EXIT_CODE, server.exitCode(), server.output());
+    }
+
+    /** Whether volume {@code v} exists, asked of a fresh server without fault points. */
+    boolean volumeExists(String volume) throws IOException {
+        try (PageServerProcess server = PageServerProcess.start(dir.resolve("data"), dir.resolve("token"));
+             BlockingClient client = connect(server)) {
+            Message.Completion stat = client.call(1, new Op.Stat(volume));
+            assertOk(stat);
+            return ((Outcome.Stat) stat.outcome()).exists();
+        }
+    }
+
+    @Test
+    void haltOnReceiveHaltsBeforeAccepting() throws IOException {
+        try (PageServerProcess server = start("halt-on-receive@2"); BlockingClient client = connect(server)) {
+            assertOk(client.call(1, new Op.Mkdirs("d")));
+            client.send(new Message.Request(2, new Op.Create("v", true)));
+            assertNoMoreFrames(client);
+            assertHalted(server);
+        }
+        assertTrue(volumeExists("d"));
+        assertTrue(!volumeExists("v"), "request 2 was not executed");
+    }
+
+    @Test
+    void haltAfterAcceptSendsAcceptedAndDoesNotExecute() throws IOException {
+        try (PageServerProcess server = start("halt-after-accept@1"); BlockingClient client = connect(server)) {
+            client.send(new Message.Request(1, new Op.Create("v", true)));
+            assertEquals(1, assertInstanceOf(Message.Accepted.class, client.receive()).requestId());
+            assertNoMoreFrames(client);
+            assertHalted(server);
+        }
+        assertTrue(!volumeExists("v"), "request 1 was not executed");
+    }
+
+    @Test
+    void haltAfterCompleteExecutesAndCompletesFirst() throws IOException {
+        try (PageServerProcess server = start("halt-after-complete@1"); BlockingClient client = connect(server)) {
+            assertOk(client.call(1, new Op.Create("v", true)));
+            assertNoMoreFrames(client);
+            assertHalted(server);
+        }
+        assertTrue(volumeExists("v"));
+    }
+
+    @Test
+    void stopAfterAcceptFreezesUntilContinued() throws IOException {
+        try (PageServerProcess server = start("stop-after-accept@1"); BlockingClient client = connect(server)) {
+            client.send(new Message.Request(1, new Op.Create("v", true)));
+            assertEquals(1, assertInstanceOf(Message.Accepted.class, client.receive()).requestId());
+            awaitStopped(server.pid());
+            server.sigcont();
+            Message.Completion done = assertInstanceOf(Message.Completion.class, client.receive());
+            assertOk(done);
+            assertTrue(server.isAlive());
+        }
+    }
+
+    /** Waits (10 s deadline) until /proc says the process is stopped. */
+    static void awaitStopped(long pid) throws IOException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        while (true) {
+            String text = Files.readString(stat);
+            char state = text.charAt(text.lastIndexOf(')') + 2);
+            if (state == 'T') {
+                return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("pid " + pid + " not stopped within " + WAIT + ": state " + state);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)); // /proc offers nothing to wait on
+        }
+    }
+}
