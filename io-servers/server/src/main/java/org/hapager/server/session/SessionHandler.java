@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  *     I/O threads ({@link #onRequest}). Every frame renews the lease; a lease that lapses sends
  *     ERROR(LEASE_EXPIRED) ({@link #checkLease}).</li>
  * <li>DRAINING ({@link #startDraining}): the server is stopping. DRAINING was sent; accepted requests still
- *     complete; new REQUESTs get COMPLETION(SHUTTING_DOWN) without being executed.</li>
+ *     complete; new REQUESTs get COMPLETION(SHUTTING_DOWN) without being executed; YIELD is still answered.
+ *     A test's fault point ({@code SessionSettings.faults}, asked once per REQUEST) may halt or freeze the
+ *     process around a request ({@link #acceptWithFault}).</li>
  * <li>CLOSED ({@link #fail}, {@link #channelInactive}): nothing is read or sent any more. Operations still
  *     running finish on the storage, but their completions are dropped: the client reissues them.</li>
  * </ol>
