@@ -19,6 +19,7 @@ import org.hapager.server.session.SessionSettings;
 import org.hapager.server.session.Sessions;
 import org.hapager.server.store.VolumeStore;
 import org.hapager.wire.HandshakeProof;
+import org.hapager.wire.Protocol;
 import org.hapager.wire.TokenFile;
 import org.hapager.wire.WireLimits;
 import org.slf4j.Logger;
@@ -77,6 +78,9 @@ public final class PageServer implements AutoCloseable {
             }
             String[] id = new String[1];
             HandshakeProof proof = new HandshakeProof(token);
+            // Load the JCA providers and seed SecureRandom now, not in the first handshake: a secondary's first
+            // session arrives in the middle of a failover, and this costs a cold JVM a few hundred milliseconds.
+            proof.serverProof(Protocol.MAX_VERSION, HandshakeProof.newNonce(), HandshakeProof.newNonce());
             server = SessionServer.bind(new InetSocketAddress(config.bindAddress(), config.port()), bound -> {
                 id[0] = config.serverId() != null ? config.serverId() : defaultServerId(bound);
                 guard.identify(new Holder(reachableHost(bound), bound.getPort(), ProcessHandle.current().pid(), id[0]));

@@ -28,6 +28,10 @@ import org.slf4j.LoggerFactory;
  *                                                      SERVING(i) + CONNECTING(i+1) ─serving─► SERVING(i+1)
  * </pre>
  * <ul>
+ *   <li><b>Hot standby.</b> While a server serves, the controller keeps an authenticated session with the
+ *       next one ({@code standby}), heartbeats and all, but sends it nothing. When the serving server is lost
+ *       or drains and the standby is serving, requests move to it at once: no connect, no handshake, no cold
+ *       code path in the middle of a failover. A lost standby is reconnected after a pause.</li>
  *   <li>Servers are tried in configuration order, starting after the one just lost, round robin. A
  *       restarted server does not take the client back: it is only tried when the current one fails, so
  *       the client does not flap.</li>
@@ -67,6 +71,9 @@ public final class FailoverController implements ServerConnection.Listener {
     private int servingIndex = -1;
     private ServerConnection connecting;
     private int connectingIndex;
+    private ServerConnection standby;
+    private int standbyIndex;
+    private int standbyFailures;
     private int failedAttemptsInRow;
     private long noServerSinceNanos;
     private boolean everServed;
@@ -112,11 +119,10 @@ public final class FailoverController implements ServerConnection.Listener {
         if (expiryTicker != null) {
             expiryTicker.cancel(false);
         }
-        if (connecting != null) {
-            connecting.close(cause);
-        }
-        if (serving != null) {
-            serving.close(cause);
+        for (ServerConnection c : new ServerConnection[] {connecting, standby, serving}) {
+            if (c != null) {
+                c.close(cause);
+            }
         }
         firstServing.completeExceptionally(cause);
     }
@@ -138,17 +144,28 @@ public final class FailoverController implements ServerConnection.Listener {
 
     @Override
     public void onServing(ServerConnection connection) {
-        if (connection != connecting || closed) {
+        if (closed || (connection != connecting && connection != standby)) {
             connection.close(new IOException("superseded"));
+            return;
+        }
+        metrics.connectionReady();
+        if (connection == standby) {
+            standbyFailures = 0;
+            lastProblem[standbyIndex] = null;
+            log.debug("standby session with {}", connection);
             return;
         }
         connecting = null;
         failedAttemptsInRow = 0;
+        switchTo(connection, connectingIndex);
+    }
+
+    /** Makes {@code connection} (serving) the one requests go to, and opens a standby to the next server. */
+    private void switchTo(ServerConnection connection, int index) {
         ServerConnection previous = serving;
         serving = connection;
-        servingIndex = connectingIndex;
+        servingIndex = index;
         lastProblem[servingIndex] = null;
-        metrics.connectionReady();
         if (everServed) {
             metrics.failover();
             log.warn("failed over to {} after {} ms without a server", connection,
@@ -164,6 +181,30 @@ public final class FailoverController implements ServerConnection.Listener {
         if (previous != null && previous.state() != ServerConnection.State.DRAINING) {
             previous.close(new IOException("replaced by " + connection));
         }
+        openStandby();
+    }
+
+    private void openStandby() {
+        if (closed || servers.size() < 2 || standby != null || serving == null) {
+            return;
+        }
+        standbyIndex = next(servingIndex);
+        standby = connector.connect(servers.get(standbyIndex), this);
+    }
+
+    /** The standby, if its session is serving, takes over at once; returns whether it did. */
+    private boolean promoteStandby() {
+        if (standby == null || !standby.isServing()) {
+            return false;
+        }
+        ServerConnection promoted = standby;
+        standby = null;
+        if (connecting != null) {
+            connecting.close(new IOException("superseded by the standby " + promoted));
+            connecting = null;
+        }
+        switchTo(promoted, standbyIndex);
+        return true;
     }
 
     @Override
@@ -183,7 +224,12 @@ public final class FailoverController implements ServerConnection.Listener {
     @Override
     public void onDraining(ServerConnection connection, String reason) {
         log.info("{} is draining ({}): new requests go to the next server", connection, reason);
-        if (connection == serving && connecting == null && !closed) {
+        if (connection == standby) {
+            standby = null;
+            connection.close(new IOException(connection + " is draining"));
+            return;
+        }
+        if (connection == serving && connecting == null && !closed && !promoteStandby()) {
             connectTo(next(servingIndex));
         }
     }
@@ -204,12 +250,23 @@ public final class FailoverController implements ServerConnection.Listener {
         if (closed) {
             return;
         }
-        if (connection == serving) {
+        if (connection == standby) {
+            standby = null;
+            standbyFailures++;
+            long pause = Math.min(MAX_BACKOFF_NANOS, FIRST_BACKOFF_NANOS << Math.min(standbyFailures, 10));
+            loop.schedule(this::openStandby, pause, TimeUnit.NANOSECONDS);
+        } else if (connection == serving) {
             log.warn("lost {}: {}", connection, cause.getMessage());
             serving = null;
             noServerSinceNanos = System.nanoTime();
-            if (connecting == null) {
-                connectTo(next(servingIndex));
+            if (!promoteStandby() && connecting == null) {
+                if (standby != null) { // still in its handshake: let it become the next server
+                    connecting = standby;
+                    connectingIndex = standbyIndex;
+                    standby = null;
+                } else {
+                    connectTo(next(servingIndex));
+                }
             }
         } else if (connection == connecting) {
             connecting = null;

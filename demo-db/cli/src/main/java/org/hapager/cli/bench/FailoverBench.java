@@ -76,14 +76,16 @@ public final class FailoverBench implements Callable<Integer> {
             PageServerProcess[] servers = {PageServerProcess.start(dataDir, token, serverArgs), PageServerProcess.start(dataDir, token, serverArgs)};
             try {
                 Volume volume = Volume.of("bench/failover.dat");
-                double single;
-                double ha;
-                try (PagerClient one = client(token, servers[0])) {
+                // alternate single and HA twice, after a warm-up, so neither gets the cold JVM or the quieter disk
+                double single = 0;
+                double ha = 0;
+                try (PagerClient one = client(token, servers[0]); PagerClient two = client(token, servers[0], servers[1])) {
                     prepare(one, volume);
-                    single = throughput(one, volume);
-                }
-                try (PagerClient two = client(token, servers[0], servers[1])) {
-                    ha = throughput(two, volume);
+                    new Load(one, volume, queueDepth).runFor(Duration.ofSeconds(3));
+                    for (int round = 0; round < 2; round++) {
+                        single += throughput(one, volume) / 2;
+                        ha += throughput(two, volume) / 2;
+                    }
                 }
                 System.out.printf(Locale.ROOT, "throughput QD%d 50%% writes: one server %,.0f ops/s, HA pair %,.0f ops/s (%.1f%% overhead)%n",
                         queueDepth, single, ha, 100 * (single - ha) / single);
@@ -132,8 +134,6 @@ public final class FailoverBench implements Callable<Integer> {
     }
 
     private double throughput(PagerClient client, Volume volume) throws InterruptedException {
-        Load warm = new Load(client, volume, queueDepth);
-        warm.runFor(Duration.ofSeconds(2));
         Load load = new Load(client, volume, queueDepth);
         long start = System.nanoTime();
         load.runFor(Duration.ofNanos((long) (throughputSeconds * 1e9)));
@@ -145,6 +145,7 @@ public final class FailoverBench implements Callable<Integer> {
                                  String[] serverArgs) throws Exception {
         List<Double> stalls = new ArrayList<>();
         List<Double> waits = new ArrayList<>();
+        List<Double> injections = new ArrayList<>();
         try (PagerClient client = client(token, servers[0], servers[1])) {
             Load load = new Load(client, volume, queueDepth);
             load.start();
@@ -152,20 +153,24 @@ public final class FailoverBench implements Callable<Integer> {
                 for (int i = 1; i <= faults; i++) {
                     load.awaitCompletions(500);
                     int victim = servers[0].address().equals(client.currentServer()) ? 0 : 1;
-                    long faultNanos = System.nanoTime();
-                    load.mark(faultNanos);
+                    long injectNanos = System.nanoTime();
+                    load.mark(injectNanos);
                     if (kind.equals("kill9")) {
-                        servers[victim].kill9();
+                        servers[victim].kill9(); // returns once the process is gone
                     } else {
-                        servers[victim].sigstop();
+                        servers[victim].sigstop(); // returns once the signal is delivered
                     }
+                    long deadNanos = System.nanoTime();
+                    load.markService(deadNanos);
                     long firstAfter = load.awaitServiceAfterMark();
                     load.awaitCompletions(500); // past the failover: every request caught in it has completed
-                    double stallMs = (firstAfter - faultNanos) / 1e6;
+                    double stallMs = (firstAfter - deadNanos) / 1e6;
                     double waitMs = load.longestWaitNanos() / 1e6;
+                    injections.add((deadNanos - injectNanos) / 1e6);
                     stalls.add(stallMs);
                     waits.add(waitMs);
-                    System.out.printf(Locale.ROOT, "%-7s %2d/%d  stall %7.1f ms  longest caller wait %7.1f ms%n", kind, i, faults, stallMs, waitMs);
+                    System.out.printf(Locale.ROOT, "%-7s %2d/%d  stall %7.1f ms  longest caller wait %7.1f ms  (signal took %.1f ms)%n",
+                            kind, i, faults, stallMs, waitMs, injections.get(injections.size() - 1));
                     if (servers[victim].isAlive()) {
                         servers[victim].awaitExit(Duration.ofSeconds(30)); // a frozen one is fenced by the taker
                     }
@@ -179,13 +184,15 @@ public final class FailoverBench implements Callable<Integer> {
                 throw new IllegalStateException("a caller saw an error during the " + kind + " campaign", load.failure.get());
             }
         }
-        String summary = String.format(Locale.ROOT, "%-7s stall p50 %.1f ms p99 %.1f ms max %.1f ms; longest caller wait p50 %.1f ms p99 %.1f ms max %.1f ms",
-                kind, pct(stalls, 50), pct(stalls, 99), pct(stalls, 100), pct(waits, 50), pct(waits, 99), pct(waits, 100));
+        String summary = String.format(Locale.ROOT, "%-7s stall p50 %.1f ms p99 %.1f ms max %.1f ms; longest caller wait p50 %.1f ms p99 %.1f ms max %.1f ms;"
+                        + " signal p50 %.1f ms", kind, pct(stalls, 50), pct(stalls, 99), pct(stalls, 100), pct(waits, 50), pct(waits, 99),
+                pct(waits, 100), pct(injections, 50));
         System.out.println(summary);
         return String.format(Locale.ROOT, "\"%s\": {\"faults\": %d, \"stall_ms\": {\"p50\": %.1f, \"p99\": %.1f, \"max\": %.1f, \"all\": [%s]},"
-                        + " \"longest_wait_ms\": {\"p50\": %.1f, \"p99\": %.1f, \"max\": %.1f, \"all\": [%s]}}",
+                        + " \"longest_wait_ms\": {\"p50\": %.1f, \"p99\": %.1f, \"max\": %.1f, \"all\": [%s]},"
+                        + " \"signal_ms\": {\"p50\": %.1f, \"max\": %.1f}}",
                 kind, stalls.size(), pct(stalls, 50), pct(stalls, 99), pct(stalls, 100), join(stalls),
-                pct(waits, 50), pct(waits, 99), pct(waits, 100), join(waits));
+                pct(waits, 50), pct(waits, 99), pct(waits, 100), join(waits), pct(injections, 50), pct(injections, 100));
     }
 
     private static String join(List<Double> values) {
@@ -208,6 +215,7 @@ public final class FailoverBench implements Callable<Integer> {
         final AtomicLong longestWait = new AtomicLong();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         volatile long markNanos = Long.MAX_VALUE;
+        volatile long serviceMarkNanos = Long.MAX_VALUE;
         volatile boolean stopped;
         final AtomicLong outstanding = new AtomicLong();
 
@@ -258,20 +266,25 @@ public final class FailoverBench implements Callable<Integer> {
                 }
                 if (now > markNanos) {
                     longestWait.accumulateAndGet(now - issued, Math::max);
-                    if (issued > markNanos) {
-                        firstIssuedAfterMarkCompleted.compareAndSet(0, now); // completions arrive in time order
-                    }
+                }
+                if (issued > serviceMarkNanos) {
+                    firstIssuedAfterMarkCompleted.compareAndSet(0, now); // completions arrive in time order
                 }
                 completed.incrementAndGet();
                 issue(slot);
             });
         }
 
-        /** From {@code mark} on, tracks the longest caller wait and the first completion of a request issued after it. */
+        /** From {@code mark} on (just before the fault), tracks the longest caller wait. */
         void mark(long mark) {
             longestWait.set(0);
-            firstIssuedAfterMarkCompleted.set(0);
             markNanos = mark;
+        }
+
+        /** From {@code mark} on (the server is gone), watches for the first completion of a request issued after it. */
+        void markService(long mark) {
+            firstIssuedAfterMarkCompleted.set(0);
+            serviceMarkNanos = mark;
         }
 
         long longestWaitNanos() {
