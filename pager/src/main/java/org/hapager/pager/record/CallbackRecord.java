@@ -3,7 +3,7 @@ package org.hapager.pager.record;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
-import org.hapager.pager.session.ServerConnection;
+import org.hapager.pager.session.Session;
 import org.hapager.wire.Op;
 import org.hapager.wire.OpCode;
 import org.hapager.wire.Outcome;
@@ -26,7 +26,7 @@ public final class CallbackRecord {
 
     // owned by the RecordTable's I/O thread
     RecordState state = RecordState.QUEUED;
-    ServerConnection server;
+    Session server;
     int attempts;
     /** Set when a server holding it was lost: the last attempt may or may not have been applied. */
     boolean outcomeUnknown;

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import org.hapager.pager.PageIoException;
-import org.hapager.pager.session.ServerConnection;
+import org.hapager.pager.session.Session;
 import org.hapager.wire.Message;
 import org.hapager.wire.Op;
 import org.hapager.wire.Outcome;
@@ -83,7 +83,7 @@ public final class RecordTable {
     private final Semaphore permits;
     private final PagerMetrics metrics;
 
-    private ServerConnection current;
+    private Session current;
     private int sentToCurrent;
     private PageIoException closedCause;
     /** When the last server was lost, while the first reissued completion is still awaited; 0 otherwise. */
@@ -100,7 +100,7 @@ public final class RecordTable {
     }
 
     /** The connection requests are sent on, or null if none is serving. */
-    public ServerConnection current() {
+    public Session current() {
         return current;
     }
 
@@ -141,13 +141,13 @@ public final class RecordTable {
     }
 
     /** {@code connection} is serving and becomes the one requests go to (a failover, or the first). */
-    public void attach(ServerConnection connection) {
+    public void attach(Session connection) {
         current = connection;
         sentToCurrent = 0;
         sendReady();
     }
 
-    public void onAccepted(ServerConnection connection, long requestId) {
+    public void onAccepted(Session connection, long requestId) {
         CallbackRecord r = records.get(requestId);
         if (r == null || r.server != connection) {
             return; // late word from a replaced server (invariant 5)
@@ -162,7 +162,7 @@ public final class RecordTable {
      * A completion (which also releases the server's reference). Returns false if the server said it did
      * not execute the request (draining, or without the storage reservation): the record is QUEUED again.
      */
-    public boolean onCompletion(ServerConnection connection, Message.Completion completion) {
+    public boolean onCompletion(Session connection, Message.Completion completion) {
         CallbackRecord r = records.get(completion.requestId());
         if (r == null || r.server != connection) {
             return true; // late word from a replaced server (invariant 5)
@@ -202,7 +202,7 @@ public final class RecordTable {
      * {@code connection} is gone: every reference it held disappeared at once. Its records are handled as
      * unreferenced and QUEUED again, first in line, in submission order.
      */
-    public void detach(ServerConnection connection) {
+    public void detach(Session connection) {
         if (connection == current) {
             current = null;
             sentToCurrent = 0;

@@ -48,7 +48,7 @@ import org.hapager.wire.Protocol;
  * <p>Owner: the channel's event loop. Every field below is read and written only there, except
  * {@code ready}, which is a thread-safe future.
  */
-public final class ServerConnection {
+public final class ServerConnection implements Session {
 
     /** Events of one connection, delivered on its event loop. */
     public interface Listener {
@@ -151,6 +151,7 @@ public final class ServerConnection {
     }
 
     /** Valid once {@link #ready()} completed. */
+    @Override
     public SessionParameters parameters() {
         return parameters;
     }
@@ -159,16 +160,19 @@ public final class ServerConnection {
         return state;
     }
 
+    @Override
     public boolean isServing() {
         return state == State.SERVING;
     }
 
     /** Queues a request; call {@link #flush()} after a batch. Event loop only, SERVING only. */
+    @Override
     public void send(Message.Request request) {
         assert eventLoop.inEventLoop() && state == State.SERVING : state;
         channel.write(request, channel.voidPromise());
     }
 
+    @Override
     public void flush() {
         channel.flush();
     }
