@@ -50,7 +50,9 @@ import org.junit.jupiter.api.Test;
  *   <li>Reissued records are sent before records never sent (the table's "reissued records first").</li>
  *   <li>Every caller future completes exactly once; every permit comes back; the table ends empty.</li>
  *   <li>Failures: only UNAVAILABLE, only from {@code expire}, only with no server and after the deadline; a
- *       schedule whose longest time without a server stayed within the deadline has none. (After a create or
+ *       schedule whose longest time without a server stayed within the deadline has none; and with no server,
+ *       nothing still waits once the deadline has passed (nor does the table keep a detached session as
+ *       current). (After a create or
  *       delete of {@code c} was abandoned, its existence is unknown and NOT_FOUND / ALREADY_EXISTS on
  *       {@code c} is tolerated.)</li>
  *   <li>Data: a read returns, page by page, the content of the latest write (or set-length / delete) submitted
@@ -144,6 +146,8 @@ class RecordTableSimulationTest {
         final SimServer[] servers = {new SimServer("A"), new SimServer("B")};
         /** Sessions not yet detached (serving or draining). */
         final List<SimSession> live = new ArrayList<>();
+        /** The session last attached, until it is detached (FailoverController's {@code serving}). */
+        SimSession current;
         /** Messages a crashed server sent that the network delivers late, after the detach. */
         final List<Stale> stale = new ArrayList<>();
         /** Every submitted request, by id; {@code pending} only those whose future has not completed. */
@@ -388,6 +392,7 @@ class RecordTableSimulationTest {
             live.add(s);
             note("attach " + s + " (max in flight " + s.params.maxInflight() + ")");
             noServerSince = 0;
+            current = s;
             table.attach(s);
         }
 
@@ -421,13 +426,18 @@ class RecordTableSimulationTest {
             boolean noneUp = !servers[0].up && !servers[1].up;
             long advance = outages && noneUp ? (100 + rnd.nextInt(400)) * MS : (1 + rnd.nextInt(5)) * MS;
             now += advance;
-            if (table.current() == null) {
+            if (current == null) { // as FailoverController.expireWaiting, with no server serving
                 longestOutage = Math.max(longestOutage, now - noServerSince);
                 expiring = true;
                 try {
                     table.expire(now, noServerSince, DEADLINE_NANOS, "simulated servers A and B");
                 } finally {
                     expiring = false;
+                }
+                for (Sub sub : pending.values()) {
+                    check(sub.r.state != RecordState.QUEUED || now - Math.max(sub.submittedAt, noServerSince) <= DEADLINE_NANOS,
+                            sub.r.describe() + " still waits " + (now - Math.max(sub.submittedAt, noServerSince)) / MS
+                            + " ms with no server, past the deadline");
                 }
             }
         }
@@ -452,10 +462,11 @@ class RecordTableSimulationTest {
             s.detached = true;
             s.serving = false;
             live.remove(s);
-            boolean wasCurrent = table.current() == s;
             table.detach(s);
-            if (wasCurrent) {
+            if (s == current) {
+                current = null;
                 noServerSince = now;
+                check(table.current() == null, "the table still sends on " + table.current() + " after it was detached");
             }
             table.sendReady(); // as FailoverController.onLost does: a detached draining session frees the current one
         }
