@@ -37,7 +37,10 @@ import org.hapager.wire.VolumeName;
 
 /**
  * Asynchronous page I/O against page servers. Every operation returns a {@link CompletableFuture} at once
- * and the caller keeps running while the request is in flight (claim 1 of the patent).
+ * and the caller keeps running while the request is in flight (claim 1 of the patent). If the server doing
+ * the I/O dies, freezes or is cut off, the client issues the request again to the next configured server
+ * from the callback record it kept, and the caller's future completes normally, once (claims 1 to 7; see
+ * {@link org.hapager.pager.record.RecordTable} and {@link org.hapager.pager.failover.FailoverController}).
  *
  * <h2>Contract</h2>
  * <ul>
@@ -59,6 +62,9 @@ import org.hapager.wire.VolumeName;
  *   <li><b>Backpressure.</b> At most {@link PagerConfig#maxInflight()} requests are in flight. A submit
  *       beyond that waits up to {@link PagerConfig#submitTimeout()} and then fails with
  *       {@link PageIoException.Kind#REJECTED}; on the I/O thread itself it fails at once rather than block.</li>
+ *   <li><b>Availability.</b> While at least one configured server lives, no request fails because another
+ *       died. With none serving, a request waits up to {@link PagerConfig#failoverDeadline()} and then fails
+ *       with {@link PageIoException.Kind#UNAVAILABLE}, naming every server and the request.</li>
  *   <li><b>Callbacks run on the I/O thread.</b> Futures complete on the client's single I/O thread. Keep
  *       dependent actions short, or use the {@code …Async} variants: blocking there stalls every request.</li>
  * </ul>
