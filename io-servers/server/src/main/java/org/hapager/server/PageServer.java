@@ -18,6 +18,7 @@ import org.hapager.server.session.SessionServer;
 import org.hapager.server.session.SessionSettings;
 import org.hapager.server.session.Sessions;
 import org.hapager.server.store.VolumeStore;
+import org.hapager.server.store.StoreWarmup;
 import org.hapager.wire.HandshakeProof;
 import org.hapager.wire.Protocol;
 import org.hapager.wire.TokenFile;
@@ -76,6 +77,8 @@ public final class PageServer implements AutoCloseable {
                 endpoint = MetricsEndpoint.start(new InetSocketAddress(config.bindAddress(), config.metricsPort()), registry);
                 log.info("metrics at http://{}:{}/metrics", config.bindAddress(), endpoint.address().getPort());
             }
+            long warmupMillis = StoreWarmup.run(config.warmupOperations());
+            log.debug("page path warmed up with {} operations in {} ms", config.warmupOperations(), warmupMillis);
             String[] id = new String[1];
             HandshakeProof proof = new HandshakeProof(token);
             // Load the JCA providers and seed SecureRandom now, not in the first handshake: a secondary's first

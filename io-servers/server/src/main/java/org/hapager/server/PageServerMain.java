@@ -94,6 +94,11 @@ public final class PageServerMain implements Callable<Integer> {
             description = "Name announced to clients (default: host:port).")
     private String serverId;
 
+    @Option(names = "--warmup-ops", paramLabel = "N", defaultValue = "3000",
+            description = "Page writes and reads run on a private scratch store before the server is ready, so the"
+                    + " first requests after a failover do not run cold; 0 skips it (default: ${DEFAULT-VALUE}).")
+    private int warmupOperations;
+
     @Option(names = "--fence-timeout-ms", paramLabel = "MS", defaultValue = "500",
             description = "Taking the storage reservation from another server: how long to wait for it to yield, for"
                     + " the fencing command, and for the lock after fencing (default: ${DEFAULT-VALUE}).")
@@ -126,6 +131,7 @@ public final class PageServerMain implements Callable<Integer> {
                 "--metrics-port " + metricsPort + " (expected: 0 to 65535)");
         check(maxInflight >= 1, "--max-inflight " + maxInflight + " (expected: >= 1)");
         check(ioThreads >= 1, "--io-threads " + ioThreads + " (expected: >= 1)");
+        check(warmupOperations >= 0, "--warmup-ops " + warmupOperations + " (expected: >= 0)");
         check(leaseMaxMillis >= 100, "--lease-max-ms " + leaseMaxMillis + " (expected: >= 100)");
         check(handshakeTimeoutMillis >= 1, "--handshake-timeout-ms " + handshakeTimeoutMillis + " (expected: >= 1)");
         check(drainTimeoutMillis >= 0, "--drain-timeout-ms " + drainTimeoutMillis + " (expected: >= 0)");
@@ -142,7 +148,7 @@ public final class PageServerMain implements Callable<Integer> {
         ServerConfig config = new ServerConfig(data, bind, port, tokenFile, metricsPort == null ? -1 : metricsPort,
                 maxInflight, ioThreads, inlinePageIo, Math.max(2, Runtime.getRuntime().availableProcessors()), leaseMaxMillis,
                 handshakeTimeoutMillis, drainTimeoutMillis, serverId, fenceTimeoutMillis, FenceCommand.parse(fenceCommand),
-                faultPoints);
+                faultPoints, warmupOperations);
         if (faultPoints != FaultPoints.NONE) {
             log.warn("test fault points active: {}", faultPoints.describe());
         }

@@ -19,6 +19,7 @@ import org.hapager.server.reservation.FenceCommand;
  * @param leaseMaxMillis         longest lease granted
  * @param handshakeTimeoutMillis time allowed from connect to authentication
  * @param drainTimeoutMillis     how long a stop waits for accepted requests
+ * @param warmupOperations       page writes and reads run on a scratch store before the server is ready (0: none)
  * @param serverId               name announced to clients, or null for host:port
  * @param fenceTimeoutMillis     how long a taker waits for the holder's YIELDED, for the fencing command, and for
  *                               the lock after fencing (see {@link org.hapager.server.reservation.Reservation})
@@ -28,5 +29,5 @@ import org.hapager.server.reservation.FenceCommand;
 public record ServerConfig(Path dataDir, String bindAddress, int port, Path tokenFile, int metricsPort,
                            int maxInflight, int ioThreads, boolean inlinePageIo, int eventLoopThreads, int leaseMaxMillis,
                            int handshakeTimeoutMillis, long drainTimeoutMillis, String serverId, long fenceTimeoutMillis,
-                           FenceCommand fenceCommand, FaultPoints faults) {
+                           FenceCommand fenceCommand, FaultPoints faults, int warmupOperations) {
 }

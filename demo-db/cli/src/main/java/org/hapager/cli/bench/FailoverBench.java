@@ -56,6 +56,10 @@ public final class FailoverBench implements Callable<Integer> {
     @Option(names = "--throughput-seconds", defaultValue = "5", description = "seconds of each throughput cell (default: ${DEFAULT-VALUE})")
     double throughputSeconds;
 
+    @Option(names = "--settle-ms", defaultValue = "1500", description = "pause after restarting a server before the next"
+            + " fault, so the client has its standby session again (default: ${DEFAULT-VALUE})")
+    long settleMillis;
+
     @Option(names = "--json", defaultValue = "bench-results/failover.json", description = "results file (default: ${DEFAULT-VALUE})")
     Path json;
 
@@ -111,8 +115,8 @@ public final class FailoverBench implements Callable<Integer> {
         }
         Files.createDirectories(json().toAbsolutePath().getParent());
         try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(json()))) {
-            out.printf(Locale.ROOT, "{%n  \"benchmark\": \"failover\",%n  \"date\": \"%s\",%n  \"settings\": {\"lease_ms\": %d, \"fence_timeout_ms\": %d, \"queue_depth\": %d, \"faults\": %d},%n  %s%n}%n",
-                    Instant.now(), leaseMillis, fenceTimeoutMillis, queueDepth, faults, String.join(",\n  ", json));
+            out.printf(Locale.ROOT, "{%n  \"benchmark\": \"failover\",%n  \"date\": \"%s\",%n  \"settings\": {\"lease_ms\": %d, \"fence_timeout_ms\": %d, \"queue_depth\": %d, \"faults\": %d, \"settle_ms\": %d},%n  %s%n}%n",
+                    Instant.now(), leaseMillis, fenceTimeoutMillis, queueDepth, faults, settleMillis, String.join(",\n  ", json));
         }
         System.out.println("results: " + json().toAbsolutePath());
         return 0;
@@ -176,6 +180,7 @@ public final class FailoverBench implements Callable<Integer> {
                     }
                     servers[victim].close();
                     servers[victim] = PageServerProcess.start(dataDir, token, servers[victim].port(), serverArgs);
+                    TimeUnit.MILLISECONDS.sleep(settleMillis); // failures are rarer than this in any real deployment
                 }
             } finally {
                 load.stop();
