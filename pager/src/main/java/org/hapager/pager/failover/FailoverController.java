@@ -21,11 +21,13 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>States</h2>
  * <pre>
- *            start                 serving                       lost (closed, lease lapsed, NOT_RESERVED)
- *   (none) ───────► CONNECTING(i) ─────────► SERVING(i) ─────────────────────────────► CONNECTING(i+1)
- *                     │  ▲ failed: next server,                 │ draining
- *                     └──┘ pausing after each full round        ▼
- *                                                      SERVING(i) + CONNECTING(i+1) ─serving─► SERVING(i+1)
+ *          start                   serving
+ *   (none) ─────► CONNECTING(i) ─────────────► SERVING(i) + STANDBY(i+1)   (standby: a session kept warm,
+ *                   │   ▲                          │                          heartbeats only)
+ *                   └───┘ failed: next server,     │ lost (closed, lease lapsed, NOT_RESERVED) or draining
+ *                         pausing after a round    ▼
+ *                                         standby serving? ── yes ──► SERVING(i+1) + STANDBY(i+2)
+ *                                                 └──────── no ───► CONNECTING(i+1)
  * </pre>
  * <ul>
  *   <li><b>Hot standby.</b> While a server serves, the controller keeps an authenticated session with the
