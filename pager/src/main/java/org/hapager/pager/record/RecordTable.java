@@ -203,7 +203,8 @@ public final class RecordTable {
      * unreferenced and QUEUED again, first in line, in submission order.
      */
     public void detach(Session connection) {
-        if (connection == current) {
+        boolean wasCurrent = connection == current;
+        if (wasCurrent) {
             current = null;
             sentToCurrent = 0;
         }
@@ -212,8 +213,8 @@ public final class RecordTable {
         for (CallbackRecord r : records.values()) {
             if (r.server == connection) {
                 unreferenced.add(r);
-            } else if (r.state == RecordState.QUEUED) {
-                neverSent++;
+            } else if (wasCurrent && r.state == RecordState.QUEUED) {
+                neverSent++; // they were to go to this server; a standby or a draining one had none coming
             }
         }
         if (unreferenced.isEmpty() && neverSent == 0) {

@@ -1,0 +1,61 @@
+package org.hapager.cli.demo;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * When to hurt the serving page server: {@code kill9@5s,sigstop@12s+3s} kills it with SIGKILL 5 s into the
+ * run, and freezes the next one with SIGSTOP at 12 s (resumed 3 s later, if the fencing has not killed it).
+ */
+record FaultPlan(List<Fault> faults) {
+
+    enum Kind { KILL9, SIGSTOP }
+
+    record Fault(Kind kind, long atMillis, long resumeAfterMillis) {
+        @Override
+        public String toString() {
+            return kind.name().toLowerCase(Locale.ROOT) + "@" + atMillis / 1000.0 + "s"
+                    + (resumeAfterMillis > 0 ? "+" + resumeAfterMillis / 1000.0 + "s" : "");
+        }
+    }
+
+    static FaultPlan parse(String spec) {
+        List<Fault> faults = new ArrayList<>();
+        if (spec == null || spec.isBlank()) {
+            return new FaultPlan(faults);
+        }
+        for (String part : spec.split(",")) {
+            String p = part.trim();
+            int at = p.indexOf('@');
+            if (at < 0) {
+                throw new IllegalArgumentException("fault '" + p + "' (expected: kill9@SECONDSs or sigstop@SECONDSs[+SECONDSs])");
+            }
+            Kind kind = switch (p.substring(0, at)) {
+                case "kill9" -> Kind.KILL9;
+                case "sigstop" -> Kind.SIGSTOP;
+                default -> throw new IllegalArgumentException("fault kind '" + p.substring(0, at) + "' (expected: kill9, sigstop)");
+            };
+            String when = p.substring(at + 1);
+            int plus = when.indexOf('+');
+            long atMillis = seconds(plus < 0 ? when : when.substring(0, plus), p);
+            long resume = plus < 0 ? (kind == Kind.SIGSTOP ? 3000 : 0) : seconds(when.substring(plus + 1), p);
+            faults.add(new Fault(kind, atMillis, resume));
+        }
+        faults.sort((a, b) -> Long.compare(a.atMillis(), b.atMillis()));
+        return new FaultPlan(List.copyOf(faults));
+    }
+
+    private static long seconds(String text, String fault) {
+        String t = text.endsWith("s") ? text.substring(0, text.length() - 1) : text;
+        try {
+            double s = Double.parseDouble(t);
+            if (s < 0) {
+                throw new NumberFormatException();
+            }
+            return (long) (s * 1000);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("time '" + text + "' in fault '" + fault + "' (expected: seconds, e.g. 5s or 2.5s)");
+        }
+    }
+}
