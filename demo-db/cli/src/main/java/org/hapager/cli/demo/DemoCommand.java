@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import org.hapager.pager.PagerClient;
@@ -72,19 +73,19 @@ public final class DemoCommand implements Callable<Integer> {
         Path token = dir.resolve("demo.token");
         Path store = dir.resolve("store");
         String[] serverArgs = {"--fence-timeout-ms", "150"};
-        PageServerProcess[] servers = new PageServerProcess[2];
+        AtomicReferenceArray<PageServerProcess> servers = new AtomicReferenceArray<>(2); // main loop and followUps
         Thread cleanup = new Thread(() -> stopAll(servers), "demo-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C: no page server outlives the demo
         try {
             System.out.println("starting two page servers over " + store + " …");
-            servers[0] = PageServerProcess.start(store, token, serverArgs);
-            servers[1] = PageServerProcess.start(store, token, serverArgs);
+            servers.set(0, PageServerProcess.start(store, token, serverArgs));
+            servers.set(1, PageServerProcess.start(store, token, serverArgs));
             System.out.printf(Locale.ROOT, "primary %s (pid %d), secondary %s (pid %d); faults: %s%n",
-                    servers[0].address(), servers[0].pid(), servers[1].address(), servers[1].pid(),
+                    servers.get(0).address(), servers.get(0).pid(), servers.get(1).address(), servers.get(1).pid(),
                     plan.faults().isEmpty() ? "none" : plan.faults());
             MeterRegistry registry = new SimpleMeterRegistry();
             try (PagerClient client = PagerClient.connect(PagerConfig.builder()
-                    .servers(servers[0].address(), servers[1].address()).tokenFile(token)
+                    .servers(servers.get(0).address(), servers.get(1).address()).tokenFile(token)
                     .lease(Duration.ofMillis(leaseMillis)).failoverDeadline(Duration.ofSeconds(30))
                     .meterRegistry(registry).build())) {
                 return run(client, registry, servers, store, token, serverArgs, plan);
@@ -102,7 +103,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private int run(PagerClient client, MeterRegistry registry, PageServerProcess[] servers, Path store, Path token,
+    private int run(PagerClient client, MeterRegistry registry, AtomicReferenceArray<PageServerProcess> servers, Path store, Path token,
                     String[] serverArgs, FaultPlan plan) throws Exception {
         Volume volume = Volume.of("demo/pages.dat");
         client.create(volume.name(), false).join();
@@ -119,7 +120,7 @@ public final class DemoCommand implements Callable<Integer> {
         long start = System.nanoTime();
         long end = start + (long) (durationSeconds * 1e9);
         int nextFault = 0;
-        // resumes and restarts after a fault run here, so the progress lines keep their beat meanwhile
+        // resumes and restarts after a fault run here, so faults and progress lines keep their beat meanwhile
         ScheduledExecutorService followUps = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "demo-faults"));
         try {
             long lastOps = 0;
@@ -128,8 +129,7 @@ public final class DemoCommand implements Callable<Integer> {
                 long now = System.nanoTime();
                 long elapsedMillis = (now - start) / 1_000_000;
                 if (nextFault < plan.faults().size() && plan.faults().get(nextFault).atMillis() <= elapsedMillis) {
-                    FaultPlan.Fault f = plan.faults().get(nextFault++);
-                    followUps.execute(() -> inject(f, client, servers, store, token, serverArgs, followUps));
+                    inject(plan.faults().get(nextFault++), client, servers, store, token, serverArgs, followUps);
                 }
                 if (now - lastTick >= TimeUnit.SECONDS.toNanos(1)) {
                     lastOps = progress(workers, registry, client, (now - start) / 1e9, (now - lastTick) / 1e9, lastOps);
@@ -148,10 +148,11 @@ public final class DemoCommand implements Callable<Integer> {
         return summary(workers, registry, client, volume, (System.nanoTime() - start) / 1e9);
     }
 
-    private static void inject(FaultPlan.Fault f, PagerClient client, PageServerProcess[] servers, Path store, Path token,
-                               String[] serverArgs, ScheduledExecutorService followUps) {
-        int victim = servers[0].address().equals(client.currentServer()) ? 0 : 1;
-        PageServerProcess p = servers[victim];
+    /** On the main loop: signals the serving server now; the resume and the restart follow on {@code followUps}. */
+    private static void inject(FaultPlan.Fault f, PagerClient client, AtomicReferenceArray<PageServerProcess> servers,
+                               Path store, Path token, String[] serverArgs, ScheduledExecutorService followUps) {
+        int victim = servers.get(0).address().equals(client.currentServer()) ? 0 : 1;
+        PageServerProcess p = servers.get(victim);
         if (f.kind() == FaultPlan.Kind.KILL9) {
             System.out.printf(Locale.ROOT, ">>> kill -9 of the serving page server %s (pid %d)%n", p.address(), p.pid());
             p.kill9();
@@ -168,9 +169,10 @@ public final class DemoCommand implements Callable<Integer> {
             }, f.resumeAfterMillis(), TimeUnit.MILLISECONDS);
         }
         followUps.schedule(() -> {
-            if (!servers[victim].isAlive()) {
-                servers[victim] = PageServerProcess.start(store, token, servers[victim].port(), serverArgs);
-                System.out.printf(Locale.ROOT, ">>> restarted %s (pid %d) as the secondary%n", servers[victim].address(), servers[victim].pid());
+            if (!p.isAlive()) {
+                PageServerProcess again = PageServerProcess.start(store, token, p.port(), serverArgs);
+                servers.set(victim, again);
+                System.out.printf(Locale.ROOT, ">>> restarted %s (pid %d) as the secondary%n", again.address(), again.pid());
             }
         }, Math.max(2000, f.resumeAfterMillis() + 500), TimeUnit.MILLISECONDS);
     }
@@ -219,8 +221,9 @@ public final class DemoCommand implements Callable<Integer> {
         return registry.find(name).counters().stream().mapToDouble(c -> c.count()).sum();
     }
 
-    private static void stopAll(PageServerProcess[] servers) {
-        for (PageServerProcess p : servers) {
+    private static void stopAll(AtomicReferenceArray<PageServerProcess> servers) {
+        for (int i = 0; i < servers.length(); i++) {
+            PageServerProcess p = servers.get(i);
             if (p != null && p.isAlive()) {
                 try {
                     p.sigcont();
