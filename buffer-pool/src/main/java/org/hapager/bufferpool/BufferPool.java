@@ -68,7 +68,9 @@ import org.slf4j.LoggerFactory;
  *       future completes (claim 8; the pager's reissue after a failover happens inside that future, so it is
  *       covered too).</li>
  *   <li>An exclusive pin excludes every other pin of the frame.</li>
- *   <li>Only an unpinned CLEAN frame is evicted ({@code evict} throws {@link AssertionError} otherwise).</li>
+ *   <li>Only an unpinned CLEAN frame that no fixer waits to pin after its read is evicted ({@code evict}
+ *       throws {@link AssertionError} otherwise): a page just read is not taken from the fixers that asked
+ *       for it, however cold the policy thinks it is.</li>
  *   <li>CLEAN ⇔ {@code durableEpoch == dirtyEpoch} for a mapped frame not in I/O; DIRTY ⇒ {@code durableEpoch <
  *       dirtyEpoch}.</li>
  *   <li>The eviction policy's keys are exactly the mapped pages; counters of dirty and pinned frames match
@@ -199,6 +201,7 @@ public final class BufferPool implements AutoCloseable {
         long start = System.nanoTime();
         List<Runnable> pendingIo = new ArrayList<>(2);
         boolean missed = false;
+        Frame awaitedLoad = null; // the frame whose read this fixer waits for; reserved against eviction
         lock.lock();
         try {
             while (true) {
@@ -219,6 +222,10 @@ public final class BufferPool implements AutoCloseable {
                 switch (f.state) {
                     case READING -> {
                         missed = true; // a fixer sharing another's read missed too
+                        if (awaitedLoad != f) {
+                            awaitedLoad = f;
+                            f.loadWaiters++;
+                        }
                         CompletableFuture<Void> load = f.load;
                         if (load.isDone()) {
                             throw readFailed(id, load);
@@ -243,6 +250,9 @@ public final class BufferPool implements AutoCloseable {
                 }
             }
         } finally {
+            if (awaitedLoad != null) {
+                awaitedLoad.loadWaiters--;
+            }
             lock.unlock();
             pendingIo.forEach(Runnable::run);
         }
@@ -361,7 +371,7 @@ public final class BufferPool implements AutoCloseable {
         for (int scan : new int[] {CANDIDATE_SCAN, Integer.MAX_VALUE}) {
             for (PageId id : eviction.coldest(scan).keySet()) {
                 Frame c = table.get(id);
-                if (c == null || c.pinned() || c.flushRequested) {
+                if (c == null || c.pinned() || c.flushRequested || c.loadWaiters > 0) {
                     continue;
                 }
                 if (c.state == FrameState.CLEAN) {
@@ -381,7 +391,7 @@ public final class BufferPool implements AutoCloseable {
     }
 
     private void evict(Frame f) {
-        if (f.pinned() || f.state != FrameState.CLEAN || f.flushRequested) {
+        if (f.pinned() || f.state != FrameState.CLEAN || f.flushRequested || f.loadWaiters > 0) {
             throw new AssertionError("evicting " + f);
         }
         table.remove(f.pageId);
