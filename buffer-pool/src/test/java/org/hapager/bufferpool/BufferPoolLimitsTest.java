@@ -16,7 +16,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.Volume;
@@ -69,26 +68,9 @@ class BufferPoolLimitsTest {
     void failedReadFailsEveryConcurrentFixerAndFreesTheFrame() throws Exception {
         try (PoolServer servers = new PoolServer(dir)) {
             PagerClient pager = servers.client();
-            PageIo real = PageIo.of(pager);
-            AtomicInteger reads = new AtomicInteger();
+            GatedIo gated = new GatedIo(PageIo.of(pager));
             CompletableFuture<Void> gate = new CompletableFuture<>();
-            PageIo gated = new PageIo() {
-                @Override
-                public CompletableFuture<?> read(Volume volume, long page, ByteBuffer into) {
-                    reads.incrementAndGet();
-                    return gate.thenCompose(x -> real.read(volume, page, into));
-                }
-
-                @Override
-                public CompletableFuture<?> write(Volume volume, long page, ByteBuffer data) {
-                    return real.write(volume, page, data);
-                }
-
-                @Override
-                public CompletableFuture<?> sync(String volume) {
-                    return real.sync(volume);
-                }
-            };
+            gated.readGate = gate;
             BufferPool pool = new BufferPool(gated, new BufferPoolConfig(PAGE_SIZE, PAGE_SIZE,
                     Duration.ofSeconds(20), new SimpleMeterRegistry()));
             Volume missing = Volume.of("bp/missing.dat", PAGE_SIZE);
@@ -105,7 +87,7 @@ class BufferPoolLimitsTest {
                     assertTrue(System.nanoTime() < deadline, "fixers waiting: " + pool.waitingFixers());
                     Thread.onSpinWait();
                 }
-                assertEquals(1, reads.get());
+                assertEquals(1, gated.reads.get());
                 gate.complete(null);
 
                 for (Future<PageHandle> fix : fixes) {
@@ -116,7 +98,7 @@ class BufferPoolLimitsTest {
                     assertTrue(e.getMessage().contains("bp/missing.dat#7"), e.getMessage());
                     assertTrue(e.getCause() instanceof PageIoException, String.valueOf(e.getCause()));
                 }
-                assertEquals(1, reads.get());
+                assertEquals(1, gated.reads.get());
             } finally {
                 threads.shutdownNow();
             }
@@ -129,11 +111,62 @@ class BufferPoolLimitsTest {
                 h.buffer().put(0, (byte) 42);
                 h.markDirty();
             }
-            assertEquals(2, reads.get());
+            assertEquals(2, gated.reads.get());
             pool.sync(missing.name());
             ByteBuffer read = ByteBuffer.allocate(PAGE_SIZE);
             pager.read(missing, 7, read).join();
             assertEquals(42, read.get(0));
+            pool.assertInvariants();
+            pool.close();
+        }
+    }
+
+    @Test
+    void frameUnderWriteBackIsNotReusedAndSyncWaitsForTheWrite() throws Exception {
+        try (PoolServer servers = new PoolServer(dir)) {
+            PagerClient pager = servers.client();
+            Volume v = Volume.of("bp/writing.dat", PAGE_SIZE);
+            pager.create(v.name(), true).join();
+            GatedIo gated = new GatedIo(PageIo.of(pager));
+            BufferPool pool = new BufferPool(gated, new BufferPoolConfig(PAGE_SIZE, PAGE_SIZE,
+                    Duration.ofSeconds(20), new SimpleMeterRegistry()));
+            try (PageHandle h = pool.fix(v, 0, Mode.EXCLUSIVE)) {
+                h.buffer().put(0, (byte) 7);
+                h.markDirty();
+            }
+            CompletableFuture<Void> writeGate = new CompletableFuture<>();
+            gated.writeGate = writeGate;
+            ExecutorService threads = Executors.newFixedThreadPool(2);
+            try {
+                // Page 1 needs the only frame, which holds dirty page 0: its write-back starts and is held.
+                Future<PageHandle> fix1 = threads.submit(() -> pool.fix(v, 1, Mode.SHARED));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (gated.writes.get() < 1 || pool.waitingFixers() < 1) {
+                    assertTrue(System.nanoTime() < deadline, "write-back never started");
+                    Thread.onSpinWait();
+                }
+                Future<?> sync = threads.submit(() -> {
+                    pool.sync(v.name());
+                    return null;
+                });
+                pool.assertInvariants();
+                assertEquals(1, gated.reads.get(), "the frame in write-back must not be reused for page 1");
+                assertTrue(!fix1.isDone() && !sync.isDone(), "fix and sync must wait for the write");
+                assertEquals(0, gated.syncs.get(), "the pager's sync must come after the write-back");
+
+                writeGate.complete(null);
+                try (PageHandle h1 = fix1.get(10, TimeUnit.SECONDS)) {
+                    assertEquals(1, h1.page());
+                }
+                sync.get(10, TimeUnit.SECONDS);
+                assertEquals(1, gated.writes.get());
+                assertEquals(2, gated.reads.get());
+            } finally {
+                threads.shutdownNow();
+            }
+            ByteBuffer read = ByteBuffer.allocate(PAGE_SIZE);
+            pager.read(v, 0, read).join();
+            assertEquals(7, read.get(0));
             pool.assertInvariants();
             pool.close();
         }
