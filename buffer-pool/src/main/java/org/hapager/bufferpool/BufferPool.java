@@ -421,7 +421,7 @@ public final class BufferPool implements AutoCloseable {
         table.put(id, f);
         policy.put(id, Boolean.TRUE);
         ByteBuffer into = f.bytes.duplicate();
-        pendingIo.add(() -> issue(() -> io.read(volume, id.page(), into)).whenComplete((x, e) -> readDone(f, load, e)));
+        pendingIo.add(() -> issue(() -> io.read(volume, id.page(), into)).whenComplete((x, e) -> onIoThread(() -> readDone(f, load, e))));
     }
 
     private void readDone(Frame f, CompletableFuture<Void> load, Throwable failure) {
@@ -461,7 +461,7 @@ public final class BufferPool implements AutoCloseable {
         long page = f.page();
         ByteBuffer data = f.bytes.duplicate();
         writeBacks.increment();
-        pendingIo.add(() -> issue(() -> io.write(volume, page, data)).whenComplete((x, e) -> writeDone(f, epoch, e)));
+        pendingIo.add(() -> issue(() -> io.write(volume, page, data)).whenComplete((x, e) -> onIoThread(() -> writeDone(f, epoch, e))));
     }
 
     private void writeDone(Frame f, long epoch, Throwable failure) {
@@ -563,6 +563,16 @@ public final class BufferPool implements AutoCloseable {
         }
         PageIoException.Kind kind = cause instanceof PageIoException p ? p.kind() : PageIoException.Kind.STORAGE;
         return new PageIoException(kind, "fix of " + id + ": its read failed: " + cause.getMessage(), cause);
+    }
+
+    /** Runs a completion; a broken invariant there is logged, since the pager's future would swallow it. */
+    private static void onIoThread(Runnable completion) {
+        try {
+            completion.run();
+        } catch (Throwable t) {
+            log.error("buffer pool completion failed", t);
+            throw t;
+        }
     }
 
     private static CompletableFuture<?> issue(java.util.function.Supplier<CompletableFuture<?>> submit) {

@@ -101,6 +101,9 @@ class BufferPoolModelTest {
     private static void run(BufferPool pool, PagerClient pager, Volume[] volumes, AtomicLongArray[] model, int thread,
                             Random random) throws Exception {
         for (int op = 0; op < OPS_PER_THREAD; op++) {
+            if (op % 250 == 0) {
+                pool.assertInvariants();
+            }
             int roll = random.nextInt(100);
             int vi = random.nextInt(volumes.length);
             if (roll < 50) { // read any page
