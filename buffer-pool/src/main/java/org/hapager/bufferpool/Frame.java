@@ -1,0 +1,58 @@
+package org.hapager.bufferpool;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import org.hapager.pager.Volume;
+
+/**
+ * One frame: a page-sized slice of a slab and the pool's bookkeeping for it. Every mutable field is
+ * guarded by the pool's lock ({@code BufferPool.lock}).
+ */
+final class Frame {
+
+    final int index;
+    /** The frame's bytes: position 0, limit the page size. Never handed out; handles get duplicates. */
+    final ByteBuffer bytes;
+
+    // ---- guarded by BufferPool.lock
+    FrameState state = FrameState.FREE;
+    /** The page mapped here, or null when FREE. */
+    PageId pageId;
+    Volume volume;
+    /** Bumped each time the frame is mapped to a page, so a waiter can tell its page went away. */
+    long mapGeneration;
+    int sharedPins;
+    boolean exclusivePin;
+    /** Bumped by every markDirty. */
+    long dirtyEpoch;
+    /** The dirtyEpoch the last completed write-back made durable. CLEAN means durableEpoch == dirtyEpoch. */
+    long durableEpoch;
+    /** The read in flight (READING) or that failed; fixers waiting for it watch this future. */
+    CompletableFuture<Void> load;
+    /** Fixers that waited for this frame's read and have not yet pinned it or given up; blocks eviction. */
+    int loadWaiters;
+    /** Set by sync: new exclusive fixes wait so the exclusive pin ends and the write-back can start. */
+    boolean flushRequested;
+    /** Why the last write-back failed, or null; cleared by a successful one. */
+    Throwable writeFailure;
+    /** Failed write-backs so far; a sync notices one that failed after it began. */
+    int writeFailures;
+
+    Frame(int index, ByteBuffer bytes) {
+        this.index = index;
+        this.bytes = bytes;
+    }
+
+    boolean pinned() {
+        return sharedPins > 0 || exclusivePin;
+    }
+
+    long page() {
+        return pageId.page();
+    }
+
+    @Override
+    public String toString() {
+        return "frame " + index + " (" + state + ", " + pageId + ", shared " + sharedPins + ", exclusive " + exclusivePin + ")";
+    }
+}

@@ -1,0 +1,35 @@
+package org.hapager.bufferpool;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import org.hapager.pager.PagerClient;
+import org.hapager.pager.Volume;
+
+/** The page I/O the pool needs; {@link #of(PagerClient)} in production, hooks in tests. */
+interface PageIo {
+
+    CompletableFuture<?> read(Volume volume, long page, ByteBuffer into);
+
+    CompletableFuture<?> write(Volume volume, long page, ByteBuffer data);
+
+    CompletableFuture<?> sync(String volume);
+
+    static PageIo of(PagerClient pager) {
+        return new PageIo() {
+            @Override
+            public CompletableFuture<?> read(Volume volume, long page, ByteBuffer into) {
+                return pager.read(volume, page, into);
+            }
+
+            @Override
+            public CompletableFuture<?> write(Volume volume, long page, ByteBuffer data) {
+                return pager.write(volume, page, data);
+            }
+
+            @Override
+            public CompletableFuture<?> sync(String volume) {
+                return pager.sync(volume);
+            }
+        };
+    }
+}
