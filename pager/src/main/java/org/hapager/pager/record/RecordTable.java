@@ -271,11 +271,6 @@ public final class RecordTable {
         ready.clear();
     }
 
-    /** True once {@link #closeAll} ran. */
-    public boolean isClosed() {
-        return closedCause != null;
-    }
-
     // ------------------------------------------------------------------ helpers
 
     /** Back to QUEUED, ahead of everything else, in submission order; they were free to go when sent. */

@@ -147,10 +147,6 @@ public final class ServerConnection implements Session {
         return address;
     }
 
-    public EventLoop eventLoop() {
-        return eventLoop;
-    }
-
     /** Valid once {@link #ready()} completed. */
     @Override
     public SessionParameters parameters() {
