@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.hapager.pager.PagerClient;
+import org.hapager.pager.ServerPair;
 import org.hapager.pager.Volume;
 import org.hapager.server.process.PageServerProcess;
 import org.junit.jupiter.api.Timeout;
