@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Policy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -131,6 +132,8 @@ public final class BufferPool implements AutoCloseable {
     private final Counter misses;
     private final Counter evictions;
     private final Counter writeBacks;
+    /** Fixes that could not pin at once (a miss, or a wait for a pin, a read or a write): how long they took. */
+    private final Timer fixWait;
 
     /** A pool over {@code pager}; the pool does not close the pager. */
     public BufferPool(PagerClient pager, BufferPoolConfig config) {
@@ -162,6 +165,14 @@ public final class BufferPool implements AutoCloseable {
         misses = Counter.builder("hapager.bufferpool.misses").description("fixes that read the page").register(registry);
         evictions = Counter.builder("hapager.bufferpool.evictions").description("clean frames taken for another page").register(registry);
         writeBacks = Counter.builder("hapager.bufferpool.writebacks").description("dirty frames written back").register(registry);
+        fixWait = Timer.builder("hapager.bufferpool.fix.wait")
+                .description("fixes that could not pin at once (miss, or waiting for a pin or I/O): time to the pin")
+                .register(registry);
+        Gauge.builder("hapager.bufferpool.hit.ratio", () -> {
+            double h = hits.count();
+            double all = h + misses.count();
+            return all == 0 ? 0 : h / all;
+        }).description("fixes of a resident page / all fixes, since start").register(registry);
         Gauge.builder("hapager.bufferpool.dirty", () -> dirtyFrames).description("frames in state DIRTY").register(registry);
         Gauge.builder("hapager.bufferpool.pinned", () -> pinnedFrames).description("frames pinned by fixers").register(registry);
         Gauge.builder("hapager.bufferpool.frames", () -> frames.length).description("frames in the budget").register(registry);
@@ -201,6 +212,7 @@ public final class BufferPool implements AutoCloseable {
         long start = System.nanoTime();
         List<Runnable> pendingIo = new ArrayList<>(2);
         boolean missed = false;
+        boolean waited = false;
         Frame awaitedLoad = null; // the frame whose read this fixer waits for; reserved against eviction
         lock.lock();
         try {
@@ -212,6 +224,7 @@ public final class BufferPool implements AutoCloseable {
                 if (f == null) {
                     Frame taken = takeFrame(pendingIo);
                     if (taken == null) {
+                        waited = true;
                         awaitChange(start, pendingIo, id, null);
                         continue;
                     }
@@ -230,20 +243,28 @@ public final class BufferPool implements AutoCloseable {
                         if (load.isDone()) {
                             throw readFailed(id, load);
                         }
+                        waited = true;
                         awaitChange(start, pendingIo, id, f);
                         if (load.isCompletedExceptionally()) {
                             throw readFailed(id, load);
                         }
                     }
-                    case WRITING -> awaitChange(start, pendingIo, id, f);
+                    case WRITING -> {
+                        waited = true;
+                        awaitChange(start, pendingIo, id, f);
+                    }
                     case CLEAN, DIRTY -> {
                         if (mode == Mode.EXCLUSIVE ? f.pinned() || f.flushRequested : f.exclusivePin) {
+                            waited = true;
                             awaitChange(start, pendingIo, id, f);
                             continue;
                         }
                         pin(f, mode);
                         (missed ? misses : hits).increment();
                         policy.getIfPresent(id); // records the access for the policy
+                        if (missed || waited) {
+                            fixWait.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                        }
                         return new PageHandle(this, f, mode);
                     }
                     default -> throw new AssertionError("mapped " + f);
