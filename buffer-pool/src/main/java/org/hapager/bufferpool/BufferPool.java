@@ -140,7 +140,8 @@ public final class BufferPool implements AutoCloseable {
         this(PageIo.of(pager), config);
     }
 
-    BufferPool(PageIo io, BufferPoolConfig config) {
+    /** A pool over any page I/O (benchmarks run it over memory). */
+    public BufferPool(PageIo io, BufferPoolConfig config) {
         this.config = config;
         this.io = io;
         this.fixTimeoutNanos = config.fixTimeout().toNanos();

@@ -5,8 +5,12 @@ import java.util.concurrent.CompletableFuture;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.Volume;
 
-/** The page I/O the pool needs; {@link #of(PagerClient)} in production, hooks in tests. */
-interface PageIo {
+/**
+ * The page I/O a {@link BufferPool} issues: {@link #of(PagerClient)} in production; in-memory stores in
+ * benchmarks and unit tests. Each future completes when the I/O is done (a write: durable); the buffers
+ * passed in are the frame's and must not be touched after completion.
+ */
+public interface PageIo {
 
     CompletableFuture<?> read(Volume volume, long page, ByteBuffer into);
 
