@@ -381,6 +381,58 @@ public final class BufferPool implements AutoCloseable {
         }
     }
 
+    /**
+     * Drops every frame of {@code volume} from page {@code fromPage} on, without writing dirty ones (the
+     * caller is truncating or deleting the volume). Waits up to the fix timeout for I/O in flight on them.
+     *
+     * @throws IllegalStateException if one of them is pinned by a fixer
+     * @throws FixTimeoutException   if their I/O did not finish in time
+     */
+    public void discard(String volume, long fromPage) throws PageIoException {
+        long start = System.nanoTime();
+        lock.lock();
+        try {
+            while (true) {
+                boolean busy = false;
+                for (Frame f : new ArrayList<>(table.values())) {
+                    if (!f.pageId.volume().equals(volume) || f.pageId.page() < fromPage) {
+                        continue;
+                    }
+                    if (f.pinned()) {
+                        throw new IllegalStateException("discard of " + f.pageId + ": it is fixed");
+                    }
+                    if (f.state == FrameState.READING || f.state == FrameState.WRITING || f.loadWaiters > 0) {
+                        busy = true;
+                        continue;
+                    }
+                    if (f.state == FrameState.DIRTY) {
+                        dirtyFrames--;
+                    }
+                    table.remove(f.pageId);
+                    policy.invalidate(f.pageId);
+                    unmap(f);
+                    f.mapGeneration++; // a sync waiting for this page stops waiting: it is gone
+                    free.add(f);
+                }
+                if (!busy) {
+                    changed.signalAll();
+                    return;
+                }
+                long remaining = fixTimeoutNanos - (System.nanoTime() - start);
+                if (remaining <= 0) {
+                    throw new FixTimeoutException("discard of " + volume + " from page " + fromPage
+                            + " timed out waiting for I/O in flight");
+                }
+                changed.awaitNanos(remaining);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PageIoException(PageIoException.Kind.REJECTED, "discard of " + volume + ": interrupted", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ------------------------------------------------------------------ transitions (lock held)
 
     /** A frame for a new page: a free one, or an evicted CLEAN one; starts write-backs of dirty candidates. */
