@@ -18,6 +18,8 @@ final class HapagerRandomAccessFile implements StorageRandomAccessFile {
     private final FileContents contents;
     private final String mode;
     private final boolean writable;
+    /** "rws"/"rwd": every write is durable when it returns (Derby's log, see HapagerStorageFactory#supportsWriteSync). */
+    private final boolean writeThrough;
     private final byte[] scratch = new byte[8];
     private long position;
     private boolean closed;
@@ -26,6 +28,7 @@ final class HapagerRandomAccessFile implements StorageRandomAccessFile {
         this.contents = contents;
         this.mode = mode;
         this.writable = writable;
+        this.writeThrough = mode.equals("rws") || mode.equals("rwd");
     }
 
     private void checkOpen() throws IOException {
@@ -229,6 +232,9 @@ final class HapagerRandomAccessFile implements StorageRandomAccessFile {
         checkWritable();
         contents.write(position, b, off, len);
         position += len;
+        if (writeThrough) {
+            contents.sync();
+        }
     }
 
     @Override

@@ -28,9 +28,10 @@ import org.slf4j.LoggerFactory;
  * {@code DB/tmp}. The others are cheap: they open nothing and use the cluster only when a file is touched.
  *
  * <h2>Durability</h2>
- * {@link #supportsWriteSync()} is false: Derby then writes its log without synchronous writes and calls
- * {@code sync()} at commit, which writes the dirty pages back (durable on the servers when acknowledged)
- * and fixes the file's length. Create, delete and rename are durable when they return.
+ * A handle opened {@code "rws"} or {@code "rwd"} writes through: each write is durable on the page servers
+ * when it returns. Other handles write into the buffer pool; their {@code sync()} writes the file's dirty
+ * pages back (durable when acknowledged) and sets the server's length. Create, delete and rename are durable
+ * when they return. See {@link #supportsWriteSync()} for how Derby's log uses this.
  */
 public class HapagerStorageFactory implements WritableStorageFactory {
 
@@ -254,10 +255,18 @@ public class HapagerStorageFactory implements WritableStorageFactory {
         out.sync();
     }
 
+    /**
+     * True unless {@code -Dhapager.derby.writeSync=false}: Derby then preallocates each log file and opens it
+     * {@code "rwd"}, and every log write is written through and durable when it returns. That costs one
+     * durable page write per log flush and never grows the file; with {@code false}, Derby appends to a
+     * growing log and syncs at commit, which costs a write, a length change and a sync (see BENCHMARKS.md).
+     */
     @Override
     public boolean supportsWriteSync() {
-        return false;
+        return WRITE_SYNC;
     }
+
+    private static final boolean WRITE_SYNC = !"false".equals(System.getProperty("hapager.derby.writeSync"));
 
     @Override
     public String toString() {
