@@ -34,7 +34,7 @@ class PagedMemoryServerTest {
     void openCreatesAndSizesTheSwapVolumeAndReopeningKeepsItsBytes() throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
         Path token = dir.resolve("token");
-        try (PageServerProcess server = PageServerProcess.start(data, token);
+        try (PageServerProcess server = PageServerProcess.start(data, token, "--warmup-ops", "0");
              PagerClient pager = PagerClient.connect(PagerConfig.builder().servers(server.address()).tokenFile(token)
                      .meterRegistry(new SimpleMeterRegistry()).build())) {
             String name = "swap/job-1/mem";
