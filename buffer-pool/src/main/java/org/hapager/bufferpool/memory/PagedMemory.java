@@ -52,16 +52,17 @@ import org.hapager.pager.VolumeStat;
  *   <li><b>Bulk transfers are atomic per page only.</b> A {@code get} or {@code put} that spans several pages
  *       copies them one after another under separate pins; a concurrent reader of an overlapping range may see
  *       some pages of a {@code put} before the others.</li>
- *   <li><b>Order.</b> Pins are taken and released under the pool's lock, so an access that returned
- *       happens-before any access that starts later, in any thread, and sees its bytes.</li>
+ *   <li><b>Order.</b> The pool's pins guard a page's bytes: an unfix happens-before the next conflicting fix
+ *       of that page. So a write that returned happens-before a later access of the same bytes, in any
+ *       thread, and that access sees it.</li>
  *   <li><b>Durability.</b> {@link #sync()} returns when every write that returned before it was called is
  *       durable on the page servers; writes running concurrently with it may or may not be included. Without
  *       a sync, a write reaches the servers when its page is evicted.</li>
  *   <li>{@link #close()} must come after every other call has returned; an access racing it may fail with
  *       {@link IllegalStateException} or be missed by its final sync.</li>
  * </ul>
- * Each access costs one fix and one unfix (two acquisitions of the pool's lock) per page; move runs of bytes
- * with the bulk methods rather than byte by byte.
+ * Each access costs one fix and one unfix per page it touches; move runs of bytes with the bulk methods
+ * rather than byte by byte.
  *
  * <h2>Failures and failover</h2>
  * The pool's page I/O goes through the {@link PagerClient}, which reissues requests cut off by the death or
