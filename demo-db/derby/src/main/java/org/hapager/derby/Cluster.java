@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.hapager.bufferpool.BufferPool;
 import org.hapager.bufferpool.BufferPoolConfig;
+import org.hapager.derby.lock.DatabaseLease;
+import org.hapager.derby.lock.LeaseConfig;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.Volume;
@@ -33,6 +35,8 @@ final class Cluster implements AutoCloseable {
     final PagerClient pager;
     final BufferPool pool;
     private final Map<String, FileContents> files = new ConcurrentHashMap<>();
+    /** Database locks held by this JVM, by lock file path (see {@link #lockDatabase}). */
+    private final Map<String, DatabaseLease> locks = new ConcurrentHashMap<>();
 
     private Cluster(String name, ClusterSettings settings, PagerClient pager, BufferPool pool) {
         this.name = name;
@@ -134,6 +138,36 @@ final class Cluster implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Takes the database lock stored in {@code path} (Derby's {@code dbex.lck}): a lease on the page servers,
+     * renewed while held, that frees itself {@link ClusterSettings#lockLease()} after its holder dies.
+     *
+     * @return false if another live JVM holds it (the reason is logged, naming the holder)
+     */
+    boolean lockDatabase(String path) throws IOException {
+        DatabaseLease held = locks.get(path);
+        if (held != null && held.isHeld()) {
+            return true;
+        }
+        DatabaseLease lease = new DatabaseLease(pager, path, LeaseConfig.ofLease(settings.lockLease()),
+                settings.meterRegistry(), (l, reason) -> log.error("database lock {} LOST: {}. Another JVM may boot this"
+                        + " database; shut this one down.", l.volumeName(), reason));
+        if (!lease.tryAcquire()) {
+            log.warn("database lock {} not taken: {}", path, lease.refusal());
+            return false;
+        }
+        locks.put(path, lease);
+        return true;
+    }
+
+    /** Releases a lock taken by {@link #lockDatabase}; nothing if not held. */
+    void unlockDatabase(String path) {
+        DatabaseLease lease = locks.remove(path);
+        if (lease != null) {
+            lease.release();
+        }
+    }
+
     /** Writes back and syncs every file touched through this cluster. */
     void syncAll() throws IOException {
         for (FileContents c : files.values()) {
@@ -143,6 +177,9 @@ final class Cluster implements AutoCloseable {
 
     @Override
     public void close() {
+        for (String path : locks.keySet().toArray(String[]::new)) {
+            unlockDatabase(path);
+        }
         try {
             syncAll();
         } catch (IOException e) {

@@ -221,13 +221,34 @@ final class HapagerFile implements StorageFile {
         return e;
     }
 
+    /**
+     * Derby's guard against a second JVM booting the database: a lease on the page servers (see
+     * {@link Cluster#lockDatabase}). Another live holder gives {@code EXCLUSIVE_FILE_LOCK_NOT_AVAILABLE}, which
+     * Derby reports as "another instance of Derby may have already booted the database".
+     */
     @Override
     public int getExclusiveFileLock() throws StandardException {
-        return NO_FILE_LOCK_SUPPORT;
+        try {
+            if (cluster().lockDatabase(path)) {
+                return EXCLUSIVE_FILE_LOCK;
+            }
+        } catch (IOException e) {
+            throw StandardException.plainWrapException(e);
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            throw StandardException.plainWrapException(new java.io.InterruptedIOException(
+                    "interrupted while taking the database lock " + getPath()));
+        }
+        return EXCLUSIVE_FILE_LOCK_NOT_AVAILABLE;
     }
 
     @Override
     public void releaseExclusiveFileLock() {
+        try {
+            cluster().unlockDatabase(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override

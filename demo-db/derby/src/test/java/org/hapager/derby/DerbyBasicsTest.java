@@ -17,6 +17,34 @@ class DerbyBasicsTest {
     @TempDir
     Path dir;
 
+    /** Derby's db lock on hapager: a second JVM is refused while this one has the database booted. */
+    @Test
+    void aSecondJvmIsRefusedWhileTheDatabaseIsBooted() throws Exception {
+        try (DerbyCluster cluster = new DerbyCluster("twojvms", dir)) {
+            try (Connection c = cluster.connect("held", "create=true")) {
+                assertEquals("refused XSDB6", firstWords(bootInAnotherJvm(cluster, "held")),
+                        "Derby's 'another instance may have booted the database' while this JVM holds it");
+            }
+            cluster.shutdown("held");
+            assertEquals("booted", bootInAnotherJvm(cluster, "held"), "after this JVM shut the database down");
+        }
+    }
+
+    private String bootInAnotherJvm(DerbyCluster cluster, String database) throws Exception {
+        java.util.List<String> command = DerbyCrashTest.childJvm(cluster, dir, BootProbe.class);
+        command.add(cluster.url(database));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the probe JVM exits");
+        return out.lines().filter(l -> l.startsWith("booted") || l.startsWith("refused")).findFirst()
+                .orElseThrow(() -> new AssertionError("probe said neither booted nor refused:\n" + out));
+    }
+
+    private static String firstWords(String line) {
+        String[] w = line.split(" ");
+        return w.length < 2 ? line : w[0] + " " + w[1];
+    }
+
     @Test
     void createWriteRebootRead() throws Exception {
         try (DerbyCluster cluster = new DerbyCluster("basics", dir)) {

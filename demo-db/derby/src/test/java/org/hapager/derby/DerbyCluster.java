@@ -32,7 +32,7 @@ final class DerbyCluster implements AutoCloseable {
                 .lease(Duration.ofMillis(500))
                 .failoverDeadline(Duration.ofSeconds(30))
                 .build();
-        HapagerDerby.register(name, ClusterSettings.of(pager).withPool(poolBytes, 4096).withLockLease(Duration.ofSeconds(2)));
+        HapagerDerby.register(name, ClusterSettings.of(pager).withPool(poolBytes, 4096).withLockLease(Duration.ofSeconds(6)));
     }
 
     String url(String database) {

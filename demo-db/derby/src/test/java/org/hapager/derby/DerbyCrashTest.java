@@ -56,20 +56,25 @@ class DerbyCrashTest {
     }
 
     private Process startLedger(DerbyCluster cluster, Path committedLog, int generation) throws Exception {
+        List<String> command = childJvm(cluster, dir, LedgerProcess.class);
+        command.addAll(List.of(cluster.url("ledger"), committedLog.toString(), "4", Integer.toString(generation), "120"));
+        File out = dir.resolve("ledger-" + generation + ".out").toFile();
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out).start();
+    }
+
+    /** The command line of a JVM running {@code main} on this class path, configured for {@code cluster}. */
+    static List<String> childJvm(DerbyCluster cluster, Path dir, Class<?> main) {
         String prefix = "-Dhapager.derby." + cluster.name + ".";
-        List<String> command = new ArrayList<>(List.of(
+        return new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
                 prefix + "servers=" + address(cluster.servers.primary.address()) + "," + address(cluster.servers.secondary.address()),
                 prefix + "tokenFile=" + cluster.servers.token,
                 prefix + "lease=PT0.5S",
-                prefix + "lockLease=PT2S",
+                prefix + "lockLease=PT6S",
                 prefix + "poolBytes=" + (8 << 20),
                 "-Dderby.stream.error.file=" + dir.resolve("derby-child.log"),
-                LedgerProcess.class.getName(),
-                cluster.url("ledger"), committedLog.toString(), "4", Integer.toString(generation), "120"));
-        File out = dir.resolve("ledger-" + generation + ".out").toFile();
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out).start();
+                main.getName()));
     }
 
     private static String address(java.net.InetSocketAddress a) {
