@@ -1,5 +1,10 @@
 package org.hapager.workload.tpcc;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
 /**
  * The size of a TPC-C database. {@link #spec(int)} is the specification's (clause 4.3.3.1): per warehouse 10
  * districts, 100,000 stock rows, 3,000 customers, history rows and orders per district, 5-15 order lines per
@@ -48,6 +53,32 @@ public record TpccScale(int warehouses, int items, int customersPerDistrict, int
         }
         int customers = Math.max(10, 3_000 / factor);
         return new TpccScale(warehouses, Math.max(10, 100_000 / factor), customers, customers * 3 / 10);
+    }
+
+    /**
+     * The scale of a loaded database, from its row counts: warehouses, items, and the customers of district
+     * 1/1. The undelivered-orders count only matters to the loader and cannot be read back after a run; it
+     * is the specification's 900 for a spec-sized database and 30 % of the orders otherwise.
+     */
+    public static TpccScale detect(Connection c) throws SQLException {
+        int w = (int) count(c, "SELECT COUNT(*) FROM warehouse");
+        int items = (int) count(c, "SELECT COUNT(*) FROM item");
+        int customers = (int) count(c, "SELECT COUNT(*) FROM customer WHERE c_w_id = 1 AND c_d_id = 1");
+        if (w < 1 || items < 1 || customers < 1) {
+            throw new SQLException("no TPC-C database here: " + w + " warehouses, " + items + " items, "
+                    + customers + " customers in district 1/1");
+        }
+        TpccScale spec = spec(w);
+        if (items == spec.items() && customers == spec.customersPerDistrict()) {
+            return spec;
+        }
+        return new TpccScale(w, items, customers, customers * 3 / 10);
+    }
+
+    private static long count(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
     }
 
     /** True for the specification's cardinalities. */
