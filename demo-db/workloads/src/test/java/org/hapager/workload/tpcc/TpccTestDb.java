@@ -6,6 +6,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
+import org.hapager.workload.tpcc.driver.TpccPool;
 
 /** A fresh in-memory Derby database behind HikariCP; closing drops it. */
 public final class TpccTestDb implements AutoCloseable {
@@ -17,11 +18,7 @@ public final class TpccTestDb implements AutoCloseable {
 
     public TpccTestDb(int poolSize) {
         name = "tpcc" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
-        HikariConfig hc = new HikariConfig();
-        hc.setJdbcUrl("jdbc:derby:memory:" + name + ";create=true");
-        hc.setMaximumPoolSize(poolSize);
-        hc.setMinimumIdle(0);
-        hc.setAutoCommit(false);
+        HikariConfig hc = TpccPool.config("jdbc:derby:memory:" + name + ";create=true", poolSize - 1);
         hc.setPoolName(name);
         dataSource = new HikariDataSource(hc);
     }

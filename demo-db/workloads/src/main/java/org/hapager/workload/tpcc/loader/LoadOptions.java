@@ -6,7 +6,8 @@ package org.hapager.workload.tpcc.loader;
  *
  * @param seed        the same seed and scale load the same data
  * @param batchSize   rows per {@code executeBatch} (default 500)
- * @param commitEvery rows per transaction, at least {@code batchSize} (default 10,000)
+ * @param commitEvery rows per transaction, at least {@code batchSize} (default 4,000: below Derby's lock
+ *                    escalation threshold of 5,000 row locks, so parallel loaders never take table locks)
  * @param threads     warehouses loaded in parallel (default 1)
  */
 public record LoadOptions(long seed, int batchSize, int commitEvery, int threads) {
@@ -18,7 +19,7 @@ public record LoadOptions(long seed, int batchSize, int commitEvery, int threads
     }
 
     public static LoadOptions defaults() {
-        return new LoadOptions(42, 500, 10_000, 1);
+        return new LoadOptions(42, 500, 4_000, 1);
     }
 
     public LoadOptions withSeed(long s) {

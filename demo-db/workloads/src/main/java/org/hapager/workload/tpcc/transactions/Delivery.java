@@ -38,7 +38,7 @@ public final class Delivery {
                 skipped++;
             }
         }
-        return new TxResult(TxResult.Outcome.COMMITTED, skipped);
+        return new TxResult(TxResult.Outcome.COMMITTED, skipped, null);
     }
 
     /** Delivers the district's oldest undelivered order and commits; false if there was none. */
@@ -49,9 +49,9 @@ public final class Delivery {
             ps.setInt(1, in.w());
             ps.setInt(2, d);
             try (ResultSet rs = ps.executeQuery()) {
-                oId = rs.next() ? rs.getInt(1) : 0;
-                if (rs.wasNull()) {
-                    oId = 0;
+                oId = 0;
+                if (rs.next()) {
+                    oId = rs.getInt(1); // 0 when MIN is NULL: no undelivered order
                 }
             }
             if (oId == 0) {

@@ -50,6 +50,12 @@ public final class NewOrder {
         return tx.retry(() -> once(tx, in));
     }
 
+    /** Clause 2.4.2.2: sum(OL_AMOUNT) * (1 - C_DISCOUNT) * (1 + W_TAX + D_TAX), to the cent. */
+    static BigDecimal displayTotal(BigDecimal lines, BigDecimal discount, BigDecimal wTax, BigDecimal dTax) {
+        return lines.multiply(BigDecimal.ONE.subtract(discount)).multiply(BigDecimal.ONE.add(wTax).add(dTax))
+                .setScale(2, RoundingMode.HALF_UP);
+    }
+
     private static TxResult once(TxContext tx, Input in) throws SQLException {
         BigDecimal wTax;
         PreparedStatement ps = tx.prepare("SELECT w_tax FROM warehouse WHERE w_id = ?");
@@ -148,10 +154,7 @@ public final class NewOrder {
             ps.setString(10, distInfo);
             ps.executeUpdate();
         }
-        // The total the terminal would display (clause 2.4.2.2); computed as the specification does.
-        total.multiply(BigDecimal.ONE.subtract(discount)).multiply(BigDecimal.ONE.add(wTax).add(dTax))
-                .setScale(2, RoundingMode.HALF_UP);
         tx.commit();
-        return TxResult.COMMITTED;
+        return new TxResult(TxResult.Outcome.COMMITTED, 0, displayTotal(total, discount, wTax, dTax));
     }
 }
