@@ -17,9 +17,11 @@ import org.hapager.workload.tpcc.TpccScale;
  * @param scale              the database's cardinalities (see {@link TpccScale#detect})
  * @param terminals          threads, each with its own connection and a home warehouse and district:
  *                           terminal i has warehouse {@code i % W + 1} and district {@code i / W % 10 + 1}
- * @param duration           how long terminals start new transactions
+ * @param duration           how long terminals start new transactions (default 60 s); zero for no time
+ *                           limit, which needs a {@code transactionLimit}
  * @param transactionLimit   per terminal, 0 for no limit: a terminal stops after this many transactions
- * @param seed               terminal i's inputs come from seed + i; the NURand constants from seed
+ * @param seed               terminal i's inputs come from seed + i + 1, the NURand constants from seed
+ *                           (default: from the clock); a seed and a transaction limit repeat a run's inputs
  * @param maxAttempts        per database transaction, first try included, before a deadlock or lock
  *                           time-out counts as a failure (default 10)
  * @param isolation          a {@link Connection} TRANSACTION_* level (default READ_COMMITTED)
@@ -44,6 +46,9 @@ public record RunOptions(TpccScale scale, int terminals, Duration duration, long
         }
         if (duration.isNegative() || interval.isZero() || interval.isNegative()) {
             throw new IllegalArgumentException("duration must not be negative and interval must be positive");
+        }
+        if (duration.isZero() && transactionLimit == 0) {
+            throw new IllegalArgumentException("a run needs a duration, a transaction limit, or both");
         }
     }
 

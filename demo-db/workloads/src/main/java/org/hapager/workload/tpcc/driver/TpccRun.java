@@ -91,21 +91,22 @@ public final class TpccRun {
         threads.forEach(Thread::start);
 
         List<Snapshot> intervals = new ArrayList<>();
-        long deadline = start + options.duration().toNanos();
+        // times relative to start (System.nanoTime() values are only comparable by difference)
+        long limit = options.duration().isZero() ? Long.MAX_VALUE : options.duration().toNanos();
         long intervalNanos = options.interval().toNanos();
-        long nextTick = start + intervalNanos;
+        long nextTick = intervalNanos;
         try {
             while (!stop.get()) {
-                long now = System.nanoTime();
-                long wait = Math.min(nextTick, deadline) - now;
+                long wait = Math.min(nextTick, limit) - (System.nanoTime() - start);
                 boolean allDone = wait > 0 ? finished.await(wait, TimeUnit.NANOSECONDS) : finished.getCount() == 0;
-                now = System.nanoTime();
-                if (allDone || now >= deadline) {
+                long now = System.nanoTime();
+                long elapsed = now - start;
+                if (allDone || elapsed >= limit) {
                     break;
                 }
-                if (now >= nextTick) {
+                if (elapsed >= nextTick) {
                     report(stats.snapshot(now), intervals);
-                    nextTick += intervalNanos * Math.max(1, (now - nextTick) / intervalNanos + 1);
+                    nextTick += intervalNanos * ((elapsed - nextTick) / intervalNanos + 1);
                 }
             }
         } finally {
