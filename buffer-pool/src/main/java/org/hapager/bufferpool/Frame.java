@@ -6,7 +6,7 @@ import org.hapager.pager.Volume;
 
 /**
  * One frame: a page-sized slice of a slab and the pool's bookkeeping for it. Every mutable field is
- * guarded by the pool's lock ({@code BufferPool.lock}).
+ * guarded by the pool's one lock ({@code FrameTable.lock}).
  */
 final class Frame {
 
@@ -14,7 +14,7 @@ final class Frame {
     /** The frame's bytes: position 0, limit the page size. Never handed out; handles get duplicates. */
     final ByteBuffer bytes;
 
-    // ---- guarded by BufferPool.lock
+    // ---- guarded by FrameTable.lock
     FrameState state = FrameState.FREE;
     /** The page mapped here, or null when FREE. */
     PageId pageId;

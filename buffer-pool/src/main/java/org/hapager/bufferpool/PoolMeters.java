@@ -1,0 +1,42 @@
+package org.hapager.bufferpool;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/** The pool's {@code hapager.bufferpool.*} meters. Counters are thread-safe; gauges read the parts racily. */
+final class PoolMeters {
+
+    final Counter hits;
+    final Counter misses;
+    final Counter evictions;
+    final Counter writeBacks;
+    /** Fixes that could not pin at once (a miss, or a wait for a pin, a read or a write): how long they took. */
+    final Timer fixWait;
+
+    private final MeterRegistry registry;
+
+    PoolMeters(MeterRegistry registry) {
+        this.registry = registry;
+        hits = Counter.builder("hapager.bufferpool.hits").description("fixes of a resident page").register(registry);
+        misses = Counter.builder("hapager.bufferpool.misses").description("fixes that read the page").register(registry);
+        evictions = Counter.builder("hapager.bufferpool.evictions").description("clean frames taken for another page").register(registry);
+        writeBacks = Counter.builder("hapager.bufferpool.writebacks").description("dirty frames written back").register(registry);
+        fixWait = Timer.builder("hapager.bufferpool.fix.wait")
+                .description("fixes that could not pin at once (miss, or waiting for a pin or I/O): time to the pin")
+                .register(registry);
+    }
+
+    /** The gauges, once the parts they read exist. */
+    void registerGauges(FrameTable table, WriteBack writeBack) {
+        Gauge.builder("hapager.bufferpool.hit.ratio", () -> {
+            double h = hits.count();
+            double all = h + misses.count();
+            return all == 0 ? 0 : h / all;
+        }).description("fixes of a resident page / all fixes, since start").register(registry);
+        Gauge.builder("hapager.bufferpool.dirty", writeBack::dirtyFrames).description("frames in state DIRTY").register(registry);
+        Gauge.builder("hapager.bufferpool.pinned", table::pinnedFrames).description("frames pinned by fixers").register(registry);
+        Gauge.builder("hapager.bufferpool.frames", () -> table.frames.length).description("frames in the budget").register(registry);
+    }
+}

@@ -1,0 +1,73 @@
+package org.hapager.bufferpool;
+
+import io.micrometer.core.instrument.Counter;
+import java.util.List;
+
+/**
+ * Victim choice: which frame a page that is not resident gets. Caffeine's W-TinyLFU only ranks the mapped
+ * pages ({@link FrameTable#coldest}); this class alone decides which of them may go, by the pin rule of
+ * {@link BufferPool} (invariant 4). Every method runs with the pool's lock held.
+ */
+final class Victims {
+
+    /** Coldest candidates looked at per miss before looking at all of them. */
+    static final int CANDIDATE_SCAN = 64;
+    /** Write-backs of dirty candidates one miss may start. */
+    static final int MAX_WRITEBACKS_PER_MISS = 4;
+
+    private final FrameTable table;
+    private final WriteBack writeBack;
+    private final Counter evictions;
+
+    Victims(FrameTable table, WriteBack writeBack, PoolMeters meters) {
+        this.table = table;
+        this.writeBack = writeBack;
+        this.evictions = meters.evictions;
+    }
+
+    /**
+     * A frame for a fix miss, FREE and off the free list: a free one, or an evicted CLEAN one. Starts
+     * write-backs of unpinned DIRTY candidates on the way ({@code pendingIo}); null if there is none now.
+     */
+    Frame takeForFix(List<Runnable> pendingIo) {
+        Frame f = table.pollFree();
+        if (f != null) {
+            return f;
+        }
+        int writes = 0;
+        for (int scan : new int[] {CANDIDATE_SCAN, Integer.MAX_VALUE}) {
+            for (PageId id : table.coldest(scan)) {
+                Frame c = table.get(id);
+                if (c == null || c.pinned() || c.flushRequested || c.loadWaiters > 0) {
+                    continue;
+                }
+                if (c.state == FrameState.CLEAN) {
+                    evict(c);
+                    return c;
+                }
+                if (c.state == FrameState.DIRTY && writes < MAX_WRITEBACKS_PER_MISS) {
+                    writeBack.start(c, pendingIo);
+                    writes++;
+                }
+            }
+            if (writes > 0 || table.mappedCount() <= scan) {
+                return null; // wait for a write-back, or everything was seen
+            }
+        }
+        return null;
+    }
+
+    /** Invariant 4: only an unpinned CLEAN frame that no fixer waits to pin after its read may go. */
+    private static boolean evictable(Frame c) {
+        return c.state == FrameState.CLEAN && !c.pinned() && !c.flushRequested && c.loadWaiters == 0;
+    }
+
+    /** CLEAN → FREE: unmaps the frame for reuse at once (not put on the free list). */
+    private void evict(Frame f) {
+        if (!evictable(f)) {
+            throw new AssertionError("evicting " + f);
+        }
+        table.unmap(f);
+        evictions.increment();
+    }
+}
