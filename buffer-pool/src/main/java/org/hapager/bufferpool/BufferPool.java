@@ -12,8 +12,9 @@ import org.hapager.pager.Volume;
  * A fixed budget of off-heap page frames over a {@link PagerClient}. {@link #fix} returns a pinned
  * {@link PageHandle}; while it is open the frame holds that page and is neither evicted nor reused.
  * Concurrent fixers of a page that is not resident share one read; if it fails, all of them fail with its
- * cause and no half-filled frame stays behind. Dirty pages are written back when they are evicted and by
- * {@link #sync}. When every frame is pinned or in I/O, {@code fix} waits up to
+ * cause and no half-filled frame stays behind. Dirty pages are written back when they are evicted, by
+ * {@link #sync}, and in the background by a flusher thread ({@code hapager-bufferpool-flusher}) when too
+ * many are dirty or one has been dirty too long. When every frame is pinned or in I/O, {@code fix} waits up to
  * {@link BufferPoolConfig#fixTimeout()} and then throws {@link FixTimeoutException}.
  *
  * <h2>Frame states (SQLite pager style)</h2>
@@ -37,7 +38,8 @@ import org.hapager.pager.Volume;
  *       failure; the page is unmapped and every fixer waiting on that read fails with its cause.</li>
  *   <li>CLEAN → DIRTY: {@link PageHandle#markDirty()} ({@code WriteBack.dirtied}; an exclusive pin is held).</li>
  *   <li>DIRTY → WRITING: {@code WriteBack.start}, by {@code Victims.takeForFix} (eviction; only when
- *       unpinned) or by {@link #sync} (when no exclusive pin is held: shared holders only read).</li>
+ *       unpinned), by the {@code Flusher} (only when unpinned) or by {@link #sync} (when no exclusive pin is
+ *       held: shared holders only read).</li>
  *   <li>WRITING → CLEAN: {@code WriteBack.writeDone} on success. WRITING → DIRTY: on failure (the page stays
  *       dirty and is written again later; a sync waiting for it fails with the cause).</li>
  *   <li>CLEAN → FREE: {@code Victims.evict}, inside {@code takeForFix}, only when unpinned; the frame is
@@ -59,23 +61,29 @@ import org.hapager.pager.Volume;
  *       for it, however cold the policy thinks it is.</li>
  *   <li>CLEAN ⇔ {@code durableEpoch == dirtyEpoch} for a mapped frame not in I/O; DIRTY ⇒ {@code durableEpoch <
  *       dirtyEpoch}.</li>
- *   <li>The eviction policy's keys are exactly the mapped pages; counters of dirty and pinned frames match
- *       the frames.</li>
+ *   <li>The eviction policy's keys are exactly the mapped pages; the count of pinned frames matches the
+ *       frames.</li>
  *   <li>The frames are fixed at construction: the budget holds whatever the policy does.</li>
+ *   <li>Write-back bookkeeping: the dirty list holds exactly the DIRTY frames, oldest first; a frame has a
+ *       write-back cause (eviction, flusher, sync) exactly while WRITING; the counts of dirty frames,
+ *       write-backs in flight and the flusher's write-backs in flight match the frames, and the flusher's
+ *       are at most {@link BufferPoolConfig#flushMaxInFlight()}.</li>
  * </ol>
  *
  * <h2>Parts</h2>
  * This class is the API; package-private parts do the work, all under one lock ({@code FrameTable.lock}):
  * {@code FrameTable} (frames, page table, free list, the policy's index, pins: map, unmap, pin, unpin),
  * {@code Victims} (which frame a miss takes: eviction), {@code Loads} (reads: FREE → READING → CLEAN | FREE),
- * {@code WriteBack} (CLEAN → DIRTY → WRITING → CLEAN | DIRTY, and {@link #sync}), {@code PoolMeters}.
+ * {@code WriteBack} (CLEAN → DIRTY → WRITING → CLEAN | DIRTY, the dirty list, and {@link #sync}),
+ * {@code Flusher} (the background thread that starts write-backs), {@code PoolMeters}.
  * Only these transitions exist, and only the part named performs each.
  *
  * <h2>Concurrency</h2>
  * One lock guards the page table, the free list, every frame's bookkeeping and the policy. It is never held
  * while I/O is submitted (a submit may block for room in the pager): each operation collects the I/O it
  * decided on and issues it after unlocking. Completions arrive on the pager's I/O thread and take the lock
- * briefly. Waiters (fixers, sync) wait on one condition, signalled at every change that could unblock them.
+ * briefly. Waiters (fixers, sync) wait on one condition, signalled at every change that could unblock them;
+ * the flusher waits on a second condition of the same lock, with a timeout, signalled only when it has work.
  * A page's bytes are guarded by its pins, not by the lock: exclusive for writing, shared for reading.
  *
  * <h2>Eviction</h2>
@@ -107,10 +115,13 @@ public final class BufferPool implements AutoCloseable {
         this.fixTimeoutNanos = config.fixTimeout().toNanos();
         this.table = new FrameTable(config.frameCount(), config.pageSize());
         this.meters = new PoolMeters(config.meterRegistry());
-        this.writeBack = new WriteBack(table, io, meters);
+        this.writeBack = new WriteBack(table, io, meters, config);
         this.victims = new Victims(table, writeBack, meters);
         this.loads = new Loads(table, io);
         meters.registerGauges(table, writeBack);
+        if (writeBack.flusher != null) {
+            writeBack.flusher.start();
+        }
     }
 
     public BufferPoolConfig config() {
@@ -124,6 +135,11 @@ public final class BufferPool implements AutoCloseable {
     /** Threads blocked in {@link #fix} right now. */
     int waitingFixers() {
         return table.waiters();
+    }
+
+    /** The background flusher's thread, or null when the config has none. */
+    Thread flusherThread() {
+        return writeBack.flusher == null ? null : writeBack.flusher.thread();
     }
 
     // ------------------------------------------------------------------ fix / unfix
@@ -219,6 +235,7 @@ public final class BufferPool implements AutoCloseable {
         table.lock.lock();
         try {
             table.unpin(f, mode);
+            writeBack.unpinned(f);
             table.changed.signalAll();
         } finally {
             table.lock.unlock();
@@ -299,8 +316,9 @@ public final class BufferPool implements AutoCloseable {
     }
 
     /**
-     * Closes the pool: later fixes fail. Dirty pages are not written; call {@link #sync} first. The frames'
-     * memory is freed when the pool is garbage.
+     * Closes the pool: later fixes fail, and the background flusher stops (close waits for its thread to
+     * end, up to the fix timeout, at least a second). Dirty pages are not written; call {@link #sync} first.
+     * The frames' memory is freed when the pool is garbage.
      */
     @Override
     public void close() {
@@ -308,8 +326,14 @@ public final class BufferPool implements AutoCloseable {
         try {
             table.closed = true;
             table.changed.signalAll();
+            if (writeBack.flusher != null) {
+                writeBack.flusher.stop();
+            }
         } finally {
             table.lock.unlock();
+        }
+        if (writeBack.flusher != null) {
+            writeBack.flusher.join(Math.max(1000, config.fixTimeout().toMillis()));
         }
     }
 }

@@ -46,7 +46,7 @@ final class Victims {
                     return c;
                 }
                 if (c.state == FrameState.DIRTY && writes < MAX_WRITEBACKS_PER_MISS) {
-                    writeBack.start(c, pendingIo);
+                    writeBack.start(c, WriteBack.Cause.EVICTION, pendingIo);
                     writes++;
                 }
             }

@@ -3,6 +3,7 @@ package org.hapager.bufferpool;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -87,7 +88,7 @@ class BufferPoolModelTest {
                 }
             }
             double evictions = registry.get("hapager.bufferpool.evictions").counter().count();
-            double writeBacks = registry.get("hapager.bufferpool.writebacks").counter().count();
+            double writeBacks = registry.get("hapager.bufferpool.writebacks").counters().stream().mapToDouble(Counter::count).sum();
             double misses = registry.get("hapager.bufferpool.misses").counter().count();
             double hits = registry.get("hapager.bufferpool.hits").counter().count();
             System.out.printf("hits %.0f, misses %.0f, evictions %.0f, write-backs %.0f%n", hits, misses, evictions, writeBacks);
