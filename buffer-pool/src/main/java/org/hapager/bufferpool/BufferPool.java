@@ -19,7 +19,7 @@ import org.hapager.pager.Volume;
  *
  * <h2>Frame states (SQLite pager style)</h2>
  * <pre>
- *                 fix miss (takeForFix)          read ok (readDone)
+ *             fix miss or prefetch               read ok (readDone)
  *      FREE ─────────────────────────▶ READING ─────────────────────▶ CLEAN ◀──┐
  *        ▲                                │                              │   │   │
  *        │            read failed         │                   markDirty  │   │   │ write ok
@@ -33,7 +33,9 @@ import org.hapager.pager.Volume;
  * Transitions and the method that performs each:
  * <ul>
  *   <li>FREE → READING: {@code fix} maps a frame from {@code Victims.takeForFix} to the page and issues the
- *       read ({@code Loads.startRead}).</li>
+ *       read ({@code Loads.startRead}); or {@link #prefetch} maps frames from {@code Victims.forPrefetch}
+ *       ({@code Loads.prefetch}), marking them prefetched: pinned by nobody, cold for the policy, until their
+ *       first fix.</li>
  *   <li>READING → CLEAN: {@code Loads.readDone} on success. READING → FREE: {@code Loads.readDone} on
  *       failure; the page is unmapped and every fixer waiting on that read fails with its cause.</li>
  *   <li>CLEAN → DIRTY: {@link PageHandle#markDirty()} ({@code WriteBack.dirtied}; an exclusive pin is held).</li>
@@ -42,8 +44,8 @@ import org.hapager.pager.Volume;
  *       held: shared holders only read).</li>
  *   <li>WRITING → CLEAN: {@code WriteBack.writeDone} on success. WRITING → DIRTY: on failure (the page stays
  *       dirty and is written again later; a sync waiting for it fails with the cause).</li>
- *   <li>CLEAN → FREE: {@code Victims.evict}, inside {@code takeForFix}, only when unpinned; the frame is
- *       remapped at once.</li>
+ *   <li>CLEAN → FREE: {@code Victims.evict}, inside {@code takeForFix} or {@code forPrefetch}, only when
+ *       unpinned; the frame is remapped at once.</li>
  * </ul>
  *
  * <h2>Invariants</h2> (checked by {@link #assertInvariants()})
@@ -58,7 +60,8 @@ import org.hapager.pager.Volume;
  *   <li>An exclusive pin excludes every other pin of the frame.</li>
  *   <li>Only an unpinned CLEAN frame that no fixer waits to pin after its read is evicted ({@code Victims.evict}
  *       throws {@link AssertionError} otherwise): a page just read is not taken from the fixers that asked
- *       for it, however cold the policy thinks it is.</li>
+ *       for it, however cold the policy thinks it is. A prefetch never evicts a frame that a prefetch brought
+ *       in and nobody fixed yet.</li>
  *   <li>CLEAN ⇔ {@code durableEpoch == dirtyEpoch} for a mapped frame not in I/O; DIRTY ⇒ {@code durableEpoch <
  *       dirtyEpoch}.</li>
  *   <li>The eviction policy's keys are exactly the mapped pages; the count of pinned frames matches the
@@ -68,12 +71,15 @@ import org.hapager.pager.Volume;
  *       write-back cause (eviction, flusher, sync) exactly while WRITING; the counts of dirty frames,
  *       write-backs in flight and the flusher's write-backs in flight match the frames, and the flusher's
  *       are at most {@link BufferPoolConfig#flushMaxInFlight()}.</li>
+ *   <li>A frame marked prefetched is READING or CLEAN and unpinned (the first pin clears the mark; so does
+ *       unmapping); their count matches the frames.</li>
  * </ol>
  *
  * <h2>Parts</h2>
  * This class is the API; package-private parts do the work, all under one lock ({@code FrameTable.lock}):
  * {@code FrameTable} (frames, page table, free list, the policy's index, pins: map, unmap, pin, unpin),
- * {@code Victims} (which frame a miss takes: eviction), {@code Loads} (reads: FREE → READING → CLEAN | FREE),
+ * {@code Victims} (which frame a miss or a prefetch takes: eviction), {@code Loads} (reads for fixes and
+ * prefetches: FREE → READING → CLEAN | FREE),
  * {@code WriteBack} (CLEAN → DIRTY → WRITING → CLEAN | DIRTY, the dirty list, and {@link #sync}),
  * {@code Flusher} (the background thread that starts write-backs), {@code PoolMeters}.
  * Only these transitions exist, and only the part named performs each.
@@ -117,7 +123,7 @@ public final class BufferPool implements AutoCloseable {
         this.meters = new PoolMeters(config.meterRegistry());
         this.writeBack = new WriteBack(table, io, meters, config);
         this.victims = new Victims(table, writeBack, meters);
-        this.loads = new Loads(table, io);
+        this.loads = new Loads(table, victims, io, meters);
         meters.registerGauges(table, writeBack);
         if (writeBack.flusher != null) {
             writeBack.flusher.start();
@@ -137,12 +143,33 @@ public final class BufferPool implements AutoCloseable {
         return table.waiters();
     }
 
+    /** The state of the frame holding page {@code page} of {@code volume}, or null if it is not mapped (tests). */
+    FrameState stateOf(String volume, long page) {
+        table.lock.lock();
+        try {
+            Frame f = table.get(new PageId(volume, page));
+            return f == null ? null : f.state;
+        } finally {
+            table.lock.unlock();
+        }
+    }
+
+    /** Frames on the free list (tests). */
+    int freeFrames() {
+        table.lock.lock();
+        try {
+            return table.freeCount();
+        } finally {
+            table.lock.unlock();
+        }
+    }
+
     /** The background flusher's thread, or null when the config has none. */
     Thread flusherThread() {
         return writeBack.flusher == null ? null : writeBack.flusher.thread();
     }
 
-    // ------------------------------------------------------------------ fix / unfix
+    // ------------------------------------------------------------------ fix
 
     /**
      * Fixes page {@code page} of {@code volume}: reads it if it is not resident (sharing a read already in
@@ -152,10 +179,7 @@ public final class BufferPool implements AutoCloseable {
      * @throws PageIoException     if the page's read failed (the cause is the pager's failure)
      */
     public PageHandle fix(Volume volume, long page, Mode mode) throws PageIoException {
-        if (volume.pageSize() != config.pageSize()) {
-            throw new IllegalArgumentException("volume " + volume + " has page size " + volume.pageSize()
-                    + " (expected: the pool's " + config.pageSize() + ")");
-        }
+        checkPageSize(volume);
         if (page < 0) {
             throw new IllegalArgumentException("page : " + page + " (expected: >= 0)");
         }
@@ -210,7 +234,9 @@ public final class BufferPool implements AutoCloseable {
                             await(start, pendingIo, id, f);
                             continue;
                         }
-                        table.pin(f, mode);
+                        if (table.pin(f, mode)) {
+                            meters.prefetchHits.increment();
+                        }
                         (missed ? meters.misses : meters.hits).increment();
                         table.touch(id);
                         if (missed || waited) {
@@ -229,6 +255,55 @@ public final class BufferPool implements AutoCloseable {
             pendingIo.forEach(Runnable::run);
         }
     }
+
+    private void checkPageSize(Volume volume) {
+        if (volume.pageSize() != config.pageSize()) {
+            throw new IllegalArgumentException("volume " + volume + " has page size " + volume.pageSize()
+                    + " (expected: the pool's " + config.pageSize() + ")");
+        }
+    }
+
+    // ------------------------------------------------------------------ prefetch
+
+    /**
+     * Starts reading the pages {@code [firstPage, firstPage + pageCount)} of {@code volume} that are not
+     * resident or being read, and returns at once: the caller never waits for a read or for a frame (the
+     * reads are submitted on its thread after the pool's lock is released, so only the pager's own
+     * backpressure can hold it). Each page goes into a free frame or an evictable CLEAN one (never one an
+     * earlier prefetch brought in that nobody fixed yet, never by writing a dirty page back); the prefetch
+     * stops early, without error, at the first page no frame can be taken for without waiting. At most
+     * {@link #frameCount()} pages of the range are looked at.
+     *
+     * <p>The pages are pinned by nobody and enter the eviction policy as cold: no access is recorded until a
+     * real fix, so unused prefetched pages go before pages in use. A fix of a page being prefetched shares
+     * its read; the first fix of a prefetched page counts in {@code hapager.bufferpool.prefetch.hits}.
+     *
+     * @return completes when the reads this call started are done; exceptionally (a {@link PageIoException}
+     *         naming a page) if one failed, which leaves no half-filled frame, like a failed fix read
+     */
+    public CompletableFuture<Void> prefetch(Volume volume, long firstPage, int pageCount) {
+        checkPageSize(volume);
+        if (firstPage < 0 || pageCount < 0 || firstPage > Long.MAX_VALUE - pageCount) {
+            throw new IllegalArgumentException("pages : " + firstPage + " + " + pageCount + " (expected: firstPage >= 0,"
+                    + " pageCount >= 0, no overflow)");
+        }
+        List<Runnable> pendingIo = new ArrayList<>();
+        CompletableFuture<Void> done;
+        table.lock.lock();
+        try {
+            if (table.closed) {
+                return CompletableFuture.failedFuture(new PageIoException(PageIoException.Kind.REJECTED, "prefetch of "
+                        + volume.name() + " pages " + firstPage + " + " + pageCount + ": buffer pool is closed"));
+            }
+            done = loads.prefetch(volume, firstPage, Math.min(pageCount, table.frames.length), pendingIo);
+        } finally {
+            table.lock.unlock();
+        }
+        pendingIo.forEach(Runnable::run);
+        return done;
+    }
+
+    // ------------------------------------------------------------------ unfix, markDirty
 
     /** Called by {@link PageHandle#close()}. */
     void unfix(Frame f, Mode mode) {

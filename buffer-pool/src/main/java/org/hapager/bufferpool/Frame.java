@@ -29,6 +29,8 @@ final class Frame {
     long durableEpoch;
     /** The read in flight (READING) or that failed; fixers waiting for it watch this future. */
     CompletableFuture<Void> load;
+    /** Mapped by a prefetch (or read-ahead) and not fixed since: READING or CLEAN, unpinned. */
+    boolean prefetched;
     /** Fixers that waited for this frame's read and have not yet pinned it or given up; blocks eviction. */
     int loadWaiters;
     /** Set by sync: new exclusive fixes wait so the exclusive pin ends and the write-back can start. */

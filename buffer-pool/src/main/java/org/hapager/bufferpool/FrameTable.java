@@ -50,6 +50,8 @@ final class FrameTable {
 
     /** Frames pinned by fixers; read racily by gauges. */
     private volatile int pinnedFrames;
+    /** Frames mapped by a prefetch and not fixed since (READING or CLEAN); read racily by gauges. */
+    private volatile int unusedPrefetched;
     /** Set once by {@link BufferPool#close()}. */
     boolean closed;
     /** Threads waiting on {@link #changed} now (for tests that line waiters up); read racily. */
@@ -97,9 +99,10 @@ final class FrameTable {
 
     /**
      * Maps a FREE frame (off the free list) to {@code id} in state READING and admits the page to the policy
-     * without recording an access: a page nobody fixed yet is as cold as a page can be.
+     * without recording an access: a page nobody fixed yet is as cold as a page can be. A prefetched frame
+     * stays marked until its first fix.
      */
-    void map(Frame f, PageId id, Volume volume) {
+    void map(Frame f, PageId id, Volume volume, boolean prefetched) {
         if (f.state != FrameState.FREE || f.pageId != null || table.containsKey(id)) {
             throw new AssertionError("mapping " + id + " to " + f);
         }
@@ -107,6 +110,10 @@ final class FrameTable {
         f.pageId = id;
         f.volume = volume;
         f.mapGeneration++;
+        if (prefetched) {
+            f.prefetched = true;
+            unusedPrefetched++;
+        }
         table.put(id, f);
         policy.put(id, Boolean.TRUE);
     }
@@ -131,6 +138,10 @@ final class FrameTable {
         }
         table.remove(f.pageId);
         policy.invalidate(f.pageId);
+        if (f.prefetched) {
+            f.prefetched = false;
+            unusedPrefetched--;
+        }
         f.state = FrameState.FREE;
         f.mapGeneration++; // a sync waiting for this frame's page sees it gone
         f.pageId = null;
@@ -150,8 +161,8 @@ final class FrameTable {
 
     // ------------------------------------------------------------------ pins
 
-    /** Pins a CLEAN or DIRTY frame. */
-    void pin(Frame f, Mode mode) {
+    /** Pins a CLEAN or DIRTY frame; true if this is the first fix of a page a prefetch brought in. */
+    boolean pin(Frame f, Mode mode) {
         if (!f.pinned()) {
             pinnedFrames++;
         }
@@ -160,6 +171,12 @@ final class FrameTable {
         } else {
             f.exclusivePin = true;
         }
+        if (f.prefetched) {
+            f.prefetched = false;
+            unusedPrefetched--;
+            return true;
+        }
+        return false;
     }
 
     void unpin(Frame f, Mode mode) {
@@ -181,6 +198,10 @@ final class FrameTable {
 
     int pinnedFrames() {
         return pinnedFrames;
+    }
+
+    int unusedPrefetched() {
+        return unusedPrefetched;
     }
 
     int waiters() {
@@ -258,14 +279,15 @@ final class FrameTable {
 
     // ------------------------------------------------------------------ invariants
 
-    /** Checks invariants 1–4 and 6–7 of {@link BufferPool} that concern the table, the pins and the policy. */
+    /** Checks invariants 1–4, 6–7 and 9 of {@link BufferPool}: the table, the pins, the policy, prefetched frames. */
     void checkInvariants() {
         int pinned = 0;
         int mapped = 0;
+        int prefetched = 0;
         for (Frame f : frames) {
             check(f.loadWaiters >= 0, 4, f);
             if (f.state == FrameState.FREE) {
-                check(f.pageId == null && !f.pinned() && !f.flushRequested && free.contains(f), 1, f);
+                check(f.pageId == null && !f.pinned() && !f.prefetched && !f.flushRequested && free.contains(f), 1, f);
                 continue;
             }
             mapped++;
@@ -275,12 +297,15 @@ final class FrameTable {
             check(!f.exclusivePin || f.sharedPins == 0, 3, f);
             check(f.sharedPins >= 0, 3, f);
             check(policy.asMap().containsKey(f.pageId), 6, f);
+            check(!f.prefetched || (!f.pinned() && (f.state == FrameState.READING || f.state == FrameState.CLEAN)), 9, f);
             pinned += f.pinned() ? 1 : 0;
+            prefetched += f.prefetched ? 1 : 0;
         }
         check(mapped == table.size() && mapped + free.size() == frames.length, 1, "mapped " + mapped
                 + ", table " + table.size() + ", free " + free.size() + ", frames " + frames.length);
         check(policy.estimatedSize() == table.size(), 6, "policy size " + policy.estimatedSize() + ", table " + table.size());
         check(pinned == pinnedFrames, 6, "pinned " + pinned + "/" + pinnedFrames);
+        check(prefetched == unusedPrefetched, 9, "unused prefetched " + prefetched + "/" + unusedPrefetched);
     }
 
     static void check(boolean holds, int invariant, Object what) {

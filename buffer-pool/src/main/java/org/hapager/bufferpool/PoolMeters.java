@@ -13,6 +13,8 @@ final class PoolMeters {
     final Counter hits;
     final Counter misses;
     final Counter evictions;
+    final Counter prefetchHits;
+    final Counter prefetchReads;
     private final Map<WriteBack.Cause, Counter> writeBacks = new EnumMap<>(WriteBack.Cause.class);
     /** Fixes that could not pin at once (a miss, or a wait for a pin, a read or a write): how long they took. */
     final Timer fixWait;
@@ -24,6 +26,10 @@ final class PoolMeters {
         hits = Counter.builder("hapager.bufferpool.hits").description("fixes of a resident page").register(registry);
         misses = Counter.builder("hapager.bufferpool.misses").description("fixes that read the page").register(registry);
         evictions = Counter.builder("hapager.bufferpool.evictions").description("clean frames taken for another page").register(registry);
+        prefetchHits = Counter.builder("hapager.bufferpool.prefetch.hits")
+                .description("first fixes of a page that a prefetch or read-ahead brought in (or was bringing in)").register(registry);
+        prefetchReads = Counter.builder("hapager.bufferpool.prefetch.reads")
+                .description("reads started by prefetch or read-ahead").register(registry);
         for (WriteBack.Cause cause : WriteBack.Cause.values()) {
             writeBacks.put(cause, Counter.builder("hapager.bufferpool.writebacks").tag("cause", cause.tag)
                     .description("dirty frames written back, by who started the write: eviction, flusher or sync")
@@ -49,6 +55,8 @@ final class PoolMeters {
         Gauge.builder("hapager.bufferpool.writeback.queue", writeBack::writing)
                 .description("write-backs in flight (frames in state WRITING), whoever started them").register(registry);
         Gauge.builder("hapager.bufferpool.pinned", table::pinnedFrames).description("frames pinned by fixers").register(registry);
+        Gauge.builder("hapager.bufferpool.prefetch.unused", table::unusedPrefetched)
+                .description("frames a prefetch or read-ahead brought in that nobody fixed yet").register(registry);
         Gauge.builder("hapager.bufferpool.frames", () -> table.frames.length).description("frames in the budget").register(registry);
     }
 }

@@ -1,7 +1,9 @@
 package org.hapager.bufferpool;
 
 import io.micrometer.core.instrument.Counter;
+import java.util.Iterator;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Victim choice: which frame a page that is not resident gets. Caffeine's W-TinyLFU only ranks the mapped
@@ -55,6 +57,37 @@ final class Victims {
             }
         }
         return null;
+    }
+
+    /**
+     * Frames for one prefetch of up to {@code pages} pages, one per call until null: free ones, then CLEAN
+     * ones evicted in the policy's order among the {@code CANDIDATE_SCAN + pages} coldest, looked at once per
+     * prefetch. Never a frame a prefetch brought in that nobody fixed yet (a read-ahead window must not push
+     * out the one before it, which its reader has not reached), never a write-back, never a wait.
+     */
+    Supplier<Frame> forPrefetch(int pages) {
+        return new Supplier<>() {
+            private Iterator<PageId> candidates;
+
+            @Override
+            public Frame get() {
+                Frame f = table.pollFree();
+                if (f != null) {
+                    return f;
+                }
+                if (candidates == null) {
+                    candidates = table.coldest(CANDIDATE_SCAN + pages).iterator();
+                }
+                while (candidates.hasNext()) {
+                    Frame c = table.get(candidates.next());
+                    if (c != null && evictable(c) && !c.prefetched) {
+                        evict(c);
+                        return c;
+                    }
+                }
+                return null;
+            }
+        };
     }
 
     /** Invariant 4: only an unpinned CLEAN frame that no fixer waits to pin after its read may go. */
