@@ -33,9 +33,9 @@ import org.hapager.pager.Volume;
  * Transitions and the method that performs each:
  * <ul>
  *   <li>FREE → READING: {@code fix} maps a frame from {@code Victims.takeForFix} to the page and issues the
- *       read ({@code Loads.startRead}); or {@link #prefetch} maps frames from {@code Victims.forPrefetch}
- *       ({@code Loads.prefetch}), marking them prefetched: pinned by nobody, cold for the policy, until their
- *       first fix.</li>
+ *       read ({@code Loads.startRead}); or a prefetch ({@link #prefetch}, or read-ahead: {@code fix} prefetching
+ *       the window {@code ReadAhead} names) maps frames from {@code Victims.forPrefetch} ({@code Loads.prefetch}),
+ *       marking them prefetched: pinned by nobody, cold for the policy, until their first fix.</li>
  *   <li>READING → CLEAN: {@code Loads.readDone} on success. READING → FREE: {@code Loads.readDone} on
  *       failure; the page is unmapped and every fixer waiting on that read fails with its cause.</li>
  *   <li>CLEAN → DIRTY: {@link PageHandle#markDirty()} ({@code WriteBack.dirtied}; an exclusive pin is held).</li>
@@ -81,7 +81,8 @@ import org.hapager.pager.Volume;
  * {@code Victims} (which frame a miss or a prefetch takes: eviction), {@code Loads} (reads for fixes and
  * prefetches: FREE → READING → CLEAN | FREE),
  * {@code WriteBack} (CLEAN → DIRTY → WRITING → CLEAN | DIRTY, the dirty list, and {@link #sync}),
- * {@code Flusher} (the background thread that starts write-backs), {@code PoolMeters}.
+ * {@code Flusher} (the background thread that starts write-backs), {@code ReadAhead} (sequential-access
+ * detection per volume: which window {@code fix} prefetches; it touches no frame), {@code PoolMeters}.
  * Only these transitions exist, and only the part named performs each.
  *
  * <h2>Concurrency</h2>
@@ -109,6 +110,7 @@ public final class BufferPool implements AutoCloseable {
     private final WriteBack writeBack;
     private final Victims victims;
     private final Loads loads;
+    private final ReadAhead readAhead;
 
     /** A pool over {@code pager}; the pool does not close the pager. */
     public BufferPool(PagerClient pager, BufferPoolConfig config) {
@@ -124,6 +126,7 @@ public final class BufferPool implements AutoCloseable {
         this.writeBack = new WriteBack(table, io, meters, config);
         this.victims = new Victims(table, writeBack, meters);
         this.loads = new Loads(table, victims, io, meters);
+        this.readAhead = new ReadAhead(config);
         meters.registerGauges(table, writeBack);
         if (writeBack.flusher != null) {
             writeBack.flusher.start();
@@ -173,7 +176,9 @@ public final class BufferPool implements AutoCloseable {
 
     /**
      * Fixes page {@code page} of {@code volume}: reads it if it is not resident (sharing a read already in
-     * flight), waits for conflicting fixes and I/O on it, and returns it pinned.
+     * flight), waits for conflicting fixes and I/O on it, and returns it pinned. Fixes feed read-ahead: when
+     * they walk a volume sequentially, the pages ahead are prefetched (see {@code ReadAhead};
+     * {@link BufferPoolConfig#readAheadPages()}), the reads submitted by this call before it returns.
      *
      * @throws FixTimeoutException if no frame or no compatible pin came within the fix timeout
      * @throws PageIoException     if the page's read failed (the cause is the pager's failure)
@@ -241,6 +246,10 @@ public final class BufferPool implements AutoCloseable {
                         table.touch(id);
                         if (missed || waited) {
                             meters.fixWait.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                        }
+                        ReadAhead.Window ahead = readAhead.onFix(id.volume(), page, missed);
+                        if (ahead != null) { // issued with this fix's other I/O, after unlocking
+                            loads.prefetch(volume, ahead.first(), ahead.pages(), pendingIo);
                         }
                         return new PageHandle(this, f, mode);
                     }
