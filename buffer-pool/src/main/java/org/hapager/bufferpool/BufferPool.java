@@ -2,6 +2,7 @@ package org.hapager.bufferpool;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.hapager.pager.PageIoException;
@@ -12,41 +13,54 @@ import org.hapager.pager.Volume;
  * A fixed budget of off-heap page frames over a {@link PagerClient}. {@link #fix} returns a pinned
  * {@link PageHandle}; while it is open the frame holds that page and is neither evicted nor reused.
  * Concurrent fixers of a page that is not resident share one read; if it fails, all of them fail with its
- * cause and no half-filled frame stays behind. Dirty pages are written back when they are evicted, by
- * {@link #sync}, and in the background by a flusher thread ({@code hapager-bufferpool-flusher}) when too
- * many are dirty or one has been dirty too long. When every frame is pinned or in I/O, {@code fix} waits up to
+ * cause and no half-filled frame stays behind. {@link #prefetch} and automatic read-ahead of sequential fixes
+ * read pages before they are fixed, never waiting. Dirty pages are written back when evicted, by
+ * {@link #sync}, and in the background by the flusher thread ({@code hapager-bufferpool-flusher}) when too
+ * many are dirty or one has been dirty too long. {@link #discard} drops the pages of a truncated or deleted
+ * volume unwritten. When every frame is pinned or in I/O, {@code fix} waits up to
  * {@link BufferPoolConfig#fixTimeout()} and then throws {@link FixTimeoutException}.
  *
  * <h2>Frame states (SQLite pager style)</h2>
  * <pre>
- *             fix miss or prefetch               read ok (readDone)
+ *            fix miss, prefetch                  read ok (readDone)
  *      FREE ─────────────────────────▶ READING ─────────────────────▶ CLEAN ◀──┐
- *        ▲                                │                              │   │   │
- *        │            read failed         │                   markDirty  │   │   │ write ok
- *        ├────────────────────────────────┘                              ▼   │   │ (writeDone)
- *        │                                                            DIRTY  │   │
- *        │ evict (CLEAN, unpinned, chosen by Victims)          start      │ ▲ │   │
- *        └──────────────────────── CLEAN                                 ▼ │ │   │
- *                                                                  WRITING ─┘ └───┘
- *                                                        (write failed: back to DIRTY)
+ *      ▲ ▲ ▲                              │                              │   │   │
+ *      │ │ │          read failed         │                   markDirty  │   │   │ write ok
+ *      │ │ └──────────────────────────────┘                              ▼   │   │ (writeDone)
+ *      │ │                                                            DIRTY  │   │
+ *      │ │ evict (CLEAN, unpinned, chosen by Victims)               start │ ▲ │   │
+ *      │ └──────────────────────── CLEAN                                 ▼ │ │   │
+ *      │                                                           WRITING ─┘ └───┘
+ *      │ discard (CLEAN or DIRTY, unpinned,                  (write failed: back to DIRTY)
+ *      └──────── no I/O in flight; dirty bytes dropped)
  * </pre>
- * Transitions and the method that performs each:
+ * Transitions, and the only code that performs each:
  * <ul>
  *   <li>FREE → READING: {@code fix} maps a frame from {@code Victims.takeForFix} to the page and issues the
- *       read ({@code Loads.startRead}); or a prefetch ({@link #prefetch}, or read-ahead: {@code fix} prefetching
- *       the window {@code ReadAhead} names) maps frames from {@code Victims.forPrefetch} ({@code Loads.prefetch}),
- *       marking them prefetched: pinned by nobody, cold for the policy, until their first fix.</li>
+ *       read ({@code Loads.startRead}); or a prefetch ({@link #prefetch}, or read-ahead: {@code fix}
+ *       prefetching the window {@code ReadAhead} names) maps frames from {@code Victims.forPrefetch}
+ *       ({@code Loads.prefetch}), marked prefetched: pinned by nobody, cold for the policy, until their first
+ *       fix.</li>
  *   <li>READING → CLEAN: {@code Loads.readDone} on success. READING → FREE: {@code Loads.readDone} on
- *       failure; the page is unmapped and every fixer waiting on that read fails with its cause.</li>
- *   <li>CLEAN → DIRTY: {@link PageHandle#markDirty()} ({@code WriteBack.dirtied}; an exclusive pin is held).</li>
- *   <li>DIRTY → WRITING: {@code WriteBack.start}, by {@code Victims.takeForFix} (eviction; only when
- *       unpinned), by the {@code Flusher} (only when unpinned) or by {@link #sync} (when no exclusive pin is
- *       held: shared holders only read).</li>
+ *       failure; the page is unmapped and every fixer waiting on that read fails with its cause (a
+ *       prefetch's future fails too).</li>
+ *   <li>CLEAN → DIRTY: {@link PageHandle#markDirty()} ({@code WriteBack.dirtied}; an exclusive pin is
+ *       held).</li>
+ *   <li>DIRTY → WRITING: {@code WriteBack.start}, by {@code Victims.takeForFix} (eviction) or the
+ *       {@code Flusher}, both only when unpinned, or by {@link #sync} (when no exclusive pin is held: shared
+ *       holders only read).</li>
  *   <li>WRITING → CLEAN: {@code WriteBack.writeDone} on success. WRITING → DIRTY: on failure (the page stays
  *       dirty and is written again later; a sync waiting for it fails with the cause).</li>
- *   <li>CLEAN → FREE: {@code Victims.evict}, inside {@code takeForFix} or {@code forPrefetch}, only when
- *       unpinned; the frame is remapped at once.</li>
+ *   <li>CLEAN → FREE: {@code Victims.evict}, inside {@code takeForFix} or {@code forPrefetch}; the frame is
+ *       remapped at once.</li>
+ *   <li>CLEAN or DIRTY → FREE: {@link #discard}, only when unpinned with no fixer waiting for it, after the
+ *       I/O in flight on the volume's pages from the given one on has completed; a DIRTY page's bytes are
+ *       dropped unwritten ({@code WriteBack.dropped}); the frame goes to the free list.</li>
  * </ul>
+ * Who touches what: fixers' threads (fix, unfix, markDirty, prefetch, sync, discard) and the flusher thread
+ * make the decisions above under the lock; the pager's I/O thread only completes reads and writes
+ * ({@code readDone}, {@code writeDone}) under the lock. A frame's bytes belong to its I/O while READING or
+ * WRITING, then to the holders of its pins; nothing else reads or writes them.
  *
  * <h2>Invariants</h2> (checked by {@link #assertInvariants()})
  * <ol>
@@ -54,9 +68,9 @@ import org.hapager.pager.Volume;
  *       FREE frames are exactly the free list, with no page and no pins.</li>
  *   <li>A READING frame has no pins; a WRITING frame has no exclusive pin (shared pins taken before a
  *       sync's write-back may remain: they only read). A frame in I/O is pinned by that I/O: its bytes belong
- *       to the read or write in flight, so nobody fixes it anew, changes, evicts or reuses it until the I/O's
- *       future completes (claim 8; the pager's reissue after a failover happens inside that future, so it is
- *       covered too).</li>
+ *       to the read or write in flight, so nobody fixes it anew, changes, evicts, discards or reuses it until
+ *       the I/O's future completes (claim 8; the pager's reissue after a failover happens inside that future,
+ *       so it is covered too).</li>
  *   <li>An exclusive pin excludes every other pin of the frame.</li>
  *   <li>Only an unpinned CLEAN frame that no fixer waits to pin after its read is evicted ({@code Victims.evict}
  *       throws {@link AssertionError} otherwise): a page just read is not taken from the fixers that asked
@@ -78,28 +92,20 @@ import org.hapager.pager.Volume;
  * <h2>Parts</h2>
  * This class is the API; package-private parts do the work, all under one lock ({@code FrameTable.lock}):
  * {@code FrameTable} (frames, page table, free list, the policy's index, pins: map, unmap, pin, unpin),
- * {@code Victims} (which frame a miss or a prefetch takes: eviction), {@code Loads} (reads for fixes and
- * prefetches: FREE → READING → CLEAN | FREE),
- * {@code WriteBack} (CLEAN → DIRTY → WRITING → CLEAN | DIRTY, the dirty list, and {@link #sync}),
- * {@code Flusher} (the background thread that starts write-backs), {@code ReadAhead} (sequential-access
- * detection per volume: which window {@code fix} prefetches; it touches no frame), {@code PoolMeters}.
- * Only these transitions exist, and only the part named performs each.
+ * {@code Victims} (which frame a miss or a prefetch takes: eviction, by Caffeine's ranking),
+ * {@code Loads} (reads for fixes and prefetches), {@code WriteBack} (dirtying, write-back, the dirty list,
+ * {@link #sync}), {@code Flusher} (the background thread that starts write-backs), {@code ReadAhead}
+ * (sequential-access detection per volume: which window {@code fix} prefetches; it touches no frame) and
+ * {@code PoolMeters}.
  *
  * <h2>Concurrency</h2>
- * One lock guards the page table, the free list, every frame's bookkeeping and the policy. It is never held
- * while I/O is submitted (a submit may block for room in the pager): each operation collects the I/O it
- * decided on and issues it after unlocking. Completions arrive on the pager's I/O thread and take the lock
- * briefly. Waiters (fixers, sync) wait on one condition, signalled at every change that could unblock them;
- * the flusher waits on a second condition of the same lock, with a timeout, signalled only when it has work.
- * A page's bytes are guarded by its pins, not by the lock: exclusive for writing, shared for reading.
- *
- * <h2>Eviction</h2>
- * Caffeine (W-TinyLFU) is the policy only: a bounded cache keyed by page whose
- * {@code policy().eviction().coldest(n)} orders candidates; the pool takes the first unpinned CLEAN one and
- * starts write-back of unpinned DIRTY ones on the way. Caffeine never evicts by itself (its maximum is the
- * frame count and it holds only mapped pages) and its weights are not used for pinning: its zero-weight
- * pinning has known races (ben-manes/caffeine issues 1776 and 1791), so the pool alone enforces the pin rule
- * and the budget. All policy calls happen under the pool's lock, with maintenance on the caller's thread.
+ * The one lock guards the page table, the free list, every frame's bookkeeping, the policy, the dirty list
+ * and the read-ahead state. It is never held while I/O is submitted (a submit may block for room in the
+ * pager): each operation collects the I/O it decided on and issues it after unlocking. Completions arrive
+ * on the pager's I/O thread and take the lock briefly; a prefetch's future is completed after unlocking.
+ * Waiters (fixers, sync, discard) wait on one condition, signalled at every change that could unblock them;
+ * the flusher waits on a second condition of the same lock, with a timeout, signalled when it has work. A
+ * page's bytes are guarded by its pins, not by the lock: exclusive for writing, shared for reading.
  */
 public final class BufferPool implements AutoCloseable {
 
@@ -141,30 +147,19 @@ public final class BufferPool implements AutoCloseable {
         return table.frames.length;
     }
 
-    /** Threads blocked in {@link #fix} right now. */
+    /** Threads blocked in {@link #fix} or {@link #discard} right now (a sync waiting is not counted). */
     int waitingFixers() {
         return table.waiters();
     }
 
     /** The state of the frame holding page {@code page} of {@code volume}, or null if it is not mapped (tests). */
     FrameState stateOf(String volume, long page) {
-        table.lock.lock();
-        try {
-            Frame f = table.get(new PageId(volume, page));
-            return f == null ? null : f.state;
-        } finally {
-            table.lock.unlock();
-        }
+        return table.stateOf(new PageId(volume, page));
     }
 
     /** Frames on the free list (tests). */
     int freeFrames() {
-        table.lock.lock();
-        try {
-            return table.freeCount();
-        } finally {
-            table.lock.unlock();
-        }
+        return table.freeFrames();
     }
 
     /** The background flusher's thread, or null when the config has none. */
@@ -205,7 +200,7 @@ public final class BufferPool implements AutoCloseable {
                     Frame taken = victims.takeForFix(pendingIo);
                     if (taken == null) {
                         waited = true;
-                        await(start, pendingIo, id, null);
+                        await(start, pendingIo, "fix of ", id, null);
                         continue;
                     }
                     missed = true;
@@ -216,6 +211,9 @@ public final class BufferPool implements AutoCloseable {
                     case READING -> {
                         missed = true; // a fixer sharing another's read missed too
                         if (awaitedLoad != f) {
+                            if (awaitedLoad != null) {
+                                awaitedLoad.loadWaiters--;
+                            }
                             awaitedLoad = f;
                             f.loadWaiters++;
                         }
@@ -224,19 +222,19 @@ public final class BufferPool implements AutoCloseable {
                             throw Loads.readFailed(id, load);
                         }
                         waited = true;
-                        await(start, pendingIo, id, f);
+                        await(start, pendingIo, "fix of ", id, f);
                         if (load.isCompletedExceptionally()) {
                             throw Loads.readFailed(id, load);
                         }
                     }
                     case WRITING -> {
                         waited = true;
-                        await(start, pendingIo, id, f);
+                        await(start, pendingIo, "fix of ", id, f);
                     }
                     case CLEAN, DIRTY -> {
                         if (mode == Mode.EXCLUSIVE ? f.pinned() || f.flushRequested : f.exclusivePin) {
                             waited = true;
-                            await(start, pendingIo, id, f);
+                            await(start, pendingIo, "fix of ", id, f);
                             continue;
                         }
                         if (table.pin(f, mode)) {
@@ -356,32 +354,96 @@ public final class BufferPool implements AutoCloseable {
         writeBack.sync(volume);
     }
 
+    // ------------------------------------------------------------------ discard
+
+    /**
+     * Removes from the pool every page of {@code volume} numbered {@code fromPage} or higher, for a caller
+     * that truncates or deletes the volume (or renames it away): their contents are dropped, dirty or not,
+     * and never written. First waits, up to {@link BufferPoolConfig#fixTimeout()}, for the reads and
+     * write-backs in flight on those pages to finish, so that none lands after this returns; then the frames
+     * go back to the free list (CLEAN or DIRTY → FREE). A {@link #sync} waiting for a discarded page stops
+     * waiting for it. Forgets the volume's read-ahead stream.
+     *
+     * <p>The caller must not fix those pages meanwhile; a page being fixed (or a fixer waiting for its read)
+     * is a bug in the caller and nothing is discarded.
+     *
+     * @throws IllegalStateException if one of the pages is pinned by a fixer (the message names it)
+     * @throws FixTimeoutException   if I/O on one of the pages did not finish within the fix timeout
+     * @throws PageIoException       (REJECTED) if the pool is closed or the caller was interrupted
+     */
+    public void discard(String volume, long fromPage) throws PageIoException {
+        Objects.requireNonNull(volume, "volume");
+        if (fromPage < 0) {
+            throw new IllegalArgumentException("fromPage : " + fromPage + " (expected: >= 0)");
+        }
+        String what = "discard of " + volume + " from page " + fromPage;
+        long start = System.nanoTime();
+        List<Runnable> noIo = new ArrayList<>(0);
+        table.lock.lock();
+        try {
+            while (true) {
+                if (table.closed) {
+                    throw new PageIoException(PageIoException.Kind.REJECTED, what + ": buffer pool is closed");
+                }
+                List<Frame> doomed = new ArrayList<>();
+                Frame busy = null;
+                for (Frame f : table.mapped()) {
+                    if (!f.pageId.volume().equals(volume) || f.page() < fromPage) {
+                        continue;
+                    }
+                    if (f.pinned() || f.loadWaiters > 0) {
+                        throw new IllegalStateException(what + ": page " + f.pageId + " is fixed (" + f
+                                + (f.loadWaiters > 0 ? ", fixers waiting for its read " + f.loadWaiters : "")
+                                + "); unfix it before truncating or deleting the volume");
+                    }
+                    if (f.state == FrameState.READING || f.state == FrameState.WRITING) {
+                        busy = f;
+                    }
+                    doomed.add(f);
+                }
+                if (busy == null) {
+                    for (Frame f : doomed) {
+                        if (f.state == FrameState.DIRTY) {
+                            writeBack.dropped(f);
+                        }
+                        table.release(f);
+                    }
+                    readAhead.forget(volume);
+                    table.changed.signalAll();
+                    return;
+                }
+                await(start, noIo, "discard of ", volume + " from page " + fromPage, busy);
+            }
+        } finally {
+            table.lock.unlock();
+        }
+    }
+
     // ------------------------------------------------------------------ waiting
 
     /**
-     * Issues queued I/O (unlocked) if there is any, else waits for a change until the fix deadline.
-     * {@code on} is the frame the fixer waits for, or null when it waits for any frame.
+     * Issues queued I/O (unlocked) if there is any, else waits for a change until the fix timeout since
+     * {@code start}. {@code op + subject} names the caller ("fix of " + page, "discard of " + …); {@code on}
+     * is the frame waited for, or null when a fix waits for any frame.
      */
-    private void await(long start, List<Runnable> pendingIo, PageId id, Frame on) throws PageIoException {
+    private void await(long start, List<Runnable> pendingIo, String op, Object subject, Frame on) throws PageIoException {
         boolean inTime;
         try {
             inTime = table.awaitChange(start, fixTimeoutNanos, pendingIo);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new PageIoException(PageIoException.Kind.REJECTED, "fix of " + id + ": interrupted while waiting", e);
+            throw new PageIoException(PageIoException.Kind.REJECTED, op + subject + ": interrupted while waiting", e);
         }
-        if (!inTime) {
-            throw fixTimedOut(id, on);
+        if (inTime) {
+            return;
         }
-    }
-
-    private FixTimeoutException fixTimedOut(PageId id, Frame on) {
+        String what = op + subject;
         long ms = config.fixTimeout().toMillis();
         if (on != null) {
-            return new FixTimeoutException("fix of " + id + " timed out after " + ms + " ms waiting for " + on
+            throw new FixTimeoutException(what + " timed out after " + ms + " ms waiting for " + on
                     + (on.flushRequested ? " (a sync waits for its exclusive pin to end)" : ""));
         }
-        return new FixTimeoutException("fix of " + id + " timed out after " + ms + " ms: no frame to take, all "
+        throw new FixTimeoutException(what + " timed out after " + ms + " ms: no frame to take, all "
                 + table.frames.length + " frames are pinned or in I/O (pinned " + table.pinnedFrames() + ", "
                 + table.ioCounts() + ", dirty " + writeBack.dirtyFrames() + "); unfix pages or raise budgetBytes");
     }

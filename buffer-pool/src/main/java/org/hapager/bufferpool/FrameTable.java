@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The pool's frames and who maps what: the one lock of the pool and its condition, the frames, the page
  * table, the free list, the eviction policy's index of mapped pages, and the pin counts. Every part of the
- * pool ({@link BufferPool}, {@link Victims}, {@link Loads}, {@link WriteBack}) works under {@link #lock}; see {@link BufferPool} for the state machine and who may
+ * pool ({@link BufferPool}, {@link Victims}, {@link Loads}, {@link WriteBack}, {@link Flusher},
+ * {@link ReadAhead}) works under {@link #lock}; see {@link BufferPool} for the state machine and who may
  * perform which transition. Methods here assume the lock is held unless they say otherwise.
  */
 final class FrameTable {
@@ -34,7 +35,7 @@ final class FrameTable {
 
     /** The pool's only lock. */
     final ReentrantLock lock = new ReentrantLock();
-    /** Signalled on every pin release, I/O completion and state change that may unblock a fixer or a sync. */
+    /** Signalled on every pin release, I/O completion and state change that may unblock a fixer, a sync or a discard. */
     final Condition changed = lock.newCondition();
     /** Fixed at construction: the budget holds whatever the policy does. */
     final Frame[] frames;
@@ -79,7 +80,7 @@ final class FrameTable {
         return table.get(id);
     }
 
-    /** Mapped frames, for scans by volume (sync). */
+    /** Mapped frames, for scans by volume (sync, discard). */
     Iterable<Frame> mapped() {
         return table.values();
     }
@@ -93,8 +94,25 @@ final class FrameTable {
         return free.poll();
     }
 
-    int freeCount() {
-        return free.size();
+    /** Frames on the free list; takes the lock (tests). */
+    int freeFrames() {
+        lock.lock();
+        try {
+            return free.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The state of the frame mapped to {@code id}, or null; takes the lock (tests). */
+    FrameState stateOf(PageId id) {
+        lock.lock();
+        try {
+            Frame f = table.get(id);
+            return f == null ? null : f.state;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**

@@ -6,9 +6,17 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * Victim choice: which frame a page that is not resident gets. Caffeine's W-TinyLFU only ranks the mapped
- * pages ({@link FrameTable#coldest}); this class alone decides which of them may go, by the pin rule of
- * {@link BufferPool} (invariant 4). Every method runs with the pool's lock held.
+ * Victim choice: which frame a page that is not resident gets. Every method runs with the pool's lock held.
+ *
+ * <p>Caffeine (W-TinyLFU) is the policy only: a bounded cache keyed by page whose
+ * {@code policy().eviction().coldest(n)} ({@link FrameTable#coldest}) orders candidates; a miss takes the
+ * first unpinned CLEAN one and starts write-back of unpinned DIRTY ones on the way. Caffeine never evicts by
+ * itself (its maximum is the frame count and it holds only mapped pages) and its weights are not used for
+ * pinning: its zero-weight pinning has known races (ben-manes/caffeine issues 1776 and 1791), so this class
+ * alone decides which frame may go, by the pin rule of {@link BufferPool} (invariant 4), and the frame table
+ * holds the budget. All policy calls happen under the pool's lock, with maintenance on the caller's thread.
+ * A page enters the policy when its frame is mapped, without an access; each fix records one, so a
+ * prefetched page nobody fixed is as cold as a page can be.
  */
 final class Victims {
 

@@ -82,6 +82,14 @@ final class WriteBack {
         }
     }
 
+    /** A DIRTY frame's contents are dropped unwritten (discard, before it unmaps the frame). */
+    void dropped(Frame f) {
+        if (f.state != FrameState.DIRTY || !dirtyOrder.remove(f)) {
+            throw new AssertionError("dropping " + f);
+        }
+        dirtyFrames--;
+    }
+
     /** A fixer unpinned {@code f}: the flusher may be waiting to write it. */
     void unpinned(Frame f) {
         if (flusher != null && f.state == FrameState.DIRTY && !f.pinned()) {
@@ -159,7 +167,7 @@ final class WriteBack {
                     Target t = it.next();
                     Frame f = t.frame();
                     if (f.mapGeneration != t.generation() || f.durableEpoch >= t.epoch()) {
-                        it.remove(); // written (a frame is only unmapped when CLEAN)
+                        it.remove(); // written, or discarded (eviction unmaps only CLEAN frames)
                     } else if (f.writeFailures != t.failures() && f.state == FrameState.DIRTY) {
                         throw new PageIoException(PageIoException.Kind.STORAGE, "sync of " + volume
                                 + ": write-back of " + f.pageId + " failed", f.writeFailure);
