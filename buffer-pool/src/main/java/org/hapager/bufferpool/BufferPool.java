@@ -462,9 +462,10 @@ public final class BufferPool implements AutoCloseable {
     }
 
     /**
-     * Closes the pool: later fixes fail, and the background flusher stops (close waits for its thread to
-     * end, up to the fix timeout, at least a second). Dirty pages are not written; call {@link #sync} first.
-     * The frames' memory is freed when the pool is garbage.
+     * Closes the pool: later fixes, prefetches and discards fail, and the background flusher stops (close
+     * waits for its thread to end, up to the fix timeout, at least a second). Dirty pages are not written;
+     * call {@link #sync} first. I/O in flight completes normally. The frames' memory is freed when the pool
+     * is garbage; a pool never closed keeps its flusher thread, which keeps the pool reachable.
      */
     @Override
     public void close() {
