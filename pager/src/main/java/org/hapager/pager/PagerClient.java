@@ -81,6 +81,8 @@ public final class PagerClient implements AutoCloseable {
     private final EventLoop ioThread;
     private final Semaphore permits;
     private final PagerMetrics metrics;
+    /** This client's gauges, removed from the registry at close. */
+    private final java.util.List<Gauge> gauges = new java.util.ArrayList<>();
     private final RecordTable table;
     private final FailoverController failover;
     private final AtomicLong requestIds = new AtomicLong();
@@ -108,10 +110,10 @@ public final class PagerClient implements AutoCloseable {
                 table, metrics, ioThread, config.failoverDeadline().toNanos());
         for (int i = 0; i < config.servers().size(); i++) {
             int index = i;
-            Gauge.builder("hapager.pager.server.current", () -> failover.servingIndex() == index ? 1 : 0)
+            gauges.add(Gauge.builder("hapager.pager.server.current", () -> failover.servingIndex() == index ? 1 : 0)
                     .description("1 for the page server the client currently sends to")
                     .tag("server", config.servers().get(i).getHostString() + ":" + config.servers().get(i).getPort())
-                    .register(config.meterRegistry());
+                    .register(config.meterRegistry()));
         }
     }
 
@@ -278,6 +280,9 @@ public final class PagerClient implements AutoCloseable {
             return;
         }
         closed = true;
+        // gauges sample this client: a later client on the same registry registers its own
+        gauges.forEach(config.meterRegistry()::remove);
+        metrics.removeGauges(config.meterRegistry());
         ioThread.execute(() -> {
             drainIncoming();
             PageIoException closing = new PageIoException(PageIoException.Kind.REJECTED, "pager client closed");

@@ -85,6 +85,25 @@ class PagerClientProcessTest {
         client.checkInvariants();
     }
 
+    /** A client reopened on the same registry (as the Derby engine does per boot) owns the gauges. */
+    @Test
+    void closingAClientRemovesItsGaugesSoTheNextOneOnTheRegistryOwnsThem() throws Exception {
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        for (int round = 0; round < 2; round++) {
+            PagerClient c = PagerClient.connect(PagerConfig.builder().servers(server.address()).tokenFile(token)
+                    .meterRegistry(registry).build());
+            c.create("gauges", false).join();
+            c.write(Volume.of("gauges"), 0, ByteBuffer.allocate(4096)).join();
+            assertEquals(1, registry.find("hapager.pager.inflight").gauges().size());
+            assertEquals(1.0, registry.get("hapager.pager.server.current").gauge().value(), "the open client serves");
+            c.close();
+            assertTrue(registry.find("hapager.pager.inflight").gauges().isEmpty(), "round " + round + ": gauge removed at close");
+            assertTrue(registry.find("hapager.pager.server.current").gauges().isEmpty());
+        }
+        assertEquals(2, registry.get("hapager.pager.io").tag("op", "write").tag("outcome", "ok").timer().count(),
+                "counters and timers carry on across clients");
+    }
+
     @Test
     void missingVolumeIsAClearError() throws Exception {
         PagerClient client = client();

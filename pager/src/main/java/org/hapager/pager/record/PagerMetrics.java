@@ -51,6 +51,7 @@ public final class PagerMetrics {
     private final Counter failovers;
     private final Counter leaseExpirations;
     private final Timer failoverStall;
+    private final Gauge inflightGauge;
 
     public PagerMetrics(MeterRegistry registry, Supplier<Number> inflight) {
         OpCode[] ops = OpCode.values();
@@ -62,7 +63,7 @@ public final class PagerMetrics {
                 io[op.ordinal()][kind.ordinal() + 1] = ioTimer(registry, op, kind.name().toLowerCase(Locale.ROOT));
             }
         }
-        Gauge.builder("hapager.pager.inflight", inflight).description("requests submitted and not yet completed")
+        inflightGauge = Gauge.builder("hapager.pager.inflight", inflight).description("requests submitted and not yet completed")
                 .register(registry);
         bytesRead = Counter.builder("hapager.pager.bytes").tag("direction", "read").baseUnit("bytes")
                 .description("page bytes transferred").register(registry);
@@ -137,5 +138,10 @@ public final class PagerMetrics {
 
     public void connectionLost() {
         connectionsLost.increment();
+    }
+
+    /** Removes the gauges, which sample the closing client; counters and timers stay for its successor. */
+    public void removeGauges(MeterRegistry registry) {
+        registry.remove(inflightGauge);
     }
 }

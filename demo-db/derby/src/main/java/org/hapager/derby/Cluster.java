@@ -1,0 +1,192 @@
+package org.hapager.derby;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.hapager.bufferpool.BufferPool;
+import org.hapager.bufferpool.BufferPoolConfig;
+import org.hapager.derby.lock.DatabaseLease;
+import org.hapager.derby.lock.LeaseConfig;
+import org.hapager.pager.PageIoException;
+import org.hapager.pager.PagerClient;
+import org.hapager.pager.Volume;
+import org.hapager.pager.VolumeStat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One open hapager cluster: its pager client, its buffer pool and the {@link FileContents} of the files
+ * Derby has touched. Shared by every database of the cluster and every storage factory instance Derby
+ * makes for them. Opened by {@link HapagerDerby} on first use; closed when the last database booted on it
+ * shuts down, or by {@link HapagerDerby#close}.
+ *
+ * <p>Namespace operations that involve cached pages (delete, rename, truncate) go through here so the pool
+ * never writes a page of a file that no longer exists under that name.
+ */
+final class Cluster implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Cluster.class);
+
+    final String name;
+    final ClusterSettings settings;
+    final PagerClient pager;
+    final BufferPool pool;
+    private final Map<String, FileContents> files = new ConcurrentHashMap<>();
+    /** Database locks held by this JVM, by lock file path (see {@link #lockDatabase}). */
+    private final Map<String, DatabaseLease> locks = new ConcurrentHashMap<>();
+
+    private Cluster(String name, ClusterSettings settings, PagerClient pager, BufferPool pool) {
+        this.name = name;
+        this.settings = settings;
+        this.pager = pager;
+        this.pool = pool;
+    }
+
+    static Cluster open(String name, ClusterSettings settings) throws IOException {
+        PagerClient pager = PagerClient.connect(settings.pager());
+        BufferPool pool = new BufferPool(pager, new BufferPoolConfig(settings.poolBytes(), settings.pageSize(),
+                settings.fixTimeout(), settings.meterRegistry()));
+        log.info("hapager cluster {} open: servers {}, pool {} MiB of {}-byte pages", name,
+                settings.pager().servers(), settings.poolBytes() >> 20, settings.pageSize());
+        return new Cluster(name, settings, pager, pool);
+    }
+
+    Volume volume(String path) {
+        return new Volume(path, settings.pageSize());
+    }
+
+    /** The contents of an existing file. @throws FileNotFoundException if it is missing or a directory */
+    FileContents contents(String path) throws IOException {
+        FileContents known = files.get(path);
+        if (known != null) {
+            return known;
+        }
+        VolumeStat stat = FileContents.await(pager.stat(path), "stat of " + path);
+        if (!stat.exists() || stat.directory()) {
+            throw new FileNotFoundException(path + (stat.exists() ? " is a directory" : " does not exist")
+                    + " (hapager cluster " + name + ")");
+        }
+        return files.computeIfAbsent(path, p -> new FileContents(pool, pager, volume(p), stat.length()));
+    }
+
+    /** The contents of a file, created empty if missing; {@code truncate} empties an existing one. */
+    FileContents create(String path, boolean truncate) throws IOException {
+        FileContents known = files.get(path);
+        if (known == null) {
+            FileContents.await(pager.create(path, false), "create of " + path);
+            known = contents(path);
+        }
+        if (truncate) {
+            known.setLength(0);
+        }
+        return known;
+    }
+
+    /** Creates a file only if no file of that name exists; true if this call created it. */
+    boolean createExclusive(String path) throws IOException {
+        try {
+            FileContents.await(pager.create(path, true), "create of " + path);
+            return true;
+        } catch (PageIoException e) {
+            if (e.kind() == PageIoException.Kind.ALREADY_EXISTS) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Deletes a file or an empty directory; its cached pages are dropped unwritten. */
+    void delete(String path) throws IOException {
+        FileContents gone = files.remove(path);
+        if (gone != null) {
+            gone.markRemoved("deleted");
+        }
+        pool.discard(path, 0);
+        FileContents.await(pager.delete(path), "delete of " + path);
+    }
+
+    /**
+     * Renames a file or directory: the cached pages under the old name are written back and dropped first,
+     * since the pool knows pages by name.
+     */
+    void rename(String from, String to, boolean replace) throws IOException {
+        for (String moved : cachedUnder(from)) {
+            FileContents c = files.get(moved);
+            c.sync();
+            pool.discard(moved, 0);
+            files.remove(moved);
+            c.markRemoved("renamed to " + to);
+        }
+        for (String replaced : cachedUnder(to)) {
+            FileContents c = files.remove(replaced);
+            pool.discard(replaced, 0);
+            c.markRemoved("replaced by " + from);
+        }
+        FileContents.await(pager.rename(from, to, replace), "rename of " + from + " to " + to);
+    }
+
+    private List<String> cachedUnder(String path) {
+        List<String> out = new ArrayList<>();
+        for (String p : files.keySet()) {
+            if (p.equals(path) || p.startsWith(path + "/")) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Takes the database lock stored in {@code path} (Derby's {@code dbex.lck}): a lease on the page servers,
+     * renewed while held, that frees itself {@link ClusterSettings#lockLease()} after its holder dies.
+     *
+     * @return false if another live JVM holds it (the reason is logged, naming the holder)
+     */
+    boolean lockDatabase(String path) throws IOException {
+        DatabaseLease held = locks.get(path);
+        if (held != null && held.isHeld()) {
+            return true;
+        }
+        DatabaseLease lease = new DatabaseLease(pager, path, LeaseConfig.ofLease(settings.lockLease()),
+                settings.meterRegistry(), (l, reason) -> log.error("database lock {} LOST: {}. Another JVM may boot this"
+                        + " database; shut this one down.", l.volumeName(), reason));
+        if (!lease.tryAcquire()) {
+            log.warn("database lock {} not taken: {}", path, lease.refusal());
+            return false;
+        }
+        locks.put(path, lease);
+        return true;
+    }
+
+    /** Releases a lock taken by {@link #lockDatabase}; nothing if not held. */
+    void unlockDatabase(String path) {
+        DatabaseLease lease = locks.remove(path);
+        if (lease != null) {
+            lease.release();
+        }
+    }
+
+    /** Writes back and syncs every file touched through this cluster. */
+    void syncAll() throws IOException {
+        for (FileContents c : files.values()) {
+            c.sync();
+        }
+    }
+
+    @Override
+    public void close() {
+        for (String path : locks.keySet().toArray(String[]::new)) {
+            unlockDatabase(path);
+        }
+        try {
+            syncAll();
+        } catch (IOException e) {
+            log.warn("hapager cluster {}: sync at close failed", name, e);
+        }
+        pool.close();
+        pager.close();
+        log.info("hapager cluster {} closed", name);
+    }
+}

@@ -1,0 +1,137 @@
+package org.hapager.derby;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Properties;
+import org.hapager.pager.PagerConfig;
+import org.hapager.wire.WireLimits;
+
+/**
+ * How one hapager cluster (a pair of page servers sharing storage) is reached and cached by the Derby
+ * storage factory. Every database {@code jdbc:derby:hapager:CLUSTER/DB} of a cluster shares one pager
+ * client and one buffer pool.
+ *
+ * <p>Settings come from {@link HapagerDerby#register} or from system properties, read when the cluster is
+ * first used ({@code CLUSTER} is the first segment of the database name):
+ * <table>
+ *   <caption>System properties of cluster {@code C}</caption>
+ *   <tr><th>property</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>{@code hapager.derby.C.servers}</td><td>(required)</td><td>{@code host:port,host:port}, primary first</td></tr>
+ *   <tr><td>{@code hapager.derby.C.tokenFile}</td><td>(required)</td><td>the servers' shared secret (see the page server's {@code --token-file})</td></tr>
+ *   <tr><td>{@code hapager.derby.C.poolBytes}</td><td>64 MiB</td><td>buffer pool budget, off-heap</td></tr>
+ *   <tr><td>{@code hapager.derby.C.pageSize}</td><td>4096</td><td>pool page size (Derby's pages are multiples of 4 KiB)</td></tr>
+ *   <tr><td>{@code hapager.derby.C.lease}</td><td>PT1S</td><td>the pager's lease on its server (failover detection)</td></tr>
+ *   <tr><td>{@code hapager.derby.C.failoverDeadline}</td><td>PT30S</td><td>how long requests wait for a server before failing</td></tr>
+ *   <tr><td>{@code hapager.derby.C.lockLease}</td><td>PT10S</td><td>lease of the database lock ({@code dbex.lck}): a crashed JVM's lock frees after it</td></tr>
+ * </table>
+ *
+ * @param pager     the pager client's configuration
+ * @param poolBytes buffer pool budget in bytes
+ * @param pageSize  buffer pool page size
+ * @param fixTimeout how long a page fix waits for a frame
+ * @param lockLease lease of the database lock
+ * @param meterRegistry where the pool's meters go (the pager's are in {@code pager.meterRegistry()})
+ */
+public record ClusterSettings(PagerConfig pager, long poolBytes, int pageSize, Duration fixTimeout, Duration lockLease,
+                              MeterRegistry meterRegistry) {
+
+    public static final long DEFAULT_POOL_BYTES = 64L << 20;
+    public static final Duration DEFAULT_LOCK_LEASE = Duration.ofSeconds(10);
+
+    public ClusterSettings {
+        Objects.requireNonNull(pager, "pager");
+        if (!WireLimits.isValidPageSize(pageSize)) {
+            throw new IllegalArgumentException("pageSize : " + pageSize + " (expected: a power of two from "
+                    + WireLimits.MIN_PAGE_SIZE + " to " + WireLimits.MAX_PAGE_SIZE + ")");
+        }
+        if (poolBytes < 16L * pageSize) {
+            throw new IllegalArgumentException("poolBytes : " + poolBytes + " (expected: at least 16 pages, " + 16L * pageSize + ")");
+        }
+        Objects.requireNonNull(fixTimeout, "fixTimeout");
+        Objects.requireNonNull(lockLease, "lockLease");
+        if (lockLease.compareTo(Duration.ofMillis(100)) < 0) {
+            throw new IllegalArgumentException("lockLease : " + lockLease + " (expected: at least 100 ms)");
+        }
+        Objects.requireNonNull(meterRegistry, "meterRegistry");
+    }
+
+    /** Defaults for everything but the pager: 64 MiB of 4 KiB pages, a 10 s lock lease, the global registry. */
+    public static ClusterSettings of(PagerConfig pager) {
+        return new ClusterSettings(pager, DEFAULT_POOL_BYTES, WireLimits.DEFAULT_PAGE_SIZE, Duration.ofSeconds(60),
+                DEFAULT_LOCK_LEASE, pager.meterRegistry());
+    }
+
+    public ClusterSettings withPool(long bytes, int size) {
+        return new ClusterSettings(pager, bytes, size, fixTimeout, lockLease, meterRegistry);
+    }
+
+    public ClusterSettings withLockLease(Duration lease) {
+        return new ClusterSettings(pager, poolBytes, pageSize, fixTimeout, lease, meterRegistry);
+    }
+
+    /**
+     * Reads cluster {@code cluster}'s settings from {@code props} (normally {@link System#getProperties()}).
+     *
+     * @throws IOException naming the missing or malformed property
+     */
+    public static ClusterSettings fromProperties(String cluster, Properties props) throws IOException {
+        String prefix = "hapager.derby." + cluster + ".";
+        String servers = props.getProperty(prefix + "servers");
+        String tokenFile = props.getProperty(prefix + "tokenFile");
+        if (servers == null || tokenFile == null) {
+            throw new IOException("hapager cluster '" + cluster + "' is not configured: call HapagerDerby.register(\""
+                    + cluster + "\", settings) or set the system properties " + prefix + "servers=host:port,host:port and "
+                    + prefix + "tokenFile=PATH");
+        }
+        try {
+            PagerConfig pager = PagerConfig.builder()
+                    .servers(parseServers(prefix + "servers", servers))
+                    .tokenFile(Path.of(tokenFile))
+                    .clientName("derby-" + cluster)
+                    .lease(duration(props, prefix + "lease", Duration.ofSeconds(1)))
+                    .failoverDeadline(duration(props, prefix + "failoverDeadline", Duration.ofSeconds(30)))
+                    .meterRegistry(Metrics.globalRegistry)
+                    .build();
+            long poolBytes = Long.parseLong(props.getProperty(prefix + "poolBytes", Long.toString(DEFAULT_POOL_BYTES)));
+            int pageSize = Integer.parseInt(props.getProperty(prefix + "pageSize", Integer.toString(WireLimits.DEFAULT_PAGE_SIZE)));
+            return new ClusterSettings(pager, poolBytes, pageSize, Duration.ofSeconds(60),
+                    duration(props, prefix + "lockLease", DEFAULT_LOCK_LEASE), Metrics.globalRegistry);
+        } catch (IllegalArgumentException e) { // NumberFormatException and bad values of the builders
+            throw new IOException("hapager cluster '" + cluster + "': " + e.getMessage(), e);
+        }
+    }
+
+    static List<InetSocketAddress> parseServers(String property, String value) {
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (String part : value.split(",")) {
+            String s = part.trim();
+            int colon = s.lastIndexOf(':');
+            if (colon <= 0 || colon == s.length() - 1) {
+                throw new IllegalArgumentException(property + " : \"" + s + "\" (expected: host:port)");
+            }
+            int port = Integer.parseInt(s.substring(colon + 1));
+            out.add(new InetSocketAddress(s.substring(0, colon), port));
+        }
+        return out;
+    }
+
+    private static Duration duration(Properties props, String key, Duration dflt) {
+        String v = props.getProperty(key);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            return Duration.parse(v);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException(key + " : \"" + v + "\" (expected: an ISO-8601 duration such as PT1S)");
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package org.hapager.derby;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import org.hapager.bufferpool.BufferPool;
+import org.hapager.bufferpool.Mode;
+import org.hapager.bufferpool.PageHandle;
+import org.hapager.pager.PageIoException;
+import org.hapager.pager.PagerClient;
+import org.hapager.pager.Volume;
+
+/**
+ * The bytes of one Derby file: a volume on the page servers, read and written through the cluster's buffer
+ * pool. One instance per file per cluster ({@link Cluster#contents}); every handle of the file shares it, so
+ * a write is visible to every other handle at once, before any sync.
+ *
+ * <h2>Length</h2>
+ * The page servers store whole pages, Derby wants byte-exact lengths. The exact length lives here and is
+ * authoritative while the cluster is open; the server's length may run ahead of it (a write-back of the last,
+ * partial page rounds the volume up to a page) or behind it (a {@link #setLength} that grows). {@link #sync}
+ * first writes the pages back, then sets the server's length to the exact one when they may differ, so after
+ * a sync the server holds exactly the file. A shrinking {@link #setLength} goes to the server at once.
+ *
+ * <h2>Invariant: bytes past the end are zero</h2>
+ * In pool frames and on the servers, every byte at or past {@link #length()} is zero: writes extend the length
+ * over what they write, a shrink zeroes the tail of its last page and drops the pages past it, and the
+ * servers read a hole as zeros. So a page may be fixed without caring where the file ends, and growing a
+ * file (by {@link #setLength} or by writing past the end) exposes only zeros, as Derby requires.
+ *
+ * <h2>Concurrency</h2>
+ * Page bytes are guarded by the pool's pins (exclusive to write); {@code length}, {@code serverLengthStale}
+ * and {@code removed} by this object's monitor. Derby single-threads each handle, not each file.
+ */
+final class FileContents {
+
+    private final BufferPool pool;
+    private final PagerClient pager;
+    final Volume volume;
+    private final int pageSize;
+
+    // @GuardedBy("this")
+    private long length;
+    /** The server's length may differ from {@code length}: the next sync sets it. */
+    // @GuardedBy("this")
+    private boolean serverLengthStale;
+    /** Deleted or renamed away: handles still open on it fail. */
+    // @GuardedBy("this")
+    private String removed;
+
+    FileContents(BufferPool pool, PagerClient pager, Volume volume, long length) {
+        this.pool = pool;
+        this.pager = pager;
+        this.volume = volume;
+        this.pageSize = volume.pageSize();
+        this.length = length;
+    }
+
+    synchronized long length() throws IOException {
+        checkPresent();
+        return length;
+    }
+
+    /**
+     * Reads up to {@code len} bytes at {@code position} into {@code b}; returns how many, or -1 at or past
+     * the end of the file.
+     */
+    int read(long position, byte[] b, int off, int len) throws IOException {
+        long end = length();
+        if (position >= end) {
+            return len == 0 ? 0 : -1;
+        }
+        int n = (int) Math.min(len, end - position);
+        int done = 0;
+        while (done < n) {
+            long at = position + done;
+            long page = at / pageSize;
+            int inPage = (int) (at % pageSize);
+            int chunk = Math.min(n - done, pageSize - inPage);
+            try (PageHandle h = Uninterruptible.fix(pool, volume, page, Mode.SHARED)) {
+                h.buffer().get(inPage, b, off + done, chunk);
+            }
+            done += chunk;
+        }
+        return n;
+    }
+
+    /** Writes {@code len} bytes of {@code b} at {@code position}, growing the file if they reach past its end. */
+    void write(long position, byte[] b, int off, int len) throws IOException {
+        checkPresentUnlocked();
+        int done = 0;
+        while (done < len) {
+            long at = position + done;
+            long page = at / pageSize;
+            int inPage = (int) (at % pageSize);
+            int chunk = Math.min(len - done, pageSize - inPage);
+            try (PageHandle h = Uninterruptible.fix(pool, volume, page, Mode.EXCLUSIVE)) {
+                h.buffer().put(inPage, b, off + done, chunk);
+                h.markDirty();
+            }
+            done += chunk;
+            grow(at + chunk);
+        }
+    }
+
+    private synchronized void grow(long end) {
+        if (end > length) {
+            length = end;
+            serverLengthStale = true;
+        }
+    }
+
+    /** Truncates or grows (with zeros) the file; a shrink is durable on return. */
+    void setLength(long newLength) throws IOException {
+        if (newLength < 0) {
+            throw new IOException("set length of " + volume.name() + " to " + newLength + ": negative length");
+        }
+        long old = length();
+        if (newLength >= old) {
+            grow(newLength);
+            return;
+        }
+        long firstDropped = (newLength + pageSize - 1) / pageSize;
+        synchronized (this) {
+            length = newLength; // readers stop at the new end from here on
+        }
+        pool.discard(volume.name(), firstDropped);
+        int tail = (int) (newLength % pageSize);
+        if (tail != 0) {
+            try (PageHandle h = Uninterruptible.fix(pool, volume, newLength / pageSize, Mode.EXCLUSIVE)) {
+                ByteBuffer bytes = h.buffer();
+                for (int i = tail; i < pageSize; i++) {
+                    bytes.put(i, (byte) 0);
+                }
+                h.markDirty();
+            }
+        }
+        await(pager.setLength(volume.name(), newLength), "set length of " + volume.name() + " to " + newLength);
+        synchronized (this) {
+            serverLengthStale = tail != 0; // the dirty tail page's write-back rounds the volume up again
+        }
+    }
+
+    /** Makes every earlier write and length change of this file durable on the page servers. */
+    void sync() throws IOException {
+        checkPresentUnlocked();
+        pool.sync(volume.name());
+        long exact;
+        synchronized (this) {
+            if (!serverLengthStale) {
+                return;
+            }
+            serverLengthStale = false;
+            exact = length;
+        }
+        try {
+            await(pager.setLength(volume.name(), exact), "sync of " + volume.name() + " (set length " + exact + ")");
+        } catch (IOException e) {
+            synchronized (this) {
+                serverLengthStale = true;
+            }
+            throw e;
+        }
+    }
+
+    /** Marks the file gone ({@code why}: deleted, renamed to …); its handles fail from now on. */
+    synchronized void markRemoved(String why) {
+        removed = why;
+    }
+
+    private void checkPresentUnlocked() throws IOException {
+        synchronized (this) {
+            checkPresent();
+        }
+    }
+
+    private void checkPresent() throws IOException {
+        if (removed != null) {
+            throw new IOException(volume.name() + " was " + removed + " while this handle was open");
+        }
+    }
+
+    /** Waits for a pager request, keeping the caller's interrupt status (see {@link Uninterruptible}). */
+    static <T> T await(CompletableFuture<T> request, String what) throws IOException {
+        try {
+            return request.join(); // join() is not interruptible
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof PageIoException p) {
+                throw new PageIoException(p.kind(), what + ": " + p.getMessage(), p);
+            }
+            throw new IOException(what + " failed: " + cause, cause);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "FileContents[" + volume + "]";
+    }
+}

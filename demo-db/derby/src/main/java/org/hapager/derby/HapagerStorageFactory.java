@@ -1,0 +1,276 @@
+package org.hapager.derby;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import org.apache.derby.io.StorageFactory;
+import org.apache.derby.io.StorageFile;
+import org.apache.derby.io.WritableStorageFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Derby's storage factory for {@code jdbc:derby:hapager:CLUSTER/DB}: every file of database {@code DB} is a
+ * volume {@code DB/…} on cluster {@code CLUSTER}'s page servers, read and written through the cluster's
+ * buffer pool (see {@link HapagerDerby} to install and configure it).
+ *
+ * <h2>Names</h2>
+ * A database's canonical name is {@code /CLUSTER/DB}; the service name Derby derives from it is
+ * {@code hapager:/CLUSTER/DB}, and {@code jdbc:derby:hapager:CLUSTER/DB} names the same database. File paths
+ * ({@link StorageFile#getPath()}) are absolute in the same form, {@code /CLUSTER/DB/seg0/c10.dat}, and the
+ * factory accepts them back; relative paths are relative to the database directory. The separator is
+ * {@code /} on every platform.
+ *
+ * <h2>Instances</h2>
+ * Derby makes many instances per boot and only one of them, initialised with a {@code uniqueName}, stores
+ * the database: that one keeps the cluster open until {@link #shutdown()} and owns the temporary directory
+ * {@code DB/tmp}. The others are cheap: they open nothing and use the cluster only when a file is touched.
+ *
+ * <h2>Durability</h2>
+ * A handle opened {@code "rws"} or {@code "rwd"} writes through: each write is durable on the page servers
+ * when it returns. Other handles write into the buffer pool; their {@code sync()} writes the file's dirty
+ * pages back (durable when acknowledged) and sets the server's length. Create, delete and rename are durable
+ * when they return. See {@link #supportsWriteSync()} for how Derby's log uses this.
+ */
+public class HapagerStorageFactory implements WritableStorageFactory {
+
+    private static final Logger log = LoggerFactory.getLogger(HapagerStorageFactory.class);
+    private static final String TEMP_DIRECTORY = "tmp";
+
+    /** Cluster name, or null for the root factory Derby makes without a database. */
+    private String clusterName;
+    /** The database directory inside the cluster, e.g. {@code shop}; null for the root factory. */
+    private String databasePath;
+    private String canonicalName;
+    /** Set for the instance that stores a booted database: the cluster it retains. */
+    private Cluster retained;
+    private HapagerFile tempDir;
+    private long tempCounter;
+
+    public HapagerStorageFactory() {
+        // Derby instantiates by reflection; init does the work
+    }
+
+    @Override
+    public void init(String home, String databaseName, String tempDirName, String uniqueName) throws IOException {
+        // home (derby.system.home) is a local directory: hapager databases do not live under it
+        if (databaseName == null) {
+            return;
+        }
+        String[] parsed = parseDatabaseName(databaseName);
+        clusterName = parsed[0];
+        databasePath = parsed[1];
+        canonicalName = "/" + clusterName + "/" + databasePath;
+        if (uniqueName != null) {
+            retained = HapagerDerby.retain(clusterName);
+            tempDir = new HapagerFile(this, databasePath + "/" + TEMP_DIRECTORY);
+            tempDir.deleteAll();
+            if (!tempDir.mkdirs()) {
+                throw new IOException("cannot create the temporary directory " + tempDir.getPath());
+            }
+            ServiceProperties.resolveInterruptedRewrite(this);
+        }
+    }
+
+    /**
+     * Splits {@code CLUSTER/DB} (or {@code /CLUSTER/DB}, the canonical form) into cluster and database path.
+     *
+     * @throws IOException naming what is wrong with the name
+     */
+    static String[] parseDatabaseName(String databaseName) throws IOException {
+        String name = databaseName.startsWith("/") ? databaseName.substring(1) : databaseName;
+        int slash = name.indexOf('/');
+        if (slash <= 0 || slash == name.length() - 1) {
+            throw new IOException("hapager database name \"" + databaseName
+                    + "\": expected CLUSTER/DATABASE, as in jdbc:derby:hapager:main/shop");
+        }
+        String cluster = name.substring(0, slash);
+        try {
+            HapagerDerby.checkName(cluster);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("hapager database name \"" + databaseName + "\": " + e.getMessage(), e);
+        }
+        String path = normalize("", name.substring(slash + 1));
+        if (path.isEmpty()) {
+            throw new IOException("hapager database name \"" + databaseName + "\": the database path is empty");
+        }
+        return new String[] {cluster, path};
+    }
+
+    /** Resolves {@code relative} against directory {@code base} (both cluster-relative, "" is the root). */
+    static String normalize(String base, String relative) {
+        Deque<String> segments = new ArrayDeque<>();
+        for (String s : (base + "/" + relative).split("/")) {
+            if (s.isEmpty() || s.equals(".")) {
+                continue;
+            }
+            if (s.equals("..")) {
+                if (segments.isEmpty()) {
+                    throw new IllegalArgumentException("path \"" + relative + "\" leaves the cluster root");
+                }
+                segments.removeLast();
+            } else {
+                segments.addLast(s);
+            }
+        }
+        return String.join("/", segments);
+    }
+
+    /** The cluster, opened if needed. @throws IOException if this is the root factory or it cannot open */
+    Cluster cluster() throws IOException {
+        if (clusterName == null) {
+            throw new IOException("no hapager database: Derby's root storage factory has no files");
+        }
+        return retained != null ? retained : HapagerDerby.cluster(clusterName);
+    }
+
+    String clusterName() {
+        return clusterName;
+    }
+
+    /** A path as {@link StorageFile#getPath()} shows it. */
+    String absolute(String path) {
+        return "/" + clusterName + (path.isEmpty() ? "" : "/" + path);
+    }
+
+    /** Cluster-relative path of {@code path} given by Derby: absolute ({@code /CLUSTER/…}) or database-relative. */
+    private String resolve(String path) {
+        if (path.startsWith("/")) {
+            String prefix = "/" + clusterName;
+            if (!path.equals(prefix) && !path.startsWith(prefix + "/")) {
+                throw new IllegalArgumentException("path \"" + path + "\" is outside hapager cluster " + clusterName);
+            }
+            return normalize("", path.substring(prefix.length()));
+        }
+        return normalize(databasePath, path);
+    }
+
+    @Override
+    public void shutdown() {
+        if (retained != null) {
+            Cluster c = retained;
+            retained = null;
+            try {
+                c.syncAll();
+            } catch (IOException e) {
+                log.warn("database {}: sync at shutdown failed", canonicalName, e);
+            }
+            HapagerDerby.release(clusterName);
+        }
+    }
+
+    @Override
+    public String getCanonicalName() {
+        return canonicalName;
+    }
+
+    @Override
+    public void setCanonicalName(String name) {
+        canonicalName = name;
+    }
+
+    @Override
+    public StorageFile newStorageFile(String path) {
+        if (clusterName == null) {
+            return new HapagerFile(this, "");
+        }
+        return new HapagerFile(this, path == null ? databasePath : resolve(path));
+    }
+
+    @Override
+    public StorageFile newStorageFile(String directoryName, String fileName) {
+        if (directoryName == null) {
+            return newStorageFile(fileName);
+        }
+        String dir = clusterName == null ? "" : resolve(directoryName);
+        return new HapagerFile(this, fileName == null ? dir : normalize(dir, fileName));
+    }
+
+    @Override
+    public StorageFile newStorageFile(StorageFile directoryName, String fileName) {
+        if (directoryName == null) {
+            return newStorageFile(fileName);
+        }
+        if (fileName == null) {
+            return directoryName;
+        }
+        return new HapagerFile(this, normalize(((HapagerFile) directoryName).path, fileName));
+    }
+
+    @Override
+    public char getSeparator() {
+        return '/';
+    }
+
+    @Override
+    public StorageFile getTempDir() {
+        return tempDir;
+    }
+
+    @Override
+    public boolean isFast() {
+        return false;
+    }
+
+    @Override
+    public boolean isReadOnlyDatabase() {
+        return false;
+    }
+
+    @Override
+    public boolean supportsRandomAccess() {
+        return true;
+    }
+
+    @Override
+    public int getStorageFactoryVersion() {
+        return StorageFactory.VERSION_NUMBER;
+    }
+
+    @Override
+    public StorageFile createTemporaryFile(String prefix, String suffix) throws IOException {
+        if (tempDir == null) {
+            throw new IOException("createTemporaryFile: no temporary directory (database " + canonicalName + " is not booted by this factory)");
+        }
+        String p = prefix == null ? "" : prefix;
+        String s = suffix == null ? ".tmp" : suffix;
+        Cluster c = cluster();
+        while (true) {
+            String name;
+            synchronized (this) {
+                name = tempDir.path + "/" + p + (tempCounter++) + s;
+            }
+            if (c.createExclusive(name)) {
+                return new HapagerFile(this, name);
+            }
+        }
+    }
+
+    @Override
+    public void sync(OutputStream stream, boolean metaData) throws IOException {
+        if (!(stream instanceof ContentsOutputStream out)) {
+            throw new IOException("sync of a stream that is not a hapager file's: " + stream);
+        }
+        out.sync();
+    }
+
+    /**
+     * True unless {@code -Dhapager.derby.writeSync=false}: Derby then preallocates each log file and opens it
+     * {@code "rwd"}, and every log write is written through and durable when it returns. That costs one
+     * durable page write per log flush and never grows the file; with {@code false}, Derby appends to a
+     * growing log and syncs at commit, which costs a write, a length change and a sync (see BENCHMARKS.md).
+     */
+    @Override
+    public boolean supportsWriteSync() {
+        return WRITE_SYNC;
+    }
+
+    private static final boolean WRITE_SYNC = !"false".equals(System.getProperty("hapager.derby.writeSync"));
+
+    @Override
+    public String toString() {
+        return "HapagerStorageFactory[" + (canonicalName == null ? "root" : canonicalName)
+                + (retained != null ? ", booted" : "") + "]";
+    }
+}

@@ -1,0 +1,63 @@
+package org.hapager.derby;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import org.hapager.pager.PagerConfig;
+import org.hapager.pager.ServerPair;
+
+/**
+ * Test fixture: two real page-server processes (a {@link ServerPair}) registered as hapager cluster
+ * {@code name}, with Derby's storage factory installed. Closing it closes the cluster and stops the servers.
+ */
+final class DerbyCluster implements AutoCloseable {
+
+    final String name;
+    final ServerPair servers;
+
+    DerbyCluster(String name, Path dir) throws Exception {
+        this(name, dir, 8L << 20);
+    }
+
+    DerbyCluster(String name, Path dir, long poolBytes) throws Exception {
+        this.name = name;
+        System.setProperty("derby.stream.error.file", dir.resolve("derby.log").toString());
+        HapagerDerby.install();
+        servers = new ServerPair(dir);
+        PagerConfig pager = PagerConfig.builder()
+                .servers(servers.primary.address(), servers.secondary.address())
+                .tokenFile(servers.token)
+                .lease(Duration.ofMillis(500))
+                .failoverDeadline(Duration.ofSeconds(30))
+                .build();
+        HapagerDerby.register(name, ClusterSettings.of(pager).withPool(poolBytes, 4096).withLockLease(Duration.ofSeconds(6)));
+    }
+
+    String url(String database) {
+        return "jdbc:derby:hapager:" + name + "/" + database;
+    }
+
+    Connection connect(String database, String attributes) throws SQLException {
+        return DriverManager.getConnection(url(database) + (attributes.isEmpty() ? "" : ";" + attributes));
+    }
+
+    /** Shuts database {@code database} down the way Derby wants (its SQLException 08006 is the success). */
+    void shutdown(String database) {
+        try {
+            DriverManager.getConnection(url(database) + ";shutdown=true");
+            throw new AssertionError("shutdown of " + database + " did not report 08006");
+        } catch (SQLException e) {
+            if (!"08006".equals(e.getSQLState())) {
+                throw new AssertionError("shutdown of " + database + " failed: " + e, e);
+            }
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        HapagerDerby.close(name);
+        servers.close();
+    }
+}
