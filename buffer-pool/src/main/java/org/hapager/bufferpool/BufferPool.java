@@ -464,8 +464,9 @@ public final class BufferPool implements AutoCloseable {
     /**
      * Closes the pool: later fixes, prefetches and discards fail, and the background flusher stops (close
      * waits for its thread to end, up to the fix timeout, at least a second). Dirty pages are not written;
-     * call {@link #sync} first. I/O in flight completes normally. The frames' memory is freed when the pool
-     * is garbage; a pool never closed keeps its flusher thread, which keeps the pool reachable.
+     * call {@link #sync} first. I/O in flight completes normally. The pool's gauges leave the registry (its
+     * counters stay, for a pool opened after it). The frames' memory is freed when the pool is garbage; a pool
+     * never closed keeps its flusher thread, which keeps the pool reachable.
      */
     @Override
     public void close() {
@@ -482,5 +483,6 @@ public final class BufferPool implements AutoCloseable {
         if (writeBack.flusher != null) {
             writeBack.flusher.join(Math.max(1000, config.fixTimeout().toMillis()));
         }
+        meters.removeGauges();
     }
 }

@@ -4,7 +4,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 /** The pool's {@code hapager.bufferpool.*} meters. Counters are thread-safe; gauges read the parts racily. */
@@ -20,6 +22,7 @@ final class PoolMeters {
     final Timer fixWait;
 
     private final MeterRegistry registry;
+    private final List<Gauge> gauges = new ArrayList<>();
 
     PoolMeters(MeterRegistry registry) {
         this.registry = registry;
@@ -46,17 +49,26 @@ final class PoolMeters {
 
     /** The gauges, once the parts they read exist. */
     void registerGauges(FrameTable table, WriteBack writeBack) {
-        Gauge.builder("hapager.bufferpool.hit.ratio", () -> {
+        gauges.add(Gauge.builder("hapager.bufferpool.hit.ratio", () -> {
             double h = hits.count();
             double all = h + misses.count();
             return all == 0 ? 0 : h / all;
-        }).description("fixes of a resident page / all fixes, since start").register(registry);
-        Gauge.builder("hapager.bufferpool.dirty", writeBack::dirtyFrames).description("frames in state DIRTY").register(registry);
-        Gauge.builder("hapager.bufferpool.writeback.queue", writeBack::writing)
-                .description("write-backs in flight (frames in state WRITING), whoever started them").register(registry);
-        Gauge.builder("hapager.bufferpool.pinned", table::pinnedFrames).description("frames pinned by fixers").register(registry);
-        Gauge.builder("hapager.bufferpool.prefetch.unused", table::unusedPrefetched)
-                .description("frames a prefetch or read-ahead brought in that nobody fixed yet").register(registry);
-        Gauge.builder("hapager.bufferpool.frames", () -> table.frames.length).description("frames in the budget").register(registry);
+        }).description("fixes of a resident page / all fixes, since start").register(registry));
+        gauges.add(Gauge.builder("hapager.bufferpool.dirty", writeBack::dirtyFrames).description("frames in state DIRTY")
+                .register(registry));
+        gauges.add(Gauge.builder("hapager.bufferpool.writeback.queue", writeBack::writing)
+                .description("write-backs in flight (frames in state WRITING), whoever started them").register(registry));
+        gauges.add(Gauge.builder("hapager.bufferpool.pinned", table::pinnedFrames).description("frames pinned by fixers")
+                .register(registry));
+        gauges.add(Gauge.builder("hapager.bufferpool.prefetch.unused", table::unusedPrefetched)
+                .description("frames a prefetch or read-ahead brought in that nobody fixed yet").register(registry));
+        gauges.add(Gauge.builder("hapager.bufferpool.frames", () -> table.frames.length).description("frames in the budget")
+                .register(registry));
+    }
+
+    /** Removes the gauges, which sample the closing pool; counters and timers stay for a pool opened after it. */
+    void removeGauges() {
+        gauges.forEach(registry::remove);
+        gauges.clear();
     }
 }

@@ -118,7 +118,7 @@ class BufferPoolFlusherTest {
     }
 
     @Test
-    void closeStopsTheFlusherThread() throws Exception {
+    void closeStopsTheFlusherThreadAndRemovesTheGauges() throws Exception {
         BufferPool pool = new BufferPool(io, config(16));
         Thread flusher = pool.flusherThread();
         assertTrue(flusher.isAlive() && flusher.isDaemon(), flusher.toString());
@@ -130,6 +130,11 @@ class BufferPoolFlusherTest {
         assertFalse(flusher.isAlive(), "flusher still running after close");
         List<String> after = new ArrayList<>(io.written);
         assertEquals(List.of(v.name() + "#3"), after);
+
+        try (BufferPool next = new BufferPool(io, config(8))) { // on the same registry: the gauges are its own
+            assertEquals(8.0, gauge("hapager.bufferpool.frames"));
+            assertEquals(next.frameCount(), (int) gauge("hapager.bufferpool.frames"));
+        }
     }
 
     private void dirty(BufferPool pool, long page) throws PageIoException {
