@@ -282,7 +282,8 @@ public final class BufferPool implements AutoCloseable {
      * {@link #frameCount()} pages of the range are looked at.
      *
      * <p>The pages are pinned by nobody and enter the eviction policy as cold: no access is recorded until a
-     * real fix, so unused prefetched pages go before pages in use. A fix of a page being prefetched shares
+     * real fix, so unused prefetched pages rank with the coldest and do not push out pages in use. A fix of a
+     * page being prefetched shares
      * its read; the first fix of a prefetched page counts in {@code hapager.bufferpool.prefetch.hits}.
      *
      * @return completes when the reads this call started are done; exceptionally (a {@link PageIoException}
@@ -365,7 +366,10 @@ public final class BufferPool implements AutoCloseable {
      * waiting for it. Forgets the volume's read-ahead stream.
      *
      * <p>The caller must not fix those pages meanwhile; a page being fixed (or a fixer waiting for its read)
-     * is a bug in the caller and nothing is discarded.
+     * is a bug in the caller and nothing is discarded. Truncate or delete on the servers right after: a page
+     * read again before that (a fix, a prefetch, or read-ahead started by another thread's sequential fixes of
+     * lower pages; discard resets the volume's read-ahead, so that takes three more sequential fixes) comes
+     * back with its old contents.
      *
      * @throws IllegalStateException if one of the pages is pinned by a fixer (the message names it)
      * @throws FixTimeoutException   if I/O on one of the pages did not finish within the fix timeout
