@@ -1,63 +1,66 @@
 package org.hapager.bufferpool;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Policy;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.Volume;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A fixed budget of off-heap page frames over a {@link PagerClient}. {@link #fix} returns a pinned
  * {@link PageHandle}; while it is open the frame holds that page and is neither evicted nor reused.
  * Concurrent fixers of a page that is not resident share one read; if it fails, all of them fail with its
- * cause and no half-filled frame stays behind. Dirty pages are written back when they are evicted and by
- * {@link #sync}. When every frame is pinned or in I/O, {@code fix} waits up to
+ * cause and no half-filled frame stays behind. {@link #prefetch} and automatic read-ahead of sequential fixes
+ * read pages before they are fixed, never waiting. Dirty pages are written back when evicted, by
+ * {@link #sync}, and in the background by the flusher thread ({@code hapager-bufferpool-flusher}) when too
+ * many are dirty or one has been dirty too long. {@link #discard} drops the pages of a truncated or deleted
+ * volume unwritten. When every frame is pinned or in I/O, {@code fix} waits up to
  * {@link BufferPoolConfig#fixTimeout()} and then throws {@link FixTimeoutException}.
  *
  * <h2>Frame states (SQLite pager style)</h2>
  * <pre>
- *                 fix miss (takeFrame)           read ok (readDone)
+ *            fix miss, prefetch                  read ok (readDone)
  *      FREE ─────────────────────────▶ READING ─────────────────────▶ CLEAN ◀──┐
- *        ▲                                │                              │   │   │
- *        │            read failed         │                   markDirty  │   │   │ write ok
- *        ├────────────────────────────────┘                              ▼   │   │ (writeDone)
- *        │                                                            DIRTY  │   │
- *        │ evict (CLEAN, unpinned, chosen by takeFrame)        startWrite │ ▲ │   │
- *        └──────────────────────── CLEAN                                 ▼ │ │   │
- *                                                                  WRITING ─┘ └───┘
- *                                                        (write failed: back to DIRTY)
+ *      ▲ ▲ ▲                              │                              │   │   │
+ *      │ │ │          read failed         │                   markDirty  │   │   │ write ok
+ *      │ │ └──────────────────────────────┘                              ▼   │   │ (writeDone)
+ *      │ │                                                            DIRTY  │   │
+ *      │ │ evict (CLEAN, unpinned, chosen by Victims)               start │ ▲ │   │
+ *      │ └──────────────────────── CLEAN                                 ▼ │ │   │
+ *      │                                                           WRITING ─┘ └───┘
+ *      │ discard (CLEAN or DIRTY, unpinned,                  (write failed: back to DIRTY)
+ *      └──────── no I/O in flight; dirty bytes dropped)
  * </pre>
- * Transitions and the method that performs each:
+ * Transitions, and the only code that performs each:
  * <ul>
- *   <li>FREE → READING: {@code fix} maps a frame from {@link #takeFrame} to the page and issues the read.</li>
- *   <li>READING → CLEAN: {@code readDone} on success. READING → FREE: {@code readDone} on failure; the page
- *       is unmapped and every fixer waiting on that read fails with its cause.</li>
- *   <li>CLEAN → DIRTY: {@link PageHandle#markDirty()} (an exclusive pin is held).</li>
- *   <li>DIRTY → WRITING: {@code startWriteBack}, by {@code takeFrame} (eviction; only when unpinned) or by
- *       {@link #sync} (when no exclusive pin is held: shared holders only read).</li>
- *   <li>WRITING → CLEAN: {@code writeDone} on success. WRITING → DIRTY: {@code writeDone} on failure (the
- *       page stays dirty and is written again later; a sync waiting for it fails with the cause).</li>
- *   <li>CLEAN → FREE: {@code evict}, inside {@code takeFrame}, only when unpinned; the frame is remapped at
- *       once.</li>
+ *   <li>FREE → READING: {@code fix} maps a frame from {@code Victims.takeForFix} to the page and issues the
+ *       read ({@code Loads.startRead}); or a prefetch ({@link #prefetch}, or read-ahead: {@code fix}
+ *       prefetching the window {@code ReadAhead} names) maps frames from {@code Victims.forPrefetch}
+ *       ({@code Loads.prefetch}), marked prefetched: pinned by nobody, cold for the policy, until their first
+ *       fix.</li>
+ *   <li>READING → CLEAN: {@code Loads.readDone} on success. READING → FREE: {@code Loads.readDone} on
+ *       failure; the page is unmapped and every fixer waiting on that read fails with its cause (a
+ *       prefetch's future fails too).</li>
+ *   <li>CLEAN → DIRTY: {@link PageHandle#markDirty()} ({@code WriteBack.dirtied}; an exclusive pin is
+ *       held).</li>
+ *   <li>DIRTY → WRITING: {@code WriteBack.start}, by {@code Victims.takeForFix} (eviction) or the
+ *       {@code Flusher}, both only when unpinned, or by {@link #sync} (when no exclusive pin is held: shared
+ *       holders only read).</li>
+ *   <li>WRITING → CLEAN: {@code WriteBack.writeDone} on success. WRITING → DIRTY: on failure (the page stays
+ *       dirty and is written again later; a sync waiting for it fails with the cause).</li>
+ *   <li>CLEAN → FREE: {@code Victims.evict}, inside {@code takeForFix} or {@code forPrefetch}; the frame is
+ *       remapped at once.</li>
+ *   <li>CLEAN or DIRTY → FREE: {@link #discard}, only when unpinned with no fixer waiting for it, after the
+ *       I/O in flight on the volume's pages from the given one on has completed; a DIRTY page's bytes are
+ *       dropped unwritten ({@code WriteBack.dropped}); the frame goes to the free list.</li>
  * </ul>
+ * Who touches what: fixers' threads (fix, unfix, markDirty, prefetch, sync, discard) and the flusher thread
+ * make the decisions above under the lock; the pager's I/O thread only completes reads and writes
+ * ({@code readDone}, {@code writeDone}) under the lock. A frame's bytes belong to its I/O while READING or
+ * WRITING, then to the holders of its pins; nothing else reads or writes them.
  *
  * <h2>Invariants</h2> (checked by {@link #assertInvariants()})
  * <ol>
@@ -65,75 +68,55 @@ import org.slf4j.LoggerFactory;
  *       FREE frames are exactly the free list, with no page and no pins.</li>
  *   <li>A READING frame has no pins; a WRITING frame has no exclusive pin (shared pins taken before a
  *       sync's write-back may remain: they only read). A frame in I/O is pinned by that I/O: its bytes belong
- *       to the read or write in flight, so nobody fixes it anew, changes, evicts or reuses it until the I/O's
- *       future completes (claim 8; the pager's reissue after a failover happens inside that future, so it is
- *       covered too).</li>
+ *       to the read or write in flight, so nobody fixes it anew, changes, evicts, discards or reuses it until
+ *       the I/O's future completes (claim 8; the pager's reissue after a failover happens inside that future,
+ *       so it is covered too).</li>
  *   <li>An exclusive pin excludes every other pin of the frame.</li>
- *   <li>Only an unpinned CLEAN frame that no fixer waits to pin after its read is evicted ({@code evict}
+ *   <li>Only an unpinned CLEAN frame that no fixer waits to pin after its read is evicted ({@code Victims.evict}
  *       throws {@link AssertionError} otherwise): a page just read is not taken from the fixers that asked
- *       for it, however cold the policy thinks it is.</li>
+ *       for it, however cold the policy thinks it is. A prefetch never evicts a frame that a prefetch brought
+ *       in and nobody fixed yet.</li>
  *   <li>CLEAN ⇔ {@code durableEpoch == dirtyEpoch} for a mapped frame not in I/O; DIRTY ⇒ {@code durableEpoch <
  *       dirtyEpoch}.</li>
- *   <li>The eviction policy's keys are exactly the mapped pages; counters of dirty and pinned frames match
- *       the frames.</li>
+ *   <li>The eviction policy's keys are exactly the mapped pages; the count of pinned frames matches the
+ *       frames.</li>
  *   <li>The frames are fixed at construction: the budget holds whatever the policy does.</li>
+ *   <li>Write-back bookkeeping: the dirty list holds exactly the DIRTY frames, oldest first; a frame has a
+ *       write-back cause (eviction, flusher, sync) exactly while WRITING; the counts of dirty frames,
+ *       write-backs in flight and the flusher's write-backs in flight match the frames, and the flusher's
+ *       are at most {@link BufferPoolConfig#flushMaxInFlight()}.</li>
+ *   <li>A frame marked prefetched is READING or CLEAN and unpinned (the first pin clears the mark; so does
+ *       unmapping); their count matches the frames.</li>
  * </ol>
  *
- * <h2>Concurrency</h2>
- * One lock guards the page table, the free list, every frame's bookkeeping and the policy. It is never held
- * while I/O is submitted (a submit may block for room in the pager): each operation collects the I/O it
- * decided on and issues it after unlocking. Completions arrive on the pager's I/O thread and take the lock
- * briefly. Waiters (fixers, sync) wait on one condition, signalled at every change that could unblock them.
- * A page's bytes are guarded by its pins, not by the lock: exclusive for writing, shared for reading.
+ * <h2>Parts</h2>
+ * This class is the API; package-private parts do the work, all under one lock ({@code FrameTable.lock}):
+ * {@code FrameTable} (frames, page table, free list, the policy's index, pins: map, unmap, pin, unpin),
+ * {@code Victims} (which frame a miss or a prefetch takes: eviction, by Caffeine's ranking),
+ * {@code Loads} (reads for fixes and prefetches), {@code WriteBack} (dirtying, write-back, the dirty list,
+ * {@link #sync}), {@code Flusher} (the background thread that starts write-backs), {@code ReadAhead}
+ * (sequential-access detection per volume: which window {@code fix} prefetches; it touches no frame) and
+ * {@code PoolMeters}.
  *
- * <h2>Eviction</h2>
- * Caffeine (W-TinyLFU) is the policy only: a bounded cache keyed by page whose
- * {@code policy().eviction().coldest(n)} orders candidates; the pool takes the first unpinned CLEAN one and
- * starts write-back of unpinned DIRTY ones on the way. Caffeine never evicts by itself (its maximum is the
- * frame count and it holds only mapped pages) and its weights are not used for pinning: its zero-weight
- * pinning has known races (ben-manes/caffeine issues 1776 and 1791), so the pool alone enforces the pin rule
- * and the budget. All policy calls happen under the pool's lock, with maintenance on the caller's thread.
+ * <h2>Concurrency</h2>
+ * The one lock guards the page table, the free list, every frame's bookkeeping, the policy, the dirty list
+ * and the read-ahead state. It is never held while I/O is submitted (a submit may block for room in the
+ * pager): each operation collects the I/O it decided on and issues it after unlocking. Completions arrive
+ * on the pager's I/O thread and take the lock briefly; a prefetch's future is completed after unlocking.
+ * Waiters (fixers, sync, discard) wait on one condition, signalled at every change that could unblock them;
+ * the flusher waits on a second condition of the same lock, with a timeout, signalled when it has work. A
+ * page's bytes are guarded by its pins, not by the lock: exclusive for writing, shared for reading.
  */
 public final class BufferPool implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(BufferPool.class);
-
-    /** Coldest candidates looked at per miss before looking at all of them. */
-    private static final int CANDIDATE_SCAN = 64;
-    /** Write-backs of dirty candidates one miss may start. */
-    private static final int MAX_WRITEBACKS_PER_MISS = 4;
-    /** Largest slab: direct buffers are int-indexed. */
-    private static final long MAX_SLAB_BYTES = 1L << 30;
-
     private final BufferPoolConfig config;
-    private final PageIo io;
-    private final Frame[] frames;
     private final long fixTimeoutNanos;
-
-    private final ReentrantLock lock = new ReentrantLock();
-    /** Signalled on every pin release, I/O completion and state change that may unblock a waiter. */
-    private final Condition changed = lock.newCondition();
-    // @GuardedBy("lock")
-    private final Map<PageId, Frame> table = new HashMap<>();
-    // @GuardedBy("lock")
-    private final ArrayDeque<Frame> free = new ArrayDeque<>();
-    // @GuardedBy("lock") (Caffeine is thread-safe, but the pool reads its order and the table together)
-    private final Cache<PageId, Boolean> policy;
-    private final Policy.Eviction<PageId, Boolean> eviction;
-    // @GuardedBy("lock"), read racily by gauges
-    private volatile int dirtyFrames;
-    private volatile int pinnedFrames;
-    private boolean closed;
-    /** Fixers waiting on {@link #changed} now (for tests that line fixers up). */
-    // @GuardedBy("lock"), read racily by tests
-    private volatile int waiters;
-
-    private final Counter hits;
-    private final Counter misses;
-    private final Counter evictions;
-    private final Counter writeBacks;
-    /** Fixes that could not pin at once (a miss, or a wait for a pin, a read or a write): how long they took. */
-    private final Timer fixWait;
+    private final FrameTable table;
+    private final PoolMeters meters;
+    private final WriteBack writeBack;
+    private final Victims victims;
+    private final Loads loads;
+    private final ReadAhead readAhead;
 
     /** A pool over {@code pager}; the pool does not close the pager. */
     public BufferPool(PagerClient pager, BufferPoolConfig config) {
@@ -143,40 +126,17 @@ public final class BufferPool implements AutoCloseable {
     /** A pool over any page I/O (benchmarks run it over memory). */
     public BufferPool(PageIo io, BufferPoolConfig config) {
         this.config = config;
-        this.io = io;
         this.fixTimeoutNanos = config.fixTimeout().toNanos();
-        int frameCount = config.frameCount();
-        int pageSize = config.pageSize();
-        this.frames = new Frame[frameCount];
-        int framesPerSlab = (int) Math.max(1, MAX_SLAB_BYTES / pageSize);
-        for (int first = 0; first < frameCount; first += framesPerSlab) {
-            int n = Math.min(framesPerSlab, frameCount - first);
-            ByteBuffer slab = ByteBuffer.allocateDirect(n * pageSize);
-            for (int i = 0; i < n; i++) {
-                Frame f = new Frame(first + i, slab.slice(i * pageSize, pageSize));
-                frames[first + i] = f;
-                free.add(f);
-            }
+        this.table = new FrameTable(config.frameCount(), config.pageSize());
+        this.meters = new PoolMeters(config.meterRegistry());
+        this.writeBack = new WriteBack(table, io, meters, config);
+        this.victims = new Victims(table, writeBack, meters);
+        this.loads = new Loads(table, victims, io, meters);
+        this.readAhead = new ReadAhead(config);
+        meters.registerGauges(table, writeBack);
+        if (writeBack.flusher != null) {
+            writeBack.flusher.start();
         }
-        this.policy = Caffeine.newBuilder().maximumSize(frameCount).executor(Runnable::run).build();
-        this.eviction = policy.policy().eviction().orElseThrow();
-
-        MeterRegistry registry = config.meterRegistry();
-        hits = Counter.builder("hapager.bufferpool.hits").description("fixes of a resident page").register(registry);
-        misses = Counter.builder("hapager.bufferpool.misses").description("fixes that read the page").register(registry);
-        evictions = Counter.builder("hapager.bufferpool.evictions").description("clean frames taken for another page").register(registry);
-        writeBacks = Counter.builder("hapager.bufferpool.writebacks").description("dirty frames written back").register(registry);
-        fixWait = Timer.builder("hapager.bufferpool.fix.wait")
-                .description("fixes that could not pin at once (miss, or waiting for a pin or I/O): time to the pin")
-                .register(registry);
-        Gauge.builder("hapager.bufferpool.hit.ratio", () -> {
-            double h = hits.count();
-            double all = h + misses.count();
-            return all == 0 ? 0 : h / all;
-        }).description("fixes of a resident page / all fixes, since start").register(registry);
-        Gauge.builder("hapager.bufferpool.dirty", () -> dirtyFrames).description("frames in state DIRTY").register(registry);
-        Gauge.builder("hapager.bufferpool.pinned", () -> pinnedFrames).description("frames pinned by fixers").register(registry);
-        Gauge.builder("hapager.bufferpool.frames", () -> frames.length).description("frames in the budget").register(registry);
     }
 
     public BufferPoolConfig config() {
@@ -184,28 +144,42 @@ public final class BufferPool implements AutoCloseable {
     }
 
     public int frameCount() {
-        return frames.length;
+        return table.frames.length;
     }
 
-    /** Fixers blocked in {@link #fix} right now. */
+    /** Threads blocked in {@link #fix} or {@link #discard} right now (a sync waiting is not counted). */
     int waitingFixers() {
-        return waiters;
+        return table.waiters();
     }
 
-    // ------------------------------------------------------------------ fix / unfix
+    /** The state of the frame holding page {@code page} of {@code volume}, or null if it is not mapped (tests). */
+    FrameState stateOf(String volume, long page) {
+        return table.stateOf(new PageId(volume, page));
+    }
+
+    /** Frames on the free list (tests). */
+    int freeFrames() {
+        return table.freeFrames();
+    }
+
+    /** The background flusher's thread, or null when the config has none. */
+    Thread flusherThread() {
+        return writeBack.flusher == null ? null : writeBack.flusher.thread();
+    }
+
+    // ------------------------------------------------------------------ fix
 
     /**
      * Fixes page {@code page} of {@code volume}: reads it if it is not resident (sharing a read already in
-     * flight), waits for conflicting fixes and I/O on it, and returns it pinned.
+     * flight), waits for conflicting fixes and I/O on it, and returns it pinned. Fixes feed read-ahead: when
+     * they walk a volume sequentially, the pages ahead are prefetched (see {@code ReadAhead};
+     * {@link BufferPoolConfig#readAheadPages()}), the reads submitted by this call before it returns.
      *
      * @throws FixTimeoutException if no frame or no compatible pin came within the fix timeout
      * @throws PageIoException     if the page's read failed (the cause is the pager's failure)
      */
     public PageHandle fix(Volume volume, long page, Mode mode) throws PageIoException {
-        if (volume.pageSize() != config.pageSize()) {
-            throw new IllegalArgumentException("volume " + volume + " has page size " + volume.pageSize()
-                    + " (expected: the pool's " + config.pageSize() + ")");
-        }
+        checkPageSize(volume);
         if (page < 0) {
             throw new IllegalArgumentException("page : " + page + " (expected: >= 0)");
         }
@@ -215,56 +189,65 @@ public final class BufferPool implements AutoCloseable {
         boolean missed = false;
         boolean waited = false;
         Frame awaitedLoad = null; // the frame whose read this fixer waits for; reserved against eviction
-        lock.lock();
+        table.lock.lock();
         try {
             while (true) {
-                if (closed) {
+                if (table.closed) {
                     throw new PageIoException(PageIoException.Kind.REJECTED, "fix of " + id + ": buffer pool is closed");
                 }
                 Frame f = table.get(id);
                 if (f == null) {
-                    Frame taken = takeFrame(pendingIo);
+                    Frame taken = victims.takeForFix(pendingIo);
                     if (taken == null) {
                         waited = true;
-                        awaitChange(start, pendingIo, id, null);
+                        await(start, pendingIo, "fix of ", id, null);
                         continue;
                     }
                     missed = true;
-                    startRead(taken, volume, id, pendingIo);
+                    loads.startRead(taken, volume, id, pendingIo);
                     continue;
                 }
                 switch (f.state) {
                     case READING -> {
                         missed = true; // a fixer sharing another's read missed too
                         if (awaitedLoad != f) {
+                            if (awaitedLoad != null) {
+                                awaitedLoad.loadWaiters--;
+                            }
                             awaitedLoad = f;
                             f.loadWaiters++;
                         }
                         CompletableFuture<Void> load = f.load;
                         if (load.isDone()) {
-                            throw readFailed(id, load);
+                            throw Loads.readFailed(id, load);
                         }
                         waited = true;
-                        awaitChange(start, pendingIo, id, f);
+                        await(start, pendingIo, "fix of ", id, f);
                         if (load.isCompletedExceptionally()) {
-                            throw readFailed(id, load);
+                            throw Loads.readFailed(id, load);
                         }
                     }
                     case WRITING -> {
                         waited = true;
-                        awaitChange(start, pendingIo, id, f);
+                        await(start, pendingIo, "fix of ", id, f);
                     }
                     case CLEAN, DIRTY -> {
                         if (mode == Mode.EXCLUSIVE ? f.pinned() || f.flushRequested : f.exclusivePin) {
                             waited = true;
-                            awaitChange(start, pendingIo, id, f);
+                            await(start, pendingIo, "fix of ", id, f);
                             continue;
                         }
-                        pin(f, mode);
-                        (missed ? misses : hits).increment();
-                        policy.getIfPresent(id); // records the access for the policy
+                        if (table.pin(f, mode)) {
+                            meters.prefetchHits.increment();
+                        }
+                        (missed ? meters.misses : meters.hits).increment();
+                        table.touch(id);
                         if (missed || waited) {
-                            fixWait.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                            meters.fixWait.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                        }
+                        ReadAhead.Window ahead = readAhead.onFix(id.volume(), page, missed);
+                        if (ahead != null) { // issued with this fix's other I/O, after unlocking
+                            loads.prefetch(volume, ahead.first(), ahead.pages(), pendingIo);
                         }
                         return new PageHandle(this, f, mode);
                     }
@@ -275,49 +258,86 @@ public final class BufferPool implements AutoCloseable {
             if (awaitedLoad != null) {
                 awaitedLoad.loadWaiters--;
             }
-            lock.unlock();
+            table.lock.unlock();
             pendingIo.forEach(Runnable::run);
         }
     }
 
+    private void checkPageSize(Volume volume) {
+        if (volume.pageSize() != config.pageSize()) {
+            throw new IllegalArgumentException("volume " + volume + " has page size " + volume.pageSize()
+                    + " (expected: the pool's " + config.pageSize() + ")");
+        }
+    }
+
+    // ------------------------------------------------------------------ prefetch
+
+    /**
+     * Starts reading the pages {@code [firstPage, firstPage + pageCount)} of {@code volume} that are not
+     * resident or being read, and returns at once: the caller never waits for a read or for a frame (the
+     * reads are submitted on its thread after the pool's lock is released, so only the pager's own
+     * backpressure can hold it). Each page goes into a free frame or an evictable CLEAN one (never one an
+     * earlier prefetch brought in that nobody fixed yet, never by writing a dirty page back); the prefetch
+     * stops early, without error, at the first page no frame can be taken for without waiting. At most
+     * {@link #frameCount()} pages of the range are looked at.
+     *
+     * <p>The pages are pinned by nobody and enter the eviction policy as cold: no access is recorded until a
+     * real fix, so unused prefetched pages rank with the coldest and do not push out pages in use. A fix of a
+     * page being prefetched shares
+     * its read; the first fix of a prefetched page counts in {@code hapager.bufferpool.prefetch.hits}.
+     *
+     * @return completes when the reads this call started are done; exceptionally (a {@link PageIoException}
+     *         naming a page) if one failed, which leaves no half-filled frame, like a failed fix read
+     */
+    public CompletableFuture<Void> prefetch(Volume volume, long firstPage, int pageCount) {
+        checkPageSize(volume);
+        if (firstPage < 0 || pageCount < 0 || firstPage > Long.MAX_VALUE - pageCount) {
+            throw new IllegalArgumentException("pages : " + firstPage + " + " + pageCount + " (expected: firstPage >= 0,"
+                    + " pageCount >= 0, no overflow)");
+        }
+        List<Runnable> pendingIo = new ArrayList<>();
+        CompletableFuture<Void> done;
+        table.lock.lock();
+        try {
+            if (table.closed) {
+                return CompletableFuture.failedFuture(new PageIoException(PageIoException.Kind.REJECTED, "prefetch of "
+                        + volume.name() + " pages " + firstPage + " + " + pageCount + ": buffer pool is closed"));
+            }
+            done = loads.prefetch(volume, firstPage, Math.min(pageCount, table.frames.length), pendingIo);
+        } finally {
+            table.lock.unlock();
+        }
+        pendingIo.forEach(Runnable::run);
+        return done;
+    }
+
+    // ------------------------------------------------------------------ unfix, markDirty
+
     /** Called by {@link PageHandle#close()}. */
     void unfix(Frame f, Mode mode) {
-        lock.lock();
+        table.lock.lock();
         try {
-            if (mode == Mode.SHARED) {
-                if (f.sharedPins <= 0) {
-                    throw new AssertionError("shared unfix of unpinned " + f);
-                }
-                f.sharedPins--;
-            } else {
-                if (!f.exclusivePin) {
-                    throw new AssertionError("exclusive unfix of " + f);
-                }
-                f.exclusivePin = false;
-            }
-            if (!f.pinned()) {
-                pinnedFrames--;
-            }
-            changed.signalAll();
+            table.unpin(f, mode);
+            writeBack.unpinned(f);
+            table.changed.signalAll();
         } finally {
-            lock.unlock();
+            table.lock.unlock();
         }
     }
 
     /** Called by {@link PageHandle#markDirty()}; the caller holds the exclusive pin. */
     void markDirty(Frame f) {
-        lock.lock();
+        table.lock.lock();
         try {
             if (!f.exclusivePin || (f.state != FrameState.CLEAN && f.state != FrameState.DIRTY)) {
                 throw new AssertionError("markDirty of " + f);
             }
             if (f.state == FrameState.CLEAN) {
-                f.state = FrameState.DIRTY;
-                dirtyFrames++;
+                writeBack.dirtied(f);
             }
             f.dirtyEpoch++;
         } finally {
-            lock.unlock();
+            table.lock.unlock();
         }
     }
 
@@ -332,385 +352,141 @@ public final class BufferPool implements AutoCloseable {
      * @throws PageIoException if a write-back or the pager's sync failed (the cause says which)
      */
     public void sync(String volume) throws PageIoException {
-        record Target(Frame frame, long generation, long epoch, int failures) {}
-        List<Target> targets = new ArrayList<>();
-        List<Runnable> pendingIo = new ArrayList<>();
-        lock.lock();
-        try {
-            for (Frame f : table.values()) {
-                if (f.pageId.volume().equals(volume) && f.dirtyEpoch > f.durableEpoch) {
-                    targets.add(new Target(f, f.mapGeneration, f.dirtyEpoch, f.writeFailures));
-                }
-            }
-            while (!targets.isEmpty()) {
-                for (var it = targets.iterator(); it.hasNext(); ) {
-                    Target t = it.next();
-                    Frame f = t.frame();
-                    if (f.mapGeneration != t.generation() || f.durableEpoch >= t.epoch()) {
-                        it.remove(); // written (a frame is only unmapped when CLEAN)
-                    } else if (f.writeFailures != t.failures() && f.state == FrameState.DIRTY) {
-                        throw new PageIoException(PageIoException.Kind.STORAGE, "sync of " + volume
-                                + ": write-back of " + f.pageId + " failed", f.writeFailure);
-                    } else if (f.state == FrameState.DIRTY && !f.exclusivePin) {
-                        startWriteBack(f, pendingIo); // shared pins only read: the bytes stay put
-                    } else if (f.state == FrameState.DIRTY) {
-                        f.flushRequested = true;
-                    }
-                }
-                if (targets.isEmpty()) {
-                    break;
-                }
-                if (!pendingIo.isEmpty()) {
-                    runUnlocked(pendingIo);
-                } else {
-                    changed.awaitUninterruptibly();
-                }
-            }
-        } finally {
-            for (Target t : targets) {
-                t.frame().flushRequested = false;
-            }
-            changed.signalAll();
-            lock.unlock();
-            pendingIo.forEach(Runnable::run);
-        }
-        try {
-            io.sync(volume).join();
-        } catch (CompletionException e) {
-            throw new PageIoException(PageIoException.Kind.STORAGE, "sync of " + volume + ": the pager's sync failed", e.getCause());
-        }
+        writeBack.sync(volume);
     }
+
+    // ------------------------------------------------------------------ discard
 
     /**
-     * Drops every frame of {@code volume} from page {@code fromPage} on, without writing dirty ones (the
-     * caller is truncating or deleting the volume). Waits up to the fix timeout for I/O in flight on them.
+     * Removes from the pool every page of {@code volume} numbered {@code fromPage} or higher, for a caller
+     * that truncates or deletes the volume (or renames it away): their contents are dropped, dirty or not,
+     * and never written. First waits, up to {@link BufferPoolConfig#fixTimeout()}, for the reads and
+     * write-backs in flight on those pages to finish, so that none lands after this returns; then the frames
+     * go back to the free list (CLEAN or DIRTY → FREE). A {@link #sync} waiting for a discarded page stops
+     * waiting for it. Forgets the volume's read-ahead stream.
      *
-     * @throws IllegalStateException if one of them is pinned by a fixer
-     * @throws FixTimeoutException   if their I/O did not finish in time
+     * <p>The caller must not fix those pages meanwhile; a page being fixed (or a fixer waiting for its read)
+     * is a bug in the caller and nothing is discarded. Truncate or delete on the servers right after: a page
+     * read again before that (a fix, a prefetch, or read-ahead started by another thread's sequential fixes of
+     * lower pages; discard resets the volume's read-ahead, so that takes three more sequential fixes) comes
+     * back with its old contents.
+     *
+     * @throws IllegalStateException if one of the pages is pinned by a fixer (the message names it)
+     * @throws FixTimeoutException   if I/O on one of the pages did not finish within the fix timeout
+     * @throws PageIoException       (REJECTED) if the pool is closed or the caller was interrupted
      */
     public void discard(String volume, long fromPage) throws PageIoException {
+        Objects.requireNonNull(volume, "volume");
+        if (fromPage < 0) {
+            throw new IllegalArgumentException("fromPage : " + fromPage + " (expected: >= 0)");
+        }
+        String what = "discard of " + volume + " from page " + fromPage;
         long start = System.nanoTime();
-        lock.lock();
+        List<Runnable> noIo = new ArrayList<>(0);
+        table.lock.lock();
         try {
             while (true) {
-                boolean busy = false;
-                for (Frame f : new ArrayList<>(table.values())) {
-                    if (!f.pageId.volume().equals(volume) || f.pageId.page() < fromPage) {
-                        continue;
-                    }
-                    if (f.pinned()) {
-                        throw new IllegalStateException("discard of " + f.pageId + ": it is fixed");
-                    }
-                    if (f.state == FrameState.READING || f.state == FrameState.WRITING || f.loadWaiters > 0) {
-                        busy = true;
-                        continue;
-                    }
-                    if (f.state == FrameState.DIRTY) {
-                        dirtyFrames--;
-                    }
-                    table.remove(f.pageId);
-                    policy.invalidate(f.pageId);
-                    unmap(f);
-                    f.mapGeneration++; // a sync waiting for this page stops waiting: it is gone
-                    free.add(f);
+                if (table.closed) {
+                    throw new PageIoException(PageIoException.Kind.REJECTED, what + ": buffer pool is closed");
                 }
-                if (!busy) {
-                    changed.signalAll();
+                List<Frame> doomed = new ArrayList<>();
+                Frame busy = null;
+                for (Frame f : table.mapped()) {
+                    if (!f.pageId.volume().equals(volume) || f.page() < fromPage) {
+                        continue;
+                    }
+                    if (f.pinned() || f.loadWaiters > 0) {
+                        throw new IllegalStateException(what + ": page " + f.pageId + " is fixed (" + f
+                                + (f.loadWaiters > 0 ? ", fixers waiting for its read " + f.loadWaiters : "")
+                                + "); unfix it before truncating or deleting the volume");
+                    }
+                    if (f.state == FrameState.READING || f.state == FrameState.WRITING) {
+                        busy = f;
+                    }
+                    doomed.add(f);
+                }
+                if (busy == null) {
+                    for (Frame f : doomed) {
+                        if (f.state == FrameState.DIRTY) {
+                            writeBack.dropped(f);
+                        }
+                        table.release(f);
+                    }
+                    readAhead.forget(volume);
+                    table.changed.signalAll();
                     return;
                 }
-                long remaining = fixTimeoutNanos - (System.nanoTime() - start);
-                if (remaining <= 0) {
-                    throw new FixTimeoutException("discard of " + volume + " from page " + fromPage
-                            + " timed out waiting for I/O in flight");
-                }
-                changed.awaitNanos(remaining);
+                await(start, noIo, "discard of ", volume + " from page " + fromPage, busy);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PageIoException(PageIoException.Kind.REJECTED, "discard of " + volume + ": interrupted", e);
         } finally {
-            lock.unlock();
-        }
-    }
-
-    // ------------------------------------------------------------------ transitions (lock held)
-
-    /** A frame for a new page: a free one, or an evicted CLEAN one; starts write-backs of dirty candidates. */
-    private Frame takeFrame(List<Runnable> pendingIo) {
-        Frame f = free.poll();
-        if (f != null) {
-            return f;
-        }
-        int writes = 0;
-        for (int scan : new int[] {CANDIDATE_SCAN, Integer.MAX_VALUE}) {
-            for (PageId id : eviction.coldest(scan).keySet()) {
-                Frame c = table.get(id);
-                if (c == null || c.pinned() || c.flushRequested || c.loadWaiters > 0) {
-                    continue;
-                }
-                if (c.state == FrameState.CLEAN) {
-                    evict(c);
-                    return c;
-                }
-                if (c.state == FrameState.DIRTY && writes < MAX_WRITEBACKS_PER_MISS) {
-                    startWriteBack(c, pendingIo);
-                    writes++;
-                }
-            }
-            if (writes > 0 || table.size() <= scan) {
-                return null; // wait for a write-back, or everything was seen
-            }
-        }
-        return null;
-    }
-
-    private void evict(Frame f) {
-        if (f.pinned() || f.state != FrameState.CLEAN || f.flushRequested || f.loadWaiters > 0) {
-            throw new AssertionError("evicting " + f);
-        }
-        table.remove(f.pageId);
-        policy.invalidate(f.pageId);
-        unmap(f);
-        evictions.increment();
-    }
-
-    private void unmap(Frame f) {
-        f.state = FrameState.FREE;
-        f.pageId = null;
-        f.volume = null;
-        f.load = null;
-        f.writeFailure = null;
-        f.dirtyEpoch = 0;
-        f.durableEpoch = 0;
-    }
-
-    /** FREE → READING: maps {@code f} to {@code id} and queues its read. */
-    private void startRead(Frame f, Volume volume, PageId id, List<Runnable> pendingIo) {
-        f.state = FrameState.READING;
-        f.pageId = id;
-        f.volume = volume;
-        f.mapGeneration++;
-        CompletableFuture<Void> load = new CompletableFuture<>();
-        f.load = load;
-        table.put(id, f);
-        policy.put(id, Boolean.TRUE);
-        ByteBuffer into = f.bytes.duplicate();
-        pendingIo.add(() -> issue(() -> io.read(volume, id.page(), into)).whenComplete((x, e) -> onIoThread(() -> readDone(f, load, e))));
-    }
-
-    private void readDone(Frame f, CompletableFuture<Void> load, Throwable failure) {
-        lock.lock();
-        try {
-            if (f.load != load || f.state != FrameState.READING) {
-                throw new AssertionError("read completion for " + f);
-            }
-            if (failure == null) {
-                f.state = FrameState.CLEAN;
-                load.complete(null);
-            } else {
-                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-                log.debug("read of {} failed; frame {} freed", f.pageId, f.index, cause);
-                table.remove(f.pageId);
-                policy.invalidate(f.pageId);
-                unmap(f);
-                free.add(f);
-                load.completeExceptionally(cause);
-            }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** DIRTY → WRITING: queues the frame's write; the frame is pinned by it until the write completes. */
-    private void startWriteBack(Frame f, List<Runnable> pendingIo) {
-        if (f.exclusivePin || f.state != FrameState.DIRTY) {
-            throw new AssertionError("write-back of " + f);
-        }
-        f.state = FrameState.WRITING;
-        f.flushRequested = false;
-        dirtyFrames--;
-        long epoch = f.dirtyEpoch;
-        Volume volume = f.volume;
-        long page = f.page();
-        ByteBuffer data = f.bytes.duplicate();
-        writeBacks.increment();
-        pendingIo.add(() -> issue(() -> io.write(volume, page, data)).whenComplete((x, e) -> onIoThread(() -> writeDone(f, epoch, e))));
-    }
-
-    private void writeDone(Frame f, long epoch, Throwable failure) {
-        lock.lock();
-        try {
-            if (f.state != FrameState.WRITING || f.dirtyEpoch != epoch) {
-                throw new AssertionError("write completion for " + f);
-            }
-            if (failure == null) {
-                f.state = FrameState.CLEAN;
-                f.durableEpoch = epoch;
-                f.writeFailure = null;
-            } else {
-                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-                log.warn("write-back of {} (frame {}) failed; the page stays dirty", f.pageId, f.index, cause);
-                f.state = FrameState.DIRTY;
-                f.writeFailure = cause;
-                f.writeFailures++;
-                dirtyFrames++;
-            }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void pin(Frame f, Mode mode) {
-        if (!f.pinned()) {
-            pinnedFrames++;
-        }
-        if (mode == Mode.SHARED) {
-            f.sharedPins++;
-        } else {
-            f.exclusivePin = true;
+            table.lock.unlock();
         }
     }
 
     // ------------------------------------------------------------------ waiting
 
     /**
-     * Issues queued I/O (unlocked) if there is any, else waits for a change until the fix deadline.
-     * {@code on} is the frame the fixer waits for, or null when it waits for any frame.
+     * Issues queued I/O (unlocked) if there is any, else waits for a change until the fix timeout since
+     * {@code start}. {@code op + subject} names the caller ("fix of " + page, "discard of " + …); {@code on}
+     * is the frame waited for, or null when a fix waits for any frame.
      */
-    private void awaitChange(long start, List<Runnable> pendingIo, PageId id, Frame on) throws PageIoException {
-        if (!pendingIo.isEmpty()) {
-            runUnlocked(pendingIo);
-            return;
-        }
-        long remaining = fixTimeoutNanos - (System.nanoTime() - start);
-        if (remaining <= 0) {
-            throw fixTimedOut(id, on);
-        }
-        waiters++;
+    private void await(long start, List<Runnable> pendingIo, String op, Object subject, Frame on) throws PageIoException {
+        boolean inTime;
         try {
-            changed.awaitNanos(remaining);
+            inTime = table.awaitChange(start, fixTimeoutNanos, pendingIo);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new PageIoException(PageIoException.Kind.REJECTED, "fix of " + id + ": interrupted while waiting", e);
-        } finally {
-            waiters--;
+            throw new PageIoException(PageIoException.Kind.REJECTED, op + subject + ": interrupted while waiting", e);
         }
-    }
-
-    private void runUnlocked(List<Runnable> pendingIo) {
-        List<Runnable> batch = new ArrayList<>(pendingIo);
-        pendingIo.clear();
-        lock.unlock();
-        try {
-            batch.forEach(Runnable::run);
-        } finally {
-            lock.lock();
+        if (inTime) {
+            return;
         }
-    }
-
-    private FixTimeoutException fixTimedOut(PageId id, Frame on) {
+        String what = op + subject;
         long ms = config.fixTimeout().toMillis();
         if (on != null) {
-            return new FixTimeoutException("fix of " + id + " timed out after " + ms + " ms waiting for " + on
+            throw new FixTimeoutException(what + " timed out after " + ms + " ms waiting for " + on
                     + (on.flushRequested ? " (a sync waits for its exclusive pin to end)" : ""));
         }
-        int reading = 0;
-        int writing = 0;
-        for (Frame f : frames) {
-            reading += f.state == FrameState.READING ? 1 : 0;
-            writing += f.state == FrameState.WRITING ? 1 : 0;
-        }
-        return new FixTimeoutException("fix of " + id + " timed out after " + ms + " ms: no frame to take, all "
-                + frames.length + " frames are pinned or in I/O (pinned " + pinnedFrames + ", reading " + reading
-                + ", writing " + writing + ", dirty " + dirtyFrames + "); unfix pages or raise budgetBytes");
-    }
-
-    private static PageIoException readFailed(PageId id, CompletableFuture<Void> load) {
-        Throwable cause;
-        try {
-            load.join();
-            throw new AssertionError("read of " + id + " did not fail");
-        } catch (CompletionException e) {
-            cause = e.getCause();
-        }
-        PageIoException.Kind kind = cause instanceof PageIoException p ? p.kind() : PageIoException.Kind.STORAGE;
-        return new PageIoException(kind, "fix of " + id + ": its read failed: " + cause.getMessage(), cause);
-    }
-
-    /** Runs a completion; a broken invariant there is logged, since the pager's future would swallow it. */
-    private static void onIoThread(Runnable completion) {
-        try {
-            completion.run();
-        } catch (Throwable t) {
-            log.error("buffer pool completion failed", t);
-            throw t;
-        }
-    }
-
-    private static CompletableFuture<?> issue(java.util.function.Supplier<CompletableFuture<?>> submit) {
-        try {
-            return submit.get();
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        throw new FixTimeoutException(what + " timed out after " + ms + " ms: no frame to take, all "
+                + table.frames.length + " frames are pinned or in I/O (pinned " + table.pinnedFrames() + ", "
+                + table.ioCounts() + ", dirty " + writeBack.dirtyFrames() + "); unfix pages or raise budgetBytes");
     }
 
     // ------------------------------------------------------------------ checks and lifecycle
 
     /** Checks the numbered invariants of the class doc; throws {@link AssertionError} naming the first broken. */
     public void assertInvariants() {
-        lock.lock();
+        table.lock.lock();
         try {
-            int dirty = 0;
-            int pinned = 0;
-            int mapped = 0;
-            for (Frame f : frames) {
-                if (f.state == FrameState.FREE) {
-                    check(f.pageId == null && !f.pinned() && free.contains(f), 1, f);
-                    continue;
-                }
-                mapped++;
-                check(table.get(f.pageId) == f, 1, f);
-                check(!f.pinned() || f.state != FrameState.READING, 2, f);
-                check(!f.exclusivePin || f.state != FrameState.WRITING, 2, f);
-                check(!f.exclusivePin || f.sharedPins == 0, 3, f);
-                check(f.sharedPins >= 0, 3, f);
-                check(f.state != FrameState.CLEAN || f.durableEpoch == f.dirtyEpoch, 5, f);
-                check(f.state != FrameState.DIRTY || f.durableEpoch < f.dirtyEpoch, 5, f);
-                check(policy.asMap().containsKey(f.pageId), 6, f);
-                dirty += f.state == FrameState.DIRTY ? 1 : 0;
-                pinned += f.pinned() ? 1 : 0;
-            }
-            check(mapped == table.size() && mapped + free.size() == frames.length, 1, "mapped " + mapped
-                    + ", table " + table.size() + ", free " + free.size() + ", frames " + frames.length);
-            check(policy.estimatedSize() == table.size(), 6, "policy size " + policy.estimatedSize() + ", table " + table.size());
-            check(dirty == dirtyFrames && pinned == pinnedFrames, 6, "dirty " + dirty + "/" + dirtyFrames
-                    + ", pinned " + pinned + "/" + pinnedFrames);
+            table.checkInvariants();
+            writeBack.checkInvariants();
         } finally {
-            lock.unlock();
-        }
-    }
-
-    private static void check(boolean holds, int invariant, Object what) {
-        if (!holds) {
-            throw new AssertionError("buffer pool invariant " + invariant + " broken: " + what);
+            table.lock.unlock();
         }
     }
 
     /**
-     * Closes the pool: later fixes fail. Dirty pages are not written; call {@link #sync} first. The frames'
-     * memory is freed when the pool is garbage.
+     * Closes the pool: later fixes, prefetches and discards fail, and the background flusher stops (close
+     * waits for its thread to end, up to the fix timeout, at least a second). Dirty pages are not written;
+     * call {@link #sync} first. I/O in flight completes normally. The pool's gauges leave the registry (its
+     * counters stay, for a pool opened after it). The frames' memory is freed when the pool is garbage; a pool
+     * never closed keeps its flusher thread, which keeps the pool reachable.
      */
     @Override
     public void close() {
-        lock.lock();
+        table.lock.lock();
         try {
-            closed = true;
-            changed.signalAll();
+            table.closed = true;
+            table.changed.signalAll();
+            if (writeBack.flusher != null) {
+                writeBack.flusher.stop();
+            }
         } finally {
-            lock.unlock();
+            table.lock.unlock();
         }
+        if (writeBack.flusher != null) {
+            writeBack.flusher.join(Math.max(1000, config.fixTimeout().toMillis()));
+        }
+        meters.removeGauges();
     }
 }

@@ -6,14 +6,34 @@ import java.util.Objects;
 import org.hapager.wire.WireLimits;
 
 /**
- * Settings of a {@link BufferPool}.
+ * Settings of a {@link BufferPool}. The four-argument constructor takes the defaults for the rest; the
+ * {@code with…} methods change them.
  *
- * @param budgetBytes off-heap bytes for frames; the pool has {@code budgetBytes / pageSize} frames (at least 1)
- * @param pageSize    bytes per frame; every volume fixed through the pool must use this page size
- * @param fixTimeout  how long {@link BufferPool#fix} waits for a frame or a conflicting fix before failing
- * @param meterRegistry where the {@code hapager.bufferpool.*} meters go
+ * @param budgetBytes      off-heap bytes for frames; the pool has {@code budgetBytes / pageSize} frames (at least 1)
+ * @param pageSize         bytes per frame; every volume fixed through the pool must use this page size
+ * @param fixTimeout       how long {@link BufferPool#fix} (and {@link BufferPool#discard}) waits for a frame, a
+ *                         conflicting fix or I/O before failing
+ * @param meterRegistry    where the {@code hapager.bufferpool.*} meters go
+ * @param readAheadPages   largest automatic read-ahead window in pages (default {@value #DEFAULT_READ_AHEAD_PAGES});
+ *                         also capped at an eighth of the frames; 0 turns read-ahead off
+ * @param flushHighWater   fraction of the frames (0..1) that may be DIRTY before the background flusher starts
+ *                         writing them back (default 0.25); 1 turns the high-water flush off
+ * @param flushLowWater    fraction of the frames (0..flushHighWater) the flusher writes the dirty count down to
+ *                         (default 0.125)
+ * @param flushMaxAge      the flusher writes back a page dirty for longer than this (default 1 s);
+ *                         {@link Duration#ZERO} turns the age flush off
+ * @param flushMaxInFlight the flusher's write-backs in flight at most (default {@value #DEFAULT_FLUSH_MAX_IN_FLIGHT});
+ *                         0 means no flusher thread at all
  */
-public record BufferPoolConfig(long budgetBytes, int pageSize, Duration fixTimeout, MeterRegistry meterRegistry) {
+public record BufferPoolConfig(long budgetBytes, int pageSize, Duration fixTimeout, MeterRegistry meterRegistry,
+                               int readAheadPages, double flushHighWater, double flushLowWater, Duration flushMaxAge,
+                               int flushMaxInFlight) {
+
+    public static final int DEFAULT_READ_AHEAD_PAGES = 64;
+    public static final double DEFAULT_FLUSH_HIGH_WATER = 0.25;
+    public static final double DEFAULT_FLUSH_LOW_WATER = 0.125;
+    public static final Duration DEFAULT_FLUSH_MAX_AGE = Duration.ofSeconds(1);
+    public static final int DEFAULT_FLUSH_MAX_IN_FLIGHT = 8;
 
     public BufferPoolConfig {
         if (!WireLimits.isValidPageSize(pageSize)) {
@@ -31,10 +51,49 @@ public record BufferPoolConfig(long budgetBytes, int pageSize, Duration fixTimeo
             throw new IllegalArgumentException("fixTimeout : " + fixTimeout + " (expected: >= 0)");
         }
         Objects.requireNonNull(meterRegistry, "meterRegistry");
+        if (readAheadPages < 0) {
+            throw new IllegalArgumentException("readAheadPages : " + readAheadPages + " (expected: >= 0)");
+        }
+        if (!(flushHighWater >= 0 && flushHighWater <= 1)) {
+            throw new IllegalArgumentException("flushHighWater : " + flushHighWater + " (expected: 0..1)");
+        }
+        if (!(flushLowWater >= 0 && flushLowWater <= flushHighWater)) {
+            throw new IllegalArgumentException("flushLowWater : " + flushLowWater + " (expected: 0..flushHighWater " + flushHighWater + ")");
+        }
+        Objects.requireNonNull(flushMaxAge, "flushMaxAge");
+        if (flushMaxAge.isNegative()) {
+            throw new IllegalArgumentException("flushMaxAge : " + flushMaxAge + " (expected: >= 0)");
+        }
+        if (flushMaxInFlight < 0) {
+            throw new IllegalArgumentException("flushMaxInFlight : " + flushMaxInFlight + " (expected: >= 0)");
+        }
+    }
+
+    /** The defaults for read-ahead and the background flusher. */
+    public BufferPoolConfig(long budgetBytes, int pageSize, Duration fixTimeout, MeterRegistry meterRegistry) {
+        this(budgetBytes, pageSize, fixTimeout, meterRegistry, DEFAULT_READ_AHEAD_PAGES, DEFAULT_FLUSH_HIGH_WATER,
+                DEFAULT_FLUSH_LOW_WATER, DEFAULT_FLUSH_MAX_AGE, DEFAULT_FLUSH_MAX_IN_FLIGHT);
     }
 
     /** Frames the budget buys. */
     public int frameCount() {
         return (int) (budgetBytes / pageSize);
+    }
+
+    /** This config with another largest read-ahead window; 0 turns read-ahead off. */
+    public BufferPoolConfig withReadAheadPages(int pages) {
+        return new BufferPoolConfig(budgetBytes, pageSize, fixTimeout, meterRegistry, pages, flushHighWater,
+                flushLowWater, flushMaxAge, flushMaxInFlight);
+    }
+
+    /** This config with other flusher settings (see the record's parameters). */
+    public BufferPoolConfig withFlusher(double highWater, double lowWater, Duration maxAge, int maxInFlight) {
+        return new BufferPoolConfig(budgetBytes, pageSize, fixTimeout, meterRegistry, readAheadPages, highWater,
+                lowWater, maxAge, maxInFlight);
+    }
+
+    /** This config without a background flusher: dirty pages are written only by eviction and sync. */
+    public BufferPoolConfig withoutFlusher() {
+        return withFlusher(flushHighWater, flushLowWater, flushMaxAge, 0);
     }
 }

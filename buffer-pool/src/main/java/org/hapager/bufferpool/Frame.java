@@ -6,7 +6,7 @@ import org.hapager.pager.Volume;
 
 /**
  * One frame: a page-sized slice of a slab and the pool's bookkeeping for it. Every mutable field is
- * guarded by the pool's lock ({@code BufferPool.lock}).
+ * guarded by the pool's one lock ({@code FrameTable.lock}).
  */
 final class Frame {
 
@@ -14,7 +14,7 @@ final class Frame {
     /** The frame's bytes: position 0, limit the page size. Never handed out; handles get duplicates. */
     final ByteBuffer bytes;
 
-    // ---- guarded by BufferPool.lock
+    // ---- guarded by FrameTable.lock
     FrameState state = FrameState.FREE;
     /** The page mapped here, or null when FREE. */
     PageId pageId;
@@ -29,6 +29,8 @@ final class Frame {
     long durableEpoch;
     /** The read in flight (READING) or that failed; fixers waiting for it watch this future. */
     CompletableFuture<Void> load;
+    /** Mapped by a prefetch (or read-ahead) and not fixed since: READING or CLEAN, unpinned. */
+    boolean prefetched;
     /** Fixers that waited for this frame's read and have not yet pinned it or given up; blocks eviction. */
     int loadWaiters;
     /** Set by sync: new exclusive fixes wait so the exclusive pin ends and the write-back can start. */
@@ -37,6 +39,10 @@ final class Frame {
     Throwable writeFailure;
     /** Failed write-backs so far; a sync notices one that failed after it began. */
     int writeFailures;
+    /** System.nanoTime() when it last became DIRTY (or its write-back last failed): the flusher's age. */
+    long dirtySince;
+    /** Who started the write-back in flight: non-null exactly when WRITING. */
+    WriteBack.Cause writeCause;
 
     Frame(int index, ByteBuffer bytes) {
         this.index = index;

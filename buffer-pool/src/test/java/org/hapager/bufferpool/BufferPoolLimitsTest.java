@@ -128,8 +128,9 @@ class BufferPoolLimitsTest {
             Volume v = Volume.of("bp/writing.dat", PAGE_SIZE);
             pager.create(v.name(), true).join();
             GatedIo gated = new GatedIo(PageIo.of(pager));
+            // no flusher: the only write-back must be the one eviction starts, behind the gate
             BufferPool pool = new BufferPool(gated, new BufferPoolConfig(PAGE_SIZE, PAGE_SIZE,
-                    Duration.ofSeconds(20), new SimpleMeterRegistry()));
+                    Duration.ofSeconds(20), new SimpleMeterRegistry()).withoutFlusher());
             try (PageHandle h = pool.fix(v, 0, Mode.EXCLUSIVE)) {
                 h.buffer().put(0, (byte) 7);
                 h.markDirty();

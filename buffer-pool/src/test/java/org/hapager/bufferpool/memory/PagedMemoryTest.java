@@ -47,7 +47,9 @@ class PagedMemoryTest {
     void setUp() {
         io = new MemoryPageIo();
         registry = new SimpleMeterRegistry();
-        pool = new BufferPool(io, new BufferPoolConfig((long) FRAMES * PAGE, PAGE, Duration.ofSeconds(20), registry));
+        // no background flusher: these tests count on write-backs happening only by eviction and sync
+        pool = new BufferPool(io, new BufferPoolConfig((long) FRAMES * PAGE, PAGE, Duration.ofSeconds(20), registry)
+                .withoutFlusher());
     }
 
     @AfterEach

@@ -1,0 +1,124 @@
+package org.hapager.bufferpool;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.hapager.pager.PageIoException;
+import org.hapager.pager.Volume;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Automatic read-ahead over in-memory page I/O: sequential fixes are read ahead, random ones are not. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class BufferPoolReadAheadTest {
+
+    static final int PAGE_SIZE = 512;
+    final Volume v = Volume.of("bp/scan.dat", PAGE_SIZE);
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    final MemoryIo io = new MemoryIo();
+
+    private BufferPool pool(int frames, int readAheadPages) {
+        return new BufferPool(io, new BufferPoolConfig((long) frames * PAGE_SIZE, PAGE_SIZE, Duration.ofSeconds(10),
+                registry).withReadAheadPages(readAheadPages).withoutFlusher());
+    }
+
+    @Test
+    void sequentialFixesAreReadAhead() throws Exception {
+        BufferPool pool = pool(1024, 64); // largest window 64 (1024 / 8 = 128)
+        int pages = 1000;
+        scan(pool, 0, pages);
+        double misses = count("hapager.bufferpool.misses");
+        assertTrue(misses <= 5, "fixes that had to read: " + misses + " of " + pages);
+        assertEquals(3.0, misses, "pages 0, 1, 2 are read by their fixes; the miss of 2 starts the stream");
+        assertTrue(count("hapager.bufferpool.prefetch.hits") >= pages - 5, "prefetch hits " + count("hapager.bufferpool.prefetch.hits"));
+        int reads = io.reads.get();
+        assertTrue(reads >= pages && reads <= pages + 2 * 64, "reads " + reads + ": each page once, at most two windows beyond");
+        assertEquals(reads - 3, count("hapager.bufferpool.prefetch.reads"));
+        assertTrue(gauge("hapager.bufferpool.prefetch.unused") <= 2 * 64, "unused " + gauge("hapager.bufferpool.prefetch.unused"));
+        pool.assertInvariants();
+        pool.close();
+    }
+
+    @Test
+    void theWindowIsCappedToAnEighthOfThePool() throws Exception {
+        BufferPool pool = pool(64, 64); // largest window 64 / 8 = 8
+        int pages = 400; // more than six times the pool: frames are reused all along
+        scan(pool, 0, pages);
+        double misses = count("hapager.bufferpool.misses");
+        assertTrue(misses < pages / 10.0, "fixes that had to read: " + misses + " of " + pages);
+        int reads = io.reads.get();
+        assertTrue(reads >= pages && reads <= pages + 2 * 8, "reads " + reads);
+        assertTrue(gauge("hapager.bufferpool.prefetch.unused") <= 2 * 8, "unused " + gauge("hapager.bufferpool.prefetch.unused"));
+        pool.assertInvariants();
+        pool.close();
+    }
+
+    @Test
+    void randomAccessReadsNothingAhead() throws Exception {
+        long seed = Long.getLong("seed", System.nanoTime());
+        System.out.println("BufferPoolReadAheadTest.randomAccessReadsNothingAhead seed " + seed + " (rerun with -Dseed=" + seed + ")");
+        Random random = new Random(seed);
+        BufferPool pool = pool(256, 64);
+        long last = -10;
+        for (int i = 0; i < 2000; i++) {
+            long p;
+            do {
+                p = random.nextInt(4096);
+            } while (Math.abs(p - last) <= 1);
+            try (PageHandle h = pool.fix(v, p, Mode.SHARED)) {
+                assertEquals(p, h.page());
+            }
+            last = p;
+        }
+        assertEquals(0.0, count("hapager.bufferpool.prefetch.reads"), "seed " + seed);
+        assertEquals(count("hapager.bufferpool.misses"), io.reads.get(), "seed " + seed + ": every read is a fix's");
+        pool.assertInvariants();
+        pool.close();
+    }
+
+    @Test
+    void aRandomMissEndsTheStream() throws Exception {
+        BufferPool pool = pool(1024, 64);
+        scan(pool, 0, 20);
+        int reads = io.reads.get();
+        pool.fix(v, 5000, Mode.SHARED).close(); // far away: the stream ends
+        pool.fix(v, 3000, Mode.SHARED).close();
+        pool.fix(v, 3001, Mode.SHARED).close(); // two sequential fixes: not yet a stream
+        assertEquals(reads + 3, io.reads.get());
+        pool.fix(v, 3002, Mode.SHARED).close(); // the third: a new stream
+        assertEquals(reads + 4 + ReadAhead.INITIAL_WINDOW, io.reads.get());
+        pool.assertInvariants();
+        pool.close();
+    }
+
+    @Test
+    void readAheadOffReadsOnlyWhatIsFixed() throws Exception {
+        BufferPool pool = pool(1024, 0);
+        scan(pool, 0, 200);
+        assertEquals(200.0, count("hapager.bufferpool.misses"));
+        assertEquals(200, io.reads.get());
+        assertEquals(0.0, count("hapager.bufferpool.prefetch.reads"));
+        pool.close();
+    }
+
+    private void scan(BufferPool pool, long first, int pages) throws PageIoException {
+        for (long p = first; p < first + pages; p++) {
+            try (PageHandle h = pool.fix(v, p, Mode.SHARED)) {
+                assertEquals(ByteBuffer.allocate(PAGE_SIZE), h.buffer().duplicate().clear(), "page " + p);
+            }
+        }
+    }
+
+    private double count(String name) {
+        return registry.get(name).counter().count();
+    }
+
+    private double gauge(String name) {
+        return registry.get(name).gauge().value();
+    }
+}
