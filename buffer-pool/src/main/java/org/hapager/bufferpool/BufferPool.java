@@ -346,10 +346,11 @@ public final class BufferPool implements AutoCloseable {
     /**
      * Returns when every page of {@code volume} dirtied (by {@link PageHandle#markDirty()}) before the call
      * is durable on the page servers: writes back each such page, waiting for its exclusive pin to end (new
-     * exclusive fixes of those pages wait meanwhile), then syncs the volume through the pager. A caller must not hold an
-     * exclusive fix of a dirty page of the volume while calling, or it waits for itself.
+     * exclusive fixes of those pages wait meanwhile). A write-back completes only when it is durable, so no
+     * separate sync of the volume follows. A caller must not hold an exclusive fix of a dirty page of the
+     * volume while calling, or it waits for itself.
      *
-     * @throws PageIoException if a write-back or the pager's sync failed (the cause says which)
+     * @throws PageIoException if a write-back failed (the cause says why)
      */
     public void sync(String volume) throws PageIoException {
         writeBack.sync(volume);

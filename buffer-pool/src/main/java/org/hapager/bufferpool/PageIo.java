@@ -7,16 +7,15 @@ import org.hapager.pager.Volume;
 
 /**
  * The page I/O a {@link BufferPool} issues: {@link #of(PagerClient)} in production; in-memory stores in
- * benchmarks and unit tests. Each future completes when the I/O is done (a write: durable); the buffers
- * passed in are the frame's and must not be touched after completion.
+ * benchmarks and unit tests. Each future completes when the I/O is done; a write's completes only once the
+ * page is durable (the pool's {@code sync} relies on it and issues no separate sync). The buffers passed in
+ * are the frame's and must not be touched after completion.
  */
 public interface PageIo {
 
     CompletableFuture<?> read(Volume volume, long page, ByteBuffer into);
 
     CompletableFuture<?> write(Volume volume, long page, ByteBuffer data);
-
-    CompletableFuture<?> sync(String volume);
 
     static PageIo of(PagerClient pager) {
         return new PageIo() {
@@ -28,11 +27,6 @@ public interface PageIo {
             @Override
             public CompletableFuture<?> write(Volume volume, long page, ByteBuffer data) {
                 return pager.write(volume, page, data);
-            }
-
-            @Override
-            public CompletableFuture<?> sync(String volume) {
-                return pager.sync(volume);
             }
         };
     }

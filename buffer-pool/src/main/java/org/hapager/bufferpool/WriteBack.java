@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletionException;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.Volume;
 import org.slf4j.Logger;
@@ -194,11 +193,8 @@ final class WriteBack {
             table.lock.unlock();
             pendingIo.forEach(Runnable::run);
         }
-        try {
-            io.sync(volume).join();
-        } catch (CompletionException e) {
-            throw new PageIoException(PageIoException.Kind.STORAGE, "sync of " + volume + ": the pager's sync failed", e.getCause());
-        }
+        // nothing more to do: a write-back completes only once it is durable (PageIo's contract), so no
+        // separate sync of the volume is needed; it would cost a second fdatasync per call
     }
 
     /** Invariants 5 and 8 of {@link BufferPool}. */

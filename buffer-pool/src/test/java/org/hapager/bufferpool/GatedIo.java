@@ -11,7 +11,6 @@ final class GatedIo implements PageIo {
     private final PageIo real;
     final AtomicInteger reads = new AtomicInteger();
     final AtomicInteger writes = new AtomicInteger();
-    final AtomicInteger syncs = new AtomicInteger();
     volatile CompletableFuture<Void> readGate = CompletableFuture.completedFuture(null);
     volatile CompletableFuture<Void> writeGate = CompletableFuture.completedFuture(null);
 
@@ -31,9 +30,4 @@ final class GatedIo implements PageIo {
         return writeGate.thenCompose(x -> real.write(volume, page, data));
     }
 
-    @Override
-    public CompletableFuture<?> sync(String volume) {
-        syncs.incrementAndGet();
-        return real.sync(volume);
-    }
 }

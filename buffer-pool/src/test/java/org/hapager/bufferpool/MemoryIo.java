@@ -23,7 +23,6 @@ final class MemoryIo implements PageIo {
     private final Map<String, Map<Long, byte[]>> volumes = new ConcurrentHashMap<>();
     final AtomicInteger reads = new AtomicInteger();
     final AtomicInteger writes = new AtomicInteger();
-    final AtomicInteger syncs = new AtomicInteger();
     /** "volume#page" of every write, in the order submitted. */
     final List<String> written = Collections.synchronizedList(new ArrayList<>());
     /** Pages ("volume#page") whose reads fail with STORAGE. */
@@ -59,11 +58,6 @@ final class MemoryIo implements PageIo {
         });
     }
 
-    @Override
-    public CompletableFuture<?> sync(String volume) {
-        syncs.incrementAndGet();
-        return CompletableFuture.completedFuture(null);
-    }
 
     /** The stored bytes of a page, or null if it was never written. */
     byte[] stored(String volume, long page) {

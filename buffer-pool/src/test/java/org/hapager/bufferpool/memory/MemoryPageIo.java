@@ -14,8 +14,8 @@ import org.hapager.pager.Volume;
 
 /**
  * Pages in a map, completed on one I/O thread as the pager does. A page never written reads as zeros, like
- * a hole on a page server. Reads of the pages in {@link #failReads} fail with kind STORAGE; syncs fail while
- * {@link #failSyncs} is set. Counts every call.
+ * a hole on a page server. Reads of the pages in {@link #failReads} fail with kind STORAGE; writes fail while
+ * {@link #failWrites} is set. Counts every call.
  */
 final class MemoryPageIo implements PageIo, AutoCloseable {
 
@@ -26,10 +26,9 @@ final class MemoryPageIo implements PageIo, AutoCloseable {
         return t;
     });
     final Set<Long> failReads = ConcurrentHashMap.newKeySet();
-    volatile boolean failSyncs;
+    volatile boolean failWrites;
     final AtomicInteger reads = new AtomicInteger();
     final AtomicInteger writes = new AtomicInteger();
-    final AtomicInteger syncs = new AtomicInteger();
 
     @Override
     public CompletableFuture<?> read(Volume volume, long page, ByteBuffer into) {
@@ -54,21 +53,13 @@ final class MemoryPageIo implements PageIo, AutoCloseable {
     public CompletableFuture<?> write(Volume volume, long page, ByteBuffer data) {
         writes.incrementAndGet();
         return CompletableFuture.supplyAsync(() -> {
+            if (failWrites) {
+                throw new java.util.concurrent.CompletionException(new PageIoException(PageIoException.Kind.STORAGE,
+                        "write of " + volume + " page " + page + ": injected failure"));
+            }
             byte[] copy = new byte[volume.pageSize()];
             data.duplicate().get(copy);
             volumes.computeIfAbsent(volume.name(), v -> new ConcurrentHashMap<>()).put(page, copy);
-            return null;
-        }, ioThread);
-    }
-
-    @Override
-    public CompletableFuture<?> sync(String volume) {
-        syncs.incrementAndGet();
-        return CompletableFuture.supplyAsync(() -> {
-            if (failSyncs) {
-                throw new java.util.concurrent.CompletionException(new PageIoException(PageIoException.Kind.STORAGE,
-                        "sync of " + volume + ": injected failure"));
-            }
             return null;
         }, ioThread);
     }

@@ -251,18 +251,18 @@ class PagedMemoryTest {
 
         mem.sync();
         assertEquals(0.0, registry.get("hapager.bufferpool.dirty").gauge().value());
-        assertEquals(1, io.syncs.get());
+        assertEquals(3, io.writes.get(), "sync wrote the three dirty pages back (each durable: no separate sync)");
         assertEquals(0x0102030405060708L, ByteBuffer.wrap(io.stored(v, 0)).getLong(8), "stored big-endian");
         assertEquals(9, io.stored(v, 0)[PAGE - 1]);
         assertEquals(9, io.stored(v, 1)[1]);
         assertEquals(5, io.stored(v, 2)[1]);
 
         mem.putLong(16, 7);
-        io.failSyncs = true;
+        io.failWrites = true;
         PagedMemoryException e = assertThrows(PagedMemoryException.class, mem::close);
         assertMessage(e, "sync of PagedMemory(mem/sync", "injected failure");
         assertEquals(7, mem.getLong(16), "a failed close leaves the memory open");
-        io.failSyncs = false;
+        io.failWrites = false;
         mem.close();
         assertEquals(7, ByteBuffer.wrap(io.stored(v, 0)).getLong(16));
         assertMessage(assertThrows(IllegalStateException.class, () -> mem.getLong(0)), "is closed");
