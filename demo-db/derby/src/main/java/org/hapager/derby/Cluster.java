@@ -76,6 +76,7 @@ final class Cluster implements AutoCloseable {
     FileContents create(String path, boolean truncate) throws IOException {
         FileContents known = files.get(path);
         if (known == null) {
+            requireParentDirectory(path, "create of " + path);
             FileContents.await(pager.create(path, false), "create of " + path);
             known = contents(path);
         }
@@ -83,6 +84,26 @@ final class Cluster implements AutoCloseable {
             known.setLength(0);
         }
         return known;
+    }
+
+    /**
+     * Fails unless {@code path}'s parent is a directory. java.io.File never makes directories on the way
+     * (FileOutputStream and RandomAccessFile report a missing parent as FileNotFoundException, renameTo
+     * returns false), but the page servers' create and rename do: so the parent is checked first.
+     *
+     * @throws PageIoException of kind NOT_FOUND if the parent is missing or a file
+     */
+    void requireParentDirectory(String path, String what) throws IOException {
+        int slash = path.lastIndexOf('/');
+        if (slash < 0) {
+            return; // the cluster root
+        }
+        String parent = path.substring(0, slash);
+        VolumeStat stat = FileContents.await(pager.stat(parent), "stat of " + parent);
+        if (!stat.exists() || !stat.directory()) {
+            throw new PageIoException(PageIoException.Kind.NOT_FOUND, what + ": directory " + parent
+                    + (stat.exists() ? " is a file" : " does not exist") + " (hapager cluster " + name + ")");
+        }
     }
 
     /** Creates a file only if no file of that name exists; true if this call created it. */
@@ -113,6 +134,7 @@ final class Cluster implements AutoCloseable {
      * since the pool knows pages by name.
      */
     void rename(String from, String to, boolean replace) throws IOException {
+        requireParentDirectory(to, "rename of " + from + " to " + to);
         for (String moved : cachedUnder(from)) {
             FileContents c = files.get(moved);
             c.sync();
