@@ -130,24 +130,44 @@ final class Cluster implements AutoCloseable {
     }
 
     /**
-     * Renames a file or directory: the cached pages under the old name are written back and dropped first,
-     * since the pool knows pages by name.
+     * Renames a file or directory, replacing an existing file {@code to} if {@code replace}. The pool knows
+     * pages by name, so the cached pages of both names are written back first, and dropped only once the
+     * servers have renamed: a rename that fails (a missing source, a directory in the way) leaves both files,
+     * their unsynced bytes and their open handles as they were. Renaming a file to itself changes nothing.
      */
     void rename(String from, String to, boolean replace) throws IOException {
         requireParentDirectory(to, "rename of " + from + " to " + to);
-        for (String moved : cachedUnder(from)) {
-            FileContents c = files.get(moved);
-            c.sync();
-            pool.discard(moved, 0);
-            files.remove(moved);
-            c.markRemoved("renamed to " + to);
+        if (from.equals(to)) {
+            if (!FileContents.await(pager.stat(from), "stat of " + from).exists()) {
+                throw new PageIoException(PageIoException.Kind.NOT_FOUND, "rename of " + from + " to itself: "
+                        + from + " does not exist (hapager cluster " + name + ")");
+            }
+            return;
         }
-        for (String replaced : cachedUnder(to)) {
-            FileContents c = files.remove(replaced);
-            pool.discard(replaced, 0);
-            c.markRemoved("replaced by " + from);
+        List<String> moved = cachedUnder(from);
+        List<String> replaced = cachedUnder(to);
+        for (String p : moved) {
+            files.get(p).sync();
+        }
+        for (String p : replaced) {
+            files.get(p).sync(); // clean pages are never written back: nothing can land on the renamed file
         }
         FileContents.await(pager.rename(from, to, replace), "rename of " + from + " to " + to);
+        for (String p : moved) {
+            forget(p, "renamed to " + to);
+        }
+        for (String p : replaced) {
+            forget(p, "replaced by " + from);
+        }
+    }
+
+    /** Drops a file's contents and cached pages after its name went away on the servers. */
+    private void forget(String path, String why) throws IOException {
+        FileContents c = files.remove(path);
+        if (c != null) {
+            c.markRemoved(why);
+        }
+        pool.discard(path, 0);
     }
 
     private List<String> cachedUnder(String path) {
