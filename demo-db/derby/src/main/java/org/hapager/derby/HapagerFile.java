@@ -72,10 +72,10 @@ final class HapagerFile implements StorageFile {
         }
     }
 
+    /** True if it exists, file or directory (whose entries can be changed): as java.io.File for its owner. */
     @Override
     public boolean canWrite() {
-        VolumeStat s = stat();
-        return s.exists() && !s.directory();
+        return stat().exists();
     }
 
     @Override
