@@ -3,16 +3,21 @@ package org.hapager.derby;
 import java.io.IOException;
 import java.io.OutputStream;
 
-/** An output stream appending to a file's {@link FileContents} from a start position. */
+/**
+ * An output stream over a file's {@link FileContents}, as FileOutputStream: from the start of the file, or in
+ * append mode, where every write goes to the end of the file as it is then (other handles may have grown or
+ * truncated it since the stream opened).
+ */
 final class ContentsOutputStream extends OutputStream {
 
     private final FileContents contents;
+    private final boolean append;
     private long position;
     private boolean closed;
 
-    ContentsOutputStream(FileContents contents, long position) {
+    ContentsOutputStream(FileContents contents, boolean append) {
         this.contents = contents;
-        this.position = position;
+        this.append = append;
     }
 
     @Override
@@ -26,8 +31,12 @@ final class ContentsOutputStream extends OutputStream {
         if (closed) {
             throw new IOException("write to closed stream of " + contents.volume.name());
         }
-        contents.write(position, b, off, len);
-        position += len;
+        if (append) {
+            contents.append(b, off, len);
+        } else {
+            contents.write(position, b, off, len);
+            position += len;
+        }
     }
 
     /** Makes everything written so far durable (Derby's {@code WritableStorageFactory.sync(stream)}). */

@@ -44,6 +44,8 @@ final class FileContents {
     /** The server's length may differ from {@code length}: the next sync sets it. */
     // @GuardedBy("this")
     private boolean serverLengthStale;
+    /** Serializes {@link #append}s: each finds the end and writes there before the next. */
+    private final Object appendLock = new Object();
     /** Deleted or renamed away: handles still open on it fail. */
     // @GuardedBy("this")
     private String removed;
@@ -100,6 +102,16 @@ final class FileContents {
             }
             done += chunk;
             grow(at + chunk);
+        }
+    }
+
+    /**
+     * Writes {@code len} bytes of {@code b} at the end of the file, wherever other handles have moved it
+     * (FileOutputStream's append mode, O_APPEND). Appends are atomic with respect to each other.
+     */
+    void append(byte[] b, int off, int len) throws IOException {
+        synchronized (appendLock) {
+            write(length(), b, off, len);
         }
     }
 

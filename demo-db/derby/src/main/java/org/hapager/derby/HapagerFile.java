@@ -196,7 +196,7 @@ final class HapagerFile implements StorageFile {
     public OutputStream getOutputStream(boolean append) throws FileNotFoundException {
         try {
             FileContents c = cluster().create(path, !append);
-            return new ContentsOutputStream(c, append ? c.length() : 0);
+            return new ContentsOutputStream(c, append);
         } catch (FileNotFoundException e) {
             throw e;
         } catch (IOException e) {
