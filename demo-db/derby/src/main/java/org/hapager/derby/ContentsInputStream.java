@@ -23,9 +23,10 @@ final class ContentsInputStream extends InputStream {
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         java.util.Objects.checkFromIndexSize(off, len, b.length);
-        if (closed) {
-            throw new IOException("read from closed stream of " + contents.volume.name());
+        if (len == 0) {
+            return 0; // as FileInputStream, even closed
         }
+        checkOpen();
         int n = contents.read(position, b, off, len);
         if (n > 0) {
             position += n;
@@ -35,6 +36,7 @@ final class ContentsInputStream extends InputStream {
 
     @Override
     public long skip(long n) throws IOException {
+        checkOpen();
         long skipped = Math.max(0, Math.min(n, contents.length() - position));
         position += skipped;
         return skipped;
@@ -42,7 +44,14 @@ final class ContentsInputStream extends InputStream {
 
     @Override
     public int available() throws IOException {
+        checkOpen();
         return (int) Math.min(Integer.MAX_VALUE, Math.max(0, contents.length() - position));
+    }
+
+    private void checkOpen() throws IOException {
+        if (closed) {
+            throw new IOException("stream of " + contents.volume.name() + " is closed");
+        }
     }
 
     @Override

@@ -28,6 +28,9 @@ final class ContentsOutputStream extends OutputStream {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
         java.util.Objects.checkFromIndexSize(off, len, b.length);
+        if (len == 0) {
+            return; // as FileOutputStream, even closed
+        }
         if (closed) {
             throw new IOException("write to closed stream of " + contents.volume.name());
         }
@@ -41,6 +44,9 @@ final class ContentsOutputStream extends OutputStream {
 
     /** Makes everything written so far durable (Derby's {@code WritableStorageFactory.sync(stream)}). */
     void sync() throws IOException {
+        if (closed) {
+            throw new IOException("sync of closed stream of " + contents.volume.name()); // FileOutputStream: SyncFailedException
+        }
         contents.sync();
     }
 

@@ -97,6 +97,9 @@ final class HapagerRandomAccessFile implements StorageRandomAccessFile {
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
+        if (len == 0) {
+            return 0; // as RandomAccessFile, even at the end or closed
+        }
         checkOpen();
         int n = contents.read(position, b, off, len);
         if (n > 0) {
@@ -229,6 +232,9 @@ final class HapagerRandomAccessFile implements StorageRandomAccessFile {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
+        if (len == 0) {
+            return; // as RandomAccessFile, even read-only or closed
+        }
         checkWritable();
         contents.write(position, b, off, len);
         position += len;
