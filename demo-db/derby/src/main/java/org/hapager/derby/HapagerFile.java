@@ -95,6 +95,9 @@ final class HapagerFile implements StorageFile {
             cluster().delete(path);
             return true;
         } catch (IOException e) {
+            if (!stat().exists()) {
+                return false; // e.g. a file where a directory of the path should be: the servers report ENOTDIR as a storage error
+            }
             return answered(e);
         }
     }
