@@ -101,7 +101,19 @@ final class FileContents {
                 h.markDirty();
             }
             done += chunk;
-            grow(at + chunk);
+            wrote(at + chunk, (page + 1) * pageSize);
+        }
+    }
+
+    /**
+     * After a page write that ends at {@code end} in a page ending at {@code pageEnd}: the length grows to
+     * {@code end}, and if the page reaches past the end of the file, its write-back will round the server's
+     * volume up past it: the next sync must set the exact length (even when this write did not grow the file).
+     */
+    private synchronized void wrote(long end, long pageEnd) {
+        grow(end);
+        if (pageEnd > length) {
+            serverLengthStale = true;
         }
     }
 
@@ -155,18 +167,19 @@ final class FileContents {
 
     /** Makes every earlier write and length change of this file durable on the page servers. */
     void sync() throws IOException {
-        checkPresentUnlocked();
-        pool.sync(volume.name());
-        long exact;
+        boolean lengthMayDiffer;
         synchronized (this) {
-            if (!serverLengthStale) {
-                return;
-            }
+            checkPresent();
+            // taken before the write-back: a write from here on that may change the server's length sets it again
+            lengthMayDiffer = serverLengthStale;
             serverLengthStale = false;
-            exact = length;
         }
         try {
-            await(pager.setLength(volume.name(), exact), "sync of " + volume.name() + " (set length " + exact + ")");
+            pool.sync(volume.name());
+            if (lengthMayDiffer) {
+                long exact = length();
+                await(pager.setLength(volume.name(), exact), "sync of " + volume.name() + " (set length " + exact + ")");
+            }
         } catch (IOException e) {
             synchronized (this) {
                 serverLengthStale = true;
