@@ -134,10 +134,10 @@ final class HapagerRandomAccessFile implements StorageRandomAccessFile {
 
     @Override
     public int skipBytes(int n) throws IOException {
-        checkOpen();
         if (n <= 0) {
-            return 0;
+            return 0; // as RandomAccessFile, even closed
         }
+        checkOpen();
         long skipped = Math.max(0, Math.min(n, contents.length() - position));
         position += skipped;
         return (int) skipped;
