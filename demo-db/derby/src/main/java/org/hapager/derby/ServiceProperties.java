@@ -1,8 +1,8 @@
 package org.hapager.derby;
 
-import java.io.ByteArrayOutputStream;
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -39,15 +39,20 @@ final class ServiceProperties {
         }
     }
 
+    /**
+     * Derby's test, to the letter (StorageFactoryService.resolveServicePropertiesFiles): the last line that is
+     * not empty after {@code trim()} starts with the end-of-file marker. trim() drops NULs too, so the zeros a
+     * write-back of the last page leaves past a complete file's end (a crash before its exact length was set)
+     * do not make it incomplete.
+     */
     private static boolean complete(HapagerFile file) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (InputStream in = file.getInputStream()) {
-            in.transferTo(bytes);
-        }
         String lastLine = null;
-        for (String line : bytes.toString(StandardCharsets.ISO_8859_1).split("\\R")) {
-            if (!line.isBlank()) {
-                lastLine = line;
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(file.getInputStream(), StandardCharsets.ISO_8859_1))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.trim().length() != 0) {
+                    lastLine = line;
+                }
             }
         }
         return lastLine != null && lastLine.startsWith(EOF_TOKEN);
