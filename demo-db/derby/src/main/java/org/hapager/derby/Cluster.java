@@ -64,7 +64,7 @@ final class Cluster implements AutoCloseable {
         if (known != null) {
             return known;
         }
-        VolumeStat stat = FileContents.await(pager.stat(path), "stat of " + path);
+        VolumeStat stat = FileContents.await(() -> pager.stat(path), "stat of " + path);
         if (!stat.exists() || stat.directory()) {
             throw new FileNotFoundException(path + (stat.exists() ? " is a directory" : " does not exist")
                     + " (hapager cluster " + name + ")");
@@ -77,7 +77,7 @@ final class Cluster implements AutoCloseable {
         FileContents known = files.get(path);
         if (known == null) {
             requireParentDirectory(path, "create of " + path);
-            FileContents.await(pager.create(path, false), "create of " + path);
+            FileContents.await(() -> pager.create(path, false), "create of " + path);
             known = contents(path);
         }
         if (truncate) {
@@ -99,7 +99,7 @@ final class Cluster implements AutoCloseable {
             return; // the cluster root
         }
         String parent = path.substring(0, slash);
-        VolumeStat stat = FileContents.await(pager.stat(parent), "stat of " + parent);
+        VolumeStat stat = FileContents.await(() -> pager.stat(parent), "stat of " + parent);
         if (!stat.exists() || !stat.directory()) {
             throw new PageIoException(PageIoException.Kind.NOT_FOUND, what + ": directory " + parent
                     + (stat.exists() ? " is a file" : " does not exist") + " (hapager cluster " + name + ")");
@@ -109,7 +109,7 @@ final class Cluster implements AutoCloseable {
     /** Creates a file only if no file of that name exists; true if this call created it. */
     boolean createExclusive(String path) throws IOException {
         try {
-            FileContents.await(pager.create(path, true), "create of " + path);
+            FileContents.await(() -> pager.create(path, true), "create of " + path);
             return true;
         } catch (PageIoException e) {
             if (e.kind() == PageIoException.Kind.ALREADY_EXISTS) {
@@ -125,8 +125,8 @@ final class Cluster implements AutoCloseable {
         if (gone != null) {
             gone.markRemoved("deleted");
         }
-        pool.discard(path, 0);
-        FileContents.await(pager.delete(path), "delete of " + path);
+        Uninterruptible.discard(pool, path, 0);
+        FileContents.await(() -> pager.delete(path), "delete of " + path);
     }
 
     /**
@@ -138,7 +138,7 @@ final class Cluster implements AutoCloseable {
     void rename(String from, String to, boolean replace) throws IOException {
         requireParentDirectory(to, "rename of " + from + " to " + to);
         if (from.equals(to)) {
-            if (!FileContents.await(pager.stat(from), "stat of " + from).exists()) {
+            if (!FileContents.await(() -> pager.stat(from), "stat of " + from).exists()) {
                 throw new PageIoException(PageIoException.Kind.NOT_FOUND, "rename of " + from + " to itself: "
                         + from + " does not exist (hapager cluster " + name + ")");
             }
@@ -152,7 +152,7 @@ final class Cluster implements AutoCloseable {
         for (String p : replaced) {
             files.get(p).sync(); // clean pages are never written back: nothing can land on the renamed file
         }
-        FileContents.await(pager.rename(from, to, replace), "rename of " + from + " to " + to);
+        FileContents.await(() -> pager.rename(from, to, replace), "rename of " + from + " to " + to);
         for (String p : moved) {
             forget(p, "renamed to " + to);
         }
@@ -167,7 +167,7 @@ final class Cluster implements AutoCloseable {
         if (c != null) {
             c.markRemoved(why);
         }
-        pool.discard(path, 0);
+        Uninterruptible.discard(pool, path, 0);
     }
 
     private List<String> cachedUnder(String path) {

@@ -3,6 +3,8 @@ package org.hapager.derby;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 import org.hapager.bufferpool.BufferPool;
 import org.hapager.bufferpool.Mode;
 import org.hapager.bufferpool.PageHandle;
@@ -148,7 +150,7 @@ final class FileContents {
         synchronized (this) {
             length = newLength; // readers stop at the new end from here on
         }
-        pool.discard(volume.name(), firstDropped);
+        Uninterruptible.discard(pool, volume.name(), firstDropped);
         int tail = (int) (newLength % pageSize);
         if (tail != 0) {
             try (PageHandle h = Uninterruptible.fix(pool, volume, newLength / pageSize, Mode.EXCLUSIVE)) {
@@ -159,7 +161,7 @@ final class FileContents {
                 h.markDirty();
             }
         }
-        await(pager.setLength(volume.name(), newLength), "set length of " + volume.name() + " to " + newLength);
+        await(() -> pager.setLength(volume.name(), newLength), "set length of " + volume.name() + " to " + newLength);
         synchronized (this) {
             serverLengthStale = tail != 0; // the dirty tail page's write-back rounds the volume up again
         }
@@ -175,10 +177,10 @@ final class FileContents {
             serverLengthStale = false;
         }
         try {
-            pool.sync(volume.name());
+            Uninterruptible.sync(pool, volume.name());
             if (lengthMayDiffer) {
                 long exact = length();
-                await(pager.setLength(volume.name(), exact), "sync of " + volume.name() + " (set length " + exact + ")");
+                await(() -> pager.setLength(volume.name(), exact), "sync of " + volume.name() + " (set length " + exact + ")");
             }
         } catch (IOException e) {
             synchronized (this) {
@@ -205,16 +207,34 @@ final class FileContents {
         }
     }
 
-    /** Waits for a pager request, keeping the caller's interrupt status (see {@link Uninterruptible}). */
-    static <T> T await(CompletableFuture<T> request, String what) throws IOException {
+    /**
+     * Submits a pager request and waits for it, keeping the caller's interrupt status (see
+     * {@link Uninterruptible}): the request is submitted with the flag cleared, since the pager refuses a
+     * request whose submitter is interrupted while waiting for room in flight, and submitted again if it was
+     * refused so (REJECTED requests were never sent).
+     */
+    static <T> T await(Supplier<CompletableFuture<T>> request, String what) throws IOException {
+        boolean interrupted = Thread.interrupted();
         try {
-            return request.join(); // join() is not interruptible
-        } catch (java.util.concurrent.CompletionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof PageIoException p) {
-                throw new PageIoException(p.kind(), what + ": " + p.getMessage(), p);
+            while (true) {
+                try {
+                    return request.get().join(); // join() is not interruptible
+                } catch (CompletionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof PageIoException p) {
+                        if (p.kind() == PageIoException.Kind.REJECTED && Thread.interrupted()) {
+                            interrupted = true;
+                            continue;
+                        }
+                        throw new PageIoException(p.kind(), what + ": " + p.getMessage(), p);
+                    }
+                    throw new IOException(what + " failed: " + cause, cause);
+                }
             }
-            throw new IOException(what + " failed: " + cause, cause);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -41,7 +41,8 @@ final class HapagerFile implements StorageFile {
 
     private VolumeStat stat() {
         try {
-            return FileContents.await(cluster().pager.stat(path), "stat of " + getPath());
+            Cluster c = cluster();
+            return FileContents.await(() -> c.pager.stat(path), "stat of " + getPath());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -64,7 +65,8 @@ final class HapagerFile implements StorageFile {
     @Override
     public String[] list() {
         try {
-            List<DirectoryEntry> entries = FileContents.await(cluster().pager.list(path), "list of " + getPath());
+            Cluster c = cluster();
+            List<DirectoryEntry> entries = FileContents.await(() -> c.pager.list(path), "list of " + getPath());
             return entries.stream().map(DirectoryEntry::name).toArray(String[]::new);
         } catch (IOException e) {
             answered(e);
@@ -171,7 +173,8 @@ final class HapagerFile implements StorageFile {
             return false;
         }
         try {
-            FileContents.await(cluster().pager.mkdirs(path), "mkdirs of " + getPath());
+            Cluster c = cluster();
+            FileContents.await(() -> c.pager.mkdirs(path), "mkdirs of " + getPath());
             return true;
         } catch (IOException e) {
             return answered(e);

@@ -7,27 +7,35 @@ import org.hapager.pager.PageIoException;
 import org.hapager.pager.Volume;
 
 /**
- * Page fixes that an interrupt does not abort. Derby interrupts its threads as a matter of course (statement
- * cancel, pool shutdown) and must never see an interrupt as an I/O error (DERBY-4741): an I/O error on the
- * log marks the database corrupt. So a fix interrupted while waiting is retried, and the thread's interrupt
- * status is restored afterwards for Derby to act on.
+ * Pool and pager calls that an interrupt does not abort. Derby interrupts its threads as a matter of course
+ * (statement cancel, pool shutdown) and must never see an interrupt as an I/O error (DERBY-4741): an I/O error
+ * on the log marks the database corrupt. The buffer pool and the pager give up a wait when the caller's
+ * interrupt flag is set (a fix or a discard waiting for I/O in flight, a submit waiting for room in flight,
+ * and so a write-back a sync submits). So each call runs with the flag cleared, runs again if an interrupt
+ * arrived during it and it failed, and the thread's interrupt status is restored afterwards for Derby to act
+ * on. Only for calls that may be repeated: fixes, discards, syncs (see also {@link FileContents#await}).
  */
 final class Uninterruptible {
 
     private Uninterruptible() {
     }
 
-    static PageHandle fix(BufferPool pool, Volume volume, long page, Mode mode) throws PageIoException {
+    /** A pool call. */
+    interface Call<T> {
+        T call() throws PageIoException;
+    }
+
+    static <T> T call(Call<T> call) throws PageIoException {
         boolean interrupted = Thread.interrupted();
         try {
             while (true) {
                 try {
-                    return pool.fix(volume, page, mode);
+                    return call.call();
                 } catch (PageIoException e) {
                     if (!Thread.interrupted()) {
                         throw e;
                     }
-                    interrupted = true; // the wait was interrupted: fix again
+                    interrupted = true; // a wait was interrupted: again
                 }
             }
         } finally {
@@ -35,5 +43,25 @@ final class Uninterruptible {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    static PageHandle fix(BufferPool pool, Volume volume, long page, Mode mode) throws PageIoException {
+        return call(() -> pool.fix(volume, page, mode));
+    }
+
+    /** {@link BufferPool#discard}, which waits for write-backs in flight on the dropped pages. */
+    static void discard(BufferPool pool, String volume, long fromPage) throws PageIoException {
+        call(() -> {
+            pool.discard(volume, fromPage);
+            return null;
+        });
+    }
+
+    /** {@link BufferPool#sync}: its write-backs are submitted by the calling thread. */
+    static void sync(BufferPool pool, String volume) throws PageIoException {
+        call(() -> {
+            pool.sync(volume);
+            return null;
+        });
     }
 }
