@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 import org.hapager.bufferpool.BufferPool;
 import org.hapager.bufferpool.Mode;
@@ -32,7 +33,10 @@ import org.hapager.pager.Volume;
  *
  * <h2>Concurrency</h2>
  * Page bytes are guarded by the pool's pins (exclusive to write); {@code length}, {@code serverLengthStale}
- * and {@code removed} by this object's monitor. Derby single-threads each handle, not each file.
+ * and {@code removed} by this object's monitor. Derby single-threads each handle, not each file. Setting the
+ * servers' length (a sync's, a shrink's) excludes writes in progress ({@code lengthLock}): a write marks its
+ * pages dirty before it grows {@code length}, so a sync that wrote those pages back and then set the length
+ * it read would cut off the data on the servers while the pool holds the pages clean.
  */
 final class FileContents {
 
@@ -46,6 +50,8 @@ final class FileContents {
     /** The server's length may differ from {@code length}: the next sync sets it. */
     // @GuardedBy("this")
     private boolean serverLengthStale;
+    /** Shared by writes, exclusive to setting the servers' length: see Concurrency. */
+    private final ReentrantReadWriteLock lengthLock = new ReentrantReadWriteLock();
     /** Serializes {@link #append}s: each finds the end and writes there before the next. */
     private final Object appendLock = new Object();
     /** Deleted or renamed away: handles still open on it fail. */
@@ -92,18 +98,23 @@ final class FileContents {
     /** Writes {@code len} bytes of {@code b} at {@code position}, growing the file if they reach past its end. */
     void write(long position, byte[] b, int off, int len) throws IOException {
         checkPresentUnlocked();
-        int done = 0;
-        while (done < len) {
-            long at = position + done;
-            long page = at / pageSize;
-            int inPage = (int) (at % pageSize);
-            int chunk = Math.min(len - done, pageSize - inPage);
-            try (PageHandle h = Uninterruptible.fix(pool, volume, page, Mode.EXCLUSIVE)) {
-                h.buffer().put(inPage, b, off + done, chunk);
-                h.markDirty();
+        lengthLock.readLock().lock();
+        try {
+            int done = 0;
+            while (done < len) {
+                long at = position + done;
+                long page = at / pageSize;
+                int inPage = (int) (at % pageSize);
+                int chunk = Math.min(len - done, pageSize - inPage);
+                try (PageHandle h = Uninterruptible.fix(pool, volume, page, Mode.EXCLUSIVE)) {
+                    h.buffer().put(inPage, b, off + done, chunk);
+                    h.markDirty();
+                }
+                done += chunk;
+                wrote(at + chunk, (page + 1) * pageSize);
             }
-            done += chunk;
-            wrote(at + chunk, (page + 1) * pageSize);
+        } finally {
+            lengthLock.readLock().unlock();
         }
     }
 
@@ -146,6 +157,15 @@ final class FileContents {
             grow(newLength);
             return;
         }
+        lengthLock.writeLock().lock();
+        try {
+            shrink(newLength);
+        } finally {
+            lengthLock.writeLock().unlock();
+        }
+    }
+
+    private void shrink(long newLength) throws IOException {
         long firstDropped = (newLength + pageSize - 1) / pageSize;
         synchronized (this) {
             length = newLength; // readers stop at the new end from here on
@@ -179,8 +199,13 @@ final class FileContents {
         try {
             Uninterruptible.sync(pool, volume.name());
             if (lengthMayDiffer) {
-                long exact = length();
-                await(() -> pager.setLength(volume.name(), exact), "sync of " + volume.name() + " (set length " + exact + ")");
+                lengthLock.writeLock().lock();
+                try {
+                    long exact = length();
+                    await(() -> pager.setLength(volume.name(), exact), "sync of " + volume.name() + " (set length " + exact + ")");
+                } finally {
+                    lengthLock.writeLock().unlock();
+                }
             }
         } catch (IOException e) {
             synchronized (this) {
