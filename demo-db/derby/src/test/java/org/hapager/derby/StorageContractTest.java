@@ -255,6 +255,47 @@ class StorageContractTest {
         }
     }
 
+    @Test
+    void aSyncRacingAGrowingWriteDoesNotCutItsBytesOffOnTheServers() throws Exception {
+        // one thread appends records through a handle while another syncs the file over and over through
+        // its own; whatever the interleaving, the servers must end up with every record. (The window this
+        // guards, a write between marking its page dirty and growing the length, is too narrow to hit on
+        // demand: this is a guard, not a reproducer.)
+        boot("race");
+        StorageRandomAccessFile writer = factory.newStorageFile("r.log").getRandomAccessFile("rw");
+        StorageRandomAccessFile syncer = factory.newStorageFile("r.log").getRandomAccessFile("rw");
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                while (writing.get()) {
+                    syncer.sync();
+                }
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        }, "syncer");
+        t.start();
+        byte[] model = new byte[Integer.getInteger("hapager.race.records", 3000) * 37];
+        Random rnd = new Random(13);
+        try {
+            for (int at = 0; at < model.length; at += 37) {
+                byte[] record = nonzero(rnd, 37);
+                writer.write(record);
+                System.arraycopy(record, 0, model, at, 37);
+            }
+        } finally {
+            writing.set(false);
+            t.join();
+        }
+        if (failure.get() != null) {
+            throw new AssertionError("sync failed", failure.get());
+        }
+        writer.close();
+        syncer.close();
+        assertArrayEquals(model, readFile(reopen(), "r.log"));
+    }
+
     // ------------------------------------------------------------------ renames and appends
 
     @Test

@@ -149,6 +149,21 @@ class StorageDifferentialTest {
             checkpoint("a fresh factory after shutdown", expected, new StorageWorld("reopened", false, again).tree());
         }
 
+        @Override
+        void reboot() throws IOException {
+            compare("close every handle, shut down and boot again", w -> {
+                w.closeAll();
+                if (!w.reference) {
+                    w.factory.shutdown();
+                    HapagerStorageFactory h = new HapagerStorageFactory();
+                    h.init(null, databaseName(), null, "unique");
+                    w.factory = h;
+                }
+                return "rebooted";
+            });
+            checkpoint("after the reboot", ref.tree(), hap.tree());
+        }
+
         /** The volume files under the database's directory on the servers' storage. */
         SortedMap<String, byte[]> serverFiles() throws IOException {
             Path root = cluster.servers.data.resolve("volumes").resolve("r" + index);

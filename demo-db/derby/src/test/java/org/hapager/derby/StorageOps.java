@@ -22,8 +22,8 @@ abstract class StorageOps {
 
     static final String[] DIRS = {"a", "b", "a/sub"};
     static final String[] FILES = {"a/x", "a/y", "a/sub/z", "b/x", "b/y", "b/z"};
-    /** Write and read sizes: around the 4 KiB page. */
-    static final int[] SIZES = {0, 1, 2, 48, 204, 4095, 4096, 4097, 8192, 10000};
+    /** Write and read sizes: around the 4 KiB page, and one of ten pages (the pool has sixteen). */
+    static final int[] SIZES = {0, 1, 2, 48, 204, 4095, 4096, 4097, 8192, 10000, 40000};
     static final int PAGE = 4096;
     static final int MAX_HANDLES = 10;
 
@@ -38,8 +38,16 @@ abstract class StorageOps {
     /** Runs {@code action} on both sides and fails unless the outcomes are equal. */
     abstract void compare(String what, Action action);
 
+    /** Closes every handle on both sides and boots hapager's database again (its cluster closes and reopens). */
+    abstract void reboot() throws IOException;
+
     void next() throws IOException {
-        int r = rnd.nextInt(100);
+        int r = rnd.nextInt(200);
+        if (r == 0) {
+            reboot();
+            return;
+        }
+        r /= 2;
         if (r < 26) {
             namespaceOp();
         } else if (r < 38 || ref.handles.size() == 0) {

@@ -52,7 +52,7 @@ final class StorageWorld {
 
     final String label;
     final boolean reference;
-    final WritableStorageFactory factory;
+    WritableStorageFactory factory;
     final List<Handle> handles = new ArrayList<>();
 
     StorageWorld(String label, boolean reference, WritableStorageFactory factory) {
