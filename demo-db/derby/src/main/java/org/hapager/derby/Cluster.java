@@ -127,6 +127,7 @@ final class Cluster implements AutoCloseable {
         }
         Uninterruptible.discard(pool, path, 0);
         FileContents.await(() -> pager.delete(path), "delete of " + path);
+        Uninterruptible.discard(pool, path, 0); // pages read back meanwhile (read-ahead) must not outlive the file
     }
 
     /**

@@ -154,7 +154,12 @@ final class FileContents {
         }
         long old = length();
         if (newLength >= old) {
-            grow(newLength);
+            lengthLock.readLock().lock(); // not while a shrink is between dropping pages and truncating the servers
+            try {
+                grow(newLength);
+            } finally {
+                lengthLock.readLock().unlock();
+            }
             return;
         }
         lengthLock.writeLock().lock();
@@ -182,6 +187,9 @@ final class FileContents {
             }
         }
         await(() -> pager.setLength(volume.name(), newLength), "set length of " + volume.name() + " to " + newLength);
+        // and again: the pool's read-ahead (another handle reading lower pages in order) may have read some of
+        // them back, with their old bytes, before the servers truncated
+        Uninterruptible.discard(pool, volume.name(), firstDropped);
         synchronized (this) {
             serverLengthStale = tail != 0; // the dirty tail page's write-back rounds the volume up again
         }
