@@ -21,9 +21,10 @@ import org.hapager.pager.Volume;
  * <h2>Length</h2>
  * The page servers store whole pages, Derby wants byte-exact lengths. The exact length lives here and is
  * authoritative while the cluster is open; the server's length may run ahead of it (a write-back of the last,
- * partial page rounds the volume up to a page) or behind it (a {@link #setLength} that grows). {@link #sync}
- * first writes the pages back, then sets the server's length to the exact one when they may differ, so after
- * a sync the server holds exactly the file. A shrinking {@link #setLength} goes to the server at once.
+ * partial page rounds the volume up to a page, so any write into that page marks the length for the next
+ * sync, whether it grew the file or not) or behind it (a {@link #setLength} that grows). {@link #sync} first
+ * writes the pages back, then sets the server's length to the exact one when they may differ, so after a
+ * sync the server holds exactly the file. A shrinking {@link #setLength} goes to the server at once.
  *
  * <h2>Invariant: bytes past the end are zero</h2>
  * In pool frames and on the servers, every byte at or past {@link #length()} is zero: writes extend the length
