@@ -32,7 +32,8 @@ import org.openjdk.jmh.infra.ThreadParams;
  * One fix + unfix pair ({@code pool.fix(...)} and {@code PageHandle.close()}) of a page that is resident,
  * clean and unpinned, over {@link MemoryPageIo}: the cost the pool adds to every page access that hits.
  * Time is per pair and per thread ({@code AverageTime}); with {@code @Threads(2)} each thread's pairs are
- * timed while the other runs.
+ * timed while the other runs. Add {@code -prof org.hapager.bench.fix.ThreadCpuProfiler} for the benchmark
+ * threads' CPU time per pair, which a busy machine disturbs less than wall time.
  *
  * <ul>
  *   <li>{@code shared_1t}, {@code exclusive_1t}: one thread, uncontended (aim of issue 5: ≤ 100 ns).</li>
@@ -47,7 +48,7 @@ import org.openjdk.jmh.infra.ThreadParams;
  */
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 5, time = 2) // on a shared 2-core machine C2 may need several seconds to compile the fix path
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 @State(Scope.Benchmark)
