@@ -43,7 +43,8 @@ import org.openjdk.jmh.infra.ThreadParams;
  *       pages as there are frames), then the unfix: the pool's bookkeeping for a miss, with the read free.</li>
  *   <li>{@code baseline_*}: the floor in the same run: a {@link ReentrantLock} lock/unlock pair (1 thread, and
  *       2 threads on the same lock), a {@link ConcurrentHashMap} get, and a pool-shaped floor (lock, a
- *       {@link HashMap} get of a fresh key, unlock; then lock, unlock: fix and unfix each take the pool's lock).</li>
+ *       {@link HashMap} get of a fresh key, unlock; then lock, unlock: fix and unfix each take the pool's lock),
+ *       and one {@link System#nanoTime()} (every fix reads the clock once).</li>
  * </ul>
  */
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.AverageTime)
@@ -198,6 +199,12 @@ public class FixUnfixBenchmark {
     @Threads(2)
     public Long baseline_concurrentHashMapGet_2t(ThreadPage t) {
         return concurrentMap.get(new Key(volume.name(), t.page));
+    }
+
+    @Benchmark
+    @Threads(1)
+    public long baseline_nanoTime_1t() {
+        return System.nanoTime();
     }
 
     @Benchmark
