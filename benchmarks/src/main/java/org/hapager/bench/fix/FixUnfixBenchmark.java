@@ -49,7 +49,7 @@ import org.openjdk.jmh.infra.ThreadParams;
  */
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 5, time = 2) // on a shared 2-core machine C2 may need several seconds to compile the fix path
+@Warmup(iterations = 8, time = 2) // on a busy 2-core machine C2 needs several seconds to compile the fix path
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 @State(Scope.Benchmark)
