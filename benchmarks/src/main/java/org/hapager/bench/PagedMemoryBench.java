@@ -37,8 +37,8 @@ public final class PagedMemoryBench {
 
     record Cell(String kind, int threads, double opsPerSecond, double hitRatio) {
         String json() {
-            return String.format(Locale.ROOT, "{\"kind\": \"%s\", \"threads\": %d, \"ops_per_second\": %.1f, \"hit_ratio\": %.4f}",
-                    kind, threads, opsPerSecond, hitRatio);
+            return String.format(Locale.ROOT, "{\"kind\": \"%s\", \"threads\": %d, \"ops_per_second\": %.1f, \"hit_ratio\": %s}",
+                    kind, threads, opsPerSecond, Double.isNaN(hitRatio) ? "null" : String.format(Locale.ROOT, "%.4f", hitRatio));
         }
     }
 
