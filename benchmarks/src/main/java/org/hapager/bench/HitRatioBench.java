@@ -61,7 +61,8 @@ public final class HitRatioBench implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "bench-results/hit-ratio.json", description = "JSON results (default: ${DEFAULT-VALUE})")
     Path out;
 
-    record Row(double poolPercent, int frames, double pool, double lru, double belady, double caffeine, double poolSeconds) {
+    record Row(double poolPercent, int frames, double pool, double lru, double belady, double caffeine, double poolSeconds,
+               double poolReadAhead, long prefetchReads) {
 
         double pointsOverLru() {
             return 100 * (pool - lru);
@@ -97,7 +98,8 @@ public final class HitRatioBench implements Callable<Integer> {
                 trace.length(), spec.pages(), trace.distinctPages(), spec.zipfExponent(), trace.scans(),
                 spec.scanMinPages(), spec.scanMaxPages(), 100 * trace.scanShare(), seed, seconds(t0));
 
-        CacheReplay pool = new BufferPoolReplay(pageSize);
+        CacheReplay pool = BufferPoolReplay.demandPaging(pageSize);
+        BufferPoolReplay poolReadAhead = BufferPoolReplay.withDefaults(pageSize);
         List<CacheReplay> references = List.of(new LruReplay(), new BeladyReplay(), new CaffeineReplay());
         List<Row> rows = new ArrayList<>();
         for (double percent : poolPercents) {
@@ -113,7 +115,12 @@ public final class HitRatioBench implements Callable<Integer> {
             double poolRatio = (double) pool.hits(trace.pages(), spec.pages(), frames) / trace.length();
             double poolSeconds = seconds(t);
             System.out.printf(Locale.ROOT, "  %5.1f %% (%,d frames) %-8s %.4f  (%.1f s)%n", percent, frames, pool.name(), poolRatio, poolSeconds);
-            rows.add(new Row(percent, frames, poolRatio, ratio[0], ratio[1], ratio[2], poolSeconds));
+            t = System.nanoTime();
+            double readAheadRatio = (double) poolReadAhead.hits(trace.pages(), spec.pages(), frames) / trace.length();
+            System.out.printf(Locale.ROOT, "  %5.1f %% (%,d frames) %-8s %.4f  (%,d prefetch reads; %.1f s)%n", percent, frames,
+                    poolReadAhead.name(), readAheadRatio, poolReadAhead.lastPrefetchReads(), seconds(t));
+            rows.add(new Row(percent, frames, poolRatio, ratio[0], ratio[1], ratio[2], poolSeconds, readAheadRatio,
+                    poolReadAhead.lastPrefetchReads()));
         }
         System.out.println();
         System.out.print(table(rows));
@@ -124,12 +131,13 @@ public final class HitRatioBench implements Callable<Integer> {
 
     static String table(List<Row> rows) {
         StringBuilder b = new StringBuilder();
-        b.append("| pool size | frames | pool | LRU | Belady | Caffeine | pool − LRU (points) | pool / Belady | aims (≥ LRU + 5, ≥ 0.9 × Belady) |\n");
-        b.append("|---|---|---|---|---|---|---|---|---|\n");
+        b.append("| pool size | frames | pool | LRU | Belady | Caffeine | pool − LRU (points) | pool / Belady | aims (≥ LRU + 5, ≥ 0.9 × Belady) | pool + read-ahead |\n");
+        b.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            b.append(String.format(Locale.ROOT, "| %s %% | %,d | %.4f | %.4f | %.4f | %.4f | %+.1f | %.3f | %s, %s |%n",
+            b.append(String.format(Locale.ROOT, "| %s %% | %,d | %.4f | %.4f | %.4f | %.4f | %+.1f | %.3f | %s, %s | %.4f |%n",
                     percentText(r.poolPercent()), r.frames(), r.pool(), r.lru(), r.belady(), r.caffeine(),
-                    r.pointsOverLru(), r.fractionOfBelady(), r.lruAimMet() ? "met" : "not met", r.beladyAimMet() ? "met" : "not met"));
+                    r.pointsOverLru(), r.fractionOfBelady(), r.lruAimMet() ? "met" : "not met", r.beladyAimMet() ? "met" : "not met",
+                    r.poolReadAhead()));
         }
         return b.toString();
     }
@@ -150,17 +158,20 @@ public final class HitRatioBench implements Callable<Integer> {
                     s.pages(), s.accesses(), s.seed(), s.zipfExponent(), s.scanMinPages(), s.scanMaxPages(), s.scanInterleave(),
                     s.scanStartProbability(), trace.scans(), trace.scanAccesses(), trace.scanShare(), trace.distinctPages());
             w.printf(Locale.ROOT, "  \"method\": \"every replay starts cold and counts every access; pool: real BufferPool over in-memory"
-                    + " page I/O, each access fixed SHARED and closed at once, hits and misses from its Micrometer counters;"
-                    + " belady: MIN without bypass; caffeine: plain Caffeine cache (getIfPresent, put on miss)\",%n");
+                    + " page I/O with read-ahead off (demand paging), each access fixed SHARED and closed at once, hits and misses"
+                    + " from its Micrometer counters; pool_readahead: the same with the default read-ahead (a first fix of a"
+                    + " prefetched page is a hit); belady: MIN without bypass; caffeine: plain Caffeine cache (getIfPresent, put on miss)\",%n");
             w.printf(Locale.ROOT, "  \"page_size\": %d,%n", pageSize);
             w.printf(Locale.ROOT, "  \"aims\": {\"pool_minus_lru_points\": %.1f, \"pool_over_belady\": %.2f},%n",
                     AIM_POINTS_OVER_LRU, AIM_FRACTION_OF_BELADY);
             w.printf("  \"sizes\": [%n    %s%n  ]%n}%n", rows.stream().map(r -> String.format(Locale.ROOT,
                     "{\"pool_percent\": %s, \"frames\": %d, \"pool\": %.5f, \"lru\": %.5f, \"belady\": %.5f, \"caffeine\": %.5f,"
                             + " \"pool_minus_lru_points\": %.2f, \"pool_over_belady\": %.4f, \"caffeine_minus_pool_points\": %.2f,"
-                            + " \"aim_lru_met\": %b, \"aim_belady_met\": %b, \"pool_replay_seconds\": %.2f}",
+                            + " \"aim_lru_met\": %b, \"aim_belady_met\": %b, \"pool_replay_seconds\": %.2f,"
+                            + " \"pool_readahead\": %.5f, \"pool_readahead_prefetch_reads\": %d}",
                     percentText(r.poolPercent()), r.frames(), r.pool(), r.lru(), r.belady(), r.caffeine(), r.pointsOverLru(),
-                    r.fractionOfBelady(), 100 * (r.caffeine() - r.pool()), r.lruAimMet(), r.beladyAimMet(), r.poolSeconds()))
+                    r.fractionOfBelady(), 100 * (r.caffeine() - r.pool()), r.lruAimMet(), r.beladyAimMet(), r.poolSeconds(),
+                    r.poolReadAhead(), r.prefetchReads()))
                     .collect(Collectors.joining(",\n    ")));
         }
     }

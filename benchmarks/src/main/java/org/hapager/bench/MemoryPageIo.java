@@ -8,7 +8,7 @@ import org.hapager.pager.Volume;
 /**
  * Page I/O that completes at once on the caller's thread and stores nothing: a read stamps the page number
  * into the first 8 bytes of the frame (so a benchmark can check that the pool served the page it asked for),
- * a write and a sync are dropped. The pool therefore pays only for its own bookkeeping on a miss.
+ * a write is dropped. The pool therefore pays only for its own bookkeeping on a miss.
  */
 public final class MemoryPageIo implements PageIo {
 

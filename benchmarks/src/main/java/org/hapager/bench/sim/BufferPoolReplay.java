@@ -13,20 +13,43 @@ import org.hapager.pager.Volume;
 /**
  * The real {@link BufferPool} with {@code capacity} frames over {@link MemoryPageIo}: each access fixes its
  * page {@link Mode#SHARED} and unfixes it at once. Hits and misses are the pool's own counters
- * ({@code hapager.bufferpool.hits} / {@code misses}); every fixed frame is checked to hold the page asked for,
- * and the pool's invariants are checked at the end.
+ * ({@code hapager.bufferpool.hits} / {@code misses}; the first fix of a page that read-ahead brought in is a
+ * hit); every fixed frame is checked to hold the page asked for, and the pool's invariants are checked at the
+ * end. {@link #demandPaging} turns the pool's automatic read-ahead off, so that it loads exactly the pages
+ * fixed, like the LRU and Belady replays; {@link #withDefaults} keeps the defaults of the 4-argument
+ * {@link BufferPoolConfig} constructor, read-ahead included. Neither runs the background flusher (nothing is
+ * ever dirty here).
  */
 public final class BufferPoolReplay implements CacheReplay {
 
     private final int pageSize;
+    private final boolean readAhead;
 
-    public BufferPoolReplay(int pageSize) {
+    private BufferPoolReplay(int pageSize, boolean readAhead) {
         this.pageSize = pageSize;
+        this.readAhead = readAhead;
+    }
+
+    /** The pool with read-ahead off: demand paging. */
+    public static BufferPoolReplay demandPaging(int pageSize) {
+        return new BufferPoolReplay(pageSize, false);
+    }
+
+    /** The pool with its default read-ahead. */
+    public static BufferPoolReplay withDefaults(int pageSize) {
+        return new BufferPoolReplay(pageSize, true);
     }
 
     @Override
     public String name() {
-        return "pool";
+        return readAhead ? "pool_readahead" : "pool";
+    }
+
+    private long lastPrefetchReads;
+
+    /** Reads that read-ahead issued during the last replay. */
+    public long lastPrefetchReads() {
+        return lastPrefetchReads;
     }
 
     @Override
@@ -34,7 +57,11 @@ public final class BufferPoolReplay implements CacheReplay {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         MemoryPageIo io = new MemoryPageIo();
         Volume volume = Volume.of("bench/trace.dat", pageSize);
-        BufferPoolConfig config = new BufferPoolConfig((long) capacity * pageSize, pageSize, Duration.ofSeconds(5), registry);
+        BufferPoolConfig config = new BufferPoolConfig((long) capacity * pageSize, pageSize, Duration.ofSeconds(5), registry)
+                .withoutFlusher();
+        if (!readAhead) {
+            config = config.withReadAheadPages(0);
+        }
         try (BufferPool pool = new BufferPool(io, config)) {
             for (int page : trace) {
                 try (PageHandle h = pool.fix(volume, page, Mode.SHARED)) {
@@ -49,10 +76,12 @@ public final class BufferPoolReplay implements CacheReplay {
             pool.assertInvariants();
             long hits = (long) registry.get("hapager.bufferpool.hits").counter().count();
             long misses = (long) registry.get("hapager.bufferpool.misses").counter().count();
-            if (hits + misses != trace.length || misses != io.reads()) {
+            long prefetched = (long) registry.get("hapager.bufferpool.prefetch.reads").counter().count();
+            if (hits + misses != trace.length || misses + prefetched != io.reads() || (!readAhead && prefetched != 0)) {
                 throw new AssertionError("pool counted " + hits + " hits + " + misses + " misses for " + trace.length
-                        + " fixes, and issued " + io.reads() + " reads");
+                        + " fixes and " + prefetched + " prefetch reads, and issued " + io.reads() + " reads");
             }
+            lastPrefetchReads = prefetched;
             return hits;
         }
     }

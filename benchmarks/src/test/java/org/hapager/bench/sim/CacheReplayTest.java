@@ -41,7 +41,7 @@ class CacheReplayTest {
         Trace t = TraceGenerator.generate(TraceSpec.defaults(2).scaledTo(2_000, 20_000));
         for (int capacity : new int[] {1, 20, 100, 400}) {
             long optimum = new BeladyReplay().hits(t.pages(), 2_000, capacity);
-            for (CacheReplay r : List.of(new LruReplay(), new BufferPoolReplay(512))) {
+            for (CacheReplay r : List.of(new LruReplay(), BufferPoolReplay.demandPaging(512))) {
                 long hits = r.hits(t.pages(), 2_000, capacity);
                 assertTrue(hits <= optimum, r.name() + " at " + capacity + ": " + hits + " > Belady " + optimum);
                 assertTrue(hits > 0 || capacity == 1, r.name() + " at " + capacity + ": no hit");
@@ -57,11 +57,24 @@ class CacheReplayTest {
         for (int i = 1; i < t.length(); i++) {
             repeats += t.pages()[i] == t.pages()[i - 1] ? 1 : 0;
         }
-        assertEquals(repeats, new BufferPoolReplay(512).hits(t.pages(), 100, 1));
+        assertEquals(repeats, BufferPoolReplay.demandPaging(512).hits(t.pages(), 100, 1));
         assertEquals(repeats, new LruReplay().hits(t.pages(), 100, 1));
     }
 
+    @Test
+    void readAheadTurnsAPureScanIntoHits() {
+        // One scan over every page, nothing else: demand paging misses every access; read-ahead prefetches
+        // ahead of the scan (the replay itself checks hits + misses = accesses and reads = misses + prefetches).
+        int[] scan = new int[2_000];
+        java.util.Arrays.setAll(scan, i -> i);
+        assertEquals(0, BufferPoolReplay.demandPaging(512).hits(scan, 2_000, 400));
+        BufferPoolReplay readAhead = BufferPoolReplay.withDefaults(512);
+        long hits = readAhead.hits(scan, 2_000, 400);
+        assertTrue(hits > 1_900, "hits " + hits);
+        assertTrue(readAhead.lastPrefetchReads() > 1_900, "prefetch reads " + readAhead.lastPrefetchReads());
+    }
+
     private static List<CacheReplay> replays() {
-        return List.of(new LruReplay(), new BeladyReplay(), new CaffeineReplay(), new BufferPoolReplay(512));
+        return List.of(new LruReplay(), new BeladyReplay(), new CaffeineReplay(), BufferPoolReplay.demandPaging(512));
     }
 }
