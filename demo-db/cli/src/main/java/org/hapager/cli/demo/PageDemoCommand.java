@@ -26,17 +26,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code hapager demo}: the main job until the Derby demo (issue 7) replaces it. Two page servers share one
+ * {@code hapager page-demo}: the page-level demo (the main job before the Derby TPC-C demo). Two page servers share one
  * data directory; several threads pipeline random page reads and writes through one client, each checking
  * every read against its own model of its pages; the serving server is killed (SIGKILL) and later frozen
  * (SIGSTOP) on schedule; a progress line every second; at the end every page is read back and compared.
  * Exit code 0 only if no request failed and every page matched.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Two page servers, a model-checked page workload, the serving server killed and frozen under it,"
+@Command(name = "page-demo", mixinStandardHelpOptions = true,
+        description = "The page-level demo: two page servers, a model-checked page workload, the serving server killed and frozen under it,"
                 + " a progress line every second, and a check of every page at the end. Exit code 0 only if no request"
                 + " failed and every page holds its latest acknowledged write.")
-public final class DemoCommand implements Callable<Integer> {
+public final class PageDemoCommand implements Callable<Integer> {
 
     @Option(names = "--duration", defaultValue = "20", description = "seconds of workload (default: ${DEFAULT-VALUE})")
     double durationSeconds;
@@ -69,12 +69,12 @@ public final class DemoCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--threads and --duration must be positive");
         }
         boolean temporary = data == null;
-        Path dir = temporary ? Files.createTempDirectory("hapager-demo") : Files.createDirectories(data);
+        Path dir = temporary ? Files.createTempDirectory("hapager-page-demo") : Files.createDirectories(data);
         Path token = dir.resolve("demo.token");
         Path store = dir.resolve("store");
         String[] serverArgs = {"--fence-timeout-ms", "150"};
         AtomicReferenceArray<PageServerProcess> servers = new AtomicReferenceArray<>(2); // main loop and followUps
-        Thread cleanup = new Thread(() -> stopAll(servers), "demo-cleanup");
+        Thread cleanup = new Thread(() -> stopAll(servers), "page-demo-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C: no page server outlives the demo
         try {
             System.out.println("starting two page servers over " + store + " …");
