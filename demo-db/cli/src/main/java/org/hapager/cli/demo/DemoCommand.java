@@ -224,7 +224,8 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private boolean demo(FaultPlan plan, TpccScale scale, long runSeed) throws Exception {
-        out.println("hapager demo: TPC-C on Apache Derby on hapager, with the serving page server killed and frozen under it");
+        out.println("hapager demo: TPC-C on Apache Derby on hapager" + (plan.faults().isEmpty() ? " (no faults)"
+                : ", with the serving page server killed and frozen under it"));
         Path store = dir.resolve("store");
         out.printf(Locale.ROOT, "data: %s (%s)%n", dir, temporary ? "temporary, removed at the end" : "kept");
         out.println("starting two page servers …");
@@ -268,7 +269,7 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "loaded %,d rows in %.1f s (%,.0f rows/s); checkpoint %.1f s%n", load.totalRows(),
                     loadSeconds, load.totalRows() / Math.max(0.001, loadSeconds), secondsSince(t0));
 
-            out.printf(Locale.ROOT, "run: %d terminal(s) for %s, seed %d, faults: %s%n", terminals,
+            out.printf(Locale.ROOT, "run: %d terminal(s), no think times, for %s, seed %d, faults: %s%n", terminals,
                     FaultPlan.seconds(duration.toMillis()), runSeed, plan);
             TpccResult result = runMix(ds, scale, runSeed, plan, registry);
             if (interrupted) {

@@ -77,6 +77,11 @@ final class FaultInjector implements Runnable {
                 if (!sleepUntil(startNanos + TimeUnit.MILLISECONDS.toNanos(f.atMillis()))) {
                     return;
                 }
+                long late = System.nanoTime() - startNanos - TimeUnit.MILLISECONDS.toNanos(f.atMillis());
+                if (late > TimeUnit.MILLISECONDS.toNanos(500)) {
+                    say("%s is due (planned for %s; the previous fault's restart took until now)", f,
+                            FaultPlan.seconds(f.atMillis()));
+                }
                 int victim = awaitServing(-1);
                 if (victim < 0) {
                     problem("no server was serving at " + f + "; fault skipped");
