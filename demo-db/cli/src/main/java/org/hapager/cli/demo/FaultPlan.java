@@ -7,6 +7,7 @@ import java.util.Locale;
 /**
  * When to hurt the serving page server: {@code kill9@5s,sigstop@12s+3s} kills it with SIGKILL 5 s into the
  * run, and freezes the next one with SIGSTOP at 12 s (resumed 3 s later, if the fencing has not killed it).
+ * Shared by {@code hapager demo} and {@code hapager page-demo}.
  */
 record FaultPlan(List<Fault> faults) {
 
@@ -15,9 +16,36 @@ record FaultPlan(List<Fault> faults) {
     record Fault(Kind kind, long atMillis, long resumeAfterMillis) {
         @Override
         public String toString() {
-            return kind.name().toLowerCase(Locale.ROOT) + "@" + atMillis / 1000.0 + "s"
-                    + (resumeAfterMillis > 0 ? "+" + resumeAfterMillis / 1000.0 + "s" : "");
+            return kind.name().toLowerCase(Locale.ROOT) + "@" + seconds(atMillis)
+                    + (resumeAfterMillis > 0 ? "+" + seconds(resumeAfterMillis) : "");
         }
+    }
+
+    /** The TPC-C demo's default: kill -9 at a third of the run, SIGSTOP for 3 s at two thirds. */
+    static FaultPlan thirds(long durationMillis) {
+        return new FaultPlan(List.of(new Fault(Kind.KILL9, durationMillis / 3, 0),
+                new Fault(Kind.SIGSTOP, durationMillis * 2 / 3, 3000)));
+    }
+
+    /** Throws naming the first fault that does not come before {@code durationMillis}. */
+    FaultPlan requireWithin(long durationMillis) {
+        for (Fault f : faults) {
+            if (f.atMillis() >= durationMillis) {
+                throw new IllegalArgumentException("fault " + f + " comes after the end of the run ("
+                        + seconds(durationMillis) + ")");
+            }
+        }
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return faults.isEmpty() ? "none" : String.join(", ", faults.stream().map(Fault::toString).toList());
+    }
+
+    /** 20000 → "20s", 2500 → "2.5s". */
+    static String seconds(long millis) {
+        return (millis % 1000 == 0 ? Long.toString(millis / 1000) : Double.toString(millis / 1000.0)) + "s";
     }
 
     static FaultPlan parse(String spec) {
@@ -25,7 +53,7 @@ record FaultPlan(List<Fault> faults) {
         if (spec == null || spec.isBlank()) {
             return new FaultPlan(faults);
         }
-        for (String part : spec.split(",")) {
+        for (String part : spec.split(",", -1)) {
             String p = part.trim();
             int at = p.indexOf('@');
             if (at < 0) {

@@ -1,0 +1,202 @@
+package org.hapager.cli.demo;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.hapager.server.process.PageServerProcess;
+
+/**
+ * The demo's two page servers: child processes over one data directory, each restartable on its own port
+ * (so the client's configuration stays right), and which of them the client serves from, read from the
+ * pager's gauge {@code hapager.pager.server.current} in the shared registry.
+ *
+ * <p>Thread-safe: slots are swapped atomically; {@link #stopAll} may run from a shutdown hook while the
+ * fault thread restarts a server (a server started after it is stopped by the next {@code stopAll}).
+ */
+final class DemoServers implements AutoCloseable {
+
+    /** Fast fencing: the server taking over waits 150 ms for a frozen holder to yield before killing it. */
+    private static final String[] SERVER_ARGS = {"--fence-timeout-ms", "150"};
+
+    private final Path store;
+    private final Path token;
+    private final AtomicReferenceArray<PageServerProcess> slots = new AtomicReferenceArray<>(2);
+    /** Every process started, in order, for {@link #logs()}. */
+    private final List<PageServerProcess> started = new CopyOnWriteArrayList<>();
+    private volatile boolean stopped;
+
+    private DemoServers(Path store, Path token) {
+        this.store = store;
+        this.token = token;
+    }
+
+    /** Starts both servers; if the second cannot start, the first is stopped. */
+    static DemoServers start(Path store, Path token) {
+        DemoServers s = new DemoServers(store, token);
+        try {
+            for (int i = 0; i < 2; i++) {
+                PageServerProcess p = s.startOnFreePort();
+                s.slots.set(i, p);
+                s.started.add(p);
+            }
+        } catch (RuntimeException | Error e) {
+            s.stopAll();
+            throw e;
+        }
+        return s;
+    }
+
+    /**
+     * A server on a free port <i>below the ephemeral range</i>: a restart must get its port back, and a port
+     * from the ephemeral range may meanwhile have become the local end of some outgoing connection on this
+     * host (seen here: "Address already in use" when a fenced server was started again).
+     */
+    private PageServerProcess startOnFreePort() {
+        RuntimeException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            int port = freePortBelowEphemeral();
+            try {
+                return PageServerProcess.start(store, token, port, SERVER_ARGS);
+            } catch (RuntimeException e) {
+                last = e;
+                if (port == 0) {
+                    break;
+                }
+            }
+        }
+        throw last;
+    }
+
+    /** A port that nobody listens on, below the first ephemeral port; 0 (any) if the range is unknown. */
+    static int freePortBelowEphemeral() {
+        int low;
+        try {
+            // readAllLines: readString of this /proc file gave only its first byte here
+            low = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        int from = Math.max(1024, low - 12_000);
+        if (low - from < 1000) {
+            return 0;
+        }
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int port = ThreadLocalRandom.current().nextInt(from, low);
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.setReuseAddress(false);
+                probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        return 0;
+    }
+
+    PageServerProcess get(int index) {
+        return slots.get(index);
+    }
+
+    InetSocketAddress address(int index) {
+        return slots.get(index).address();
+    }
+
+    /** The name the pager's meters give server {@code index}: {@code host:port}. */
+    String key(int index) {
+        InetSocketAddress a = address(index);
+        return a.getHostString() + ":" + a.getPort();
+    }
+
+    /** The server the client sends to now: 0, 1, or -1 while it has none (during a failover, or closed). */
+    int serving(MeterRegistry registry) {
+        for (int i = 0; i < 2; i++) {
+            Gauge g = registry.find("hapager.pager.server.current").tag("server", key(i)).gauge();
+            if (g != null && g.value() == 1) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** {@code host:port} of the server the client sends to, or "none". */
+    String servingName(MeterRegistry registry) {
+        int i = serving(registry);
+        return i < 0 ? "none" : key(i);
+    }
+
+    /**
+     * Starts server {@code index} again on its port (it must have exited); returns the new process. Tries
+     * three times, a second apart, in case the port is not free yet.
+     */
+    PageServerProcess restart(int index) throws InterruptedException {
+        PageServerProcess old = slots.get(index);
+        PageServerProcess again = null;
+        for (int attempt = 1; again == null; attempt++) {
+            if (stopped) {
+                throw new IllegalStateException("the demo is stopping");
+            }
+            try {
+                again = PageServerProcess.start(store, token, old.port(), SERVER_ARGS);
+            } catch (RuntimeException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+                TimeUnit.SECONDS.sleep(1);
+            }
+        }
+        slots.set(index, again);
+        started.add(again);
+        if (stopped) { // stopAll ran meanwhile
+            again.close();
+        }
+        return again;
+    }
+
+    /**
+     * Stops both servers: SIGCONT first (a frozen one would never exit), then SIGTERM with a short wait
+     * (they drain and flush), then SIGKILL. Idempotent.
+     */
+    void stopAll() {
+        stopped = true;
+        for (int i = 0; i < slots.length(); i++) {
+            PageServerProcess p = slots.get(i);
+            if (p == null || !p.isAlive()) {
+                continue;
+            }
+            try {
+                p.sigcont();
+                p.sigterm(Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                // not exited in time, or already gone: make sure
+            } finally {
+                p.close();
+            }
+        }
+    }
+
+    /** What every server started printed (stdout and stderr), each under a header line with its pid. */
+    String logs() {
+        StringBuilder sb = new StringBuilder();
+        for (PageServerProcess p : started) {
+            sb.append("---- page server pid ").append(p.pid()).append(' ').append(p.address()).append('\n')
+                    .append(p.output());
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public void close() {
+        stopAll();
+    }
+}
