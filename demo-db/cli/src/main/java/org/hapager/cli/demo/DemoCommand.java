@@ -2,18 +2,12 @@ package org.hapager.cli.demo;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -22,23 +16,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
-import org.hapager.derby.ClusterSettings;
-import org.hapager.derby.HapagerDerby;
-import org.hapager.pager.PagerConfig;
 import org.hapager.workload.tpcc.TpccScale;
-import org.hapager.workload.tpcc.checks.ConsistencyChecks;
-import org.hapager.workload.tpcc.checks.Violation;
-import org.hapager.workload.tpcc.driver.FailureInfo;
 import org.hapager.workload.tpcc.driver.RunOptions;
-import org.hapager.workload.tpcc.driver.Snapshot;
 import org.hapager.workload.tpcc.driver.TpccPool;
 import org.hapager.workload.tpcc.driver.TpccResult;
 import org.hapager.workload.tpcc.driver.TpccRun;
-import org.hapager.workload.tpcc.driver.TypeResult;
 import org.hapager.workload.tpcc.loader.LoadOptions;
 import org.hapager.workload.tpcc.loader.LoadResult;
 import org.hapager.workload.tpcc.loader.TpccLoader;
-import org.hapager.workload.tpcc.transactions.TransactionType;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -68,9 +53,6 @@ import picocli.CommandLine.Spec;
                 + " or a fault did not go as planned", "2:bad usage"})
 public final class DemoCommand implements Callable<Integer> {
 
-    static final String CLUSTER = "demo";
-    static final String DATABASE = "tpcc";
-    static final String URL = "jdbc:derby:hapager:" + CLUSTER + "/" + DATABASE;
     /**
      * The reduced scale used unless {@code --spec-scale}: items and customers divided by this (33,333 items,
      * 1,000 customers per district, about 200,000 rows). Measured on 2 cores: the specification's 600,000 rows
@@ -79,7 +61,6 @@ public final class DemoCommand implements Callable<Integer> {
      * the same contention).
      */
     static final int REDUCED_FACTOR = 3;
-    private static final long POOL_BYTES = 128L << 20;
 
     @Spec
     CommandSpec spec;
@@ -138,8 +119,6 @@ public final class DemoCommand implements Callable<Integer> {
     private final AtomicBoolean cleaned = new AtomicBoolean();
     /** Set by the shutdown hook (Ctrl-C): the run stops, nothing more is reported. */
     private volatile boolean interrupted;
-    /** See {@link #longestStall}; the run's reporting thread only. */
-    private double longestStallSeconds;
     /** Counted down when the command's own clean-up is done. */
     private final CountDownLatch done = new CountDownLatch(1);
 
@@ -151,7 +130,7 @@ public final class DemoCommand implements Callable<Integer> {
         out = spec.commandLine().getOut();
         temporary = data == null;
         dir = temporary ? Files.createTempDirectory("hapager-demo") : Files.createDirectories(data).toAbsolutePath();
-        configureDerby(dir);
+        DemoDerby.configure(dir);
         Thread hook = new Thread(this::interrupted, "demo-cleanup");
         Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C: Derby shut down, no page server outlives the demo
         boolean passed = false;
@@ -216,21 +195,6 @@ public final class DemoCommand implements Callable<Integer> {
         return factor == 1 ? TpccScale.spec(warehouses) : TpccScale.reduced(warehouses, factor);
     }
 
-    /** Derby's settings for the demo, unless given with -D: its log in the data directory, quick deadlock detection. */
-    private static void configureDerby(Path dir) {
-        setDefault("derby.stream.error.file", dir.resolve("derby.log").toString());
-        setDefault("derby.locks.deadlockTimeout", "1");    // seconds; Derby's default is 20
-        setDefault("derby.locks.waitTimeout", "20");       // seconds; a lock wait longer than this is retried
-        setDefault("derby.storage.pageCacheSize", "4000"); // Derby's own page cache: 16 MB of 4 KiB pages
-        HapagerDerby.install();
-    }
-
-    private static void setDefault(String key, String value) {
-        if (System.getProperty(key) == null) {
-            System.setProperty(key, value);
-        }
-    }
-
     private boolean demo(FaultPlan plan, TpccScale scale, long runSeed) throws Exception {
         out.println("hapager demo: TPC-C on Apache Derby on hapager" + (plan.faults().isEmpty() ? " (no faults)"
                 : ", with the serving page server killed and frozen under it"));
@@ -243,23 +207,16 @@ public final class DemoCommand implements Callable<Integer> {
                 servers.key(0), servers.get(0).pid(), servers.key(1), servers.get(1).pid(), store, secondsSince(t0));
 
         MeterRegistry registry = new SimpleMeterRegistry();
-        PagerConfig pager = PagerConfig.builder()
-                .servers(servers.address(0), servers.address(1))
-                .tokenFile(dir.resolve("demo.token"))
-                .clientName("hapager-demo")
-                .lease(Duration.ofMillis(leaseMillis))
-                .failoverDeadline(Duration.ofSeconds(30))
-                .meterRegistry(registry)
-                .build();
-        HapagerDerby.register(CLUSTER, ClusterSettings.of(pager).withPool(POOL_BYTES, 4096));
+        DemoDerby.register(servers, dir.resolve("demo.token"), leaseMillis, registry);
+        DemoReport report = new DemoReport(out, servers, registry);
 
         t0 = System.nanoTime();
-        try (HikariDataSource ds = TpccPool.create(URL + ";create=true", terminals)) {
+        try (HikariDataSource ds = TpccPool.create(DemoDerby.URL + ";create=true", terminals)) {
             derbyBooted = true;
             out.printf(Locale.ROOT, "Derby: %s booted in %.1f s (buffer pool %d MiB, lease %d ms, deadlock timeout %s s);"
-                    + " the client serves from %s%n", URL, secondsSince(t0), POOL_BYTES >> 20, leaseMillis,
-                    System.getProperty("derby.locks.deadlockTimeout"), servers.servingName(registry));
-            out.println(scaleLine(scale));
+                    + " the client serves from %s%n", DemoDerby.URL, secondsSince(t0), DemoDerby.POOL_BYTES >> 20,
+                    leaseMillis, System.getProperty("derby.locks.deadlockTimeout"), servers.servingName(registry));
+            out.println(DemoReport.scaleLine(scale));
 
             LoadBar bar = new LoadBar(out, System.console() != null, () -> interrupted);
             LoadResult load;
@@ -274,42 +231,24 @@ public final class DemoCommand implements Callable<Integer> {
             }
             double loadSeconds = load.elapsed().toMillis() / 1000.0;
             t0 = System.nanoTime();
-            checkpoint(ds);
+            DemoDerby.checkpoint(ds);
             out.printf(Locale.ROOT, "loaded %,d rows in %.1f s (%,.0f rows/s); checkpoint %.1f s%n", load.totalRows(),
                     loadSeconds, load.totalRows() / Math.max(0.001, loadSeconds), secondsSince(t0));
 
             out.printf(Locale.ROOT, "run: %d terminal(s), no think times, for %s, seed %d, faults: %s%n", terminals,
                     FaultPlan.seconds(duration.toMillis()), runSeed, plan);
-            TpccResult result = runMix(ds, scale, runSeed, plan, registry);
+            TpccResult result = runMix(ds, scale, runSeed, plan, registry, report);
             if (interrupted) {
                 return false;
             }
-            List<String> problems = faultProblems(plan);
-            Checks checks = checks(ds);
-            return summary(result, registry, checks, problems);
+            List<String> problems = injector.problemsAtEnd();
+            DemoReport.Checks checks = report.checks(ds);
+            return report.summary(result, injector, checks, problems);
         }
     }
 
-    private String scaleLine(TpccScale scale) {
-        String w = scale.warehouses() + " warehouse" + (scale.warehouses() == 1 ? "" : "s");
-        if (scale.isSpec()) {
-            return String.format(Locale.ROOT, "scale: %s at the TPC-C specification's cardinalities (%,d items,"
-                    + " %,d customers per district)", w, scale.items(), scale.customersPerDistrict());
-        }
-        return String.format(Locale.ROOT, "scale: %s, REDUCED to 1/%d of the specification's items and customers"
-                + " (%,d items, %,d customers per district): not TPC-C compliant; --spec-scale loads the full size",
-                w, 100_000 / scale.items(), scale.items(), scale.customersPerDistrict());
-    }
-
-    private static void checkpoint(HikariDataSource ds) throws SQLException {
-        try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
-            s.execute("CALL SYSCS_UTIL.SYSCS_CHECKPOINT_DATABASE()");
-            c.commit();
-        }
-    }
-
-    private TpccResult runMix(HikariDataSource ds, TpccScale scale, long runSeed, FaultPlan plan, MeterRegistry registry)
-            throws InterruptedException {
+    private TpccResult runMix(HikariDataSource ds, TpccScale scale, long runSeed, FaultPlan plan,
+            MeterRegistry registry, DemoReport report) throws InterruptedException {
         RunOptions options = RunOptions.builder(scale)
                 .terminals(terminals)
                 .duration(duration)
@@ -317,7 +256,7 @@ public final class DemoCommand implements Callable<Integer> {
                 .checkConsistency(false) // run below, one condition at a time
                 .failuresKept(100)
                 .meterRegistry(registry)
-                .onSnapshot(s -> progress(s, registry))
+                .onSnapshot(report::progress)
                 .build();
         run = new TpccRun(ds, options);
         if (interrupted) {
@@ -336,125 +275,6 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private void progress(Snapshot s, MeterRegistry registry) {
-        longestStall(registry);
-        out.println(s.format() + String.format(Locale.ROOT, ", failovers %d, reissues %d, server %s",
-                count(registry, "hapager.pager.failovers"), count(registry, "hapager.pager.reissues"),
-                servers.servingName(registry)));
-        out.flush();
-    }
-
-    private List<String> faultProblems(FaultPlan plan) {
-        List<String> problems = new ArrayList<>(injector.problems());
-        if (injector.injected() < plan.faults().size()) {
-            problems.add((plan.faults().size() - injector.injected()) + " of the planned faults were not injected"
-                    + " before the run ended (a longer --duration, or later faults)");
-        }
-        return problems;
-    }
-
-    /** Conditions 1-4, one after the other; a condition that could not run is an error, not a pass. */
-    private record Checks(List<List<Violation>> violations, String error) {
-        boolean passed() {
-            return error == null && violations.stream().allMatch(List::isEmpty);
-        }
-    }
-
-    private Checks checks(HikariDataSource ds) {
-        String[] what = {"W_YTD = sum(D_YTD)", "D_NEXT_O_ID - 1 = max(O_ID) = max(NO_O_ID)",
-            "max(NO_O_ID) - min(NO_O_ID) + 1 = rows in NEW_ORDER", "sum(O_OL_CNT) = rows in ORDER_LINE"};
-        List<List<Violation>> all = new ArrayList<>();
-        out.println("consistency (TPC-C clause 3.3.2):");
-        try (Connection c = ds.getConnection()) {
-            for (int i = 1; i <= 4; i++) {
-                long t0 = System.nanoTime();
-                List<Violation> v = switch (i) {
-                    case 1 -> ConsistencyChecks.condition1(c);
-                    case 2 -> ConsistencyChecks.condition2(c);
-                    case 3 -> ConsistencyChecks.condition3(c);
-                    default -> ConsistencyChecks.condition4(c);
-                };
-                c.commit();
-                all.add(v);
-                out.printf(Locale.ROOT, "  condition %d, %-52s %s (%.1f s)%n", i, what[i - 1] + ":",
-                        v.isEmpty() ? "holds" : "VIOLATED in " + v.size() + " place(s)", secondsSince(t0));
-                v.stream().limit(5).forEach(x -> out.println("    " + x));
-            }
-            return new Checks(all, null);
-        } catch (SQLException | RuntimeException e) {
-            out.println("  the checks could not run: " + e);
-            return new Checks(all, e.toString());
-        }
-    }
-
-    private boolean summary(TpccResult r, MeterRegistry registry, Checks checks, List<String> problems) {
-        out.println();
-        out.printf(Locale.ROOT, "%,d transactions in %.1f s: %.1f tpmC (New-Orders committed per minute), %.1f tps%n",
-                r.totalCompleted(), r.durationSeconds(), r.tpmC(), r.tps());
-        out.println("  type           committed  rolled back  retries  failed    avg      p50      p90      p99      max (ms)");
-        for (TransactionType t : TransactionType.values()) {
-            TypeResult x = r.of(t);
-            TypeResult.Latency l = x.latency();
-            out.printf(Locale.ROOT, "  %-13s %10d %12d %8d %7d %7.1f %8.1f %8.1f %8.1f %8.1f%n", t.tag(), x.committed(),
-                    x.rolledBack(), x.retries(), x.failures(), l.mean(), l.p50(), l.p90(), l.p99(), l.max());
-        }
-        out.println("  (rolled back: New-Orders with an unused item, as the specification asks; retries: deadlock"
-                + " victims and lock time-outs run again)");
-        long failovers = count(registry, "hapager.pager.failovers");
-        long reissues = count(registry, "hapager.pager.reissues");
-        double stall = longestStall(registry);
-        out.printf(Locale.ROOT, "page servers: %d fault(s) injected, %d failover(s), %d page request(s) reissued%s,"
-                + " %d fenced, %d restarted%n", injector.injected(), failovers, reissues,
-                stall == 0 ? "" : String.format(Locale.ROOT, ", longest stall %.2f s", stall),
-                injector.fenced(), injector.restarted());
-        long failed = r.totalFailures();
-        List<FailureInfo> kept = r.failuresKept();
-        long byIo = kept.stream().filter(DemoCommand::causedByIo).count();
-        out.printf(Locale.ROOT, "errors %d: failed transactions %d, failed by page I/O %d%s, reconnects failed %d%n",
-                failed, failed - r.connectFailures(), byIo, kept.size() < failed ? " (of the first " + kept.size() + ")" : "",
-                r.connectFailures());
-        kept.stream().limit(3).forEach(f -> out.printf(Locale.ROOT, "  at %.1f s, %s: %s (SQLState %s)%n",
-                f.atSeconds(), f.type(), f.message(), f.sqlState()));
-        problems.forEach(p -> out.println("fault injection: " + p));
-        boolean ok = failed == 0 && checks.passed() && problems.isEmpty();
-        if (ok) {
-            out.printf(Locale.ROOT, "OK: no transaction failed and conditions 1-4 hold, through %d failover(s)%n", failovers);
-        } else {
-            List<String> why = new ArrayList<>();
-            if (failed > 0) {
-                why.add(failed + " transaction(s) failed");
-            }
-            if (!checks.passed()) {
-                why.add(checks.error() != null ? "the consistency checks could not run" : "a consistency condition is violated");
-            }
-            if (!problems.isEmpty()) {
-                why.add("a fault did not go as planned");
-            }
-            out.println("FAILED: " + String.join(", ", why));
-        }
-        out.flush();
-        return ok;
-    }
-
-    /**
-     * The longest failover stall so far (loss of a server to the first completion of a reissued request), in
-     * seconds. Micrometer's timer max forgets an event after a couple of minutes, so it is read with every
-     * progress line and the largest value kept.
-     */
-    private double longestStall(MeterRegistry registry) {
-        Timer t = registry.find("hapager.pager.failover.stall").timer();
-        if (t != null) {
-            longestStallSeconds = Math.max(longestStallSeconds, t.max(TimeUnit.SECONDS));
-        }
-        return longestStallSeconds;
-    }
-
-    /** A failure whose causes include an I/O error (Derby wraps the storage engine's IOExceptions). */
-    static boolean causedByIo(FailureInfo f) {
-        String s = f.stackTrace() == null ? "" : f.stackTrace();
-        return s.contains("IOException") || s.contains("PageIoException") || s.contains("org.hapager.");
-    }
-
     /**
      * Every exit path, once: Derby shut down, the page servers stopped, a temporary directory removed unless
      * {@code keep} (the demo failed: its logs and store are evidence).
@@ -470,9 +290,9 @@ public final class DemoCommand implements Callable<Integer> {
             injector.stop();
         }
         if (derbyBooted) {
-            shutdownDerby();
+            DemoDerby.shutdown();
         }
-        HapagerDerby.close(CLUSTER);
+        DemoDerby.close();
         if (servers != null) {
             servers.stopAll();
             if (serverLogs) {
@@ -521,14 +341,6 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static void shutdownDerby() {
-        try {
-            DriverManager.getConnection(URL + ";shutdown=true").close();
-        } catch (SQLException e) {
-            // 08006 is the success; anything else (not booted, already shut down) needs nothing more
-        }
-    }
-
     private static void deleteTree(Path root) {
         try (Stream<Path> paths = Files.walk(root)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
@@ -537,10 +349,6 @@ public final class DemoCommand implements Callable<Integer> {
         } catch (IOException e) {
             System.err.println("hapager demo: could not remove " + root + ": " + e);
         }
-    }
-
-    static long count(MeterRegistry registry, String name) {
-        return Math.round(registry.find(name).counters().stream().mapToDouble(c -> c.count()).sum());
     }
 
     private static double secondsSince(long nanos) {

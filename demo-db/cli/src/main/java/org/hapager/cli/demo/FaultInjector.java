@@ -70,6 +70,16 @@ final class FaultInjector implements Runnable {
         return List.copyOf(problems);
     }
 
+    /** {@link #problems()} once the run has ended, and the planned faults it ended before, if any. */
+    List<String> problemsAtEnd() {
+        List<String> all = new ArrayList<>(problems());
+        if (injected < plan.faults().size()) {
+            all.add((plan.faults().size() - injected) + " of the planned faults were not injected"
+                    + " before the run ended (a longer --duration, or later faults)");
+        }
+        return all;
+    }
+
     @Override
     public void run() {
         try {
