@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DerbyCrashTest {
 
-    private static final int ROUNDS = 3;
+    private static final int ROUNDS = 2;
 
     @TempDir
     Path dir;

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * file's bytes at checkpoints, after the database's factory shuts down (the page servers' files themselves)
  * and through a factory opened afresh.
  *
- * <p>Defaults: 30 seeds of 300 operations. {@code -Dhapager.diff.seeds=N}, {@code -Dhapager.diff.ops=M} run
+ * <p>Defaults: 20 seeds of 300 operations. {@code -Dhapager.diff.seeds=N}, {@code -Dhapager.diff.ops=M} run
  * more; {@code -Dhapager.diff.seed=S} starts from seed S (each run prints its seeds; a failure names the one
  * to rerun with {@code -Dhapager.diff.seeds=1}; {@code -Dhapager.diff.history=N} shows its last N steps). The
  * operations are in {@link StorageOps}. The buffer pool has 16 pages, so write-back of partial pages and
@@ -73,7 +73,7 @@ class StorageDifferentialTest {
     void randomSequencesMatchDerbysDirectoryFactory() throws Exception {
         String pinned = System.getProperty("hapager.diff.seed");
         long base = pinned != null ? Long.parseLong(pinned) : new SecureRandom().nextLong() >>> 16;
-        int seeds = Integer.getInteger("hapager.diff.seeds", 30);
+        int seeds = Integer.getInteger("hapager.diff.seeds", 20);
         int ops = Integer.getInteger("hapager.diff.ops", 300);
         System.out.println("StorageDifferentialTest: seeds " + base + " .. " + (base + seeds - 1) + ", " + ops
                 + " operations each (rerun one with -Dhapager.diff.seed=S -Dhapager.diff.seeds=1)");
