@@ -4,22 +4,14 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
-import org.hapager.derby.lock.LeaseRecord.Blank;
-import org.hapager.derby.lock.LeaseRecord.Content;
 import org.hapager.derby.lock.LeaseRecord.State;
-import org.hapager.derby.lock.LeaseRecord.Unreadable;
-import org.hapager.derby.lock.LeaseRecord.Valid;
-import org.hapager.pager.PageRead;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.Volume;
 import org.slf4j.Logger;
@@ -154,6 +146,13 @@ import org.slf4j.LoggerFactory;
  * {@link #isHeld()} from any thread at any time. Renewals run on one daemon thread per held lock. Every wait
  * has a deadline; an interrupt of a caller gives up the operation (the lock is not acquired, or RELEASED is not
  * written) and leaves the thread's interrupt flag set.
+ *
+ * <h2>The code</h2>
+ * This javadoc is the one statement of the algorithm and its argument; the classes that carry it out refer
+ * here. This class keeps the lease's state (the states above, the expiry, the latest record and counter), the
+ * public API, the hand-over to HELD, loss (who is told, and how) and step 5. {@code LeaseAcquisition} runs
+ * steps 1 to 3 for {@link #tryAcquire()}; {@code LeaseRenewal} is step 4's renewal thread; {@code LockPage}
+ * reads and writes the page with deadlines and says whether a record is free and whose it is.
  */
 public final class DatabaseLease implements AutoCloseable {
 
@@ -165,23 +164,18 @@ public final class DatabaseLease implements AutoCloseable {
 
     private enum Phase { IDLE, ACQUIRING, HELD, RELEASING, LOST, RELEASED }
 
-    private enum Attempt { ACQUIRED, REFUSED, VOID }
-
-    /** A read of the lock page: when it was submitted and completed, and the page. */
-    private record Read(long submitted, long completed, ByteBuffer page) {
-    }
-
     private static final Logger log = LoggerFactory.getLogger(DatabaseLease.class);
     private static final Duration FENCE_TIMEOUT = Duration.ofMillis(500);
 
-    private final PagerClient pager;
     private final Volume volume;
+    private final LockPage page;
     private final LeaseConfig config;
     private final LossListener listener;
     private final UUID ownerId = UUID.randomUUID();
     private final String description;
-    private final Counter renewals;
     private final Counter losses;
+    private final LeaseAcquisition acquisition;
+    private final LeaseRenewal renewal;
 
     private final Object lock = new Object();
     /** Guarded by {@link #lock}. */
@@ -215,15 +209,18 @@ public final class DatabaseLease implements AutoCloseable {
      */
     public DatabaseLease(PagerClient pager, String volumeName, LeaseConfig config, MeterRegistry registry,
                          LossListener listener) {
-        this.pager = Objects.requireNonNull(pager, "pager");
+        Objects.requireNonNull(pager, "pager");
         this.volume = Volume.of(volumeName, LeaseRecord.PAGE_SIZE);
+        this.page = new LockPage(pager, volume);
         this.config = Objects.requireNonNull(config, "config");
         this.listener = listener != null ? listener : (l, why) -> { };
         this.description = "host " + Host.NAME + " pid " + ProcessHandle.current().pid();
-        this.renewals = Counter.builder("hapager.derby.lock.renewals").tag("lock", volumeName)
+        Counter renewals = Counter.builder("hapager.derby.lock.renewals").tag("lock", volumeName)
                 .description("renewals of the database lock written in time").register(registry);
         this.losses = Counter.builder("hapager.derby.lock.lost").tag("lock", volumeName)
                 .description("database locks lost while held (renewal failed, late or overwritten)").register(registry);
+        this.acquisition = new LeaseAcquisition(this, page, config);
+        this.renewal = new LeaseRenewal(this, page, config, renewals);
         Duration stall = pager.config().lease().plus(FENCE_TIMEOUT);
         if (config.margin().compareTo(stall) <= 0) {
             log.warn("lock {}: margin {} (lease / 5) is not longer than the pager's failover stall (its lease {} + fence timeout {}): "
@@ -261,33 +258,9 @@ public final class DatabaseLease implements AutoCloseable {
             refusal = "";
         }
         boolean acquired = false;
-        long deadline = System.nanoTime() + config.acquireTimeout().toNanos();
-        String stage = "create the lock volume";
         try {
-            await(pager.create(volume.name(), false), deadline, stage);
-            while (true) {
-                stage = "observe the lock page";
-                Read basis = observe(deadline);
-                if (basis == null) {
-                    return false;
-                }
-                stage = "claim the lock";
-                Attempt attempt = claim(basis, deadline);
-                if (attempt == Attempt.ACQUIRED) {
-                    acquired = true;
-                    return true;
-                }
-                if (attempt == Attempt.REFUSED) {
-                    return false;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            refuse("interrupted while trying to " + stage + "; the lock is not held");
-            return false;
-        } catch (TimeoutException e) {
-            throw new IOException("lock " + volume.name() + ": no decision within acquireTimeout " + config.acquireTimeout()
-                    + " (while trying to " + stage + ")", e);
+            acquired = acquisition.acquire();
+            return acquired;
         } finally {
             if (!acquired) {
                 synchronized (lock) {
@@ -297,99 +270,10 @@ public final class DatabaseLease implements AutoCloseable {
         }
     }
 
-    /**
-     * Step 1: returns the read to base a claim on, or null after refusing because a live owner holds the lock.
-     */
-    private Read observe(long deadline) throws IOException, InterruptedException, TimeoutException {
-        Read first = read(deadline, "read the lock page");
-        Content seen = LeaseRecord.decode(first.page);
-        if (isFree(seen)) {
-            return first;
-        }
-        long poll = config.pollInterval().toNanos();
-        long deadAt = first.completed + config.deadAfter().toNanos();
-        log.debug("lock {}: held by {}; watching it for up to {}", volume.name(), describe(seen), config.deadAfter());
-        while (true) {
-            long next = Math.min(System.nanoTime() + poll, deadAt);
-            if (next - deadline > 0) {
-                throw new TimeoutException("outwaiting " + describe(seen));
-            }
-            parkUntil(next);
-            Read r = read(deadline, "re-read the lock page");
-            if (!r.page.equals(first.page)) {
-                Content now = LeaseRecord.decode(r.page);
-                if (isFree(now)) {
-                    log.debug("lock {}: released by {} while we watched", volume.name(), describe(seen));
-                    return r;
-                }
-                refuse("lock " + volume.name() + " is held by " + describe(now) + ": its record changed within "
-                        + millis(r.completed - first.completed) + " ms, so its owner is alive");
-                return null;
-            }
-            if (r.submitted - deadAt >= 0) {
-                log.info("lock {}: {} unchanged for {} ms (lease {} + margin {}): its owner is presumed dead; taking the lock over",
-                        volume.name(), describe(seen), millis(r.submitted - first.completed), config.lease(), config.margin());
-                return r;
-            }
-        }
-    }
-
-    /** Steps 2 and 3. */
-    private Attempt claim(Read basis, long deadline) throws IOException, InterruptedException, TimeoutException {
-        long base = LeaseRecord.decode(basis.page) instanceof Valid v ? v.record().counter() : 0;
-        LeaseRecord mine = new LeaseRecord(State.HELD, ownerId, Math.max(base, counter) + 1, description);
-        counter = mine.counter();
-        ByteBuffer bytes = mine.encode(LeaseRecord.PAGE_SIZE);
-        long ioDeadline = basis.submitted + config.ioTimeout().toNanos();
-        long submitted = System.nanoTime();
-        CompletableFuture<Long> write = pager.write(volume, 0, bytes);
-        try {
-            await(write, Math.min(ioDeadline, deadline), "write the claim");
-        } catch (TimeoutException e) {
-            if (deadline - ioDeadline <= 0) {
-                throw e;
-            }
-        }
-        long completed = System.nanoTime();
-        if (!write.isDone() || completed - ioDeadline > 0) {
-            log.info("lock {}: our claim was not durable within ioTimeout {} of the read it was based on; it may still take effect, "
-                    + "so this attempt is void: observing the page again", volume.name(), config.ioTimeout());
-            return Attempt.VOID;
-        }
-        long verifyAt = completed + config.settleDelay().toNanos();
-        if (verifyAt - deadline > 0) {
-            throw new TimeoutException("settling the claim");
-        }
-        parkUntil(verifyAt);
-        long validUntil = submitted + config.lease().toNanos();
-        Read check;
-        try {
-            check = read(Math.min(validUntil, deadline), "read the claim back");
-        } catch (TimeoutException e) {
-            if (deadline - validUntil <= 0) {
-                throw e;
-            }
-            check = null;
-        }
-        if (check == null || check.completed - validUntil >= 0) {
-            log.info("lock {}: reading our claim back did not complete within its lease {}; this attempt is void: observing again",
-                    volume.name(), config.lease());
-            return Attempt.VOID;
-        }
-        if (!check.page.equals(bytes)) {
-            refuse("lock " + volume.name() + ": another JVM won the race for it: the page now holds "
-                    + describe(LeaseRecord.decode(check.page)));
-            return Attempt.REFUSED;
-        }
-        hold(mine, validUntil, submitted + config.renewalInterval().toNanos());
-        log.info("lock {}: acquired by {} (owner {}, counter {}), lease {}", volume.name(), description, ownerId, mine.counter(),
-                config.lease());
-        return Attempt.ACQUIRED;
-    }
-
-    private void hold(LeaseRecord mine, long expiry, long firstRenewal) {
+    /** Steps 3 to 4: a verified claim makes this lease HELD until {@code expiry} and starts the renewal thread. */
+    void hold(LeaseRecord mine, long expiry, long firstRenewal) {
         CountDownLatch stop = new CountDownLatch(1);
-        Thread t = new Thread(() -> renewLoop(stop, firstRenewal), "hapager-lock-renewal " + volume.name());
+        Thread t = new Thread(() -> renewal.renewLoop(stop, firstRenewal), "hapager-lock-renewal " + volume.name());
         t.setDaemon(true);
         synchronized (lock) {
             current = mine;
@@ -404,66 +288,10 @@ public final class DatabaseLease implements AutoCloseable {
         t.start();
     }
 
-    // ------------------------------------------------------------------ hold
+    // ------------------------------------------------------------------ loss
 
-    /** Step 4, on the renewal thread. */
-    private void renewLoop(CountDownLatch stop, long firstRenewal) {
-        long nextAt = firstRenewal;
-        try {
-            while (true) {
-                if (stop.await(Math.max(0, nextAt - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                    return;
-                }
-                long expiry = expiryNanos;
-                if (System.nanoTime() - expiry >= 0) {
-                    lose("the renewal thread ran only after the lease had expired (was this JVM paused?)");
-                    return;
-                }
-                LeaseRecord mine = current;
-                Read r;
-                try {
-                    r = read(expiry, "read the lock page before renewing");
-                } catch (TimeoutException e) {
-                    lose("reading the lock page before a renewal did not complete within the lease " + config.lease()
-                            + " (a page-server outage or failover longer than the lease?)");
-                    return;
-                }
-                if (!r.page.equals(mine.encode(LeaseRecord.PAGE_SIZE))) {
-                    lose("the lock page was overwritten: it holds " + describe(LeaseRecord.decode(r.page)) + " instead of our " + mine);
-                    return;
-                }
-                LeaseRecord next = mine.next(State.HELD);
-                counter = next.counter();
-                long submitted = System.nanoTime();
-                try {
-                    await(pager.write(volume, 0, next.encode(LeaseRecord.PAGE_SIZE)), expiry, "renew the lock");
-                } catch (TimeoutException e) {
-                    lose("a renewal was not durable before the lease expired (lease " + config.lease()
-                            + "; a page-server outage or failover longer than the lease?)");
-                    return;
-                }
-                if (System.nanoTime() - expiry >= 0) {
-                    lose("a renewal completed only after the lease had expired");
-                    return;
-                }
-                current = next;
-                expiryNanos = submitted + config.lease().toNanos();
-                renewals.increment();
-                nextAt = submitted + config.renewalInterval().toNanos();
-            }
-        } catch (IOException e) {
-            lose("a renewal failed: " + e.getMessage());
-        } catch (InterruptedException e) {
-            if (stop.getCount() > 0) {
-                lose("the renewal thread was interrupted");
-            }
-        } catch (RuntimeException | Error e) {
-            lose("the renewal thread failed: " + e);
-            throw e;
-        }
-    }
-
-    private void lose(String reason) {
+    /** HELD → LOST (or, while RELEASING, just recorded): told by the renewal thread; the listener is told once. */
+    void lose(String reason) {
         boolean releasing;
         synchronized (lock) {
             if (phase != Phase.HELD && phase != Phase.RELEASING) {
@@ -535,14 +363,14 @@ public final class DatabaseLease implements AutoCloseable {
             long left = expiryNanos - submitted;
             if (left - config.ioTimeout().toNanos() <= 0) {
                 log.warn("lock {}: only {} ms of the lease left, not enough to release it safely; it frees itself after {}",
-                        volume.name(), millis(left), config.deadAfter());
+                        volume.name(), TimeUnit.NANOSECONDS.toMillis(left), config.deadAfter());
                 return;
             }
             LeaseRecord released = current.next(State.RELEASED);
             counter = released.counter();
-            CompletableFuture<Long> write = pager.write(volume, 0, released.encode(LeaseRecord.PAGE_SIZE));
+            CompletableFuture<Long> write = page.write(released.encode(LeaseRecord.PAGE_SIZE));
             try {
-                await(write, submitted + config.ioTimeout().toNanos(), "write RELEASED");
+                page.await(write, submitted + config.ioTimeout().toNanos(), "write RELEASED");
                 log.info("lock {}: released by {} (owner {}, counter {})", volume.name(), description, ownerId, released.counter());
             } catch (TimeoutException e) {
                 log.warn("lock {}: RELEASED was not durable within ioTimeout {}; if it takes effect later, a JVM that has "
@@ -610,59 +438,38 @@ public final class DatabaseLease implements AutoCloseable {
         return "DatabaseLease[" + volume.name() + ", " + description + ", owner " + ownerId + ", " + (isHeld() ? "held" : "not held") + "]";
     }
 
-    // ------------------------------------------------------------------ helpers
+    // ------------------------------------------------------------------ shared with the steps' classes
 
-    private void refuse(String why) {
+    /** Records a refusal of {@link #tryAcquire()} (steps 1 and 3). */
+    void refuse(String why) {
         refusal = why;
         log.info("{}", why);
     }
 
-    private static boolean isFree(Content c) {
-        return c instanceof Blank || c instanceof Valid v && v.record().state() == State.RELEASED;
+    /** The counter of our latest write of any kind: the next one is larger. */
+    long counter() {
+        return counter;
     }
 
-    private static String describe(Content c) {
-        if (c instanceof Valid v) {
-            return v.record().toString();
-        }
-        if (c instanceof Unreadable u) {
-            return "an unknown owner (the page is not a lock record: " + u.why() + ")";
-        }
-        return "nobody (blank page)";
+    /** Notes the counter of a write about to be submitted. */
+    void counter(long counter) {
+        this.counter = counter;
     }
 
-    private Read read(long deadline, String what) throws IOException, InterruptedException, TimeoutException {
-        long submitted = System.nanoTime();
-        PageRead r = await(pager.read(volume, 0, 1), deadline, what);
-        return new Read(submitted, System.nanoTime(), r.data());
+    /** Our latest completed HELD record. */
+    LeaseRecord current() {
+        return current;
     }
 
-    private <T> T await(CompletableFuture<T> future, long deadline, String what)
-            throws IOException, InterruptedException, TimeoutException {
-        try {
-            return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            throw new IOException("lock " + volume.name() + ": " + what + " failed: " + cause.getMessage(), cause);
-        }
+    /** The expiry of the hold (System.nanoTime). */
+    long expiryNanos() {
+        return expiryNanos;
     }
 
-    /** Waits until {@code deadline} (System.nanoTime); an interrupt ends the wait with InterruptedException. */
-    private static void parkUntil(long deadline) throws InterruptedException {
-        while (true) {
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return;
-            }
-            LockSupport.parkNanos(left);
-        }
-    }
-
-    private static long millis(long nanos) {
-        return TimeUnit.NANOSECONDS.toMillis(nanos);
+    /** A renewal completed in time: {@code next} is our latest record, and the hold lasts until {@code expiry}. */
+    void renewed(LeaseRecord next, long expiry) {
+        current = next;
+        expiryNanos = expiry;
     }
 
     /** This host's name, looked up once. */

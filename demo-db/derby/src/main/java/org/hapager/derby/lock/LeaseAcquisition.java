@@ -1,0 +1,183 @@
+package org.hapager.derby.lock;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import org.hapager.derby.lock.LeaseRecord.Content;
+import org.hapager.derby.lock.LeaseRecord.State;
+import org.hapager.derby.lock.LeaseRecord.Valid;
+import org.hapager.derby.lock.LockPage.Read;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Steps 1 to 3 of the algorithm in {@link DatabaseLease} (observe; claim; settle and verify), run by
+ * {@link DatabaseLease#tryAcquire()} on the caller's thread, over again while attempts are void. The states,
+ * the timing and the argument for them are in {@link DatabaseLease}'s javadoc; this class only carries the
+ * steps out. A successful verify hands the lock to {@link DatabaseLease} (step 4 starts); a refusal is
+ * recorded there too.
+ */
+final class LeaseAcquisition {
+
+    /** How one claim ended: we hold the lock, someone else does, or the attempt is void (observe again). */
+    private enum Attempt { ACQUIRED, REFUSED, VOID }
+
+    /** DatabaseLease's logger: the lock logs under one name, whichever class does the work. */
+    private static final Logger log = LoggerFactory.getLogger(DatabaseLease.class);
+
+    private final DatabaseLease lease;
+    private final LockPage page;
+    private final LeaseConfig config;
+
+    LeaseAcquisition(DatabaseLease lease, LockPage page, LeaseConfig config) {
+        this.lease = lease;
+        this.page = page;
+        this.config = config;
+    }
+
+    /**
+     * Steps 1 to 3, repeated while attempts are void, within {@link LeaseConfig#acquireTimeout()}: the body of
+     * {@link DatabaseLease#tryAcquire()} once it is ACQUIRING (which see for the results).
+     */
+    boolean acquire() throws IOException {
+        long deadline = System.nanoTime() + config.acquireTimeout().toNanos();
+        String stage = "create the lock volume";
+        try {
+            page.await(page.create(), deadline, stage);
+            while (true) {
+                stage = "observe the lock page";
+                Read basis = observe(deadline);
+                if (basis == null) {
+                    return false;
+                }
+                stage = "claim the lock";
+                Attempt attempt = claim(basis, deadline);
+                if (attempt == Attempt.ACQUIRED) {
+                    return true;
+                }
+                if (attempt == Attempt.REFUSED) {
+                    return false;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            lease.refuse("interrupted while trying to " + stage + "; the lock is not held");
+            return false;
+        } catch (TimeoutException e) {
+            throw new IOException("lock " + page.volume().name() + ": no decision within acquireTimeout " + config.acquireTimeout()
+                    + " (while trying to " + stage + ")", e);
+        }
+    }
+
+    /**
+     * Step 1: returns the read to base a claim on, or null after refusing because a live owner holds the lock.
+     */
+    private Read observe(long deadline) throws IOException, InterruptedException, TimeoutException {
+        Read first = page.read(deadline, "read the lock page");
+        Content seen = LeaseRecord.decode(first.page());
+        if (LockPage.isFree(seen)) {
+            return first;
+        }
+        long poll = config.pollInterval().toNanos();
+        long deadAt = first.completed() + config.deadAfter().toNanos();
+        log.debug("lock {}: held by {}; watching it for up to {}", page.volume().name(), LockPage.describe(seen), config.deadAfter());
+        while (true) {
+            long next = Math.min(System.nanoTime() + poll, deadAt);
+            if (next - deadline > 0) {
+                throw new TimeoutException("outwaiting " + LockPage.describe(seen));
+            }
+            parkUntil(next);
+            Read r = page.read(deadline, "re-read the lock page");
+            if (!r.page().equals(first.page())) {
+                Content now = LeaseRecord.decode(r.page());
+                if (LockPage.isFree(now)) {
+                    log.debug("lock {}: released by {} while we watched", page.volume().name(), LockPage.describe(seen));
+                    return r;
+                }
+                lease.refuse("lock " + page.volume().name() + " is held by " + LockPage.describe(now)
+                        + ": its record changed within " + millis(r.completed() - first.completed()) + " ms, so its owner is alive");
+                return null;
+            }
+            if (r.submitted() - deadAt >= 0) {
+                log.info("lock {}: {} unchanged for {} ms (lease {} + margin {}): its owner is presumed dead; taking the lock over",
+                        page.volume().name(), LockPage.describe(seen), millis(r.submitted() - first.completed()), config.lease(),
+                        config.margin());
+                return r;
+            }
+        }
+    }
+
+    /** Steps 2 and 3. */
+    private Attempt claim(Read basis, long deadline) throws IOException, InterruptedException, TimeoutException {
+        long base = LeaseRecord.decode(basis.page()) instanceof Valid v ? v.record().counter() : 0;
+        LeaseRecord mine = new LeaseRecord(State.HELD, lease.ownerId(), Math.max(base, lease.counter()) + 1, lease.description());
+        lease.counter(mine.counter());
+        ByteBuffer bytes = mine.encode(LeaseRecord.PAGE_SIZE);
+        long ioDeadline = basis.submitted() + config.ioTimeout().toNanos();
+        long submitted = System.nanoTime();
+        CompletableFuture<Long> write = page.write(bytes);
+        try {
+            page.await(write, Math.min(ioDeadline, deadline), "write the claim");
+        } catch (TimeoutException e) {
+            if (deadline - ioDeadline <= 0) {
+                throw e;
+            }
+        }
+        long completed = System.nanoTime();
+        if (!write.isDone() || completed - ioDeadline > 0) {
+            log.info("lock {}: our claim was not durable within ioTimeout {} of the read it was based on; it may still take effect, "
+                    + "so this attempt is void: observing the page again", page.volume().name(), config.ioTimeout());
+            return Attempt.VOID;
+        }
+        long verifyAt = completed + config.settleDelay().toNanos();
+        if (verifyAt - deadline > 0) {
+            throw new TimeoutException("settling the claim");
+        }
+        parkUntil(verifyAt);
+        long validUntil = submitted + config.lease().toNanos();
+        Read check;
+        try {
+            check = page.read(Math.min(validUntil, deadline), "read the claim back");
+        } catch (TimeoutException e) {
+            if (deadline - validUntil <= 0) {
+                throw e;
+            }
+            check = null;
+        }
+        if (check == null || check.completed() - validUntil >= 0) {
+            log.info("lock {}: reading our claim back did not complete within its lease {}; this attempt is void: observing again",
+                    page.volume().name(), config.lease());
+            return Attempt.VOID;
+        }
+        if (!check.page().equals(bytes)) {
+            lease.refuse("lock " + page.volume().name() + ": another JVM won the race for it: the page now holds "
+                    + LockPage.describe(LeaseRecord.decode(check.page())));
+            return Attempt.REFUSED;
+        }
+        lease.hold(mine, validUntil, submitted + config.renewalInterval().toNanos());
+        log.info("lock {}: acquired by {} (owner {}, counter {}), lease {}", page.volume().name(), lease.description(),
+                lease.ownerId(), mine.counter(), config.lease());
+        return Attempt.ACQUIRED;
+    }
+
+    /** Waits until {@code deadline} (System.nanoTime); an interrupt ends the wait with InterruptedException. */
+    private static void parkUntil(long deadline) throws InterruptedException {
+        while (true) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            LockSupport.parkNanos(left);
+        }
+    }
+
+    private static long millis(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
+    }
+}
