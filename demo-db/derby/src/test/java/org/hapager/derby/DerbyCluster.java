@@ -22,6 +22,10 @@ final class DerbyCluster implements AutoCloseable {
     }
 
     DerbyCluster(String name, Path dir, long poolBytes) throws Exception {
+        this(name, dir, poolBytes, Duration.ofSeconds(30));
+    }
+
+    DerbyCluster(String name, Path dir, long poolBytes, Duration failoverDeadline) throws Exception {
         this.name = name;
         System.setProperty("derby.stream.error.file", dir.resolve("derby.log").toString());
         HapagerDerby.install();
@@ -30,7 +34,7 @@ final class DerbyCluster implements AutoCloseable {
                 .servers(servers.primary.address(), servers.secondary.address())
                 .tokenFile(servers.token)
                 .lease(Duration.ofMillis(500))
-                .failoverDeadline(Duration.ofSeconds(30))
+                .failoverDeadline(failoverDeadline)
                 .build();
         HapagerDerby.register(name, ClusterSettings.of(pager).withPool(poolBytes, 4096).withLockLease(Duration.ofSeconds(6)));
     }

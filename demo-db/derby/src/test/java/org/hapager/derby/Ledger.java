@@ -68,7 +68,11 @@ final class Ledger {
             record.executeUpdate();
             c.commit();
         } catch (SQLException e) {
-            c.rollback();
+            try {
+                c.rollback();
+            } catch (SQLException rollbackFailed) { // a connection Derby closed: keep the original failure
+                e.addSuppressed(rollbackFailed);
+            }
             throw e;
         }
     }
