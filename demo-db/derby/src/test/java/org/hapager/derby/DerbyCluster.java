@@ -27,7 +27,10 @@ final class DerbyCluster implements AutoCloseable {
 
     DerbyCluster(String name, Path dir, long poolBytes, Duration failoverDeadline) throws Exception {
         this.name = name;
-        System.setProperty("derby.stream.error.file", dir.resolve("derby.log").toString());
+        // Derby opens its log once per JVM, at its first boot: one file for every test of this JVM
+        if (System.getProperty("derby.stream.error.file") == null) {
+            System.setProperty("derby.stream.error.file", Path.of("target", "derby.log").toAbsolutePath().toString());
+        }
         HapagerDerby.install();
         servers = new ServerPair(dir);
         PagerConfig pager = PagerConfig.builder()
@@ -37,6 +40,11 @@ final class DerbyCluster implements AutoCloseable {
                 .failoverDeadline(failoverDeadline)
                 .build();
         HapagerDerby.register(name, ClusterSettings.of(pager).withPool(poolBytes, 4096).withLockLease(Duration.ofSeconds(6)));
+    }
+
+    /** Derby's log of this JVM (derby.log), wherever the first boot put it. */
+    static Path derbyLog() {
+        return Path.of(System.getProperty("derby.stream.error.file"));
     }
 
     String url(String database) {

@@ -49,7 +49,7 @@ class DerbyOutageTest {
                 // Derby reports a log failure with its own SQLState (XSLAQ and the like) and keeps the cause for
                 // derby.log: the error naming both servers is in the exception chain or in derby.log
                 String chain = describe(failure);
-                String derbyLog = java.nio.file.Files.readString(dir.resolve("derby.log"));
+                String derbyLog = java.nio.file.Files.readString(DerbyCluster.derbyLog()); // shared by this JVM's tests
                 assertTrue((chain.contains(primary) && chain.contains(secondary))
                                 || (derbyLog.contains(primary) && derbyLog.contains(secondary)),
                         "the error names both page servers " + primary + " and " + secondary + ":\n" + chain);
