@@ -2,10 +2,7 @@ package org.hapager.derby;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.Supplier;
 import org.hapager.bufferpool.BufferPool;
 import org.hapager.bufferpool.Mode;
 import org.hapager.bufferpool.PageHandle;
@@ -187,7 +184,7 @@ final class FileContents {
                 h.markDirty();
             }
         }
-        await(() -> pager.setLength(volume.name(), newLength), "set length of " + volume.name() + " to " + newLength);
+        Uninterruptible.await(() -> pager.setLength(volume.name(), newLength), "set length of " + volume.name() + " to " + newLength);
         // and again: the pool's read-ahead (another handle reading lower pages in order) may have read some of
         // them back, with their old bytes, before the servers truncated
         Uninterruptible.discard(pool, volume.name(), firstDropped);
@@ -211,7 +208,7 @@ final class FileContents {
                 lengthLock.writeLock().lock();
                 try {
                     long exact = length();
-                    await(() -> pager.setLength(volume.name(), exact), "sync of " + volume.name() + " (set length " + exact + ")");
+                    Uninterruptible.await(() -> pager.setLength(volume.name(), exact), "sync of " + volume.name() + " (set length " + exact + ")");
                 } finally {
                     lengthLock.writeLock().unlock();
                 }
@@ -238,37 +235,6 @@ final class FileContents {
     private void checkPresent() throws IOException {
         if (removed != null) {
             throw new IOException(volume.name() + " was " + removed + " while this handle was open");
-        }
-    }
-
-    /**
-     * Submits a pager request and waits for it, keeping the caller's interrupt status (see
-     * {@link Uninterruptible}): the request is submitted with the flag cleared, since the pager refuses a
-     * request whose submitter is interrupted while waiting for room in flight, and submitted again if it was
-     * refused so (REJECTED requests were never sent).
-     */
-    static <T> T await(Supplier<CompletableFuture<T>> request, String what) throws IOException {
-        boolean interrupted = Thread.interrupted();
-        try {
-            while (true) {
-                try {
-                    return request.get().join(); // join() is not interruptible
-                } catch (CompletionException e) {
-                    Throwable cause = e.getCause();
-                    if (cause instanceof PageIoException p) {
-                        if (p.kind() == PageIoException.Kind.REJECTED && Thread.interrupted()) {
-                            interrupted = true;
-                            continue;
-                        }
-                        throw new PageIoException(p.kind(), what + ": " + p.getMessage(), p);
-                    }
-                    throw new IOException(what + " failed: " + cause, cause);
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 

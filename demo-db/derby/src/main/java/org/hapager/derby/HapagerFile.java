@@ -42,7 +42,7 @@ final class HapagerFile implements StorageFile {
     private VolumeStat stat() {
         try {
             Cluster c = cluster();
-            return FileContents.await(() -> c.pager.stat(path), "stat of " + getPath());
+            return Uninterruptible.await(() -> c.pager.stat(path), "stat of " + getPath());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -66,7 +66,7 @@ final class HapagerFile implements StorageFile {
     public String[] list() {
         try {
             Cluster c = cluster();
-            List<DirectoryEntry> entries = FileContents.await(() -> c.pager.list(path), "list of " + getPath());
+            List<DirectoryEntry> entries = Uninterruptible.await(() -> c.pager.list(path), "list of " + getPath());
             return entries.stream().map(DirectoryEntry::name).toArray(String[]::new);
         } catch (IOException e) {
             answered(e);
@@ -174,7 +174,7 @@ final class HapagerFile implements StorageFile {
         }
         try {
             Cluster c = cluster();
-            FileContents.await(() -> c.pager.mkdirs(path), "mkdirs of " + getPath());
+            Uninterruptible.await(() -> c.pager.mkdirs(path), "mkdirs of " + getPath());
             return true;
         } catch (IOException e) {
             return answered(e);

@@ -125,10 +125,6 @@ public class HapagerStorageFactory implements WritableStorageFactory {
         return retained != null ? retained : HapagerDerby.cluster(clusterName);
     }
 
-    String clusterName() {
-        return clusterName;
-    }
-
     /** A path as {@link StorageFile#getPath()} shows it. */
     String absolute(String path) {
         return "/" + clusterName + (path.isEmpty() ? "" : "/" + path);
