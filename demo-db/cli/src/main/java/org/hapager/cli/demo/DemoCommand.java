@@ -243,7 +243,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
             List<String> problems = injector.problemsAtEnd();
             DemoReport.Checks checks = report.checks(ds);
-            return report.summary(result, injector, checks, problems);
+            return report.summary(result.run(), injector, checks, problems);
         }
     }
 

@@ -13,11 +13,10 @@ import java.util.concurrent.TimeUnit;
 import org.hapager.workload.tpcc.TpccScale;
 import org.hapager.workload.tpcc.checks.ConsistencyChecks;
 import org.hapager.workload.tpcc.checks.Violation;
-import org.hapager.workload.tpcc.driver.FailureInfo;
-import org.hapager.workload.tpcc.driver.Snapshot;
-import org.hapager.workload.tpcc.driver.TpccResult;
-import org.hapager.workload.tpcc.driver.TypeResult;
-import org.hapager.workload.tpcc.transactions.TransactionType;
+import org.hapager.workload.driver.DriverResult;
+import org.hapager.workload.driver.FailureInfo;
+import org.hapager.workload.driver.Snapshot;
+import org.hapager.workload.driver.TypeResult;
 
 /**
  * What {@code hapager demo} reports about its TPC-C run: the scale line, a progress line every second (with
@@ -65,22 +64,15 @@ final class DemoReport {
     }
 
     Checks checks(HikariDataSource ds) {
-        String[] what = {"W_YTD = sum(D_YTD)", "D_NEXT_O_ID - 1 = max(O_ID) = max(NO_O_ID)",
-            "max(NO_O_ID) - min(NO_O_ID) + 1 = rows in NEW_ORDER", "sum(O_OL_CNT) = rows in ORDER_LINE"};
         List<List<Violation>> all = new ArrayList<>();
         out.println("consistency (TPC-C clause 3.3.2):");
         try (Connection c = ds.getConnection()) {
             for (int i = 1; i <= 4; i++) {
                 long t0 = System.nanoTime();
-                List<Violation> v = switch (i) {
-                    case 1 -> ConsistencyChecks.condition1(c);
-                    case 2 -> ConsistencyChecks.condition2(c);
-                    case 3 -> ConsistencyChecks.condition3(c);
-                    default -> ConsistencyChecks.condition4(c);
-                };
+                List<Violation> v = ConsistencyChecks.condition(i, c);
                 c.commit();
                 all.add(v);
-                out.printf(Locale.ROOT, "  condition %d, %-52s %s (%.1f s)%n", i, what[i - 1] + ":",
+                out.printf(Locale.ROOT, "  condition %d, %-52s %s (%.1f s)%n", i, ConsistencyChecks.CONDITIONS.get(i - 1) + ":",
                         v.isEmpty() ? "holds" : "VIOLATED in " + v.size() + " place(s)", secondsSince(t0));
                 v.stream().limit(5).forEach(x -> out.println("    " + x));
             }
@@ -91,15 +83,14 @@ final class DemoReport {
         }
     }
 
-    boolean summary(TpccResult r, FaultInjector injector, Checks checks, List<String> problems) {
+    boolean summary(DriverResult r, FaultInjector injector, Checks checks, List<String> problems) {
         out.println();
         out.printf(Locale.ROOT, "%,d transactions in %.1f s: %.1f tpmC (New-Orders committed per minute), %.1f tps%n",
-                r.totalCompleted(), r.durationSeconds(), r.tpmC(), r.tps());
+                r.totalCompleted(), r.durationSeconds(), r.perMinute(), r.tps());
         out.println("  type           committed  rolled back  retries  failed    avg      p50      p90      p99      max (ms)");
-        for (TransactionType t : TransactionType.values()) {
-            TypeResult x = r.of(t);
+        for (TypeResult x : r.types()) {
             TypeResult.Latency l = x.latency();
-            out.printf(Locale.ROOT, "  %-13s %10d %12d %8d %7d %7.1f %8.1f %8.1f %8.1f %8.1f%n", t.tag(), x.committed(),
+            out.printf(Locale.ROOT, "  %-13s %10d %12d %8d %7d %7.1f %8.1f %8.1f %8.1f %8.1f%n", x.type(), x.committed(),
                     x.rolledBack(), x.retries(), x.failures(), l.mean(), l.p50(), l.p90(), l.p99(), l.max());
         }
         out.println("  (rolled back: New-Orders with an unused item, as the specification asks; retries: deadlock"

@@ -8,7 +8,7 @@
  *   <li>{@code transactions}: New-Order, Payment, Order-Status, Delivery, Stock-Level, their inputs and the
  *       retry of deadlock victims;</li>
  *   <li>{@code checks}: consistency conditions 1-4 of clause 3.3.2;</li>
- *   <li>{@code driver}: {@code TpccRun}, terminals over a duration, per-second snapshots, results and JSON.</li>
+ *   <li>{@code driver}: the mix as a workload of the generic driver, {@code TpccRun} and its result.</li>
  * </ul>
  *
  * Nothing here knows about hapager: the demo runs it on Derby over hapager, the tests on Derby in memory.

@@ -13,10 +13,13 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.hapager.workload.tpcc.checks.ConsistencyChecks;
 import org.hapager.workload.tpcc.driver.RunOptions;
-import org.hapager.workload.tpcc.driver.Snapshot;
+import org.hapager.workload.driver.Snapshot;
 import org.hapager.workload.tpcc.driver.TpccResult;
 import org.hapager.workload.tpcc.driver.TpccRun;
-import org.hapager.workload.tpcc.driver.TypeResult;
+import org.hapager.workload.driver.TypeResult;
+import org.hapager.workload.result.WorkloadResult;
+import org.hapager.workload.result.WorkloadResultJsonTest;
+import java.util.Map;
 import org.hapager.workload.tpcc.loader.LoadOptions;
 import org.hapager.workload.tpcc.loader.TpccLoader;
 import org.hapager.workload.tpcc.transactions.InputGenerator;
@@ -42,7 +45,7 @@ class TpccRunTest {
 
             TypeResult no = r.of(TransactionType.NEW_ORDER);
             assertTrue(no.committed() > 0, r.summary());
-            assertEquals(0, r.totalFailures(), () -> r.summary() + "\n" + r.failuresKept());
+            assertEquals(0, r.run().totalFailures(), () -> r.summary() + "\n" + r.run().failuresKept());
             // the specified rollbacks are outcomes, not failures; about 1 % of New-Orders
             assertEquals(0, no.failures());
             assertTrue(no.rolledBack() <= Math.max(3, no.completed() / 20), r.summary());
@@ -50,23 +53,23 @@ class TpccRunTest {
                 double rate = (double) no.rolledBack() / no.completed();
                 assertTrue(rate > 0.002 && rate < 0.03, "rollback rate " + rate);
             }
-            assertEquals(0, r.totalRolledBack() - no.rolledBack(), "only New-Orders roll back");
+            assertEquals(0, r.run().totalRolledBack() - no.rolledBack(), "only New-Orders roll back");
             assertTrue(r.consistencyChecked());
             assertEquals(List.of(), r.violations());
             assertTrue(r.passed(), r.summary());
-            assertTrue(r.tpmC() > 0 && r.tps() > 0);
+            assertTrue(r.tpmC() > 0 && r.run().tps() > 0);
 
             assertFalse(seen.isEmpty());
-            assertEquals(seen, r.intervals());
+            assertEquals(seen, r.run().intervals());
             assertTrue(seen.get(0).format().startsWith("progress: "), seen.get(0).format());
             long completed = Math.round(seen.stream().mapToDouble(s -> s.tps() * s.intervalSeconds()).sum());
-            assertEquals(r.totalCompleted(), completed, "the intervals add up to the totals");
+            assertEquals(r.run().totalCompleted(), completed, "the intervals add up to the totals");
 
             assertEquals(no.committed(), registry.get("hapager.workload.transaction").tag("type", "new_order")
                     .tag("outcome", "committed").timer().count());
             assertEquals(no.rolledBack(), registry.get("hapager.workload.transaction").tag("type", "new_order")
                     .tag("outcome", "rolled_back").timer().count());
-            TpccJsonTest.assertValidJson(r.toJson());
+            WorkloadResultJsonTest.assertMatchesSchema(new WorkloadResult(r.run(), Map.of("seed", "11"), List.of(), List.of(), r.checkResults()).toJson());
         }
     }
 
@@ -80,7 +83,7 @@ class TpccRunTest {
             TpccResult r = new TpccRun(db.dataSource(), RunOptions.builder(SCALE).terminals(terminals)
                     .duration(Duration.ZERO).transactionLimit(perTerminal).seed(seed).build()).run();
             System.out.println(r.summary());
-            assertEquals(0, r.totalFailures(), () -> r.summary() + "\n" + r.failuresKept());
+            assertEquals(0, r.run().totalFailures(), () -> r.summary() + "\n" + r.run().failuresKept());
             for (TransactionType t : TransactionType.values()) {
                 assertEquals((long) terminals * perTerminal * t.percent() / 100, r.of(t).completed(), t.tag());
             }

@@ -26,7 +26,23 @@ import javax.sql.DataSource;
  */
 public final class ConsistencyChecks {
 
+    /** What conditions 1-4 say, in order, for reports. */
+    public static final List<String> CONDITIONS = List.of("W_YTD = sum(D_YTD)",
+            "D_NEXT_O_ID - 1 = max(O_ID) = max(NO_O_ID)", "max(NO_O_ID) - min(NO_O_ID) + 1 = rows in NEW_ORDER",
+            "sum(O_OL_CNT) = rows in ORDER_LINE");
+
     private ConsistencyChecks() {
+    }
+
+    /** Condition {@code n} (1-4) alone. */
+    public static List<Violation> condition(int n, Connection c) throws SQLException {
+        return switch (n) {
+            case 1 -> condition1(c);
+            case 2 -> condition2(c);
+            case 3 -> condition3(c);
+            case 4 -> condition4(c);
+            default -> throw new IllegalArgumentException("TPC-C has consistency conditions 1-4, not " + n);
+        };
     }
 
     /** Conditions 1-4 on a connection of its own from {@code ds}. */
@@ -39,10 +55,9 @@ public final class ConsistencyChecks {
     /** Conditions 1-4, in order; ends the connection's transaction (commits if auto-commit is off). */
     public static List<Violation> check(Connection c) throws SQLException {
         List<Violation> all = new ArrayList<>();
-        all.addAll(condition1(c));
-        all.addAll(condition2(c));
-        all.addAll(condition3(c));
-        all.addAll(condition4(c));
+        for (int n = 1; n <= CONDITIONS.size(); n++) {
+            all.addAll(condition(n, c));
+        }
         if (!c.getAutoCommit()) {
             c.commit();
         }

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.hapager.workload.driver.Snapshot;
 import org.hapager.workload.tpcc.TpccScale;
 
 /**

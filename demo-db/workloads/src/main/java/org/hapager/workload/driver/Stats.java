@@ -1,4 +1,4 @@
-package org.hapager.workload.tpcc.driver;
+package org.hapager.workload.driver;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -7,15 +7,11 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
-import org.hapager.workload.tpcc.transactions.TransactionType;
-import org.hapager.workload.tpcc.transactions.TxResult;
 
 /**
  * Counts and latencies of a run. Terminals record concurrently (wait-free HdrHistogram recorders, adders);
@@ -26,44 +22,39 @@ final class Stats {
     /** Latencies are recorded in microseconds, up to an hour, three significant digits. */
     private static final long MAX_MICROS = TimeUnit.HOURS.toMicros(1);
 
-    private final Map<TransactionType, PerType> perType = new EnumMap<>(TransactionType.class);
+    private final List<PerType> perType = new ArrayList<>();
+    private final int perMinuteType;
     private final List<FailureInfo> failures = new ArrayList<>();
     private final LongAdder connectFailures = new LongAdder();
     private final int failuresKept;
     private final long startNanos;
     private final Histogram intervalAll = new Histogram(MAX_MICROS, 3);
     private long lastSnapshotNanos;
-    private long lastNewOrders;
+    private long lastPerMinute;
     private long lastCompleted;
     private long lastFailures;
     private long lastRetries;
 
-    Stats(MeterRegistry registry, int failuresKept, long startNanos) {
+    Stats(Workload workload, MeterRegistry registry, int failuresKept, long startNanos) {
         this.failuresKept = failuresKept;
         this.startNanos = startNanos;
         this.lastSnapshotNanos = startNanos;
-        for (TransactionType t : TransactionType.values()) {
-            perType.put(t, new PerType(t, registry));
+        this.perMinuteType = workload.perMinuteType();
+        for (String t : workload.types()) {
+            perType.add(new PerType(workload.name(), t, registry));
         }
     }
 
-    void completed(TransactionType type, TxResult result, long nanos) {
+    void completed(int type, boolean committed, long nanos) {
         PerType p = perType.get(type);
         p.recorder.recordValue(Math.min(MAX_MICROS, Math.max(1, nanos / 1000)));
-        if (result.outcome() == TxResult.Outcome.COMMITTED) {
-            p.committed.increment();
-        } else {
-            p.rolledBack.increment();
-        }
-        if (result.skippedDeliveries() > 0) {
-            p.skipped.add(result.skippedDeliveries());
-        }
+        (committed ? p.committed : p.rolledBack).increment();
         if (p.timers != null) {
-            p.timers[result.outcome().ordinal()].record(nanos, TimeUnit.NANOSECONDS);
+            p.timers[committed ? 0 : 1].record(nanos, TimeUnit.NANOSECONDS);
         }
     }
 
-    void retried(TransactionType type) {
+    void retried(int type) {
         PerType p = perType.get(type);
         p.retries.increment();
         if (p.retryCounter != null) {
@@ -71,13 +62,13 @@ final class Stats {
         }
     }
 
-    void failed(TransactionType type, Throwable error, long nanos) {
+    void failed(int type, Throwable error, long nanos) {
         PerType p = perType.get(type);
         p.failures.increment();
         if (p.timers != null) {
             p.timers[2].record(nanos, TimeUnit.NANOSECONDS);
         }
-        remember(type.tag(), error);
+        remember(p.type, error);
     }
 
     void connectFailed(Throwable error) {
@@ -105,7 +96,7 @@ final class Stats {
 
     long totalFailures() {
         long n = connectFailures.sum();
-        for (PerType p : perType.values()) {
+        for (PerType p : perType) {
             n += p.failures.sum();
         }
         return n;
@@ -113,7 +104,7 @@ final class Stats {
 
     long totalRetries() {
         long n = 0;
-        for (PerType p : perType.values()) {
+        for (PerType p : perType) {
             n += p.retries.sum();
         }
         return n;
@@ -121,7 +112,7 @@ final class Stats {
 
     private long totalCompleted() {
         long n = 0;
-        for (PerType p : perType.values()) {
+        for (PerType p : perType) {
             n += p.committed.sum() + p.rolledBack.sum();
         }
         return n;
@@ -130,23 +121,24 @@ final class Stats {
     /** The interval since the last snapshot; reporter thread only. */
     Snapshot snapshot(long nowNanos) {
         intervalAll.reset();
-        for (PerType p : perType.values()) {
+        for (PerType p : perType) {
             p.interval = p.recorder.getIntervalHistogram(p.interval);
             p.cumulative.add(p.interval);
             intervalAll.add(p.interval);
         }
-        long newOrders = perType.get(TransactionType.NEW_ORDER).committed.sum();
+        long perMinute = perMinuteType < 0 ? 0 : perType.get(perMinuteType).committed.sum();
         long completed = totalCompleted();
         long fails = totalFailures();
         long retries = totalRetries();
         double secs = Math.max(1e-9, seconds(nowNanos - lastSnapshotNanos));
         boolean any = intervalAll.getTotalCount() > 0;
-        Snapshot s = new Snapshot(seconds(nowNanos - startNanos), secs, (newOrders - lastNewOrders) * 60.0 / secs,
+        Snapshot s = new Snapshot(seconds(nowNanos - startNanos), secs, 
+                perMinuteType < 0 ? Double.NaN : (perMinute - lastPerMinute) * 60.0 / secs,
                 (completed - lastCompleted) / secs, any ? intervalAll.getMean() / 1000.0 : 0,
                 any ? intervalAll.getValueAtPercentile(99) / 1000.0 : 0, fails - lastFailures,
                 retries - lastRetries, fails, retries);
         lastSnapshotNanos = nowNanos;
-        lastNewOrders = newOrders;
+        lastPerMinute = perMinute;
         lastCompleted = completed;
         lastFailures = fails;
         lastRetries = retries;
@@ -154,16 +146,16 @@ final class Stats {
     }
 
     /** Per-type totals; call after the last {@link #snapshot}, when no terminal runs. */
-    Map<TransactionType, TypeResult> results() {
-        Map<TransactionType, TypeResult> m = new EnumMap<>(TransactionType.class);
-        for (PerType p : perType.values()) {
+    List<TypeResult> results() {
+        List<TypeResult> m = new ArrayList<>();
+        for (PerType p : perType) {
             Histogram h = p.cumulative;
             TypeResult.Latency lat = h.getTotalCount() == 0
                     ? new TypeResult.Latency(0, 0, 0, 0, 0, 0, 0, 0)
                     : new TypeResult.Latency(h.getTotalCount(), h.getMean() / 1000.0, ms(h, 50), ms(h, 90),
                             ms(h, 95), ms(h, 99), ms(h, 99.9), h.getMaxValue() / 1000.0);
-            m.put(p.type, new TypeResult(p.type, p.committed.sum(), p.rolledBack.sum(), p.retries.sum(),
-                    p.failures.sum(), p.skipped.sum(), lat));
+            m.add(new TypeResult(p.type, p.committed.sum(), p.rolledBack.sum(), p.retries.sum(),
+                    p.failures.sum(), lat));
         }
         return m;
     }
@@ -181,7 +173,7 @@ final class Stats {
     }
 
     private static final class PerType {
-        final TransactionType type;
+        final String type;
         final Recorder recorder = new Recorder(MAX_MICROS, 3);
         final Histogram cumulative = new Histogram(MAX_MICROS, 3);
         Histogram interval;
@@ -189,29 +181,28 @@ final class Stats {
         final LongAdder rolledBack = new LongAdder();
         final LongAdder retries = new LongAdder();
         final LongAdder failures = new LongAdder();
-        final LongAdder skipped = new LongAdder();
         /** Indexed by outcome: committed, rolled_back, failed. Null without a registry. */
         final Timer[] timers;
         final Counter retryCounter;
 
-        PerType(TransactionType type, MeterRegistry registry) {
+        PerType(String workload, String type, MeterRegistry registry) {
             this.type = type;
             if (registry == null) {
                 timers = null;
                 retryCounter = null;
                 return;
             }
-            String[] outcomes = {TxResult.Outcome.COMMITTED.tag(), TxResult.Outcome.EXPECTED_ROLLBACK.tag(), "failed"};
+            String[] outcomes = {"committed", "rolled_back", "failed"};
             timers = new Timer[outcomes.length];
             for (int i = 0; i < outcomes.length; i++) {
                 timers[i] = Timer.builder("hapager.workload.transaction")
-                        .description("TPC-C transactions by type and outcome, retries included in the time")
-                        .tag("type", type.tag()).tag("outcome", outcomes[i])
+                        .description("workload transactions by type and outcome, retries included in the time")
+                        .tag("workload", workload).tag("type", type).tag("outcome", outcomes[i])
                         .register(registry);
             }
             retryCounter = Counter.builder("hapager.workload.transaction.retries")
                     .description("deadlock victims and lock time-outs rolled back and retried")
-                    .tag("type", type.tag()).register(registry);
+                    .tag("workload", workload).tag("type", type).register(registry);
         }
     }
 }

@@ -1,41 +1,41 @@
-package org.hapager.workload.tpcc.driver;
+package org.hapager.workload.driver;
 
 import java.util.Locale;
 
 /** A minimal JSON writer: objects, arrays, strings (escaped), numbers, booleans, null. Commas are automatic. */
-final class Json {
+public final class Json {
 
     private final StringBuilder out = new StringBuilder();
     private boolean needComma;
 
-    Json beginObject() {
+    public Json beginObject() {
         comma();
         out.append('{');
         needComma = false;
         return this;
     }
 
-    Json endObject() {
+    public Json endObject() {
         out.append('}');
         needComma = true;
         return this;
     }
 
-    Json beginArray() {
+    public Json beginArray() {
         comma();
         out.append('[');
         needComma = false;
         return this;
     }
 
-    Json endArray() {
+    public Json endArray() {
         out.append(']');
         needComma = true;
         return this;
     }
 
     /** A member name; the value follows. */
-    Json name(String name) {
+    public Json name(String name) {
         comma();
         string(name);
         out.append(':');
@@ -43,7 +43,7 @@ final class Json {
         return this;
     }
 
-    Json value(String s) {
+    public Json value(String s) {
         comma();
         if (s == null) {
             out.append("null");
@@ -54,7 +54,7 @@ final class Json {
         return this;
     }
 
-    Json value(long n) {
+    public Json value(long n) {
         comma();
         out.append(n);
         needComma = true;
@@ -62,7 +62,7 @@ final class Json {
     }
 
     /** A finite double with at most 3 decimals; NaN and infinities become null. */
-    Json value(double d) {
+    public Json value(double d) {
         comma();
         if (Double.isNaN(d) || Double.isInfinite(d)) {
             out.append("null");
@@ -75,26 +75,26 @@ final class Json {
         return this;
     }
 
-    Json value(boolean b) {
+    public Json value(boolean b) {
         comma();
         out.append(b);
         needComma = true;
         return this;
     }
 
-    Json field(String name, String v) {
+    public Json field(String name, String v) {
         return name(name).value(v);
     }
 
-    Json field(String name, long v) {
+    public Json field(String name, long v) {
         return name(name).value(v);
     }
 
-    Json field(String name, double v) {
+    public Json field(String name, double v) {
         return name(name).value(v);
     }
 
-    Json field(String name, boolean v) {
+    public Json field(String name, boolean v) {
         return name(name).value(v);
     }
 
