@@ -116,12 +116,20 @@ public final class PageServerMain implements Callable<Integer> {
     private List<String> faults = new ArrayList<>();
 
     public static void main(String[] args) {
-        CommandLine cli = new CommandLine(new PageServerMain());
+        System.exit(run("page-server", args));
+    }
+
+    /**
+     * Runs the page server as command {@code name} ({@code page-server}, or {@code hapager server} from the
+     * command line's launcher) until SIGTERM or SIGINT; returns the exit code.
+     */
+    public static int run(String name, String[] args) {
+        CommandLine cli = new CommandLine(new PageServerMain()).setCommandName(name);
         cli.setParameterExceptionHandler((ex, ignoredArgs) -> {
-            ex.getCommandLine().getErr().println("page-server: " + ex.getMessage() + " (see --help)");
+            ex.getCommandLine().getErr().println(name + ": " + ex.getMessage() + " (see --help)");
             return CommandLine.ExitCode.USAGE;
         });
-        System.exit(cli.execute(args));
+        return cli.execute(args);
     }
 
     @Override

@@ -1,21 +1,34 @@
 package org.hapager.cli.demo;
 
+import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
+import org.hapager.cli.DurationConverter;
+import org.hapager.cli.database.DerbySetup;
+import org.hapager.cli.metrics.CliMetrics;
+import org.hapager.cli.report.HtmlReport;
+import org.hapager.cli.servers.LocalPageServers;
+import org.hapager.cli.workload.LoadBar;
+import org.hapager.cli.workload.StorageWatch;
+import org.hapager.workload.driver.DriverResult;
+import org.hapager.workload.result.CheckResult;
+import org.hapager.workload.result.WorkloadResult;
 import org.hapager.workload.tpcc.TpccScale;
 import org.hapager.workload.tpcc.driver.RunOptions;
 import org.hapager.workload.tpcc.driver.TpccPool;
@@ -62,10 +75,14 @@ public final class DemoCommand implements Callable<Integer> {
      */
     static final int REDUCED_FACTOR = 3;
 
+    /** The hapager cluster of the demo's database, and the database. */
+    static final String CLUSTER = "demo";
+    static final String URL = "jdbc:derby:hapager:" + CLUSTER + "/tpcc";
+
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--duration", defaultValue = "60s", converter = SecondsConverter.class, paramLabel = "TIME",
+    @Option(names = "--duration", defaultValue = "60s", converter = DurationConverter.class, paramLabel = "TIME",
             description = "how long the TPC-C mix runs: 60, 60s, 1.5m (default: ${DEFAULT-VALUE})")
     Duration duration;
 
@@ -104,6 +121,17 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--server-logs", description = "print the page servers' logs at the end (to stderr)")
     boolean serverLogs;
 
+    @Option(names = "--report", paramLabel = "FILE.html", defaultValue = "hapager-demo-report.html",
+            description = "the self-contained HTML report of the run (default: ${DEFAULT-VALUE} in the current directory)")
+    Path report;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "also write the result as JSON (schema hapager.workload.result/1)")
+    Path json;
+
+    @Option(names = "--metrics-port", paramLabel = "N",
+            description = "serve the meters at http://127.0.0.1:N/metrics (Prometheus text format) while the demo runs; 0 picks a port")
+    Integer metricsPort;
+
     /** Hidden, for tests: divide items and customers by this instead (1 = the specification). */
     @Option(names = "--reduce", hidden = true, paramLabel = "FACTOR")
     Integer reduceFactor;
@@ -111,7 +139,8 @@ public final class DemoCommand implements Callable<Integer> {
     private PrintWriter out;
     private volatile Path dir;
     private volatile boolean temporary;
-    private volatile DemoServers servers;
+    private volatile LocalPageServers servers;
+    private volatile CliMetrics metrics;
     private volatile TpccRun run;
     private volatile FaultInjector injector;
     private volatile boolean derbyBooted;
@@ -130,7 +159,7 @@ public final class DemoCommand implements Callable<Integer> {
         out = spec.commandLine().getOut();
         temporary = data == null;
         dir = temporary ? Files.createTempDirectory("hapager-demo") : Files.createDirectories(data).toAbsolutePath();
-        DemoDerby.configure(dir);
+        DerbySetup.configure(dir);
         Thread hook = new Thread(this::interrupted, "demo-cleanup");
         Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C: Derby shut down, no page server outlives the demo
         boolean passed = false;
@@ -167,6 +196,15 @@ public final class DemoCommand implements Callable<Integer> {
         if (warehouses < 1 || warehouses > 10) {
             throw new ParameterException(cl, "--warehouses must be 1 to 10, not " + warehouses);
         }
+        if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
+            throw new ParameterException(cl, "--metrics-port must be 0 to 65535, not " + metricsPort);
+        }
+        for (Path p : new Path[] {json, report}) {
+            Path parent = p == null ? null : p.toAbsolutePath().getParent();
+            if (p != null && (parent == null || !Files.isDirectory(parent))) {
+                throw new ParameterException(cl, "cannot write " + p + ": no directory " + parent);
+            }
+        }
         if (leaseMillis < 100 || leaseMillis > 10_000) {
             throw new ParameterException(cl, "--lease-ms must be 100 to 10000, not " + leaseMillis);
         }
@@ -202,19 +240,25 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "data: %s (%s)%n", dir, temporary ? "temporary, removed at the end" : "kept");
         out.println("starting two page servers …");
         long t0 = System.nanoTime();
-        servers = DemoServers.start(store, dir.resolve("demo.token"));
+        servers = LocalPageServers.start(store, dir.resolve("demo.token"));
         out.printf(Locale.ROOT, "page servers: primary %s (pid %d), secondary %s (pid %d), sharing %s; up in %.1f s%n",
                 servers.key(0), servers.get(0).pid(), servers.key(1), servers.get(1).pid(), store, secondsSince(t0));
 
-        MeterRegistry registry = new SimpleMeterRegistry();
-        DemoDerby.register(servers, dir.resolve("demo.token"), leaseMillis, registry);
-        DemoReport report = new DemoReport(out, servers, registry);
+        metrics = CliMetrics.open(metricsPort);
+        metrics.url().ifPresent(u -> out.println("metrics: " + u + " (Prometheus text format)"));
+        MeterRegistry registry = metrics.registry();
+        DerbySetup.register(CLUSTER, servers.address(0), servers.address(1), dir.resolve("demo.token"), leaseMillis,
+                registry);
+        StorageWatch watch = new StorageWatch(registry);
+        DemoReport report = new DemoReport(out, watch);
 
         t0 = System.nanoTime();
-        try (HikariDataSource ds = TpccPool.create(DemoDerby.URL + ";create=true", terminals)) {
+        HikariConfig hc = TpccPool.config(URL + ";create=true", terminals);
+        hc.setMetricRegistry(registry);
+        try (HikariDataSource ds = new HikariDataSource(hc)) {
             derbyBooted = true;
             out.printf(Locale.ROOT, "Derby: %s booted in %.1f s (buffer pool %d MiB, lease %d ms, deadlock timeout %s s);"
-                    + " the client serves from %s%n", DemoDerby.URL, secondsSince(t0), DemoDerby.POOL_BYTES >> 20,
+                    + " the client serves from %s%n", URL, secondsSince(t0), DerbySetup.POOL_BYTES >> 20,
                     leaseMillis, System.getProperty("derby.locks.deadlockTimeout"), servers.servingName(registry));
             out.println(DemoReport.scaleLine(scale));
 
@@ -231,7 +275,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
             double loadSeconds = load.elapsed().toMillis() / 1000.0;
             t0 = System.nanoTime();
-            DemoDerby.checkpoint(ds);
+            DerbySetup.checkpoint(ds);
             out.printf(Locale.ROOT, "loaded %,d rows in %.1f s (%,.0f rows/s); checkpoint %.1f s%n", load.totalRows(),
                     loadSeconds, load.totalRows() / Math.max(0.001, loadSeconds), secondsSince(t0));
 
@@ -242,9 +286,48 @@ public final class DemoCommand implements Callable<Integer> {
                 return false;
             }
             List<String> problems = injector.problemsAtEnd();
-            DemoReport.Checks checks = report.checks(ds);
-            return report.summary(result.run(), injector, checks, problems);
+            List<CheckResult> checks = report.checks(ds);
+            boolean passed = report.summary(result.run(), injector, checks, problems);
+            Map<String, String> config = new LinkedHashMap<>();
+            config.put("database", URL + " on two page servers over " + store);
+            config.put("scale", DemoReport.scaleLine(scale).substring("scale: ".length()));
+            config.put("terminals", Integer.toString(terminals));
+            config.put("duration", FaultPlan.seconds(duration.toMillis()));
+            config.put("faults", plan.toString());
+            config.put("seed", Long.toString(runSeed));
+            config.put("lease", leaseMillis + " ms");
+            config.put("buffer_pool", (DerbySetup.POOL_BYTES >> 20) + " MiB of 4 KiB pages");
+            config.put("isolation", "READ COMMITTED");
+            WorkloadResult whole = new WorkloadResult(result.run(), config, watch.figures(), injector.events(), checks);
+            writeResults(whole);
+            out.println(headline(result.run(), plan, watch, checks, passed));
+            out.flush();
+            return passed;
         }
+    }
+
+    /** The JSON result and the report, where the options say. */
+    private void writeResults(WorkloadResult whole) throws IOException {
+        if (json != null) {
+            Path tmp = json.resolveSibling(json.getFileName() + ".tmp");
+            Files.writeString(tmp, whole.toJson() + "\n");
+            Files.move(tmp, json, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            out.println("result: " + json.toAbsolutePath());
+        }
+        HtmlReport.write(whole, "hapager demo", report);
+    }
+
+    /** The one line that says it all, e.g. {@code TPC-C 1 warehouse, 4 terminals, 60 s: ... report: FILE}. */
+    private String headline(DriverResult r, FaultPlan plan, StorageWatch watch, List<CheckResult> checks,
+            boolean passed) {
+        long held = checks.stream().filter(CheckResult::passed).count();
+        return String.format(Locale.ROOT, "%s: TPC-C %d warehouse%s, %d terminals, %s: %.0f tpmC, %s, %d failed"
+                + " transaction(s), %d failover(s), stall max %.0f ms, consistency %d/%d %s, report: %s",
+                passed ? "PASSED" : "FAILED", warehouses, warehouses == 1 ? "" : "s", terminals,
+                FaultPlan.seconds(duration.toMillis()), r.perMinute(), plan.faults().isEmpty() ? "no faults"
+                        : plan.faults().size() + " fault(s) (" + plan.describe() + ")",
+                r.totalFailures(), watch.failovers(), watch.longestStallSeconds() * 1000, held, checks.size(),
+                held == checks.size() ? "OK" : "NOT OK", report.toAbsolutePath());
     }
 
     private TpccResult runMix(HikariDataSource ds, TpccScale scale, long runSeed, FaultPlan plan,
@@ -290,9 +373,12 @@ public final class DemoCommand implements Callable<Integer> {
             injector.stop();
         }
         if (derbyBooted) {
-            DemoDerby.shutdown();
+            DerbySetup.shutdown(URL);
         }
-        DemoDerby.close();
+        DerbySetup.close(CLUSTER);
+        if (metrics != null) {
+            metrics.close();
+        }
         if (servers != null) {
             servers.stopAll();
             if (serverLogs) {
@@ -335,7 +421,7 @@ public final class DemoCommand implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        DemoServers s = servers;
+        LocalPageServers s = servers;
         if (s != null) {
             s.stopAll(); // whatever happened above: no page server outlives the demo
         }
@@ -353,32 +439,5 @@ public final class DemoCommand implements Callable<Integer> {
 
     private static double secondsSince(long nanos) {
         return (System.nanoTime() - nanos) / 1e9;
-    }
-
-    /** Seconds as {@code 60}, {@code 60s}, {@code 1.5m} or {@code 500ms}. */
-    static final class SecondsConverter implements CommandLine.ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            String v = value.trim().toLowerCase(Locale.ROOT);
-            double factor = 1000;
-            if (v.endsWith("ms")) {
-                factor = 1;
-                v = v.substring(0, v.length() - 2);
-            } else if (v.endsWith("s")) {
-                v = v.substring(0, v.length() - 1);
-            } else if (v.endsWith("m")) {
-                factor = 60_000;
-                v = v.substring(0, v.length() - 1);
-            }
-            try {
-                double n = Double.parseDouble(v);
-                if (!Double.isFinite(n)) {
-                    throw new NumberFormatException();
-                }
-                return Duration.ofMillis(Math.round(n * factor));
-            } catch (NumberFormatException e) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is not a time (expected e.g. 60, 60s, 1.5m)");
-            }
-        }
     }
 }

@@ -6,7 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import org.hapager.cli.servers.LocalPageServers;
 import org.hapager.server.process.PageServerProcess;
+import org.hapager.workload.result.RunEvent;
 
 /**
  * Hurts the serving page server on schedule, on its own thread, one fault after the other, the way
@@ -30,17 +32,18 @@ final class FaultInjector implements Runnable {
     static final long SETTLE_MILLIS = 2000;
 
     private final FaultPlan plan;
-    private final DemoServers servers;
+    private final LocalPageServers servers;
     private final MeterRegistry registry;
     private final PrintWriter out;
     private final long startNanos;
     private final List<String> problems = new ArrayList<>();
+    private final List<RunEvent> events = new ArrayList<>();
     private volatile boolean stop;
     private volatile int injected;
     private volatile int fenced;
     private volatile int restarted;
 
-    FaultInjector(FaultPlan plan, DemoServers servers, MeterRegistry registry, PrintWriter out, long startNanos) {
+    FaultInjector(FaultPlan plan, LocalPageServers servers, MeterRegistry registry, PrintWriter out, long startNanos) {
         this.plan = plan;
         this.servers = servers;
         this.registry = registry;
@@ -112,7 +115,7 @@ final class FaultInjector implements Runnable {
 
     private void kill9(int victim) throws InterruptedException {
         PageServerProcess p = servers.get(victim);
-        say("kill -9 of the serving page server %s (pid %d)", servers.key(victim), p.pid());
+        event("kill9", "kill -9 of the serving page server %s (pid %d)", servers.key(victim), p.pid());
         long at = System.nanoTime();
         p.kill9();
         injected++;
@@ -124,7 +127,7 @@ final class FaultInjector implements Runnable {
 
     private void sigstop(int victim, long resumeAfterMillis) throws InterruptedException {
         PageServerProcess p = servers.get(victim);
-        say("SIGSTOP of the serving page server %s (pid %d) for up to %s", servers.key(victim), p.pid(),
+        event("sigstop", "SIGSTOP of the serving page server %s (pid %d) for up to %s", servers.key(victim), p.pid(),
                 FaultPlan.seconds(resumeAfterMillis));
         long at = System.nanoTime();
         p.sigstop();
@@ -140,11 +143,11 @@ final class FaultInjector implements Runnable {
         }
         if (!p.isAlive()) {
             fenced++;
-            say("%s was fenced (killed, %.1f s after SIGSTOP) by %s, the server that took over",
+            event("fenced", "%s was fenced (killed, %.1f s after SIGSTOP) by %s, the server that took over",
                     servers.key(victim), seconds(System.nanoTime() - at), servers.key(1 - victim));
         } else {
             p.sigcont();
-            say("SIGCONT of %s after %s: it was still alive (not fenced)", servers.key(victim),
+            event("sigcont", "SIGCONT of %s after %s: it was still alive (not fenced)", servers.key(victim),
                     FaultPlan.seconds(resumeAfterMillis));
         }
         if (moved == 0) {
@@ -165,7 +168,7 @@ final class FaultInjector implements Runnable {
             long t0 = System.nanoTime();
             PageServerProcess again = servers.restart(victim);
             restarted++;
-            say("restarted %s (pid %d) as the secondary, up in %.1f s", servers.key(victim), again.pid(),
+            event("restart", "restarted %s (pid %d) as the secondary, up in %.1f s", servers.key(victim), again.pid(),
                     seconds(System.nanoTime() - t0));
         } catch (RuntimeException e) {
             problem("restart of " + servers.key(victim) + " failed: " + e.getMessage());
@@ -197,7 +200,7 @@ final class FaultInjector implements Runnable {
     }
 
     private void sayMoved(long faultNanos) {
-        say("failover: the client serves from %s, %.1f s after the fault", servers.servingName(registry),
+        event("failover", "failover: the client serves from %s, %.1f s after the fault", servers.servingName(registry),
                 seconds(System.nanoTime() - faultNanos));
     }
 
@@ -232,6 +235,22 @@ final class FaultInjector implements Runnable {
         out.println(String.format(Locale.ROOT, ">>> %5.1f s: ", seconds(System.nanoTime() - startNanos))
                 + String.format(Locale.ROOT, format, args));
         out.flush();
+    }
+
+    /** Says it, and keeps it as an event of the run for the report's time axis. */
+    private void event(String kind, String format, Object... args) {
+        double at = seconds(System.nanoTime() - startNanos);
+        say(format, args);
+        synchronized (events) {
+            events.add(new RunEvent(at, kind, String.format(Locale.ROOT, format, args)));
+        }
+    }
+
+    /** The faults, failovers, fencings and restarts so far, in time order. */
+    List<RunEvent> events() {
+        synchronized (events) {
+            return List.copyOf(events);
+        }
     }
 
     private synchronized void problem(String what) {

@@ -44,6 +44,12 @@ record FaultPlan(List<Fault> faults) {
     }
 
     /** 20000 → "20s", 2500 → "2.5s". */
+    /** For a person: {@code kill -9 at 20 s, SIGSTOP at 40 s}. */
+    String describe() {
+        return String.join(", ", faults.stream().map(f -> (f.kind() == Kind.KILL9 ? "kill -9" : "SIGSTOP") + " at "
+                + seconds(f.atMillis()).replace("s", " s")).toList());
+    }
+
     static String seconds(long millis) {
         return (millis % 1000 == 0 ? Long.toString(millis / 1000) : Double.toString(millis / 1000.0)) + "s";
     }

@@ -22,7 +22,7 @@ import picocli.CommandLine;
  * terminals for 22 s, the serving page server killed at 3 s and the next one frozen at 10 s (real child
  * processes, as in the command); and its refusals of bad options.
  */
-class DemoCommandTest {
+public class DemoCommandTest {
 
     @TempDir
     Path dir;
@@ -95,7 +95,7 @@ class DemoCommandTest {
     }
 
     /** Runs the command line with stdout into {@code out} (and echoed, for the test report) and stderr into {@code err}. */
-    static int execute(StringBuilder out, StringWriter err, String... args) {
+    public static int execute(StringBuilder out, StringWriter err, String... args) {
         CommandLine cl = HapagerCli.commandLine();
         cl.setOut(new PrintWriter(new Writer() {
             @Override

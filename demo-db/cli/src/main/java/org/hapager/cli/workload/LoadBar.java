@@ -1,4 +1,4 @@
-package org.hapager.cli.demo;
+package org.hapager.cli.workload;
 
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -12,7 +12,7 @@ import org.hapager.workload.tpcc.loader.LoadProgress;
  * {@code cancelled} says so, the next report throws {@link CancellationException}, which ends the load
  * between two batches.
  */
-final class LoadBar implements LoadProgress {
+public final class LoadBar implements LoadProgress {
 
     private static final int WIDTH = 30;
 
@@ -24,7 +24,7 @@ final class LoadBar implements LoadProgress {
     private final BooleanSupplier cancelled;
     private boolean drawn;
 
-    LoadBar(PrintWriter out, boolean inPlace, BooleanSupplier cancelled) {
+    public LoadBar(PrintWriter out, boolean inPlace, BooleanSupplier cancelled) {
         this.out = out;
         this.inPlace = inPlace;
         this.cancelled = cancelled;
@@ -52,7 +52,7 @@ final class LoadBar implements LoadProgress {
     }
 
     /** Ends the bar's line (on a terminal). */
-    synchronized void finish() {
+    public synchronized void finish() {
         if (inPlace && drawn) {
             out.println();
             out.flush();

@@ -1,4 +1,4 @@
-package org.hapager.cli.demo;
+package org.hapager.cli.servers;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,14 +17,14 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.hapager.server.process.PageServerProcess;
 
 /**
- * The demo's two page servers: child processes over one data directory, each restartable on its own port
+ * Two local page servers (the demo's, and a workload command's embedded pair): child processes over one data directory, each restartable on its own port
  * (so the client's configuration stays right), and which of them the client serves from, read from the
  * pager's gauge {@code hapager.pager.server.current} in the shared registry.
  *
  * <p>Thread-safe: slots are swapped atomically; {@link #stopAll} may run from a shutdown hook while the
  * fault thread restarts a server (a server started after it is stopped by the next {@code stopAll}).
  */
-final class DemoServers implements AutoCloseable {
+public final class LocalPageServers implements AutoCloseable {
 
     /** Fast fencing: the server taking over waits 150 ms for a frozen holder to yield before killing it. */
     private static final String[] SERVER_ARGS = {"--fence-timeout-ms", "150"};
@@ -36,14 +36,14 @@ final class DemoServers implements AutoCloseable {
     private final List<PageServerProcess> started = new CopyOnWriteArrayList<>();
     private volatile boolean stopped;
 
-    private DemoServers(Path store, Path token) {
+    private LocalPageServers(Path store, Path token) {
         this.store = store;
         this.token = token;
     }
 
     /** Starts both servers; if the second cannot start, the first is stopped. */
-    static DemoServers start(Path store, Path token) {
-        DemoServers s = new DemoServers(store, token);
+    public static LocalPageServers start(Path store, Path token) {
+        LocalPageServers s = new LocalPageServers(store, token);
         try {
             for (int i = 0; i < 2; i++) {
                 PageServerProcess p = s.startOnFreePort();
@@ -104,22 +104,22 @@ final class DemoServers implements AutoCloseable {
         return 0;
     }
 
-    PageServerProcess get(int index) {
+    public PageServerProcess get(int index) {
         return slots.get(index);
     }
 
-    InetSocketAddress address(int index) {
+    public InetSocketAddress address(int index) {
         return slots.get(index).address();
     }
 
     /** The name the pager's meters give server {@code index}: {@code host:port}. */
-    String key(int index) {
+    public String key(int index) {
         InetSocketAddress a = address(index);
         return a.getHostString() + ":" + a.getPort();
     }
 
     /** The server the client sends to now: 0, 1, or -1 while it has none (during a failover, or closed). */
-    int serving(MeterRegistry registry) {
+    public int serving(MeterRegistry registry) {
         for (int i = 0; i < 2; i++) {
             Gauge g = registry.find("hapager.pager.server.current").tag("server", key(i)).gauge();
             if (g != null && g.value() == 1) {
@@ -130,7 +130,7 @@ final class DemoServers implements AutoCloseable {
     }
 
     /** {@code host:port} of the server the client sends to, or "none". */
-    String servingName(MeterRegistry registry) {
+    public String servingName(MeterRegistry registry) {
         int i = serving(registry);
         return i < 0 ? "none" : key(i);
     }
@@ -139,12 +139,12 @@ final class DemoServers implements AutoCloseable {
      * Starts server {@code index} again on its port (it must have exited); returns the new process. Tries
      * three times, a second apart, in case the port is not free yet.
      */
-    PageServerProcess restart(int index) throws InterruptedException {
+    public PageServerProcess restart(int index) throws InterruptedException {
         PageServerProcess old = slots.get(index);
         PageServerProcess again = null;
         for (int attempt = 1; again == null; attempt++) {
             if (stopped) {
-                throw new IllegalStateException("the demo is stopping");
+                throw new IllegalStateException("the page servers are being stopped");
             }
             try {
                 again = PageServerProcess.start(store, token, old.port(), SERVER_ARGS);
@@ -167,7 +167,7 @@ final class DemoServers implements AutoCloseable {
      * Stops both servers: SIGCONT first (a frozen one would never exit), then SIGTERM with a short wait
      * (they drain and flush), then SIGKILL. Idempotent.
      */
-    void stopAll() {
+    public void stopAll() {
         stopped = true;
         for (int i = 0; i < slots.length(); i++) {
             PageServerProcess p = slots.get(i);
@@ -186,7 +186,7 @@ final class DemoServers implements AutoCloseable {
     }
 
     /** What every server started printed (stdout and stderr), each under a header line with its pid. */
-    String logs() {
+    public String logs() {
         StringBuilder sb = new StringBuilder();
         for (PageServerProcess p : started) {
             sb.append("---- page server pid ").append(p.pid()).append(' ').append(p.address()).append('\n')

@@ -1,0 +1,203 @@
+package org.hapager.cli.workload;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.hapager.cli.database.DerbySetup;
+import org.hapager.cli.servers.LocalPageServers;
+import org.hapager.workload.tpcc.driver.TpccPool;
+
+/**
+ * The database a workload command runs on, from its {@link WorkloadOptions}: any JDBC URL, or Derby on
+ * hapager (an embedded pair of page servers started here, or {@code --servers} running elsewhere), on its
+ * own disk storage, or in memory. Opens the connection pool (HikariCP, its meters in the command's
+ * registry) and, on {@link #close()}, shuts everything down in order: pool, Derby, hapager cluster, page
+ * servers, temporary directory (kept if the run failed).
+ *
+ * <p>Used by the command's thread, except {@link #close()}, which a shutdown hook may call as well (once).
+ */
+final class Target implements AutoCloseable {
+
+    /** The hapager cluster a workload command registers. */
+    static final String CLUSTER = "workload";
+
+    private final String url;
+    private final String description;
+    private final String derbyUrl;
+    private final boolean hapager;
+    /** The hapager cluster registered here, closed at the end; null if none. */
+    private final String cluster;
+    private final Path dir;
+    private final boolean temporary;
+    private final LocalPageServers servers;
+    private HikariDataSource pool;
+    private boolean closed;
+
+    private Target(String url, String description, String derbyUrl, boolean hapager, String cluster, Path dir,
+            boolean temporary, LocalPageServers servers) {
+        this.url = url;
+        this.description = description;
+        this.derbyUrl = derbyUrl;
+        this.hapager = hapager;
+        this.cluster = cluster;
+        this.dir = dir;
+        this.temporary = temporary;
+        this.servers = servers;
+    }
+
+    /**
+     * Sets up the database {@code database} (a name like {@code tpcc}) as the options say, printing what it
+     * starts. {@code create=true} is added to Derby URLs built here.
+     */
+    static Target open(WorkloadOptions o, String database, MeterRegistry registry, PrintWriter out)
+            throws IOException {
+        boolean temporary = o.data == null;
+        Path dir = temporary ? Files.createTempDirectory("hapager-" + database)
+                : Files.createDirectories(o.data).toAbsolutePath();
+        DerbySetup.configure(dir);
+        LocalPageServers servers = null;
+        try {
+            if (o.url != null) {
+                String base = o.url.split(";", 2)[0];
+                boolean onHapager = base.startsWith("jdbc:derby:hapager:");
+                String cluster = onHapager && o.servers != null ? register(base, o, registry) : null;
+                return new Target(o.url, "JDBC " + o.url, base.startsWith("jdbc:derby:") ? base : null, onHapager,
+                        cluster, dir, temporary, null);
+            }
+            switch (o.storage) {
+                case MEMORY -> {
+                    String u = "jdbc:derby:memory:" + database;
+                    return new Target(u + ";create=true", "Derby in memory (" + u + ")", u, false, null, dir, temporary,
+                            null);
+                }
+                case DISK -> {
+                    String u = "jdbc:derby:directory:" + dir.resolve("derby").resolve(database);
+                    return new Target(u + ";create=true", "Derby's own disk storage in " + dir.resolve("derby"), u,
+                            false, null, dir, temporary, null);
+                }
+                default -> {
+                    String u = "jdbc:derby:hapager:" + CLUSTER + "/" + database;
+                    String where;
+                    if (o.servers != null) {
+                        register(u, o, registry);
+                        where = "page servers " + String.join(", ", o.servers);
+                    } else {
+                        out.println("starting two page servers …");
+                        long t0 = System.nanoTime();
+                        Path store = dir.resolve("store");
+                        servers = LocalPageServers.start(store, dir.resolve("hapager.token"));
+                        DerbySetup.register(CLUSTER, servers.address(0), servers.address(1),
+                                dir.resolve("hapager.token"), o.leaseMillis, registry);
+                        out.printf(Locale.ROOT, "page servers: primary %s (pid %d), secondary %s (pid %d), sharing %s;"
+                                + " up in %.1f s%n", servers.key(0), servers.get(0).pid(), servers.key(1),
+                                servers.get(1).pid(), store, (System.nanoTime() - t0) / 1e9);
+                        where = "an embedded pair of page servers over " + store;
+                    }
+                    return new Target(u + ";create=true", "Derby on hapager (" + u + ") on " + where, u, true,
+                            CLUSTER, dir, temporary, servers);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            if (servers != null) {
+                servers.stopAll();
+            }
+            throw e;
+        }
+    }
+
+    /** Registers the cluster of hapager URL {@code url} over {@code --servers} with {@code --token-file}. */
+    private static String register(String url, WorkloadOptions o, MeterRegistry registry) throws IOException {
+        String cluster = url.substring("jdbc:derby:hapager:".length()).replaceFirst("^/", "").split("/", 2)[0];
+        DerbySetup.register(cluster, address(o.servers[0]), address(o.servers[1]), o.tokenFile, o.leaseMillis,
+                registry);
+        return cluster;
+    }
+
+    /** {@code host:port} as an address; the format was checked by the command. */
+    static InetSocketAddress address(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+
+    /** The JDBC URL connections are opened with. */
+    String url() {
+        return url;
+    }
+
+    /** One line: what the database is and where it lives. */
+    String description() {
+        return description;
+    }
+
+    /** The database is Derby on hapager (its meters tell failovers, reissues and the pool's hit ratio). */
+    boolean onHapager() {
+        return hapager;
+    }
+
+    /** The embedded page servers, or null. */
+    LocalPageServers servers() {
+        return servers;
+    }
+
+    /** A pool of {@code clients + 1} connections, auto-commit off, its meters in {@code registry}. */
+    HikariDataSource pool(String name, int clients, MeterRegistry registry) {
+        HikariConfig hc = TpccPool.config(url, clients);
+        hc.setPoolName(name);
+        hc.setMetricRegistry(registry);
+        pool = new HikariDataSource(hc);
+        return pool;
+    }
+
+    /**
+     * Closes the pool, shuts Derby down, closes the hapager cluster, stops the embedded servers and removes a
+     * temporary directory unless {@code keep}; says where kept data is. Once; later calls do nothing.
+     */
+    synchronized void close(boolean keep, PrintWriter out) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (pool != null) {
+            pool.close();
+        }
+        if (derbyUrl != null) {
+            DerbySetup.shutdown(derbyUrl);
+        }
+        if (cluster != null) {
+            DerbySetup.close(cluster);
+        }
+        if (servers != null) {
+            servers.stopAll();
+        }
+        if (temporary && !keep) {
+            deleteTree(dir);
+        } else if (temporary) {
+            out.println("data kept for inspection (derby.log" + (servers != null ? ", the page servers' store" : "")
+                    + "): " + dir);
+            out.flush();
+        }
+    }
+
+    @Override
+    public void close() {
+        close(false, new PrintWriter(System.out, true));
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            System.err.println("hapager: could not remove " + root + ": " + e);
+        }
+    }
+}

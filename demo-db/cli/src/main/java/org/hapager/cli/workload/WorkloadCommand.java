@@ -1,0 +1,288 @@
+package org.hapager.cli.workload;
+
+import com.zaxxer.hikari.HikariDataSource;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.hapager.cli.metrics.CliMetrics;
+import org.hapager.cli.report.HtmlReport;
+import org.hapager.workload.driver.Driver;
+import org.hapager.workload.driver.DriverOptions;
+import org.hapager.workload.driver.DriverResult;
+import org.hapager.workload.driver.Workload;
+import org.hapager.workload.result.CheckResult;
+import org.hapager.workload.result.WorkloadResult;
+import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * What every workload command does, in order: open the metrics endpoint if asked, set up the database
+ * ({@link Target}), let the command prepare it (load) and name its {@link Workload}, run it with the
+ * {@link Driver} printing a progress line every {@code -P} seconds, run the command's checks, print the
+ * summary, and write the JSON result and the HTML report if asked. Exit code 0 only if no transaction failed
+ * and every check held; 1 otherwise; 2 for bad usage; 130 when interrupted (Ctrl-C), after clean-up.
+ *
+ * <p>Threads: the command's thread does all of the above; a shutdown hook (Ctrl-C) stops the run and waits
+ * for that thread to clean up, or cleans up itself after 15 s.
+ */
+public abstract class WorkloadCommand implements Callable<Integer> {
+
+    @Spec
+    protected CommandSpec spec;
+
+    @Mixin
+    protected WorkloadOptions options;
+
+    private volatile Driver driver;
+    private volatile Target target;
+    private volatile boolean interrupted;
+    private volatile boolean finished;
+    private final CountDownLatch done = new CountDownLatch(1);
+
+    /** The database's name, e.g. {@code tpcc}: a hapager or Derby database of that name is used. */
+    protected abstract String database();
+
+    /** Checks the command's own options; throw a {@link ParameterException} for a bad one. */
+    protected void validateOwnOptions() {
+    }
+
+    /**
+     * Makes the database ready (creates and loads it if needed, printing progress) and returns the workload to
+     * run; adds what describes it to {@code config}.
+     */
+    protected abstract Workload prepare(HikariDataSource ds, long seed, PrintWriter out, Map<String, String> config)
+            throws Exception;
+
+    /** The checks after the run, on a quiet database. */
+    protected abstract List<CheckResult> check(Connection c) throws SQLException;
+
+    /** True once Ctrl-C was pressed: a long preparation should stop. */
+    protected final boolean interrupted() {
+        return interrupted;
+    }
+
+    @Override
+    public final Integer call() throws Exception {
+        validate();
+        validateOwnOptions();
+        PrintWriter out = spec.commandLine().getOut();
+        long seed = options.seed != null ? options.seed : System.nanoTime();
+        Thread hook = new Thread(this::onInterrupt, "hapager-interrupted");
+        Runtime.getRuntime().addShutdownHook(hook);
+        boolean passed = false;
+        try (CliMetrics metrics = CliMetrics.open(options.metricsPort)) {
+            metrics.url().ifPresent(u -> out.println("metrics: " + u + " (Prometheus text format)"));
+            target = Target.open(options, database(), metrics.registry(), out);
+            out.println("database: " + target.description());
+            HikariDataSource ds = target.pool(database(), options.clients, metrics.registry());
+            Map<String, String> config = new LinkedHashMap<>();
+            config.put("database", target.description());
+            config.put("url", target.url());
+            Workload workload = prepare(ds, seed, out, config);
+            if (interrupted) {
+                return 130;
+            }
+            config.put("clients", Integer.toString(options.clients));
+            config.put("duration", options.time.isZero() ? "no limit" : options.time.toMillis() / 1000.0 + " s");
+            if (options.transactions > 0) {
+                config.put("transactions_per_client", Long.toString(options.transactions));
+            }
+            config.put("seed", Long.toString(seed));
+            config.put("isolation", "READ COMMITTED");
+            config.put("think_times", "none");
+            out.printf(Locale.ROOT, "run: %s, %d client(s), no think times, %s%s, seed %d%n", workload.name(),
+                    options.clients, options.time.isZero() ? "no time limit" : "for " + options.time.toMillis() / 1000.0 + " s",
+                    options.transactions > 0 ? ", " + options.transactions + " transactions per client" : "", seed);
+            WorkloadResult result = run(ds, workload, seed, config, metrics, out);
+            if (interrupted) {
+                return 130;
+            }
+            passed = result.passed();
+            return passed ? 0 : 1;
+        } catch (Exception e) {
+            if (interrupted) {
+                return 130;
+            }
+            throw e;
+        } finally {
+            finished = true;
+            Target t = target;
+            if (t != null) {
+                t.close(!passed && !interrupted, out);
+            }
+            done.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is exiting: the hook runs and finds everything done
+            }
+        }
+    }
+
+    private WorkloadResult run(HikariDataSource ds, Workload workload, long seed, Map<String, String> config,
+            CliMetrics metrics, PrintWriter out) throws Exception {
+        StorageWatch watch = new StorageWatch(metrics.registry());
+        boolean hapager = target.onHapager();
+        Duration interval = Duration.ofSeconds(Math.max(1, options.progress));
+        Driver d = new Driver(ds, workload, new DriverOptions(options.clients, options.time, options.transactions,
+                seed, Connection.TRANSACTION_READ_COMMITTED, interval, s -> {
+                    watch.poll(s.elapsedSeconds());
+                    if (options.progress > 0) {
+                        out.println(s.format() + (hapager ? watch.progressSuffix() : ""));
+                        out.flush();
+                    }
+                }, metrics.registry(), 100));
+        driver = d;
+        DriverResult r = d.run();
+        List<CheckResult> checks = List.of();
+        if (!interrupted) {
+            out.println("checks:");
+            try (Connection c = ds.getConnection()) {
+                checks = check(c);
+                if (!c.getAutoCommit()) {
+                    c.commit();
+                }
+            } catch (SQLException | RuntimeException e) {
+                checks = List.of(new CheckResult("checks after the run", false, "could not run: " + e));
+            }
+            Summary.checks(out, checks);
+        }
+        WorkloadResult result = new WorkloadResult(r, config, hapager ? watch.figures() : List.of(), watch.events(),
+                checks);
+        out.println();
+        Summary.transactions(out, r);
+        if (hapager) {
+            out.printf(Locale.ROOT, "page servers: %d failover(s), %d page request(s) reissued, longest stall %.2f s%n",
+                    watch.failovers(), watch.reissues(), watch.longestStallSeconds());
+        }
+        out.printf(Locale.ROOT, "errors %d: failed transactions %d, reconnects failed %d%n", r.totalFailures(),
+                r.totalFailures() - r.connectFailures(), r.connectFailures());
+        Summary.failures(out, r.failuresKept(), 3);
+        if (options.json != null) {
+            writeAtomically(options.json, result.toJson() + "\n");
+            out.println("result: " + options.json.toAbsolutePath());
+        }
+        if (options.report != null) {
+            HtmlReport.write(result, "hapager " + spec.name(), options.report);
+            out.println("report: " + options.report.toAbsolutePath());
+        }
+        out.println(result.passed() ? "OK: no transaction failed and every check held"
+                : "FAILED: " + (r.totalFailures() > 0 ? r.totalFailures() + " failure(s)" : "a check did not hold"));
+        out.flush();
+        return result;
+    }
+
+    private void validate() {
+        CommandLine cl = spec.commandLine();
+        WorkloadOptions o = options;
+        if (o.clients < 1 || o.clients > 256) {
+            throw new ParameterException(cl, "-c/--clients must be 1 to 256, not " + o.clients);
+        }
+        if (o.time.isNegative() || o.transactions < 0) {
+            throw new ParameterException(cl, "-T/--time and -t/--transactions must not be negative");
+        }
+        if (o.time.isZero() && o.transactions == 0) {
+            throw new ParameterException(cl, "-T 0 needs -t N: a run needs a time limit, a transaction limit, or both");
+        }
+        if (o.progress < 0) {
+            throw new ParameterException(cl, "-P/--progress must be 0 (none) or more seconds, not " + o.progress);
+        }
+        if (o.metricsPort != null && (o.metricsPort < 0 || o.metricsPort > 65535)) {
+            throw new ParameterException(cl, "--metrics-port must be 0 to 65535, not " + o.metricsPort);
+        }
+        if (o.leaseMillis < 100 || o.leaseMillis > 10_000) {
+            throw new ParameterException(cl, "--lease-ms must be 100 to 10000, not " + o.leaseMillis);
+        }
+        if (o.servers != null) {
+            if (o.servers.length != 2) {
+                throw new ParameterException(cl, "--servers needs two page servers, primary first: HOST:PORT,HOST:PORT");
+            }
+            for (String s : o.servers) {
+                if (!s.matches("[^:\\s]+:\\d{1,5}") || Integer.parseInt(s.substring(s.lastIndexOf(':') + 1)) > 65535) {
+                    throw new ParameterException(cl, "--servers: '" + s + "' is not HOST:PORT");
+                }
+            }
+            if (o.tokenFile == null) {
+                throw new ParameterException(cl, "--servers needs --token-file (the page servers' shared secret)");
+            }
+            if (!Files.isReadable(o.tokenFile)) {
+                throw new ParameterException(cl, "--token-file " + o.tokenFile + " cannot be read");
+            }
+            if (o.url == null && o.storage != WorkloadOptions.Storage.HAPAGER) {
+                throw new ParameterException(cl, "--servers is for --storage hapager, not " + o.storage.name().toLowerCase(Locale.ROOT));
+            }
+        } else if (o.tokenFile != null) {
+            throw new ParameterException(cl, "--token-file goes with --servers");
+        }
+        if (o.url != null && !o.url.startsWith("jdbc:")) {
+            throw new ParameterException(cl, "--url must be a JDBC URL (jdbc:...), not '" + o.url + "'");
+        }
+        if (o.url != null && cl.getParseResult().hasMatchedOption("--storage")) {
+            throw new ParameterException(cl, "--url and --storage exclude each other");
+        }
+        for (Path p : new Path[] {o.json, o.report}) {
+            if (p != null) {
+                Path parent = p.toAbsolutePath().getParent();
+                if (parent == null || !Files.isDirectory(parent)) {
+                    throw new ParameterException(cl, "cannot write " + p + ": no directory " + parent);
+                }
+            }
+        }
+    }
+
+    private static void writeAtomically(Path file, String text) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, text);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The shutdown hook (Ctrl-C): stops the run; the command's thread cleans up, or this one after 15 s. */
+    private void onInterrupt() {
+        if (finished) {
+            return;
+        }
+        interrupted = true;
+        System.err.println("hapager: interrupted; stopping the run, shutting the database down");
+        Driver d = driver;
+        if (d != null) {
+            d.stop();
+        }
+        try {
+            if (!done.await(15, TimeUnit.SECONDS)) {
+                Target t = target;
+                if (t != null) {
+                    t.close(false, new PrintWriter(System.err, true));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Reads one number from {@code sql}, for the commands' preparations. */
+    protected static long count(DataSource ds, String sql) throws SQLException {
+        try (Connection c = ds.getConnection(); var s = c.createStatement(); var rs = s.executeQuery(sql)) {
+            long n = rs.next() ? rs.getLong(1) : 0;
+            if (!c.getAutoCommit()) {
+                c.commit();
+            }
+            return n;
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package org.hapager.cli.workload;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.hapager.cli.DurationConverter;
+import picocli.CommandLine.Option;
+
+/**
+ * The options every workload command shares (pgbench's where pgbench has one): where the database is, how
+ * many clients for how long, and where the results go. Validated by {@link WorkloadCommand}.
+ */
+public final class WorkloadOptions {
+
+    /** Where Derby keeps the database when no {@code --url} is given. */
+    public enum Storage {
+        /** Derby on hapager: the embedded pair of page servers, or {@code --servers}. */
+        HAPAGER,
+        /** Derby's own storage in a directory (its {@code directory:} subprotocol). */
+        DISK,
+        /** Derby's in-memory storage: nothing survives the run. */
+        MEMORY
+    }
+
+    @Option(names = "--url", paramLabel = "JDBC-URL", description = "run on this JDBC URL (any database whose driver"
+            + " is on the class path; Derby's is) instead of the database --storage names")
+    String url;
+
+    @Option(names = "--storage", paramLabel = "KIND", defaultValue = "hapager",
+            converter = StorageConverter.class,
+            description = "hapager (Derby on hapager: an embedded pair of page servers, or --servers), disk (Derby's own"
+                    + " storage, in --data), memory (Derby in memory); default: ${DEFAULT-VALUE}")
+    Storage storage;
+
+    @Option(names = "--servers", paramLabel = "HOST:PORT,HOST:PORT", split = ",",
+            description = "page servers already running (hapager server), primary first; with --token-file")
+    String[] servers;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "the page servers' shared secret (with --servers)")
+    Path tokenFile;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "directory for the embedded page servers' store or"
+            + " Derby's disk storage, and derby.log; kept afterwards (default: a temporary one, removed unless the run failed)")
+    Path data;
+
+    @Option(names = {"-c", "--clients"}, paramLabel = "N", defaultValue = "4",
+            description = "clients (threads, each with its own connection), 1-256 (default: ${DEFAULT-VALUE})")
+    int clients;
+
+    @Option(names = {"-T", "--time"}, paramLabel = "TIME", defaultValue = "60s", converter = DurationConverter.class,
+            description = "how long the mix runs: 60, 60s, 1.5m (default: ${DEFAULT-VALUE}); 0 with -t for no time limit")
+    Duration time;
+
+    @Option(names = {"-t", "--transactions"}, paramLabel = "N", defaultValue = "0",
+            description = "transactions per client, then it stops (default: no limit)")
+    long transactions;
+
+    @Option(names = {"-P", "--progress"}, paramLabel = "SEC", defaultValue = "1",
+            description = "a progress line every SEC seconds, 0 for none (default: ${DEFAULT-VALUE})")
+    int progress;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "write the result as JSON (schema hapager.workload.result/1)")
+    Path json;
+
+    @Option(names = "--report", paramLabel = "FILE.html", description = "write a self-contained HTML report with charts")
+    Path report;
+
+    @Option(names = "--metrics-port", paramLabel = "N",
+            description = "serve the meters at http://127.0.0.1:N/metrics (Prometheus text format) while the command runs; 0 picks a port")
+    Integer metricsPort;
+
+    @Option(names = "--seed", paramLabel = "N", description = "seed of the load and the clients' inputs (default: from the clock)")
+    Long seed;
+
+    @Option(names = "--lease-ms", defaultValue = "1000", paramLabel = "MS",
+            description = "hapager storage: the client's lease on its page server, how soon a frozen one is given up (default: ${DEFAULT-VALUE})")
+    long leaseMillis;
+
+    /** {@code hapager}, {@code disk} or {@code memory}, any case. */
+    static final class StorageConverter implements picocli.CommandLine.ITypeConverter<Storage> {
+        @Override
+        public Storage convert(String value) {
+            try {
+                return Storage.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a storage: hapager, disk or memory");
+            }
+        }
+    }
+}
