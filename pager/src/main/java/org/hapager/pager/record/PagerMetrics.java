@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -41,6 +42,8 @@ public final class PagerMetrics {
 
     private static final String OK = "ok";
 
+    private final MeterRegistry registry;
+    /** [op][0] for success, [op][kind + 1] for each failure kind (null until the first). */
     private final Timer[][] io;
     private final Counter bytesRead;
     private final Counter bytesWritten;
@@ -56,12 +59,10 @@ public final class PagerMetrics {
     public PagerMetrics(MeterRegistry registry, Supplier<Number> inflight) {
         OpCode[] ops = OpCode.values();
         PageIoException.Kind[] kinds = PageIoException.Kind.values();
+        this.registry = registry;
         io = new Timer[ops.length][kinds.length + 1];
         for (OpCode op : ops) {
             io[op.ordinal()][0] = ioTimer(registry, op, OK);
-            for (PageIoException.Kind kind : kinds) {
-                io[op.ordinal()][kind.ordinal() + 1] = ioTimer(registry, op, kind.name().toLowerCase(Locale.ROOT));
-            }
         }
         inflightGauge = Gauge.builder("hapager.pager.inflight", inflight).description("requests submitted and not yet completed")
                 .register(registry);
@@ -109,15 +110,37 @@ public final class PagerMetrics {
         leaseExpirations.increment();
     }
 
+    /**
+     * Every timer of this name publishes the same percentile histogram, bounded to 20 us - 10 s (about 50
+     * buckets): Prometheus registries cannot render one name whose timers disagree on having a histogram
+     * (micrometer#5150), and the scrape fails as a whole.
+     */
     private static Timer ioTimer(MeterRegistry registry, OpCode op, String outcome) {
         return Timer.builder("hapager.pager.io").description("page I/O requests from submit to completion")
                 .tag("op", op.tag()).tag("outcome", outcome)
-                .publishPercentileHistogram(op == OpCode.READ || op == OpCode.WRITE)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(20_000))
+                .maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
     }
 
+    /**
+     * Timers of successful requests exist from the start; those of a failure kind are registered when the
+     * first such failure completes (idempotent and thread-safe), so a scrape carries no empty histograms of
+     * failures that never happened.
+     */
     void completed(OpCode op, PageIoException.Kind failure, long nanos) {
-        io[op.ordinal()][failure == null ? 0 : failure.ordinal() + 1].record(nanos, TimeUnit.NANOSECONDS);
+        Timer t;
+        if (failure == null) {
+            t = io[op.ordinal()][0];
+        } else {
+            t = io[op.ordinal()][failure.ordinal() + 1];
+            if (t == null) {
+                t = ioTimer(registry, op, failure.name().toLowerCase(Locale.ROOT));
+                io[op.ordinal()][failure.ordinal() + 1] = t; // a benign race: both writers store the same timer
+            }
+        }
+        t.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     void bytesRead(long bytes) {

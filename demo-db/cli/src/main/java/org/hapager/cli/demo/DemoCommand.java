@@ -254,8 +254,7 @@ public final class DemoCommand implements Callable<Integer> {
 
         t0 = System.nanoTime();
         HikariConfig hc = TpccPool.config(URL + ";create=true", terminals);
-        hc.setMetricRegistry(registry);
-        try (HikariDataSource ds = new HikariDataSource(hc)) {
+        try (HikariDataSource ds = new HikariDataSource(metrics.track(hc))) {
             derbyBooted = true;
             out.printf(Locale.ROOT, "Derby: %s booted in %.1f s (buffer pool %d MiB, lease %d ms, deadlock timeout %s s);"
                     + " the client serves from %s%n", URL, secondsSince(t0), DerbySetup.POOL_BYTES >> 20,

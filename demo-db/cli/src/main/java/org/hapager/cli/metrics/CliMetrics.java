@@ -28,8 +28,7 @@ import org.hapager.server.metrics.MetricsEndpoint;
  * its report from. Either way it carries the common tag {@code application=hapager} and the JVM and process
  * meters (memory, GC, threads, class loading, CPU, uptime); hapager's own meters come from whatever the
  * command builds on {@link #registry()} (pager, buffer pool, Derby lock, workload), HikariCP's from
- * {@link #track(HikariConfig)}. See docs/METRICS.md for the list. The Prometheus registry also makes the timers
- * of one name agree on publishing a histogram ({@code UniformHistograms}), without which a scrape fails.
+ * {@link #track(HikariConfig)}. See docs/METRICS.md for the list.
  *
  * <p>Open it before the things that record into it and close it after them (try-with-resources around the
  * command's work): closing stops the endpoint, which frees the port at once, and closes the registry.
@@ -66,9 +65,6 @@ public final class CliMetrics implements AutoCloseable {
         MeterRegistry registry = port == null ? new SimpleMeterRegistry() : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // Before any meter exists: filters apply to the meters registered after them.
         registry.config().commonTags("application", APPLICATION);
-        if (port != null) {
-            registry.config().meterFilter(new UniformHistograms());
-        }
         JvmGcMetrics gc = new JvmGcMetrics();
         try {
             new JvmMemoryMetrics().bindTo(registry);

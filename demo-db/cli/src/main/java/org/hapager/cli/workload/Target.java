@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.Locale;
 import java.util.stream.Stream;
 import org.hapager.cli.database.DerbySetup;
+import org.hapager.cli.metrics.CliMetrics;
 import org.hapager.cli.servers.LocalPageServers;
 import org.hapager.workload.tpcc.driver.TpccPool;
 
@@ -147,12 +148,11 @@ final class Target implements AutoCloseable {
         return servers;
     }
 
-    /** A pool of {@code clients + 1} connections, auto-commit off, its meters in {@code registry}. */
-    HikariDataSource pool(String name, int clients, MeterRegistry registry) {
+    /** A pool of {@code clients + 1} connections, auto-commit off, its meters in the command's registry. */
+    HikariDataSource pool(String name, int clients, CliMetrics metrics) {
         HikariConfig hc = TpccPool.config(url, clients);
         hc.setPoolName(name);
-        hc.setMetricRegistry(registry);
-        pool = new HikariDataSource(hc);
+        pool = new HikariDataSource(metrics.track(hc));
         return pool;
     }
 

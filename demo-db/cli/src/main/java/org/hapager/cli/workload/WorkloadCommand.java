@@ -90,7 +90,7 @@ public abstract class WorkloadCommand implements Callable<Integer> {
             metrics.url().ifPresent(u -> out.println("metrics: " + u + " (Prometheus text format)"));
             target = Target.open(options, database(), metrics.registry(), out);
             out.println("database: " + target.description());
-            HikariDataSource ds = target.pool(database(), options.clients, metrics.registry());
+            HikariDataSource ds = target.pool(database(), options.clients, metrics);
             Map<String, String> config = new LinkedHashMap<>();
             config.put("database", target.description());
             config.put("url", target.url());
