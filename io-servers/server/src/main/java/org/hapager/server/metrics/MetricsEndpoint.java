@@ -9,12 +9,16 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Serves {@code GET /metrics} in the Prometheus text format from the JDK's HTTP server, on one daemon
- * thread of its own. Anything else is a 404.
+ * thread of its own. Anything else is a 404; a scrape that fails is a 500, logged.
  */
 public final class MetricsEndpoint implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(MetricsEndpoint.class);
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -48,9 +52,18 @@ public final class MetricsEndpoint implements AutoCloseable {
                 exchange.sendResponseHeaders(404, -1);
                 return;
             }
-            byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+            byte[] body;
+            int status = 200;
+            try {
+                body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+            } catch (RuntimeException e) {
+                // a scrape that throws would otherwise close the connection with no answer and no trace
+                log.error("GET /metrics failed: {}", e.toString(), e);
+                status = 500;
+                body = ("scrape failed: " + e + "\n").getBytes(StandardCharsets.UTF_8);
+            }
             exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            exchange.sendResponseHeaders(200, body.length);
+            exchange.sendResponseHeaders(status, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
             }
