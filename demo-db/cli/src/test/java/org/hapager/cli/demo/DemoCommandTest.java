@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.Writer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hapager.cli.HapagerCli;
+import org.hapager.cli.workload.ResultSchema;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,11 +30,14 @@ public class DemoCommandTest {
     Path dir;
 
     @Test
-    void tpccRunsThroughKillNineAndSigstopWithNoFailureAndConsistentData() {
+    void tpccRunsThroughKillNineAndSigstopWithNoFailureAndConsistentData() throws Exception {
         StringBuilder out = new StringBuilder();
         StringWriter err = new StringWriter();
+        Path json = dir.resolve("demo.json");
+        Path report = dir.resolve("demo.html");
         int rc = execute(out, err, "demo", "--reduce", "100", "--terminals", "2", "--duration", "22",
-                "--fault", "kill9@3s,sigstop@10s+3s", "--seed", "7", "--data", dir.toString());
+                "--fault", "kill9@3s,sigstop@10s+3s", "--seed", "7", "--data", dir.toString(), "--json", json.toString(),
+                "--report", report.toString());
         String text = out.toString();
         String all = text + "\n---- stderr\n" + err;
         assertEquals(0, rc, all);
@@ -49,7 +54,15 @@ public class DemoCommandTest {
                 () -> assertTrue(text.contains("errors 0: failed transactions 0, failed by page I/O 0"), all),
                 () -> assertEquals(4, count(text, "holds ("), all),
                 () -> assertTrue(text.contains("OK: no transaction failed and conditions 1-4 hold"), all),
-                () -> assertTrue(text.contains("scale: 1 warehouse, REDUCED"), all));
+                () -> assertTrue(text.contains("scale: 1 warehouse, REDUCED"), all),
+                () -> assertTrue(text.contains("PASSED: TPC-C 1 warehouse, 2 terminals, 22s: ")
+                        && text.contains(" 2 fault(s) (kill -9 at 3 s, SIGSTOP at 10 s), 0 failed transaction(s), ")
+                        && text.contains("consistency 4/4 OK, report: " + report.toAbsolutePath()), all),
+                () -> assertTrue(Files.readString(report).contains("\"kind\":\"kill9\""), "the report's events"));
+        String result = Files.readString(json);
+        ResultSchema.assertValid(result);
+        assertTrue(result.contains("\"kind\":\"sigstop\"") && result.contains("\"kind\":\"failover\"")
+                && result.contains("{\"name\":\"reissues\""), result);
     }
 
     @Test

@@ -14,14 +14,14 @@ import java.util.List;
 import org.hapager.workload.result.WorkloadResult;
 
 /** The published JSON Schema of {@code --json} results, checked with a real validator. */
-final class ResultSchema {
+public final class ResultSchema {
 
     private static final Schema SCHEMA = load();
 
     private ResultSchema() {
     }
 
-    static void assertValid(String json) {
+    public static void assertValid(String json) {
         List<Error> errors = SCHEMA.validate(json, InputFormat.JSON);
         assertTrue(errors.isEmpty(), () -> errors + "\n" + json);
     }
