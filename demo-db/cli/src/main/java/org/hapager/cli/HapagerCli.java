@@ -4,6 +4,8 @@ import org.hapager.cli.bench.FailoverBench;
 import org.hapager.cli.bench.PageIoBench;
 import org.hapager.cli.demo.DemoCommand;
 import org.hapager.cli.demo.PageDemoCommand;
+import org.hapager.cli.workload.RunCommand;
+import org.hapager.cli.workload.TpcbCommand;
 import org.hapager.cli.workload.TpccCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,8 +15,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "hapager", mixinStandardHelpOptions = true, versionProvider = HapagerCli.Version.class,
         description = "Highly available asynchronous page I/O for the JVM.",
-        subcommands = {DemoCommand.class, TpccCommand.class, ServerCommand.class, PageDemoCommand.class, PageIoBench.class,
-            FailoverBench.class, CommandLine.HelpCommand.class},
+        subcommands = {DemoCommand.class, TpccCommand.class, TpcbCommand.class, RunCommand.class, ServerCommand.class,
+            PageDemoCommand.class, PageIoBench.class, FailoverBench.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:a check or a benchmark run failed", "2:bad usage (unknown option, bad value)"})
 public final class HapagerCli implements Runnable {
