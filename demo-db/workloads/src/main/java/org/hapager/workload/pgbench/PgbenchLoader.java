@@ -69,7 +69,7 @@ public final class PgbenchLoader {
             c.setAutoCommit(false);
             try {
                 rows.put("pgbench_branches", insert(c, "INSERT INTO pgbench_branches (bid, bbalance) VALUES (?, 0)",
-                        (long) PgbenchSchema.BRANCHES * scale, 1));
+                        (long) PgbenchSchema.BRANCHES * scale, 0));
                 rows.put("pgbench_tellers", insert(c, "INSERT INTO pgbench_tellers (tid, bid, tbalance) VALUES (?, ?, 0)",
                         (long) PgbenchSchema.TELLERS * scale, PgbenchSchema.TELLERS));
                 rows.put("pgbench_accounts", insert(c, "INSERT INTO pgbench_accounts (aid, bid, abalance, filler)"
@@ -85,9 +85,9 @@ public final class PgbenchLoader {
         return new LoadResult(rows, Duration.ofNanos(System.nanoTime() - start));
     }
 
-    /** Rows with ids 1..n, the second parameter (if any) {@code (id - 1) / perBranch + 1}. */
+    /** Rows with ids 1..n and, unless {@code perBranch} is 0, their branch {@code (id - 1) / perBranch + 1}. */
     private long insert(Connection c, String sql, long n, int perBranch) throws SQLException {
-        boolean withBranch = sql.contains("?, ?");
+        boolean withBranch = perBranch > 0;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int pending = 0;
             int sinceCommit = 0;
