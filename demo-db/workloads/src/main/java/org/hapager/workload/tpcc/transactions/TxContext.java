@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
+import org.hapager.workload.driver.Retryable;
 
 /**
  * One terminal's connection (auto-commit off), its prepared statements (prepared once, by SQL text), and
@@ -13,7 +14,7 @@ import java.util.Map;
 public final class TxContext implements AutoCloseable {
 
     /** SQLStates that roll a transaction back and retry it: deadlock victim, lock time-out (Derby: both). */
-    public static final java.util.Set<String> RETRYABLE_STATES = java.util.Set.of("40001", "40XL1", "40XL2");
+    public static final java.util.Set<String> RETRYABLE_STATES = Retryable.STATES;
 
     /** Work that runs as one database transaction and commits or rolls back itself. */
     @FunctionalInterface
@@ -90,15 +91,9 @@ public final class TxContext implements AutoCloseable {
         }
     }
 
-    /** True for a deadlock victim or lock time-out: SQLState 40001, 40XL1 or 40XL2, here or in a cause. */
+    /** True for a deadlock victim or lock time-out: see {@link Retryable#isRetryable}. */
     public static boolean isRetryable(SQLException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException s && RETRYABLE_STATES.contains(s.getSQLState())) {
-                return true;
-            }
-        }
-        SQLException next = e.getNextException();
-        return next != null && next != e && RETRYABLE_STATES.contains(next.getSQLState());
+        return Retryable.isRetryable(e);
     }
 
     /** Closes the prepared statements (not the connection). */
