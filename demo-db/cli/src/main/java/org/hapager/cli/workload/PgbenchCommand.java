@@ -50,7 +50,7 @@ abstract class PgbenchCommand extends WorkloadCommand {
             if (e instanceof ParameterException p) {
                 throw p;
             }
-            throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, null);
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
     }
 

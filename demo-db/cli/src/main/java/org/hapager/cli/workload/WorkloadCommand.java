@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import javax.sql.DataSource;
 import org.hapager.cli.metrics.CliMetrics;
 import org.hapager.cli.report.HtmlReport;
 import org.hapager.workload.driver.Driver;
@@ -272,17 +271,6 @@ public abstract class WorkloadCommand implements Callable<Integer> {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Reads one number from {@code sql}, for the commands' preparations. */
-    protected static long count(DataSource ds, String sql) throws SQLException {
-        try (Connection c = ds.getConnection(); var s = c.createStatement(); var rs = s.executeQuery(sql)) {
-            long n = rs.next() ? rs.getLong(1) : 0;
-            if (!c.getAutoCommit()) {
-                c.commit();
-            }
-            return n;
         }
     }
 }

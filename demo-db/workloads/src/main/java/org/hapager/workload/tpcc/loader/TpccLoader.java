@@ -163,9 +163,8 @@ public final class TpccLoader {
 
     private Batches batches(Connection c) throws SQLException {
         return new Batches(c, options.batchSize(), options.commitEvery(), n -> {
-            long now = loaded.addAndGet(n);
-            synchronized (progress) {
-                progress.rowsLoaded(now, total);
+            synchronized (progress) { // count and report together: reports from two loaders stay in order
+                progress.rowsLoaded(loaded.addAndGet(n), total);
             }
         });
     }
