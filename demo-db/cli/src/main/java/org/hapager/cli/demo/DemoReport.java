@@ -59,8 +59,7 @@ final class DemoReport {
                 List<Violation> v = ConsistencyChecks.condition(i, c);
                 c.commit();
                 String what = ConsistencyChecks.CONDITIONS.get(i - 1);
-                all.add(new CheckResult("TPC-C condition " + i + ": " + what, v.isEmpty(),
-                        v.isEmpty() ? "" : v.size() + " violation(s), first: " + v.get(0)));
+                all.add(ConsistencyChecks.asCheck(i, v));
                 out.printf(Locale.ROOT, "  condition %d, %-52s %s (%.1f s)%n", i, what + ":",
                         v.isEmpty() ? "holds" : "VIOLATED in " + v.size() + " place(s)", secondsSince(t0));
                 v.stream().limit(5).forEach(x -> out.println("    " + x));

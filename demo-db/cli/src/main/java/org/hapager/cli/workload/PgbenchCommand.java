@@ -8,13 +8,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.hapager.cli.database.DerbySetup;
 import org.hapager.workload.driver.Workload;
 import org.hapager.workload.pgbench.PgbenchLoader;
 import org.hapager.workload.pgbench.PgbenchSchema;
 import org.hapager.workload.pgbench.Script;
 import org.hapager.workload.pgbench.ScriptWorkload;
-import org.hapager.workload.tpcc.loader.LoadResult;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
@@ -77,19 +75,7 @@ abstract class PgbenchCommand extends WorkloadCommand {
         } else {
             out.printf(Locale.ROOT, "loading pgbench's tables at scale %d (%,d accounts)%n", scale,
                     (long) scale * PgbenchSchema.ACCOUNTS);
-            LoadBar bar = new LoadBar(out, System.console() != null, this::interrupted);
-            LoadResult load;
-            try {
-                load = PgbenchLoader.createAndLoad(ds, scale, bar);
-            } finally {
-                bar.finish();
-            }
-            double seconds = load.elapsed().toMillis() / 1000.0;
-            out.printf(Locale.ROOT, "loaded %,d rows in %.1f s (%,.0f rows/s)%n", load.totalRows(), seconds,
-                    load.totalRows() / Math.max(0.001, seconds));
-            if (ds.getJdbcUrl().startsWith("jdbc:derby:")) {
-                DerbySetup.checkpoint(ds);
-            }
+            load(ds, out, bar -> PgbenchLoader.createAndLoad(ds, scale, bar));
             loadedScale = scale;
         }
         config.put("scale", loadedScale + " (" + String.format(Locale.ROOT, "%,d", (long) loadedScale

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.hapager.cli.database.DerbySetup;
 import org.hapager.cli.metrics.CliMetrics;
 import org.hapager.cli.report.HtmlReport;
 import org.hapager.workload.driver.Driver;
@@ -24,6 +25,8 @@ import org.hapager.workload.driver.DriverResult;
 import org.hapager.workload.driver.Workload;
 import org.hapager.workload.result.CheckResult;
 import org.hapager.workload.result.WorkloadResult;
+import org.hapager.workload.tpcc.loader.LoadProgress;
+import org.hapager.workload.tpcc.loader.LoadResult;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -70,6 +73,32 @@ public abstract class WorkloadCommand implements Callable<Integer> {
 
     /** The checks after the run, on a quiet database. */
     protected abstract List<CheckResult> check(Connection c) throws SQLException;
+
+    /** A loader, given the progress bar to report to. */
+    @FunctionalInterface
+    protected interface Loader {
+        LoadResult load(LoadProgress progress) throws SQLException;
+    }
+
+    /**
+     * Runs {@code loader} with a progress bar (stopped by Ctrl-C), says how fast it loaded, and checkpoints a
+     * Derby database so that the run does not start with the load's log to replay.
+     */
+    protected final void load(HikariDataSource ds, PrintWriter out, Loader loader) throws SQLException {
+        LoadBar bar = new LoadBar(out, System.console() != null, this::interrupted);
+        LoadResult load;
+        try {
+            load = loader.load(bar);
+        } finally {
+            bar.finish();
+        }
+        double seconds = load.elapsed().toMillis() / 1000.0;
+        out.printf(Locale.ROOT, "loaded %,d rows in %.1f s (%,.0f rows/s)%n", load.totalRows(), seconds,
+                load.totalRows() / Math.max(0.001, seconds));
+        if (ds.getJdbcUrl().startsWith("jdbc:derby:")) {
+            DerbySetup.checkpoint(ds);
+        }
+    }
 
     /** True once Ctrl-C was pressed: a long preparation should stop. */
     protected final boolean interrupted() {

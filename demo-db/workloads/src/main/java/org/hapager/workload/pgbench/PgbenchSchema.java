@@ -1,13 +1,11 @@
 package org.hapager.workload.pgbench;
 
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import org.hapager.workload.schema.TableSet;
 
 /**
  * pgbench's four tables in the connection's default schema, as {@code pgbench -i} creates them:
@@ -22,6 +20,8 @@ public final class PgbenchSchema {
     /** The four tables, in creation order. */
     public static final List<String> TABLES = List.of("pgbench_history", "pgbench_tellers", "pgbench_accounts",
             "pgbench_branches");
+
+    private static final TableSet TABLE_SET = new TableSet(TABLES);
 
     /** Rows per scale unit (pgbench's {@code nbranches}, {@code ntellers}, {@code naccounts}). */
     public static final int BRANCHES = 1;
@@ -53,47 +53,17 @@ public final class PgbenchSchema {
 
     /** Creates the four tables for {@code scale} and commits. Fails if one exists. */
     public static void create(Connection c, int scale) throws SQLException {
-        inTransaction(c, ddl(scale));
+        TableSet.inTransaction(c, ddl(scale));
     }
 
     /** Drops whichever of the four tables exist, and commits. */
     public static void drop(Connection c) throws SQLException {
-        List<String> existing = existingTables(c);
-        List<String> drops = new ArrayList<>();
-        for (String t : TABLES) {
-            if (existing.contains(t)) {
-                drops.add("DROP TABLE " + t);
-            }
-        }
-        inTransaction(c, drops);
-    }
-
-    private static void inTransaction(Connection c, List<String> statements) throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try (Statement s = c.createStatement()) {
-            for (String sql : statements) {
-                s.execute(sql);
-            }
-            c.commit();
-        } catch (SQLException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
-        }
+        TABLE_SET.drop(c);
     }
 
     /** The pgbench tables present in the connection's default schema (lower case), in {@link #TABLES} order. */
     public static List<String> existingTables(Connection c) throws SQLException {
-        DatabaseMetaData md = c.getMetaData();
-        List<String> found = new ArrayList<>();
-        try (ResultSet rs = md.getTables(null, c.getSchema(), null, new String[] {"TABLE"})) {
-            while (rs.next()) {
-                found.add(rs.getString("TABLE_NAME").toLowerCase(Locale.ROOT));
-            }
-        }
-        return TABLES.stream().filter(found::contains).toList();
+        return TABLE_SET.existing(c);
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import javax.sql.DataSource;
+import org.hapager.workload.result.CheckResult;
 
 /**
  * Consistency conditions 1-4 of TPC-C clause 3.3.2, checked on a quiet database (no transactions running):
@@ -32,6 +33,12 @@ public final class ConsistencyChecks {
             "sum(O_OL_CNT) = rows in ORDER_LINE");
 
     private ConsistencyChecks() {
+    }
+
+    /** Condition {@code n}'s outcome as a check of a workload result: held, or how many violations and the first. */
+    public static CheckResult asCheck(int n, List<Violation> violations) {
+        return new CheckResult("TPC-C condition " + n + ": " + CONDITIONS.get(n - 1), violations.isEmpty(),
+                violations.isEmpty() ? "" : violations.size() + " violation(s), first: " + violations.get(0));
     }
 
     /** Condition {@code n} (1-4) alone. */

@@ -3,7 +3,6 @@ package org.hapager.workload.tpcc.driver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Collectors;
 import org.hapager.workload.driver.DriverResult;
 import org.hapager.workload.driver.TypeResult;
 import org.hapager.workload.result.CheckResult;
@@ -54,20 +53,12 @@ public record TpccResult(DriverResult run, TpccScale scale, long seed, NURandCon
         }
         for (int n = 1; n <= ConsistencyChecks.CONDITIONS.size(); n++) {
             int condition = n;
-            String found = violations.stream().filter(v -> v.condition() == condition).map(Violation::toString)
-                    .collect(Collectors.joining("; "));
-            String detail = consistencyError != null ? "could not be checked: " + consistencyError : found;
-            checks.add(new CheckResult("condition " + n + ": " + ConsistencyChecks.CONDITIONS.get(n - 1),
-                    detail.isEmpty(), detail));
+            checks.add(consistencyError != null
+                    ? new CheckResult("TPC-C condition " + n + ": " + ConsistencyChecks.CONDITIONS.get(n - 1), false,
+                            "could not be checked: " + consistencyError)
+                    : ConsistencyChecks.asCheck(n, violations.stream().filter(v -> v.condition() == condition).toList()));
         }
         return checks;
-    }
-
-    /** The scale, for a result's configuration. */
-    public String scaleDescription() {
-        return String.format(Locale.ROOT, "%d warehouse(s), %d items, %d customers per district%s",
-                scale.warehouses(), scale.items(), scale.customersPerDistrict(),
-                scale.isSpec() ? "" : " (reduced: not TPC-C compliant)");
     }
 
     /** A few lines for a person: throughput, each type's counts and latency, consistency. */

@@ -1,13 +1,11 @@
 package org.hapager.workload.tpcc.schema;
 
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.hapager.workload.schema.TableSet;
 
 /**
  * The nine TPC-C tables of clause 1.3 with their primary keys (clause 1.3.1), in the connection's default
@@ -24,6 +22,8 @@ public final class TpccSchema {
     /** The nine tables, in creation order. */
     public static final List<String> TABLES = List.of(
             "warehouse", "district", "customer", "history", "new_order", "orders", "order_line", "item", "stock");
+
+    private static final TableSet TABLE_SET = new TableSet(TABLES);
 
     private TpccSchema() {
     }
@@ -75,55 +75,17 @@ public final class TpccSchema {
 
     /** Creates the tables and indexes and commits. Fails if any of them exists. */
     public static void create(Connection c) throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try (Statement s = c.createStatement()) {
-            for (String sql : ddl()) {
-                s.execute(sql);
-            }
-            c.commit();
-        } catch (SQLException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
-        }
+        TableSet.inTransaction(c, ddl());
     }
 
     /** The TPC-C tables present in the connection's default schema (names in lower case). */
     public static List<String> existingTables(Connection c) throws SQLException {
-        DatabaseMetaData md = c.getMetaData();
-        String schema = c.getSchema();
-        List<String> found = new ArrayList<>();
-        try (ResultSet rs = md.getTables(null, schema, null, new String[] {"TABLE"})) {
-            while (rs.next()) {
-                String name = rs.getString("TABLE_NAME").toLowerCase(Locale.ROOT);
-                if (TABLES.contains(name)) {
-                    found.add(name);
-                }
-            }
-        }
-        return found;
+        return TABLE_SET.existing(c);
     }
 
     /** Drops whichever of the nine tables exist (with their indexes) and commits. */
     public static void drop(Connection c) throws SQLException {
-        List<String> existing = existingTables(c);
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try (Statement s = c.createStatement()) {
-            for (String table : TABLES) {
-                if (existing.contains(table)) {
-                    s.execute("DROP TABLE " + table);
-                }
-            }
-            c.commit();
-        } catch (SQLException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
-        }
+        TABLE_SET.drop(c);
     }
 
     private static String address(String p) {

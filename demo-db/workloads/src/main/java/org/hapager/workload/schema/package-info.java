@@ -1,0 +1,2 @@
+/** What the workloads' schemas share: {@link org.hapager.workload.schema.TableSet}. */
+package org.hapager.workload.schema;
