@@ -184,7 +184,7 @@ public final class HtmlReport {
             h.append(" <span class=\"swatch\" style=\"background:").append(color(kind)).append("\"></span>")
                     .append(kind.equals("restart") ? "restart, sigcont, fenced, other" : kind);
         }
-        h.append("; a shaded band is a freeze (sigstop to sigcont).</p>\n")
+        h.append("; a shaded band is a freeze (sigstop to sigcont, or to the fencing that ended it).</p>\n")
                 .append("<div class=\"chart\" id=\"chart-throughput\"></div>\n")
                 .append("<div class=\"chart\" id=\"chart-latency\"></div>\n")
                 .append("<noscript><p class=\"note\">The charts need JavaScript.</p></noscript>\n");

@@ -22,14 +22,17 @@
     return [0, max * 1.15];
   }
 
-  /** The freezes: each sigstop to the next sigcont (or to the end of the run). */
+  /**
+   * The freezes: each sigstop to the next sigcont, or to the fencing that killed the frozen server (or to the
+   * end of the run).
+   */
   function freezes(events, end) {
     var out = [];
     var open = null;
     events.forEach(function (e) {
       if (e.kind === "sigstop" && open === null) {
         open = e.at;
-      } else if (e.kind === "sigcont" && open !== null) {
+      } else if ((e.kind === "sigcont" || e.kind === "fenced") && open !== null) {
         out.push([open, e.at]);
         open = null;
       }
