@@ -13,7 +13,8 @@ import picocli.CommandLine.Unmatched;
  * command line, so its options and their documentation live in one place ({@link PageServerMain}).
  */
 @Command(name = "server", description = {"Runs a page server over a data directory shared with the other page"
-        + " server: hapager server --data DIR --port N --token-file FILE (hapager server --help lists every option)."})
+        + " server: hapager server --data DIR --port N (the shared secret in DIR/token unless --token-file; hapager server"
+        + " --help lists every option)."})
 final class ServerCommand implements Callable<Integer> {
 
     @Unmatched

@@ -50,8 +50,9 @@ public final class PageServerMain implements Callable<Integer> {
             description = "Port to listen on; 0 picks a free port (default: ${DEFAULT-VALUE}).")
     private int port;
 
-    @Option(names = "--token-file", required = true, paramLabel = "FILE",
-            description = "Shared secret; created with mode 0600 and a random token if missing.")
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "Shared secret; created with mode 0600 and a random token if missing (default: DIR/token, in"
+                    + " the data directory the servers share).")
     private Path tokenFile;
 
     @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
@@ -153,7 +154,8 @@ public final class PageServerMain implements Callable<Integer> {
         }
 
         Path data = dataDir.toAbsolutePath().normalize();
-        ServerConfig config = new ServerConfig(data, bind, port, tokenFile, metricsPort == null ? -1 : metricsPort,
+        Path token = tokenFile != null ? tokenFile : data.resolve("token");
+        ServerConfig config = new ServerConfig(data, bind, port, token, metricsPort == null ? -1 : metricsPort,
                 maxInflight, ioThreads, inlinePageIo, Math.max(2, Runtime.getRuntime().availableProcessors()), leaseMaxMillis,
                 handshakeTimeoutMillis, drainTimeoutMillis, serverId, fenceTimeoutMillis, FenceCommand.parse(fenceCommand),
                 faultPoints, warmupOperations);

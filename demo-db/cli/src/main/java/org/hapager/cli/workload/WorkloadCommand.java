@@ -114,7 +114,9 @@ public abstract class WorkloadCommand implements Callable<Integer> {
         Thread hook = new Thread(this::onInterrupt, "hapager-interrupted");
         Runtime.getRuntime().addShutdownHook(hook);
         boolean passed = false;
-        try (CliMetrics metrics = CliMetrics.open(options.metricsPort)) {
+        CliMetrics metrics = null;
+        try {
+            metrics = CliMetrics.open(options.metricsPort);
             metrics.url().ifPresent(u -> out.println("metrics: " + u + " (Prometheus text format)"));
             target = Target.open(options, database(), metrics.registry(), out);
             out.println("database: " + target.description());
@@ -153,6 +155,9 @@ public abstract class WorkloadCommand implements Callable<Integer> {
             Target t = target;
             if (t != null) {
                 t.close(!passed && !interrupted, out);
+            }
+            if (metrics != null) {
+                metrics.close(); // after the pool and the pager, which unregister their gauges from it
             }
             done.countDown();
             try {

@@ -35,7 +35,8 @@ public final class WorkloadOptions {
             description = "page servers already running (hapager server), primary first; with --token-file")
     String[] servers;
 
-    @Option(names = "--token-file", paramLabel = "FILE", description = "the page servers' shared secret (with --servers)")
+    @Option(names = "--token-file", paramLabel = "FILE", description = "the page servers' shared secret, with --servers"
+            + " (a server's is DIR/token unless it was given another)")
     Path tokenFile;
 
     @Option(names = "--data", paramLabel = "DIR", description = "directory for the embedded page servers' store or"

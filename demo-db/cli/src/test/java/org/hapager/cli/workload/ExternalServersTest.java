@@ -58,9 +58,9 @@ class ExternalServersTest {
     @Test
     void tpccRunsOnPageServersStartedWithHapagerServerAndServesItsMetrics() throws Exception {
         Path store = dir.resolve("store");
-        Path token = dir.resolve("hapager.token");
-        int a = startServer(store, token);
-        int b = startServer(store, token);
+        Path token = store.resolve("token"); // the servers' default: created by the first, read by the second
+        int a = startServer(store);
+        int b = startServer(store);
         int metricsPort = freePort();
         Path json = dir.resolve("result.json");
 
@@ -138,11 +138,14 @@ class ExternalServersTest {
         }
     }
 
-    /** Starts {@code hapager server} in a child JVM on a free port; returns the port once it is ready. */
-    private int startServer(Path store, Path token) throws Exception {
+    /**
+     * Starts {@code hapager server --data STORE --port 0} (the token file defaulting to STORE/token) in a child
+     * JVM; returns its port once it is ready.
+     */
+    private int startServer(Path store) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "org.hapager.cli.HapagerCli",
-                "server", "--data", store.toString(), "--port", "0", "--token-file", token.toString())
+                "server", "--data", store.toString(), "--port", "0")
                 .redirectErrorStream(true).start();
         servers.add(p);
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
