@@ -87,6 +87,8 @@ import org.hapager.pager.Volume;
  *       are at most {@link BufferPoolConfig#flushMaxInFlight()}.</li>
  *   <li>A frame marked prefetched is READING or CLEAN and unpinned (the first pin clears the mark; so does
  *       unmapping); their count matches the frames.</li>
+ *   <li>A mapped frame is in its volume's index of frames not yet durable ({@code FrameTable.notDurable},
+ *       what {@code sync} waits for) exactly when {@code dirtyEpoch > durableEpoch}.</li>
  * </ol>
  *
  * <h2>Parts</h2>
@@ -336,6 +338,7 @@ public final class BufferPool implements AutoCloseable {
                 writeBack.dirtied(f);
             }
             f.dirtyEpoch++;
+            table.changed(f);
         } finally {
             table.lock.unlock();
         }

@@ -135,6 +135,7 @@ final class WriteBack {
             if (failure == null) {
                 f.state = FrameState.CLEAN;
                 f.durableEpoch = epoch;
+                table.madeDurable(f);
                 f.writeFailure = null;
             } else {
                 log.warn("write-back of {} (frame {}) failed; the page stays dirty", f.pageId, f.index, failure);
@@ -156,10 +157,8 @@ final class WriteBack {
         List<Runnable> pendingIo = new ArrayList<>();
         table.lock.lock();
         try {
-            for (Frame f : table.mapped()) {
-                if (f.pageId.volume().equals(volume) && f.dirtyEpoch > f.durableEpoch) {
-                    targets.add(new Target(f, f.mapGeneration, f.dirtyEpoch, f.writeFailures));
-                }
+            for (Frame f : table.notDurable(volume)) {
+                targets.add(new Target(f, f.mapGeneration, f.dirtyEpoch, f.writeFailures));
             }
             while (!targets.isEmpty()) {
                 for (var it = targets.iterator(); it.hasNext(); ) {
