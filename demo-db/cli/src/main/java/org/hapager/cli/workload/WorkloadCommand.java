@@ -116,7 +116,7 @@ public abstract class WorkloadCommand implements Callable<Integer> {
         boolean passed = false;
         CliMetrics metrics = null;
         try {
-            metrics = CliMetrics.open(options.metricsPort);
+            metrics = openMetrics();
             metrics.url().ifPresent(u -> out.println("metrics: " + u + " (Prometheus text format)"));
             target = Target.open(options, database(), metrics.registry(), out);
             out.println("database: " + target.description());
@@ -165,6 +165,15 @@ public abstract class WorkloadCommand implements Callable<Integer> {
             } catch (IllegalStateException e) {
                 // the JVM is exiting: the hook runs and finds everything done
             }
+        }
+    }
+
+    /** The registry, and the endpoint if asked; a port that cannot be bound is a one-line error (exit 2). */
+    private CliMetrics openMetrics() {
+        try {
+            return CliMetrics.open(options.metricsPort);
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), "--metrics-port: " + e.getMessage(), e);
         }
     }
 

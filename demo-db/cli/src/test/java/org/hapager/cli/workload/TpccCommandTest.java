@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -62,6 +64,21 @@ class TpccCommandTest {
         assertTrue(first.toString().lines().noneMatch(l -> l.startsWith("progress:")), "-P 0: " + first);
         assertTrue(second.toString().contains("TPC-C already loaded: 1 warehouse(s), 1,000 items"), second.toString());
         assertTrue(second.toString().contains("40 transactions in"), second.toString());
+    }
+
+    @Test
+    void aTakenMetricsPortIsAOneLineErrorBeforeAnythingStarts() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            StringBuilder out = new StringBuilder();
+            StringWriter err = new StringWriter();
+            int rc = DemoCommandTest.execute(out, err, "tpcc", "--storage", "memory", "--metrics-port",
+                    Integer.toString(taken.getLocalPort()));
+            assertEquals(2, rc, err.toString());
+            assertTrue(err.toString().startsWith("hapager: --metrics-port: cannot serve metrics on 127.0.0.1:"
+                    + taken.getLocalPort()), err.toString());
+            assertEquals(1, err.toString().lines().count(), err.toString());
+            assertEquals("", out.toString());
+        }
     }
 
     @Test
