@@ -98,7 +98,7 @@ final class HapagerFile implements StorageFile {
             return true;
         } catch (IOException e) {
             if (!stat().exists()) {
-                return false; // e.g. a file where a directory of the path should be: the servers report ENOTDIR as a storage error
+                return false; // not there (NOT_FOUND, also for a path under a file), or gone meanwhile
             }
             return answered(e);
         }

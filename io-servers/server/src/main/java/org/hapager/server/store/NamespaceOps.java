@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -84,6 +85,11 @@ final class NamespaceOps {
             throw StoreException.notFound(volume);
         } catch (DirectoryNotEmptyException e) {
             throw new StoreException(Status.NOT_EMPTY, "directory " + volume + " is not empty");
+        } catch (FileSystemException e) {
+            if (VolumePaths.parentIsAFile(e)) {
+                throw StoreException.notFound(volume);
+            }
+            throw StoreException.io("delete volume " + volume, e);
         } catch (IOException e) {
             throw StoreException.io("delete volume " + volume, e);
         }

@@ -80,10 +80,15 @@ final class VolumePaths {
         } catch (NoSuchFileException e) {
             return null;
         } catch (java.nio.file.FileSystemException e) {
-            if (e.getReason() != null && e.getReason().contains("Not a directory")) {
+            if (parentIsAFile(e)) {
                 return null;
             }
             throw e;
         }
+    }
+
+    /** ENOTDIR: a component of the path is a file, so nothing can be at the path (Java has no exception for it). */
+    static boolean parentIsAFile(java.nio.file.FileSystemException e) {
+        return e.getReason() != null && e.getReason().contains("Not a directory");
     }
 }

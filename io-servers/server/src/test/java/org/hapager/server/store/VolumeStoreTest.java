@@ -123,6 +123,14 @@ class VolumeStoreTest {
     }
 
     @Test
+    void deleteUnderAVolumeIsNotFoundNotAStorageError() {
+        f.ok(new Op.Create("file", true));
+        // "file/child" cannot exist: the OS says "Not a directory", which is the absence of the volume
+        assertEquals("volume file/child does not exist",
+                f.failure(new Op.Delete("file/child"), Status.NOT_FOUND).getMessage());
+    }
+
+    @Test
     void deleteDropsTheCachedChannel() throws IOException {
         f.ok(new Op.Create("v", true));
         f.ok(write("v", 512, 0, pattern(512, 6)));
