@@ -8,23 +8,32 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.hapager.cli.metrics.PrometheusText;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Ctrl-C for real: {@code hapager demo} and {@code hapager tpcc} run in a child JVM, get SIGINT once their
- * run is under way, and must exit 130 with no page server left behind.
+ * run is under way, and must exit 130 with no page server left behind. On the way, the demo's page servers
+ * serve their own meters ({@code --metrics-port}): one is scraped and parsed.
  */
 class InterruptTest {
 
+    private static final Pattern SERVER_METRICS = Pattern.compile("page server metrics: (\\S+) \\(primary\\)");
     private static final Pattern SERVERS = Pattern.compile("primary \\S+ \\(pid (\\d+)\\), secondary \\S+ \\(pid (\\d+)\\)");
 
     @TempDir
@@ -32,8 +41,11 @@ class InterruptTest {
 
     @Test
     void ctrlCDuringTheDemoStopsItAndItsPageServers() throws Exception {
-        interruptDuringRun("demo", "--reduce", "100", "--terminals", "2", "--duration", "120", "--no-faults",
-                "--report", dir.resolve("r.html").toString(), "--data", dir.resolve("demo").toString());
+        // with --metrics-port, each page server serves its own meters: the primary's is scraped mid-run
+        String seen = interruptDuringRun("demo", "--reduce", "100", "--terminals", "2", "--duration", "120",
+                "--no-faults", "--metrics-port", "0", "--report", dir.resolve("r.html").toString(), "--data",
+                dir.resolve("demo").toString());
+        assertTrue(seen.contains("page server metrics: http://127.0.0.1:"), seen);
     }
 
     @Test
@@ -41,7 +53,8 @@ class InterruptTest {
         interruptDuringRun("tpcc", "--reduce", "100", "-c", "2", "-T", "120", "--data", dir.resolve("tpcc").toString());
     }
 
-    private static void interruptDuringRun(String... args) throws Exception {
+    /** Runs the command, scrapes the page servers' metrics if it prints them, sends SIGINT; returns its output. */
+    private static String interruptDuringRun(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-cp", System.getProperty("java.class.path"), HapagerCli.class.getName()));
         command.addAll(List.of(args));
@@ -69,6 +82,14 @@ class InterruptTest {
                 }
             }
             assertTrue(pids != null, "no page server line:\n" + seen);
+            Matcher metrics = SERVER_METRICS.matcher(seen);
+            if (metrics.find()) {
+                String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(metrics.group(1)))
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+                Map<String, PrometheusText.Family> families = PrometheusText.parse(body);
+                assertTrue(families.containsKey("hapager_server_requests_total")
+                        && families.containsKey("hapager_server_fsync_seconds"), families.keySet().toString());
+            }
             Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start();
             assertEquals(0, kill.waitFor());
 
@@ -80,6 +101,7 @@ class InterruptTest {
                 assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
                         "page server " + pid + " outlived the command:\n" + seen);
             }
+            return seen.toString();
         } finally {
             p.destroyForcibly();
         }

@@ -240,9 +240,10 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "data: %s (%s)%n", dir, temporary ? "temporary, removed at the end" : "kept");
         out.println("starting two page servers …");
         long t0 = System.nanoTime();
-        servers = LocalPageServers.start(store, dir.resolve("demo.token"));
+        servers = LocalPageServers.start(store, dir.resolve("demo.token"), metricsPort != null);
         out.printf(Locale.ROOT, "page servers: primary %s (pid %d), secondary %s (pid %d), sharing %s; up in %.1f s%n",
                 servers.key(0), servers.get(0).pid(), servers.key(1), servers.get(1).pid(), store, secondsSince(t0));
+        servers.metricsLine().ifPresent(out::println);
 
         metrics = CliMetrics.open(metricsPort);
         metrics.url().ifPresent(u -> out.println("metrics: " + u + " (Prometheus text format)"));

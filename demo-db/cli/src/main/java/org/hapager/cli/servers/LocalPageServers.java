@@ -3,13 +3,16 @@ package org.hapager.cli.servers;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -31,22 +34,34 @@ public final class LocalPageServers implements AutoCloseable {
 
     private final Path store;
     private final Path token;
+    /** Each slot's metrics port, the same across restarts; none when the servers serve no metrics. */
+    private final int[] metricsPorts;
     private final AtomicReferenceArray<PageServerProcess> slots = new AtomicReferenceArray<>(2);
     /** Every process started, in order, for {@link #logs()}. */
     private final List<PageServerProcess> started = new CopyOnWriteArrayList<>();
     private volatile boolean stopped;
 
-    private LocalPageServers(Path store, Path token) {
+    private LocalPageServers(Path store, Path token, int[] metricsPorts) {
         this.store = store;
         this.token = token;
+        this.metricsPorts = metricsPorts;
     }
 
-    /** Starts both servers; if the second cannot start, the first is stopped. */
+    /** Starts both servers, serving no metrics; if the second cannot start, the first is stopped. */
     public static LocalPageServers start(Path store, Path token) {
-        LocalPageServers s = new LocalPageServers(store, token);
+        return start(store, token, false);
+    }
+
+    /**
+     * Starts both servers; with {@code metrics}, each serves its own meters at {@link #metricsUrl} (a port
+     * kept across its restarts). If the second cannot start, the first is stopped.
+     */
+    public static LocalPageServers start(Path store, Path token, boolean metrics) {
+        int[] ports = metrics ? new int[] {metricsPort(), metricsPort()} : new int[0];
+        LocalPageServers s = new LocalPageServers(store, token, ports);
         try {
             for (int i = 0; i < 2; i++) {
-                PageServerProcess p = s.startOnFreePort();
+                PageServerProcess p = s.startOnFreePort(i);
                 s.slots.set(i, p);
                 s.started.add(p);
             }
@@ -62,12 +77,12 @@ public final class LocalPageServers implements AutoCloseable {
      * from the ephemeral range may meanwhile have become the local end of some outgoing connection on this
      * host (seen here: "Address already in use" when a fenced server was started again).
      */
-    private PageServerProcess startOnFreePort() {
+    private PageServerProcess startOnFreePort(int index) {
         RuntimeException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
             int port = freePortBelowEphemeral();
             try {
-                return PageServerProcess.start(store, token, port, SERVER_ARGS);
+                return PageServerProcess.start(store, token, port, args(index));
             } catch (RuntimeException e) {
                 last = e;
                 if (port == 0) {
@@ -76,6 +91,41 @@ public final class LocalPageServers implements AutoCloseable {
             }
         }
         throw last;
+    }
+
+    private String[] args(int index) {
+        if (metricsPorts.length == 0) {
+            return SERVER_ARGS;
+        }
+        String[] a = Arrays.copyOf(SERVER_ARGS, SERVER_ARGS.length + 2);
+        a[SERVER_ARGS.length] = "--metrics-port";
+        a[SERVER_ARGS.length + 1] = Integer.toString(metricsPorts[index]);
+        return a;
+    }
+
+    /** Where server {@code index} serves its meters (Prometheus text format), if it does. */
+    public Optional<String> metricsUrl(int index) {
+        return metricsPorts.length == 0 ? Optional.empty()
+                : Optional.of("http://127.0.0.1:" + metricsPorts[index] + "/metrics");
+    }
+
+    /** {@code page server metrics: URL (primary), URL (secondary)}, if they serve metrics. */
+    public Optional<String> metricsLine() {
+        return metricsUrl(0).map(a -> "page server metrics: " + a + " (primary), " + metricsUrl(1).orElseThrow()
+                + " (secondary)");
+    }
+
+    /** A free port for a server's metrics, below the ephemeral range if it can (see {@link #startOnFreePort}). */
+    private static int metricsPort() {
+        int port = freePortBelowEphemeral();
+        if (port != 0) {
+            return port;
+        }
+        try (ServerSocket any = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return any.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port for a page server's metrics", e);
+        }
     }
 
     /** A port that nobody listens on, below the first ephemeral port; 0 (any) if the range is unknown. */
@@ -147,7 +197,7 @@ public final class LocalPageServers implements AutoCloseable {
                 throw new IllegalStateException("the page servers are being stopped");
             }
             try {
-                again = PageServerProcess.start(store, token, old.port(), SERVER_ARGS);
+                again = PageServerProcess.start(store, token, old.port(), args(index));
             } catch (RuntimeException e) {
                 if (attempt == 3) {
                     throw e;

@@ -94,12 +94,13 @@ final class Target implements AutoCloseable {
                         out.println("starting two page servers …");
                         long t0 = System.nanoTime();
                         Path store = dir.resolve("store");
-                        servers = LocalPageServers.start(store, dir.resolve("hapager.token"));
+                        servers = LocalPageServers.start(store, dir.resolve("hapager.token"), o.metricsPort != null);
                         DerbySetup.register(CLUSTER, servers.address(0), servers.address(1),
                                 dir.resolve("hapager.token"), o.leaseMillis, registry);
                         out.printf(Locale.ROOT, "page servers: primary %s (pid %d), secondary %s (pid %d), sharing %s;"
                                 + " up in %.1f s%n", servers.key(0), servers.get(0).pid(), servers.key(1),
                                 servers.get(1).pid(), store, (System.nanoTime() - t0) / 1e9);
+                        servers.metricsLine().ifPresent(out::println);
                         where = "an embedded pair of page servers over " + store;
                     }
                     return new Target(u + ";create=true", "Derby on hapager (" + u + ") on " + where, u, true,
