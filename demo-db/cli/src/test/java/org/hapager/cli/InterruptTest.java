@@ -5,17 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -55,12 +50,10 @@ class InterruptTest {
 
     /** Runs the command, scrapes the page servers' metrics if it prints them, sends SIGINT; returns its output. */
     private static String interruptDuringRun(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"), HapagerCli.class.getName()));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ChildJvm child = ChildJvm.hapager(List.of(args));
+        Process p = child.process();
         try {
-            LinkedBlockingQueue<String> lines = follow(p);
+            LinkedBlockingQueue<String> lines = child.lines();
             StringBuilder seen = new StringBuilder();
             long[] pids = null;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -105,22 +98,6 @@ class InterruptTest {
         } finally {
             p.destroyForcibly();
         }
-    }
-
-    private static LinkedBlockingQueue<String> follow(Process p) {
-        LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = r.readLine(); line != null; line = r.readLine()) {
-                    lines.add(line);
-                }
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        }, "child-output");
-        reader.setDaemon(true);
-        reader.start();
-        return lines;
     }
 
     private static void drain(LinkedBlockingQueue<String> lines, StringBuilder seen) throws InterruptedException {

@@ -157,6 +157,11 @@ public final class DemoCommand implements Callable<Integer> {
         TpccScale scale = scale();
         long runSeed = seed != null ? seed : System.nanoTime();
         out = spec.commandLine().getOut();
+        try {
+            metrics = CliMetrics.open(metricsPort); // before anything starts: a taken port is a usage error
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), "--metrics-port: " + e.getMessage(), e);
+        }
         temporary = data == null;
         dir = temporary ? Files.createTempDirectory("hapager-demo") : Files.createDirectories(data).toAbsolutePath();
         DerbySetup.configure(dir);
@@ -245,7 +250,6 @@ public final class DemoCommand implements Callable<Integer> {
                 servers.key(0), servers.get(0).pid(), servers.key(1), servers.get(1).pid(), store, secondsSince(t0));
         servers.metricsLine().ifPresent(out::println);
 
-        metrics = CliMetrics.open(metricsPort);
         metrics.url().ifPresent(u -> out.println("metrics: " + u + " (Prometheus text format)"));
         MeterRegistry registry = metrics.registry();
         DerbySetup.register(CLUSTER, servers.address(0), servers.address(1), dir.resolve("demo.token"), leaseMillis,

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.Writer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -96,6 +98,19 @@ public class DemoCommandTest {
             assertEquals("", out.toString(), what); // nothing started
         }).toArray(Executable[]::new);
         assertAll(checks);
+    }
+
+    @Test
+    void aTakenMetricsPortIsAOneLineErrorBeforeAnythingStarts() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            StringBuilder out = new StringBuilder();
+            StringWriter err = new StringWriter();
+            int rc = execute(out, err, "demo", "--metrics-port", Integer.toString(taken.getLocalPort()));
+            assertEquals(2, rc, err.toString());
+            assertTrue(err.toString().startsWith("hapager: --metrics-port: cannot serve metrics on 127.0.0.1:"
+                    + taken.getLocalPort()), err.toString());
+            assertEquals("", out.toString()); // no page server started
+        }
     }
 
     @Test

@@ -6,16 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.hapager.cli.ChildJvm;
 import org.hapager.cli.demo.DemoCommandTest;
 import org.hapager.cli.metrics.PrometheusText;
 import org.hapager.cli.metrics.PrometheusText.Family;
@@ -143,23 +141,10 @@ class ExternalServersTest {
      * JVM; returns its port once it is ready.
      */
     private int startServer(Path store) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "org.hapager.cli.HapagerCli",
-                "server", "--data", store.toString(), "--port", "0")
-                .redirectErrorStream(true).start();
+        ChildJvm child = ChildJvm.hapager(List.of("server", "--data", store.toString(), "--port", "0"));
+        Process p = child.process();
         servers.add(p);
-        LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = r.readLine(); line != null; line = r.readLine()) {
-                    lines.add(line);
-                }
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        }, "server-output");
-        reader.setDaemon(true);
-        reader.start();
+        LinkedBlockingQueue<String> lines = child.lines();
         StringBuilder seen = new StringBuilder();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() - deadline < 0) {
