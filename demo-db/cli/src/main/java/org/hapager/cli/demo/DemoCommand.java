@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -18,8 +17,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.hapager.cli.DurationConverter;
+import org.hapager.cli.database.DataDirectory;
 import org.hapager.cli.database.DerbySetup;
 import org.hapager.cli.metrics.CliMetrics;
 import org.hapager.cli.report.HtmlReport;
@@ -137,8 +136,7 @@ public final class DemoCommand implements Callable<Integer> {
     Integer reduceFactor;
 
     private PrintWriter out;
-    private volatile Path dir;
-    private volatile boolean temporary;
+    private volatile DataDirectory dir;
     private volatile LocalPageServers servers;
     private volatile CliMetrics metrics;
     private volatile TpccRun run;
@@ -162,9 +160,8 @@ public final class DemoCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new ParameterException(spec.commandLine(), "--metrics-port: " + e.getMessage(), e);
         }
-        temporary = data == null;
-        dir = temporary ? Files.createTempDirectory("hapager-demo") : Files.createDirectories(data).toAbsolutePath();
-        DerbySetup.configure(dir);
+        dir = DataDirectory.open(data, "hapager-demo");
+        DerbySetup.configure(dir.path());
         Thread hook = new Thread(this::interrupted, "demo-cleanup");
         Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C: Derby shut down, no page server outlives the demo
         boolean passed = false;
@@ -242,7 +239,7 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("hapager demo: TPC-C on Apache Derby on hapager" + (plan.faults().isEmpty() ? " (no faults)"
                 : ", with the serving page server killed and frozen under it"));
         Path store = dir.resolve("store");
-        out.printf(Locale.ROOT, "data: %s (%s)%n", dir, temporary ? "temporary, removed at the end" : "kept");
+        out.println("data: " + dir.describe());
         out.println("starting two page servers …");
         long t0 = System.nanoTime();
         servers = LocalPageServers.start(store, dir.resolve("demo.token"), metricsPort != null);
@@ -389,11 +386,8 @@ public final class DemoCommand implements Callable<Integer> {
                 System.err.print(servers.logs());
             }
         }
-        if (temporary && !keep) {
-            deleteTree(dir);
-        } else if (temporary && out != null) {
-            out.println("data kept for inspection (derby.log, the page servers' store): " + dir);
-            out.flush();
+        if (dir != null) {
+            dir.finish(keep, "derby.log, the page servers' store", out != null ? out : new PrintWriter(System.err, true));
         }
     }
 
@@ -428,16 +422,6 @@ public final class DemoCommand implements Callable<Integer> {
         LocalPageServers s = servers;
         if (s != null) {
             s.stopAll(); // whatever happened above: no page server outlives the demo
-        }
-    }
-
-    private static void deleteTree(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            System.err.println("hapager demo: could not remove " + root + ": " + e);
         }
     }
 

@@ -6,11 +6,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Locale;
-import java.util.stream.Stream;
+import org.hapager.cli.database.DataDirectory;
 import org.hapager.cli.database.DerbySetup;
 import org.hapager.cli.metrics.CliMetrics;
 import org.hapager.cli.servers.LocalPageServers;
@@ -20,12 +18,12 @@ import org.hapager.workload.tpcc.driver.TpccPool;
  * The database a workload command runs on, from its {@link WorkloadOptions}: any JDBC URL, or Derby on
  * hapager (an embedded pair of page servers started here, or {@code --servers} running elsewhere), on its
  * own disk storage, or in memory. Opens the connection pool (HikariCP, its meters in the command's
- * registry) and, on {@link #close()}, shuts everything down in order: pool, Derby, hapager cluster, page
- * servers, temporary directory (kept if the run failed).
+ * registry) and, on {@link #close(boolean, PrintWriter)}, shuts everything down in order: pool, Derby,
+ * hapager cluster, page servers, temporary directory (kept if the run failed).
  *
- * <p>Used by the command's thread, except {@link #close()}, which a shutdown hook may call as well (once).
+ * <p>Used by the command's thread, except {@code close}, which a shutdown hook may call as well (once).
  */
-final class Target implements AutoCloseable {
+final class Target {
 
     /** The hapager cluster a workload command registers. */
     static final String CLUSTER = "workload";
@@ -36,21 +34,19 @@ final class Target implements AutoCloseable {
     private final boolean hapager;
     /** The hapager cluster registered here, closed at the end; null if none. */
     private final String cluster;
-    private final Path dir;
-    private final boolean temporary;
+    private final DataDirectory dir;
     private final LocalPageServers servers;
     private HikariDataSource pool;
     private boolean closed;
 
-    private Target(String url, String description, String derbyUrl, boolean hapager, String cluster, Path dir,
-            boolean temporary, LocalPageServers servers) {
+    private Target(String url, String description, String derbyUrl, boolean hapager, String cluster,
+            DataDirectory dir, LocalPageServers servers) {
         this.url = url;
         this.description = description;
         this.derbyUrl = derbyUrl;
         this.hapager = hapager;
         this.cluster = cluster;
         this.dir = dir;
-        this.temporary = temporary;
         this.servers = servers;
     }
 
@@ -60,10 +56,8 @@ final class Target implements AutoCloseable {
      */
     static Target open(WorkloadOptions o, String database, MeterRegistry registry, PrintWriter out)
             throws IOException {
-        boolean temporary = o.data == null;
-        Path dir = temporary ? Files.createTempDirectory("hapager-" + database)
-                : Files.createDirectories(o.data).toAbsolutePath();
-        DerbySetup.configure(dir);
+        DataDirectory dir = DataDirectory.open(o.data, "hapager-" + database);
+        DerbySetup.configure(dir.path());
         LocalPageServers servers = null;
         try {
             if (o.url != null) {
@@ -71,18 +65,17 @@ final class Target implements AutoCloseable {
                 boolean onHapager = base.startsWith("jdbc:derby:hapager:");
                 String cluster = onHapager && o.servers != null ? register(base, o, registry) : null;
                 return new Target(o.url, "JDBC " + o.url, base.startsWith("jdbc:derby:") ? base : null, onHapager,
-                        cluster, dir, temporary, null);
+                        cluster, dir, null);
             }
             switch (o.storage) {
                 case MEMORY -> {
                     String u = "jdbc:derby:memory:" + database;
-                    return new Target(u + ";create=true", "Derby in memory (" + u + ")", u, false, null, dir, temporary,
-                            null);
+                    return new Target(u + ";create=true", "Derby in memory (" + u + ")", u, false, null, dir, null);
                 }
                 case DISK -> {
                     String u = "jdbc:derby:directory:" + dir.resolve("derby").resolve(database);
                     return new Target(u + ";create=true", "Derby's own disk storage in " + dir.resolve("derby"), u,
-                            false, null, dir, temporary, null);
+                            false, null, dir, null);
                 }
                 default -> {
                     String u = "jdbc:derby:hapager:" + CLUSTER + "/" + database;
@@ -104,7 +97,7 @@ final class Target implements AutoCloseable {
                         where = "an embedded pair of page servers over " + store;
                     }
                     return new Target(u + ";create=true", "Derby on hapager (" + u + ") on " + where, u, true,
-                            CLUSTER, dir, temporary, servers);
+                            CLUSTER, dir, servers);
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -178,27 +171,7 @@ final class Target implements AutoCloseable {
         if (servers != null) {
             servers.stopAll();
         }
-        if (temporary && !keep) {
-            deleteTree(dir);
-        } else if (temporary) {
-            out.println("data kept for inspection (derby.log" + (servers != null ? ", the page servers' store" : "")
-                    + "): " + dir);
-            out.flush();
-        }
+        dir.finish(keep, "derby.log" + (servers != null ? ", the page servers' store" : ""), out);
     }
 
-    @Override
-    public void close() {
-        close(false, new PrintWriter(System.out, true));
-    }
-
-    private static void deleteTree(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            System.err.println("hapager: could not remove " + root + ": " + e);
-        }
-    }
 }
