@@ -5,9 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +22,7 @@ import org.hapager.cli.metrics.CliMetrics;
 import org.hapager.cli.report.HtmlReport;
 import org.hapager.cli.servers.LocalPageServers;
 import org.hapager.cli.workload.LoadBar;
+import org.hapager.cli.workload.RunOutputs;
 import org.hapager.cli.workload.StorageWatch;
 import org.hapager.workload.driver.DriverResult;
 import org.hapager.workload.result.CheckResult;
@@ -155,11 +154,7 @@ public final class DemoCommand implements Callable<Integer> {
         TpccScale scale = scale();
         long runSeed = seed != null ? seed : System.nanoTime();
         out = spec.commandLine().getOut();
-        try {
-            metrics = CliMetrics.open(metricsPort); // before anything starts: a taken port is a usage error
-        } catch (IOException e) {
-            throw new ParameterException(spec.commandLine(), "--metrics-port: " + e.getMessage(), e);
-        }
+        metrics = RunOutputs.openMetrics(spec.commandLine(), metricsPort); // before anything starts
         dir = DataDirectory.open(data, "hapager-demo");
         DerbySetup.configure(dir.path());
         Thread hook = new Thread(this::interrupted, "demo-cleanup");
@@ -198,15 +193,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (warehouses < 1 || warehouses > 10) {
             throw new ParameterException(cl, "--warehouses must be 1 to 10, not " + warehouses);
         }
-        if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
-            throw new ParameterException(cl, "--metrics-port must be 0 to 65535, not " + metricsPort);
-        }
-        for (Path p : new Path[] {json, report}) {
-            Path parent = p == null ? null : p.toAbsolutePath().getParent();
-            if (p != null && (parent == null || !Files.isDirectory(parent))) {
-                throw new ParameterException(cl, "cannot write " + p + ": no directory " + parent);
-            }
-        }
+        RunOutputs.check(cl, metricsPort, json, report);
         if (leaseMillis < 100 || leaseMillis > 10_000) {
             throw new ParameterException(cl, "--lease-ms must be 100 to 10000, not " + leaseMillis);
         }
@@ -310,10 +297,7 @@ public final class DemoCommand implements Callable<Integer> {
     /** The JSON result and the report, where the options say. */
     private void writeResults(WorkloadResult whole) throws IOException {
         if (json != null) {
-            Path tmp = json.resolveSibling(json.getFileName() + ".tmp");
-            Files.writeString(tmp, whole.toJson() + "\n");
-            Files.move(tmp, json, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            out.println("result: " + json.toAbsolutePath());
+            RunOutputs.writeJson(whole, json, out);
         }
         HtmlReport.write(whole, "hapager demo", report);
     }

@@ -44,6 +44,10 @@ public final class StorageWatch {
             }
             failoversSeen = failovers;
         }
+        readStall();
+    }
+
+    private void readStall() {
         Timer t = registry.find("hapager.pager.failover.stall").timer();
         if (t != null) {
             longestStallSeconds = Math.max(longestStallSeconds, t.max(TimeUnit.SECONDS));
@@ -81,7 +85,7 @@ public final class StorageWatch {
 
     /** The longest failover stall seen by {@link #poll} (loss of a server to the first reissued completion). */
     public double longestStallSeconds() {
-        poll(0); // an event at 0 cannot come from here: failovers were polled at every progress line
+        readStall();
         return longestStallSeconds;
     }
 

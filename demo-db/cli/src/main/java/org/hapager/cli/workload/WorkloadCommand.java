@@ -1,11 +1,8 @@
 package org.hapager.cli.workload;
 
 import com.zaxxer.hikari.HikariDataSource;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -116,7 +113,7 @@ public abstract class WorkloadCommand implements Callable<Integer> {
         boolean passed = false;
         CliMetrics metrics = null;
         try {
-            metrics = openMetrics();
+            metrics = RunOutputs.openMetrics(spec.commandLine(), options.metricsPort);
             metrics.url().ifPresent(u -> out.println("metrics: " + u + " (Prometheus text format)"));
             target = Target.open(options, database(), metrics.registry(), out);
             out.println("database: " + target.description());
@@ -168,15 +165,6 @@ public abstract class WorkloadCommand implements Callable<Integer> {
         }
     }
 
-    /** The registry, and the endpoint if asked; a port that cannot be bound is a one-line error (exit 2). */
-    private CliMetrics openMetrics() {
-        try {
-            return CliMetrics.open(options.metricsPort);
-        } catch (IOException e) {
-            throw new ParameterException(spec.commandLine(), "--metrics-port: " + e.getMessage(), e);
-        }
-    }
-
     private WorkloadResult run(HikariDataSource ds, Workload workload, long seed, Map<String, String> config,
             CliMetrics metrics, PrintWriter out) throws Exception {
         StorageWatch watch = new StorageWatch(metrics.registry());
@@ -217,8 +205,7 @@ public abstract class WorkloadCommand implements Callable<Integer> {
                 r.totalFailures() - r.connectFailures(), r.connectFailures());
         Summary.failures(out, r.failuresKept(), 3);
         if (options.json != null) {
-            writeAtomically(options.json, result.toJson() + "\n");
-            out.println("result: " + options.json.toAbsolutePath());
+            RunOutputs.writeJson(result, options.json, out);
         }
         if (options.report != null) {
             HtmlReport.write(result, "hapager " + spec.name(), options.report);
@@ -244,9 +231,6 @@ public abstract class WorkloadCommand implements Callable<Integer> {
         }
         if (o.progress < 0) {
             throw new ParameterException(cl, "-P/--progress must be 0 (none) or more seconds, not " + o.progress);
-        }
-        if (o.metricsPort != null && (o.metricsPort < 0 || o.metricsPort > 65535)) {
-            throw new ParameterException(cl, "--metrics-port must be 0 to 65535, not " + o.metricsPort);
         }
         if (o.leaseMillis < 100 || o.leaseMillis > 10_000) {
             throw new ParameterException(cl, "--lease-ms must be 100 to 10000, not " + o.leaseMillis);
@@ -278,20 +262,7 @@ public abstract class WorkloadCommand implements Callable<Integer> {
         if (o.url != null && cl.getParseResult().hasMatchedOption("--storage")) {
             throw new ParameterException(cl, "--url and --storage exclude each other");
         }
-        for (Path p : new Path[] {o.json, o.report}) {
-            if (p != null) {
-                Path parent = p.toAbsolutePath().getParent();
-                if (parent == null || !Files.isDirectory(parent)) {
-                    throw new ParameterException(cl, "cannot write " + p + ": no directory " + parent);
-                }
-            }
-        }
-    }
-
-    private static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        RunOutputs.check(cl, o.metricsPort, o.json, o.report);
     }
 
     /** The shutdown hook (Ctrl-C): stops the run; the command's thread cleans up, or this one after 15 s. */
