@@ -47,11 +47,6 @@ public final class LocalPageServers implements AutoCloseable {
         this.metricsPorts = metricsPorts;
     }
 
-    /** Starts both servers, serving no metrics; if the second cannot start, the first is stopped. */
-    public static LocalPageServers start(Path store, Path token) {
-        return start(store, token, false);
-    }
-
     /**
      * Starts both servers; with {@code metrics}, each serves its own meters at {@link #metricsUrl} (a port
      * kept across its restarts). If the second cannot start, the first is stopped.
