@@ -17,11 +17,11 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import io.micrometer.core.instrument.Gauge;
 import org.hapager.pager.failover.FailoverController;
 import org.hapager.pager.record.CallbackRecord;
@@ -85,7 +85,6 @@ public final class PagerClient implements AutoCloseable {
     private final java.util.List<Gauge> gauges = new java.util.ArrayList<>();
     private final RecordTable table;
     private final FailoverController failover;
-    private final AtomicLong requestIds = new AtomicLong();
     private final Queue<CallbackRecord> incoming = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drainIncoming;
@@ -99,7 +98,7 @@ public final class PagerClient implements AutoCloseable {
         this.ioThread = group.next();
         this.permits = new Semaphore(config.maxInflight());
         this.metrics = new PagerMetrics(config.meterRegistry(), () -> config.maxInflight() - permits.availablePermits());
-        this.table = new RecordTable(permits, metrics);
+        this.table = new RecordTable(permits, config.maxInflight(), metrics, ioThread.ticker()::nanoTime);
         Class<? extends Channel> channelClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
         MessageCodec codec = new MessageCodec(config.limits());
         HandshakeProof proof = new HandshakeProof(config.token());
@@ -315,12 +314,33 @@ public final class PagerClient implements AutoCloseable {
                 return rejected("interrupted while waiting for room in flight");
             }
         }
-        CallbackRecord record = new CallbackRecord(requestIds.incrementAndGet(), op, readInto, System.nanoTime());
+        CallbackRecord record = new CallbackRecord(op, readInto);
         incoming.add(record);
         if (drainScheduled.compareAndSet(false, true)) {
-            ioThread.execute(drainTask);
+            try {
+                ioThread.execute(drainTask);
+            } catch (RejectedExecutionException e) {
+                // the I/O thread is gone: close() ran meanwhile, and rejectIncoming below finishes the record
+            }
+        }
+        if (closed) {
+            // close() may have drained `incoming` for the last time before the add above: nobody else would
+            // ever complete this record (or others added in the same window)
+            rejectIncoming();
         }
         return record.future();
+    }
+
+    /**
+     * After close: fails every record still waiting to be admitted and returns its permit. Any thread; each
+     * record is taken from the queue once, by this or by the I/O thread's last drain, so it completes once.
+     */
+    private void rejectIncoming() {
+        CallbackRecord r;
+        while ((r = incoming.poll()) != null) {
+            permits.release();
+            r.future().completeExceptionally(new PageIoException(PageIoException.Kind.REJECTED, "pager client is closed"));
+        }
     }
 
     /** On the I/O thread: admits everything submitted so far and sends it with one flush. */

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.hapager.pager.record.PagerMetrics;
 import org.hapager.pager.record.RecordTable;
+import org.hapager.pager.session.Connection;
 import org.hapager.pager.session.LeaseExpiredException;
 import org.hapager.pager.session.ServerConnection;
 import org.hapager.wire.Message;
@@ -57,7 +58,7 @@ public final class FailoverController implements ServerConnection.Listener {
 
     /** Opens a connection to one server, reporting to the given listener. */
     public interface Connector {
-        ServerConnection connect(InetSocketAddress address, ServerConnection.Listener listener);
+        Connection connect(InetSocketAddress address, ServerConnection.Listener listener);
     }
 
     private final List<InetSocketAddress> servers;
@@ -69,11 +70,11 @@ public final class FailoverController implements ServerConnection.Listener {
     private final String[] lastProblem;
     private final CompletableFuture<InetSocketAddress> firstServing = new CompletableFuture<>();
 
-    private ServerConnection serving;
+    private Connection serving;
     private int servingIndex = -1;
-    private ServerConnection connecting;
+    private Connection connecting;
     private int connectingIndex;
-    private ServerConnection standby;
+    private Connection standby;
     private int standbyIndex;
     private int standbyFailures;
     private int failedAttemptsInRow;
@@ -95,7 +96,7 @@ public final class FailoverController implements ServerConnection.Listener {
 
     /** Starts connecting to the first server. I/O thread. */
     public void start() {
-        noServerSinceNanos = System.nanoTime();
+        noServerSinceNanos = loop.ticker().nanoTime();
         expiryTicker = loop.scheduleAtFixedRate(this::expireWaiting, EXPIRY_TICK_NANOS, EXPIRY_TICK_NANOS, TimeUnit.NANOSECONDS);
         connectTo(0);
     }
@@ -121,7 +122,7 @@ public final class FailoverController implements ServerConnection.Listener {
         if (expiryTicker != null) {
             expiryTicker.cancel(false);
         }
-        for (ServerConnection c : new ServerConnection[] {connecting, standby, serving}) {
+        for (Connection c : new Connection[] {connecting, standby, serving}) {
             if (c != null) {
                 c.close(cause);
             }
@@ -145,7 +146,7 @@ public final class FailoverController implements ServerConnection.Listener {
     // ------------------------------------------------------------------ connection events
 
     @Override
-    public void onServing(ServerConnection connection) {
+    public void onServing(Connection connection) {
         if (closed || (connection != connecting && connection != standby)) {
             connection.close(new IOException("superseded"));
             return;
@@ -163,15 +164,15 @@ public final class FailoverController implements ServerConnection.Listener {
     }
 
     /** Makes {@code connection} (serving) the one requests go to, and opens a standby to the next server. */
-    private void switchTo(ServerConnection connection, int index) {
-        ServerConnection previous = serving;
+    private void switchTo(Connection connection, int index) {
+        Connection previous = serving;
         serving = connection;
         servingIndex = index;
         lastProblem[servingIndex] = null;
         if (everServed) {
             metrics.failover();
             log.warn("failed over to {} after {} ms without a server", connection,
-                    noServerSinceNanos == 0 ? 0 : (System.nanoTime() - noServerSinceNanos) / 1_000_000);
+                    noServerSinceNanos == 0 ? 0 : (loop.ticker().nanoTime() - noServerSinceNanos) / 1_000_000);
         } else {
             log.info("serving from {} (lease {} ms, max in flight {})", connection,
                     connection.parameters().leaseNanos() / 1_000_000, connection.parameters().maxInflight());
@@ -199,7 +200,7 @@ public final class FailoverController implements ServerConnection.Listener {
         if (standby == null || !standby.isServing()) {
             return false;
         }
-        ServerConnection promoted = standby;
+        Connection promoted = standby;
         standby = null;
         if (connecting != null) {
             connecting.close(new IOException("superseded by the standby " + promoted));
@@ -210,12 +211,12 @@ public final class FailoverController implements ServerConnection.Listener {
     }
 
     @Override
-    public void onAccepted(ServerConnection connection, long requestId) {
+    public void onAccepted(Connection connection, long requestId) {
         table.onAccepted(connection, requestId);
     }
 
     @Override
-    public void onCompletion(ServerConnection connection, Message.Completion completion) {
+    public void onCompletion(Connection connection, Message.Completion completion) {
         boolean executed = table.onCompletion(connection, completion);
         if (!executed && completion.status() == Status.NOT_RESERVED) {
             // The server cannot take the shared storage: the requests it refused go to the next one.
@@ -224,7 +225,7 @@ public final class FailoverController implements ServerConnection.Listener {
     }
 
     @Override
-    public void onDraining(ServerConnection connection, String reason) {
+    public void onDraining(Connection connection, String reason) {
         log.info("{} is draining ({}): new requests go to the next server", connection, reason);
         if (connection == standby) {
             standby = null;
@@ -237,7 +238,7 @@ public final class FailoverController implements ServerConnection.Listener {
     }
 
     @Override
-    public void onLost(ServerConnection connection, Throwable cause) {
+    public void onLost(Connection connection, Throwable cause) {
         int index = servers.indexOf(connection.address());
         if (index >= 0) {
             lastProblem[index] = cause.getMessage();
@@ -260,7 +261,7 @@ public final class FailoverController implements ServerConnection.Listener {
         } else if (connection == serving) {
             log.warn("lost {}: {}", connection, cause.getMessage());
             serving = null;
-            noServerSinceNanos = System.nanoTime();
+            noServerSinceNanos = loop.ticker().nanoTime();
             if (!promoteStandby() && connecting == null) {
                 if (standby != null) { // still in its handshake: let it become the next server
                     connecting = standby;
@@ -301,7 +302,7 @@ public final class FailoverController implements ServerConnection.Listener {
 
     private void expireWaiting() {
         if (serving == null && !closed) {
-            table.expire(System.nanoTime(), noServerSinceNanos, deadlineNanos, describeServers());
+            table.expire(noServerSinceNanos, deadlineNanos, describeServers());
         }
     }
 }

@@ -13,18 +13,22 @@ import org.hapager.wire.Outcome;
  * the server that references it, attempts and timestamps, and the future handed to the caller.
  *
  * <p>The final fields are set by the submitting thread before the record is handed to the I/O thread.
- * Every mutable field is owned by {@link RecordTable} on that I/O thread.
+ * Every other field is owned by {@link RecordTable} on that I/O thread, which also gives the record its id
+ * and its admission time when it admits it: ids follow admission order, the order conflicting requests
+ * take effect in, whatever order the submitting threads created their records in.
  */
 public final class CallbackRecord {
 
-    final long id;
     final Op op;
     /** Where a read's pages go (a caller's frame), or null to return a fresh buffer. */
     final ByteBuffer readInto;
     final CompletableFuture<Outcome> future;
-    final long submittedNanos;
 
     // owned by the RecordTable's I/O thread
+    /** Admission order: set by {@link RecordTable#admit}, 0 before. */
+    long id;
+    /** When the table admitted it, on the table's clock; the failover deadline counts from here. */
+    long admittedNanos;
     RecordState state = RecordState.QUEUED;
     Session server;
     int attempts;
@@ -32,21 +36,20 @@ public final class CallbackRecord {
     boolean outcomeUnknown;
     long sentNanos;
     long acceptedNanos;
-    /** Earlier conflicting requests this one waits for (see {@link RequestOrdering}). */
-    int blockers;
-    /** Later requests waiting for this one. */
+    /** Earlier conflicting requests this one waits for, each once (see {@link RequestOrdering}); null if none. */
+    ArrayList<CallbackRecord> blockers;
+    /** Later requests waiting for this one, each once: the reverse edges of {@code blockers}; null if none. */
     ArrayList<CallbackRecord> waiters;
     /** What this request touches, fixed when it is admitted. */
     RequestOrdering.Claim[] claims;
 
-    public CallbackRecord(long id, Op op, ByteBuffer readInto, long submittedNanos) {
-        this.id = id;
+    public CallbackRecord(Op op, ByteBuffer readInto) {
         this.op = op;
         this.readInto = readInto;
         this.future = new CompletableFuture<>();
-        this.submittedNanos = submittedNanos;
     }
 
+    /** The request id, given at admission (0 before). */
     public long id() {
         return id;
     }
@@ -81,6 +84,11 @@ public final class CallbackRecord {
             default -> b.append('"').append(op.volume()).append('"');
         }
         return b.append(" (request ").append(id).append(')').toString();
+    }
+
+    /** Whether an earlier conflicting request still holds it back. */
+    boolean isBlocked() {
+        return blockers != null && !blockers.isEmpty();
     }
 
     boolean isReadOnly() {

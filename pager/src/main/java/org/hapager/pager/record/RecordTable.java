@@ -6,6 +6,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
+import java.util.function.LongSupplier;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.session.Session;
 import org.hapager.wire.Message;
@@ -22,17 +23,23 @@ import org.slf4j.LoggerFactory;
  * <h2>Invariants</h2>
  * <ol>
  *   <li>Every record in {@code records} is QUEUED, SENT or REFERENCED. DONE and RELEASED last only inside
- *       {@link #onCompletion}; RELEASED and ABANDONED records are gone from every structure.</li>
+ *       {@link #onCompletion}; RELEASED and ABANDONED records are gone from every structure: the table, the
+ *       ready queue, the ordering's claims and every other record's blockers and waiters.</li>
  *   <li>A SENT or REFERENCED record names the connection it was sent on in {@code server}; for the current
  *       connection, {@code sentToCurrent} counts them and never exceeds the session's max in-flight.</li>
- *   <li>A QUEUED record is in {@code ready} exactly when nothing blocks it ({@code blockers == 0}); two
- *       conflicting requests are never both past QUEUED (see {@link RequestOrdering}), so a reissue can never
- *       reorder writes to one page.</li>
+ *   <li>A QUEUED record is in {@code ready} exactly when nothing blocks it. Blockers and waiters are the same
+ *       edges seen from both ends, each between two records in the table, from an earlier (lower id) record
+ *       to a later one that conflicts with it; only a QUEUED record has blockers.</li>
+ *   <li>Two conflicting requests are never both past QUEUED (see {@link RequestOrdering}), so a reissue can
+ *       never reorder writes to one page.</li>
  *   <li>The caller's future is completed exactly once, on the way out of the table (DONE or ABANDONED),
  *       after every structure has forgotten the record; and each record holds one permit of the client's
- *       in-flight bound from submit until then.</li>
+ *       in-flight bound from submit until then (so permits in use are at least the records in the table).</li>
  *   <li>A completion is taken only from the connection the record was sent on: a late reply from a
  *       replaced server is ignored.</li>
+ *   <li>Ids follow admission order: {@link #admit} gives them, on this thread, so "earlier" means the same
+ *       thing to the ordering, to reissue (in id order) and to expiry, whichever caller thread submitted
+ *       first.</li>
  * </ol>
  *
  * <h2>States and transitions</h2>
@@ -59,8 +66,9 @@ import org.slf4j.LoggerFactory;
  *       once. Each of its records gets the unreferenced treatment: SENT (no reference existed yet, step 502)
  *       or REFERENCED (in progress, step 506) → QUEUED for the next server with its stored parameters, its
  *       outcome now unknown. Records never sent stay QUEUED and simply go to the next server (step 504).</li>
- *   <li>{@link #expire}: with no server serving, a QUEUED record that has waited longer than the deadline is
- *       ABANDONED with an UNAVAILABLE failure naming every server and the request.</li>
+ *   <li>{@link #expire}: with no server serving (none attached, or the attached one draining), a QUEUED record
+ *       that has waited longer than the deadline is ABANDONED with an UNAVAILABLE failure naming every server
+ *       and the request, whether or not an earlier conflicting request still holds it back.</li>
  * </ul>
  *
  * <h2>Repeating a request whose outcome is unknown</h2>
@@ -81,17 +89,27 @@ public final class RecordTable {
     private final ArrayDeque<CallbackRecord> ready = new ArrayDeque<>();
     private final RequestOrdering ordering = new RequestOrdering();
     private final Semaphore permits;
+    private final int maxPermits;
     private final PagerMetrics metrics;
+    private final LongSupplier nanoClock;
 
     private Session current;
     private int sentToCurrent;
     private PageIoException closedCause;
+    private long lastId;
     /** When the last server was lost, while the first reissued completion is still awaited; 0 otherwise. */
     private long detachedNanos;
 
-    public RecordTable(Semaphore permits, PagerMetrics metrics) {
+    /**
+     * @param permits the client's in-flight bound, {@code maxPermits} in all: each record holds one, taken by
+     *                the submitter, released here when the record leaves the table
+     * @param nanoClock the I/O thread's clock (its event loop's ticker), so that tests can step it
+     */
+    public RecordTable(Semaphore permits, int maxPermits, PagerMetrics metrics, LongSupplier nanoClock) {
         this.permits = permits;
+        this.maxPermits = maxPermits;
         this.metrics = metrics;
+        this.nanoClock = nanoClock;
     }
 
     /** Number of records in the table (submitted, not yet completed). */
@@ -106,8 +124,10 @@ public final class RecordTable {
 
     // ------------------------------------------------------------------ transitions
 
-    /** New record: QUEUED, behind any earlier conflicting request; {@link #sendReady} sends it. */
+    /** New record: given its id, QUEUED behind any earlier conflicting request; {@link #sendReady} sends it. */
     public void admit(CallbackRecord r) {
+        r.id = ++lastId;
+        r.admittedNanos = nanoClock.getAsLong();
         if (closedCause != null) {
             abandon(r, closedCause);
             return;
@@ -130,7 +150,7 @@ public final class RecordTable {
             r.state = RecordState.SENT;
             r.server = current;
             r.attempts++;
-            r.sentNanos = System.nanoTime();
+            r.sentNanos = nanoClock.getAsLong();
             current.send(new Message.Request(r.id, r.op));
             sent++;
         }
@@ -154,7 +174,7 @@ public final class RecordTable {
         }
         if (r.state == RecordState.SENT) {
             r.state = RecordState.REFERENCED;
-            r.acceptedNanos = System.nanoTime();
+            r.acceptedNanos = nanoClock.getAsLong();
         }
     }
 
@@ -189,7 +209,7 @@ public final class RecordTable {
                     + ": " + completion.error());
         }
         if (r.attempts > 1 && detachedNanos != 0) {
-            metrics.failoverStall(System.nanoTime() - detachedNanos);
+            metrics.failoverStall(nanoClock.getAsLong() - detachedNanos);
             detachedNanos = 0;
         }
         r.state = RecordState.RELEASED;
@@ -229,22 +249,24 @@ public final class RecordTable {
         }
         metrics.reissued(PagerMetrics.Window.BEFORE_SEND, neverSent); // step 504
         requeueFirst(unreferenced);
-        detachedNanos = System.nanoTime();
+        detachedNanos = nanoClock.getAsLong();
         log.info("{} lost with {} requests in progress and {} not yet sent: reissuing them to the next server",
                 connection, unreferenced.size(), neverSent);
     }
 
     /**
-     * With no server serving since {@code noServerSinceNanos}: abandons every QUEUED record that has waited
-     * longer than {@code deadlineNanos}, with a failure naming the servers as {@code servers} describes them.
+     * With no server serving since {@code noServerSinceNanos} (none attached, or the attached one draining):
+     * abandons every QUEUED record that has waited longer than {@code deadlineNanos}, blocked or not, with a
+     * failure naming the servers as {@code servers} describes them.
      */
-    public void expire(long nowNanos, long noServerSinceNanos, long deadlineNanos, String servers) {
-        if (current != null) {
+    public void expire(long noServerSinceNanos, long deadlineNanos, String servers) {
+        if (current != null && current.isServing()) {
             return;
         }
+        long nowNanos = nanoClock.getAsLong();
         List<CallbackRecord> expired = new ArrayList<>();
         for (CallbackRecord r : records.values()) {
-            if (r.state == RecordState.QUEUED && nowNanos - Math.max(r.submittedNanos, noServerSinceNanos) > deadlineNanos) {
+            if (r.state == RecordState.QUEUED && nowNanos - Math.max(r.admittedNanos, noServerSinceNanos) > deadlineNanos) {
                 expired.add(r);
             }
         }
@@ -304,7 +326,7 @@ public final class RecordTable {
         r.server = null;
         ordering.retire(r, ready::addLast);
         permits.release();
-        metrics.completed(r.op.code(), failure == null ? null : failure.kind(), System.nanoTime() - r.submittedNanos);
+        metrics.completed(r.op.code(), failure == null ? null : failure.kind(), nanoClock.getAsLong() - r.admittedNanos);
         if (failure == null) {
             r.future.complete(outcome);
         } else {
@@ -362,30 +384,64 @@ public final class RecordTable {
     /** Checks the invariants in the class comment; tests call it after every step. */
     public void assertInvariants() {
         int sent = 0;
+        List<CallbackRecord> pastQueued = new ArrayList<>();
+        java.util.Set<CallbackRecord> readySet = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        readySet.addAll(ready);
+        check(readySet.size() == ready.size(), null, "a record is ready twice");
         for (CallbackRecord r : records.values()) {
             check(r.state == RecordState.QUEUED || r.state == RecordState.SENT || r.state == RecordState.REFERENCED,
-                    r, "is in the table in state " + r.state);
-            check(!r.future.isDone(), r, "is in the table with a completed future");
+                    r, "is in the table in state " + r.state);                                           // 1
+            check(!r.future.isDone(), r, "is in the table with a completed future");                    // 5
+            check(r.id > 0 && r.id <= lastId, r, "has an id never given");                               // 7
             if (r.state == RecordState.QUEUED) {
                 check(r.server == null, r, "is QUEUED but names a server");
-                check((r.blockers == 0) == ready.contains(r), r, "has " + r.blockers + " blockers but ready=" + ready.contains(r));
+                check(!r.isBlocked() == readySet.contains(r), r, "is blocked by " + ids(r.blockers) + " but ready=" + readySet.contains(r)); // 3
             } else {
-                check(r.server != null && r.blockers == 0, r, "is " + r.state + " without a server or while blocked");
+                check(r.server != null && !r.isBlocked(), r, "is " + r.state + " without a server or while blocked"); // 2, 3
+                pastQueued.add(r);
                 if (r.server == current) {
                     sent++;
                 }
             }
+            if (r.blockers != null) {                                                                    // 3
+                for (CallbackRecord b : r.blockers) {
+                    check(records.get(b.id) == b, r, "is blocked by " + b.describe() + ", which left the table");
+                    check(b.id < r.id && RequestOrdering.conflict(b, r), r, "is blocked by " + b.describe() + ", not an earlier conflicting request");
+                    check(b.waiters != null && b.waiters.stream().filter(w -> w == r).count() == 1, r,
+                            "is blocked by " + b.describe() + " but not once among its waiters");
+                }
+            }
+            if (r.waiters != null) {
+                for (CallbackRecord w : r.waiters) {
+                    check(records.get(w.id) == w, r, "has waiter " + w.describe() + ", which left the table");
+                    check(w.blockers != null && w.blockers.stream().filter(b -> b == r).count() == 1, r,
+                            "has waiter " + w.describe() + " that does not wait for it once");
+                }
+            }
+        }
+        for (int i = 0; i < pastQueued.size(); i++) {                                                   // 4
+            for (int j = i + 1; j < pastQueued.size(); j++) {
+                CallbackRecord a = pastQueued.get(i);
+                CallbackRecord b = pastQueued.get(j);
+                check(!RequestOrdering.conflict(a, b), a, "and " + b.describe() + " conflict and are both " + a.state + "/" + b.state);
+            }
         }
         for (CallbackRecord r : ready) {
-            check(records.get(r.id) == r, r, "is ready but not in the table");
+            check(records.get(r.id) == r && r.state == RecordState.QUEUED, r, "is ready but not QUEUED in the table"); // 1, 3
         }
-        if (current != null) {
+        if (current != null) {                                                                           // 2
             check(sent == sentToCurrent, null, "sentToCurrent " + sentToCurrent + " but " + sent + " records are on it");
             check(sent <= current.parameters().maxInflight(), null, sent + " sent beyond max in flight");
         }
+        int permitsInUse = maxPermits - permits.availablePermits();                                      // 5
+        check(permitsInUse >= records.size(), null, records.size() + " records in the table hold only " + permitsInUse + " permits");
         if (records.isEmpty()) {
             check(ordering.pendingKeys() == 0, null, "ordering holds keys with an empty table");
         }
+    }
+
+    private static List<Long> ids(List<CallbackRecord> rs) {
+        return rs == null ? List.of() : rs.stream().map(r -> r.id).toList();
     }
 
     private static void check(boolean ok, CallbackRecord r, String what) {

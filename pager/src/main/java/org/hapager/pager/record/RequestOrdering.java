@@ -21,8 +21,10 @@ import org.hapager.wire.Op;
  *       namespace changes apply in order and a listing sees every name change submitted before it (not
  *       page writes: the lengths it reports are a snapshot).</li>
  * </ul>
- * A request waits (its {@code blockers} count) for every earlier pending request it conflicts with and is
- * free to go when that count reaches zero. Pending means admitted and not yet retired.
+ * A request waits for every earlier pending request it conflicts with (its {@code blockers}; each of them
+ * lists it among its {@code waiters}, the same edges reversed) and is free to go when none is left. Pending
+ * means admitted and not yet retired. A request may retire while it still waits, when the deadline abandons
+ * it: it then leaves its blockers' waiters too, so that nothing can set it free, and send it, afterwards.
  *
  * <p>Owner: the {@link RecordTable}'s I/O thread.
  */
@@ -41,26 +43,26 @@ final class RequestOrdering {
         }
     }
 
-    /** Registers {@code r} behind every pending request; returns true if nothing blocks it. */
+    /** Registers {@code r} behind every pending request it conflicts with; returns true if nothing blocks it. */
     boolean admit(CallbackRecord r) {
         r.claims = claimsOf(r);
         for (Claim claim : r.claims) {
             ArrayDeque<Claim> pending = pendingByKey.computeIfAbsent(claim.key, k -> new ArrayDeque<>());
             for (Claim earlier : pending) {
                 if (earlier.record != r && earlier.conflictsWith(claim)) {
-                    r.blockers++;
-                    if (earlier.record.waiters == null) {
-                        earlier.record.waiters = new ArrayList<>(2);
-                    }
-                    earlier.record.waiters.add(r);
+                    link(earlier.record, r);
                 }
             }
             pending.addLast(claim);
         }
-        return r.blockers == 0;
+        return !r.isBlocked();
     }
 
-    /** Removes {@code r}; hands every request it was the last blocker of to {@code nowFree}, in order. */
+    /**
+     * Removes {@code r}: its claims, and its edges both ways. Hands every request it was the last blocker of to
+     * {@code nowFree}, in admission order. A record retired while still blocked (abandoned) frees nothing of
+     * its own blockers and is no longer among their waiters.
+     */
     void retire(CallbackRecord r, Consumer<CallbackRecord> nowFree) {
         for (Claim claim : r.claims) {
             ArrayDeque<Claim> pending = pendingByKey.get(claim.key);
@@ -69,14 +71,48 @@ final class RequestOrdering {
                 pendingByKey.remove(claim.key);
             }
         }
+        if (r.blockers != null) {
+            for (CallbackRecord blocker : r.blockers) {
+                blocker.waiters.remove(r);
+            }
+            r.blockers = null;
+        }
         if (r.waiters != null) {
             for (CallbackRecord waiter : r.waiters) {
-                if (--waiter.blockers == 0) {
+                waiter.blockers.remove(r);
+                if (waiter.blockers.isEmpty()) {
+                    waiter.blockers = null;
                     nowFree.accept(waiter);
                 }
             }
             r.waiters = null;
         }
+    }
+
+    /** {@code later} waits for {@code earlier}; one edge per pair, however many keys they share. */
+    private static void link(CallbackRecord earlier, CallbackRecord later) {
+        if (later.blockers == null) {
+            later.blockers = new ArrayList<>(2);
+        } else if (later.blockers.contains(earlier)) {
+            return;
+        }
+        later.blockers.add(earlier);
+        if (earlier.waiters == null) {
+            earlier.waiters = new ArrayList<>(2);
+        }
+        earlier.waiters.add(later);
+    }
+
+    /** Whether two records conflict on some key (the relation {@link #admit} orders by). */
+    static boolean conflict(CallbackRecord a, CallbackRecord b) {
+        for (Claim x : a.claims) {
+            for (Claim y : b.claims) {
+                if (x.key.equals(y.key) && x.conflictsWith(y)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Number of keys with pending requests (retiring everything empties it). */

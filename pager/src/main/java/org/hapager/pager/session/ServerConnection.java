@@ -45,23 +45,25 @@ import org.hapager.wire.Protocol;
  * lease on our references has lapsed or is about to): the connection closes and every reference it held
  * disappears at once.
  *
+ * <p>Time is the event loop's ticker, so that a test's embedded loop can step it.
+ *
  * <p>Owner: the channel's event loop. Every field below is read and written only there, except
  * {@code ready}, which is a thread-safe future.
  */
-public final class ServerConnection implements Session {
+public final class ServerConnection implements Connection {
 
     /** Events of one connection, delivered on its event loop. */
     public interface Listener {
-        void onServing(ServerConnection connection);
+        void onServing(Connection connection);
 
-        void onAccepted(ServerConnection connection, long requestId);
+        void onAccepted(Connection connection, long requestId);
 
-        void onCompletion(ServerConnection connection, Message.Completion completion);
+        void onCompletion(Connection connection, Message.Completion completion);
 
-        void onDraining(ServerConnection connection, String reason);
+        void onDraining(Connection connection, String reason);
 
         /** Called once when the connection reaches CLOSED (also when it never reached SERVING). */
-        void onLost(ServerConnection connection, Throwable cause);
+        void onLost(Connection connection, Throwable cause);
     }
 
     /** Connection states; see the class comment. */
@@ -143,6 +145,7 @@ public final class ServerConnection implements Session {
         return ready;
     }
 
+    @Override
     public InetSocketAddress address() {
         return address;
     }
@@ -153,6 +156,7 @@ public final class ServerConnection implements Session {
         return parameters;
     }
 
+    @Override
     public State state() {
         return state;
     }
@@ -175,6 +179,7 @@ public final class ServerConnection implements Session {
     }
 
     /** Closes the connection; the listener hears {@code onLost} with {@code cause}. Any thread. */
+    @Override
     public void close(Throwable cause) {
         if (eventLoop.inEventLoop()) {
             closeWith(cause);
@@ -207,7 +212,7 @@ public final class ServerConnection implements Session {
     private void onChannelActive() {
         state = State.AWAIT_CHALLENGE;
         clientNonce = HandshakeProof.newNonce();
-        lastHeardNanos = System.nanoTime();
+        lastHeardNanos = eventLoop.ticker().nanoTime();
         channel.writeAndFlush(new Message.Hello(Protocol.MAGIC, Protocol.MIN_VERSION, Protocol.MAX_VERSION, clientNonce, clientName));
         // The tick checks the lease at a tenth of its length (the lapse is noticed at most 10 % late) and
         // sends a heartbeat once heartbeatNanos have passed since the last one.
@@ -217,7 +222,7 @@ public final class ServerConnection implements Session {
     }
 
     private void onTick() {
-        long now = System.nanoTime();
+        long now = eventLoop.ticker().nanoTime();
         if (now - lastHeardNanos > leaseNanos) {
             closeWith(new LeaseExpiredException(this + " lease lapsed: nothing heard for "
                     + TimeUnit.NANOSECONDS.toMillis(now - lastHeardNanos) + " ms (lease " + TimeUnit.NANOSECONDS.toMillis(leaseNanos) + " ms)"));
@@ -230,7 +235,7 @@ public final class ServerConnection implements Session {
     }
 
     private void onMessage(Message message) {
-        lastHeardNanos = System.nanoTime();
+        lastHeardNanos = eventLoop.ticker().nanoTime();
         switch (message.type()) {
             case CHALLENGE -> onChallenge((Message.Challenge) message);
             case AUTH_OK -> onAuthOk((Message.AuthOk) message);

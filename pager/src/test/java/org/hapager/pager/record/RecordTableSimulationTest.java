@@ -72,7 +72,8 @@ class RecordTableSimulationTest {
         if (SCHEDULES >= 500) { // the schedules must really reach every window, or the checks prove little
             assertTrue(stats.reissuedOk > 0 && stats.lostCompletions > 0 && stats.staleDelivered > 0
                     && stats.refusedShuttingDown > 0 && stats.refusedNotReserved > 0 && stats.duplicateCreateOk > 0
-                    && stats.expired > 0 && stats.schedulesWithoutFailure > SCHEDULES / 2
+                    && stats.expired > 0 && stats.expiredBlocked > 0 && stats.expiredWhileDraining > 0
+                    && stats.admittedInReverse > 0 && stats.schedulesWithoutFailure > SCHEDULES / 2
                     && stats.readsChecked > 0, "simulation coverage too thin: " + stats);
         }
     }

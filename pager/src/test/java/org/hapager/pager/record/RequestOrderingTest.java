@@ -54,7 +54,7 @@ class RequestOrderingTest {
         ordering.admit(w2);
         ordering.admit(elsewhere);
         assertFalse(ordering.admit(sync));
-        assertEquals(2, sync.blockers);
+        assertEquals(List.of(w1, w2), sync.blockers);
     }
 
     @Test
@@ -194,6 +194,8 @@ class RequestOrderingTest {
     }
 
     private static CallbackRecord record(long id, Op op) {
-        return new CallbackRecord(id, op, null, 0);
+        CallbackRecord r = new CallbackRecord(op, null);
+        r.id = id;
+        return r;
     }
 }

@@ -106,8 +106,11 @@ final class SimChecks {
                         && (e.kind() == PageIoException.Kind.NOT_FOUND || e.kind() == PageIoException.Kind.ALREADY_EXISTS);
                 if (expiring) {
                     stats.expired++;
+                    if (world.table.current() != null) {
+                        stats.expiredWhileDraining++;
+                    }
                     check(e.kind() == PageIoException.Kind.UNAVAILABLE, "expire failed with " + e.kind());
-                    check(world.table.current() == null, "expired while a session is current");
+                    check(world.servingSession() == null, "expired while a session serves");
                     check(world.now - Math.max(sub.submittedAt, world.noServerSince) > DEADLINE_NANOS,
                             sub.r.describe() + " expired before the deadline");
                     world.note("expired " + sub.r.describe());
@@ -157,7 +160,7 @@ final class SimChecks {
         }
         for (Sub other : pending.values()) {
             CallbackRecord q = other.r;
-            check(!(q.state == RecordState.QUEUED && q.blockers == 0 && q.attempts > 0),
+            check(!(q.state == RecordState.QUEUED && !q.isBlocked() && q.attempts > 0),
                     "request " + sentId + " was sent for the first time while reissued " + q.describe() + " waited");
         }
     }

@@ -30,7 +30,8 @@ final class SimSchedule {
 
     /** The outage profile: long both-down periods, so requests expire. */
     final boolean outages;
-    long nextId = 1;
+    /** Records admitted so far: the table gives the next one this plus one as its id. */
+    long admitted;
 
     SimSchedule(long seed, int steps, SimStats stats) {
         this.seed = seed;
@@ -67,8 +68,10 @@ final class SimSchedule {
 
     void randomEvent() {
         int roll = rnd.nextInt(100);
-        if (roll < 30) {
+        if (roll < 27) {
             submit();
+        } else if (roll < 30) {
+            submitTwoAdmittedInReverse();
         } else if (roll < 40) {
             accept();
         } else if (roll < 65) {
@@ -78,7 +81,11 @@ final class SimSchedule {
         } else if (roll < 70) {
             crash(world.servers[rnd.nextInt(2)]);
         } else if (roll < 72) {
-            drain();
+            if (outages && rnd.nextInt(8) == 0) {
+                drainPastTheDeadline();
+            } else {
+                drain();
+            }
         } else if (roll < 74) {
             notReserved();
         } else if (roll < 79) {
@@ -95,16 +102,51 @@ final class SimSchedule {
     }
 
     void submit() {
-        if (!world.permits.tryAcquire()) {
+        CallbackRecord r = create(checks.model.randomOp(rnd, admitted + 1));
+        if (r != null) {
+            admit(r);
+            world.table.sendReady();
+        }
+    }
+
+    /**
+     * Two callers create records, and the I/O thread admits them the other way round in one batch, as
+     * {@code PagerClient}'s drain does: ids, and so the order conflicting requests take effect in, follow
+     * admission.
+     */
+    void submitTwoAdmittedInReverse() {
+        if (world.permits.availablePermits() < 2) {
             return;
         }
-        long id = nextId++;
-        Op op = checks.model.randomOp(rnd, id);
-        CallbackRecord r = new CallbackRecord(id, op, null, world.now);
+        // the model's versions are ids, so each op carries the id it will be admitted with; page requests only,
+        // as the model decides what a namespace change on c does from the state the one before left
+        CallbackRecord first = create(pageOp(admitted + 2));
+        CallbackRecord second = create(pageOp(admitted + 1));
+        stats.admittedInReverse++;
+        admit(second);
+        admit(first);
+        world.table.sendReady();
+    }
+
+    /** A caller's new record of {@code op}, holding a permit; null when the in-flight bound is reached. */
+    private CallbackRecord create(Op op) {
+        return world.permits.tryAcquire() ? new CallbackRecord(op, null) : null;
+    }
+
+    /** A random read, write, sync or set-length, its writes carrying version {@code id}. */
+    private Op pageOp(long id) {
+        Op op;
+        do {
+            op = checks.model.randomOp(rnd, id);
+        } while (op instanceof Op.Create || op instanceof Op.Delete);
+        return op;
+    }
+
+    private void admit(CallbackRecord r) {
+        world.table.admit(r);
+        check(r.id() == ++admitted, r.describe() + " got id " + r.id() + ", admitted as number " + admitted);
         checks.submitted(r);
         note("submit " + r.describe());
-        world.table.admit(r);
-        world.table.sendReady();
     }
 
     void accept() {
@@ -178,10 +220,24 @@ final class SimSchedule {
         }
         s.serving = false;
         s.server.draining = true;
+        world.noServerSince = world.now;
         note(s + " starts draining, holding " + s.held.keySet());
         if (s.held.isEmpty()) {
             closeDrained(s);
         }
+    }
+
+    /**
+     * The serving server drains and stays open past the failover deadline with no successor: what waits for
+     * it, blocked behind what it still holds or not, expires, and nothing expired is ever sent afterwards.
+     */
+    void drainPastTheDeadline() {
+        if (world.servingSession() == null) {
+            return;
+        }
+        drain();
+        world.now += DEADLINE_NANOS + (1 + rnd.nextInt(200)) * MS;
+        expire();
     }
 
     void refuseWhileDraining() {
@@ -274,28 +330,39 @@ final class SimSchedule {
         boolean noneUp = !world.servers[0].up && !world.servers[1].up;
         long advance = outages && noneUp ? (100 + rnd.nextInt(400)) * MS : (1 + rnd.nextInt(5)) * MS;
         world.now += advance;
-        if (world.current == null) { // as FailoverController.expireWaiting, with no server serving
-            world.longestOutage = Math.max(world.longestOutage, world.now - world.noServerSince);
-            checks.expiring = true;
-            try {
-                world.table.expire(world.now, world.noServerSince, DEADLINE_NANOS, "simulated servers A and B");
-            } finally {
-                checks.expiring = false;
-            }
-            checks.checkNothingWaitsPastDeadline();
+        expire();
+    }
+
+    /** As FailoverController.expireWaiting: with no server serving (none, or the current one draining). */
+    void expire() {
+        if (world.servingSession() != null) {
+            return;
         }
+        world.longestOutage = Math.max(world.longestOutage, world.now - world.noServerSince);
+        List<CallbackRecord> blocked = checks.pending.values().stream().map(sub -> sub.r).filter(CallbackRecord::isBlocked).toList();
+        checks.expiring = true;
+        try {
+            world.table.expire(world.noServerSince, DEADLINE_NANOS, "simulated servers A and B");
+        } finally {
+            checks.expiring = false;
+        }
+        stats.expiredBlocked += blocked.stream().filter(r -> r.future().isDone()).count();
+        checks.checkNothingWaitsPastDeadline();
     }
 
     // ------------------------------------------------------------------ helpers
 
     void detach(SimSession s) {
+        boolean wasServing = s.serving;
         s.detached = true;
         s.serving = false;
         world.live.remove(s);
         world.table.detach(s);
         if (s == world.current) {
             world.current = null;
-            world.noServerSince = world.now;
+            if (wasServing) { // a draining server stopped serving when it began to drain: the outage began then
+                world.noServerSince = world.now;
+            }
             check(world.table.current() == null, "the table still sends on " + world.table.current() + " after it was detached");
         }
         world.table.sendReady(); // as FailoverController.onLost does: a detached draining session frees the current one

@@ -3,14 +3,16 @@ package org.hapager.pager.record;
 /** Totals over all schedules of the record table simulation, to show (and assert) that the interesting windows were reached. */
 final class SimStats {
     long submitted, reissuedOk, lostCompletions, staleDelivered, refusedShuttingDown, refusedNotReserved,
-            duplicateCreateOk, expired, crashes, readsChecked, schedulesWithoutFailure;
+            duplicateCreateOk, expired, expiredBlocked, expiredWhileDraining, crashes, readsChecked, schedulesWithoutFailure,
+            admittedInReverse;
 
     @Override
     public String toString() {
         return "submitted=" + submitted + " crashes=" + crashes + " lostCompletions=" + lostCompletions
                 + " reissuedOk=" + reissuedOk + " staleDelivered=" + staleDelivered + " shuttingDown="
                 + refusedShuttingDown + " notReserved=" + refusedNotReserved + " duplicateCreateOk="
-                + duplicateCreateOk + " expired=" + expired + " readsChecked=" + readsChecked
+                + duplicateCreateOk + " expired=" + expired + " (blocked " + expiredBlocked + ", while draining "
+                + expiredWhileDraining + ") admittedInReverse=" + admittedInReverse + " readsChecked=" + readsChecked
                 + " schedulesWithoutFailure=" + schedulesWithoutFailure;
     }
 }

@@ -23,7 +23,7 @@ final class SimWorld {
     final ArrayDeque<String> log = new ArrayDeque<>();
 
     final Semaphore permits = new Semaphore(MAX_PENDING);
-    final RecordTable table = new RecordTable(permits, METRICS);
+    final RecordTable table = new RecordTable(permits, MAX_PENDING, METRICS, () -> this.now);
     final SimStorage storage = new SimStorage();
     final SimServer[] servers = {new SimServer("A"), new SimServer("B")};
     /** Sessions not yet detached (serving or draining). */
