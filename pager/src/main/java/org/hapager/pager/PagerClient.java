@@ -263,9 +263,12 @@ public final class PagerClient implements AutoCloseable {
         return ioThread.submit(failover::servingAddress).syncUninterruptibly().getNow();
     }
 
-    /** Runs the record table's invariant checks on the I/O thread (for tests). */
+    /** Runs the record table's and the failover controller's invariant checks on the I/O thread (for tests). */
     public void checkInvariants() {
-        ioThread.submit(table::assertInvariants).syncUninterruptibly();
+        ioThread.submit(() -> {
+            table.assertInvariants();
+            failover.assertInvariants();
+        }).syncUninterruptibly();
     }
 
     /**
