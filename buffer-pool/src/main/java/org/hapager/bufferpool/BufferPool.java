@@ -202,7 +202,7 @@ public final class BufferPool implements AutoCloseable {
                     Frame taken = victims.takeForFix(pendingIo);
                     if (taken == null) {
                         waited = true;
-                        await(start, pendingIo, "fix of ", id, null);
+                        await(start, pendingIo, "fix", id, null);
                         continue;
                     }
                     missed = true;
@@ -224,19 +224,19 @@ public final class BufferPool implements AutoCloseable {
                             throw Loads.readFailed(id, load);
                         }
                         waited = true;
-                        await(start, pendingIo, "fix of ", id, f);
+                        await(start, pendingIo, "fix", id, f);
                         if (load.isCompletedExceptionally()) {
                             throw Loads.readFailed(id, load);
                         }
                     }
                     case WRITING -> {
                         waited = true;
-                        await(start, pendingIo, "fix of ", id, f);
+                        await(start, pendingIo, "fix", id, f);
                     }
                     case CLEAN, DIRTY -> {
                         if (mode == Mode.EXCLUSIVE ? f.pinned() || f.flushRequested : f.exclusivePin) {
                             waited = true;
-                            await(start, pendingIo, "fix of ", id, f);
+                            await(start, pendingIo, "fix", id, f);
                             continue;
                         }
                         if (table.pin(f, mode)) {
@@ -351,9 +351,18 @@ public final class BufferPool implements AutoCloseable {
      * is durable on the page servers: writes back each such page, waiting for its exclusive pin to end (new
      * exclusive fixes of those pages wait meanwhile). A write-back completes only when it is durable, so no
      * separate sync of the volume follows. A caller must not hold an exclusive fix of a dirty page of the
-     * volume while calling, or it waits for itself.
+     * volume while calling, or it waits for itself (until the bound below).
      *
-     * @throws PageIoException if a write-back failed (the cause says why)
+     * <p>The wait is bounded: when none of the pages it waits for became durable, and it could start no
+     * write-back of one, for {@link BufferPoolConfig#ioTimeout()}, the sync fails with a
+     * {@link PoolTimeoutException} naming the page it waited for and why (a write-back in flight that did not
+     * complete, kind UNAVAILABLE; an exclusive fix that did not end, kind REJECTED). An interrupt ends the wait
+     * at once with a REJECTED {@link PageIoException}, the thread's interrupt flag set again. Either way the
+     * write-backs already started go on: their frames stay WRITING until the I/O completes, and a later sync
+     * waits for them again. Repeating a sync is always safe.
+     *
+     * @throws PoolTimeoutException if it made no progress for {@code ioTimeout}
+     * @throws PageIoException      if a write-back failed (the cause says why), or the caller was interrupted
      */
     public void sync(String volume) throws PageIoException {
         writeBack.sync(volume);
@@ -420,7 +429,7 @@ public final class BufferPool implements AutoCloseable {
                     table.changed.signalAll();
                     return;
                 }
-                await(start, noIo, "discard of ", volume + " from page " + fromPage, busy);
+                await(start, noIo, "discard", volume + " from page " + fromPage, busy);
             }
         } finally {
             table.lock.unlock();
@@ -431,27 +440,37 @@ public final class BufferPool implements AutoCloseable {
 
     /**
      * Issues queued I/O (unlocked) if there is any, else waits for a change until the fix timeout since
-     * {@code start}. {@code op + subject} names the caller ("fix of " + page, "discard of " + …); {@code on}
-     * is the frame waited for, or null when a fix waits for any frame.
+     * {@code start}. {@code operation + " of " + subject} names the caller ("fix of " + page, "discard of " + …);
+     * {@code on} is the frame waited for, or null when a fix waits for any frame. Out of time, throws
+     * {@link FixTimeoutException} saying what it waited for; interrupted, a REJECTED {@link PageIoException}
+     * with the thread's interrupt flag set again.
      */
-    private void await(long start, List<Runnable> pendingIo, String op, Object subject, Frame on) throws PageIoException {
+    private void await(long start, List<Runnable> pendingIo, String operation, Object subject, Frame on) throws PageIoException {
         boolean inTime;
         try {
             inTime = table.awaitChange(start, fixTimeoutNanos, pendingIo);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new PageIoException(PageIoException.Kind.REJECTED, op + subject + ": interrupted while waiting", e);
+            throw new PageIoException(PageIoException.Kind.REJECTED, operation + " of " + subject + ": interrupted while waiting", e);
         }
         if (inTime) {
             return;
         }
-        String what = op + subject;
+        String what = operation + " of " + subject;
+        String volume = subject instanceof PageId id ? id.volume() : on != null ? on.pageId.volume() : String.valueOf(subject);
         long ms = config.fixTimeout().toMillis();
         if (on != null) {
-            throw new FixTimeoutException(what + " timed out after " + ms + " ms waiting for " + on
+            PoolTimeoutException.WaitedFor waitedFor = switch (on.state) {
+                case READING -> PoolTimeoutException.WaitedFor.READ;
+                case WRITING -> PoolTimeoutException.WaitedFor.WRITE_BACK;
+                default -> PoolTimeoutException.WaitedFor.PIN;
+            };
+            throw new FixTimeoutException(operation, volume, on.page(), waitedFor, config.fixTimeout(), what
+                    + " timed out after " + ms + " ms waiting for " + on
                     + (on.flushRequested ? " (a sync waits for its exclusive pin to end)" : ""));
         }
-        throw new FixTimeoutException(what + " timed out after " + ms + " ms: no frame to take, all "
+        throw new FixTimeoutException(operation, volume, -1, PoolTimeoutException.WaitedFor.FRAME, config.fixTimeout(),
+                what + " timed out after " + ms + " ms: no frame to take, all "
                 + table.frames.length + " frames are pinned or in I/O (pinned " + table.pinnedFrames() + ", "
                 + table.ioCounts() + ", dirty " + writeBack.dirtyFrames() + "); unfix pages or raise budgetBytes");
     }
