@@ -1,5 +1,6 @@
 package org.hapager.bufferpool;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -7,7 +8,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.PagerClient;
+import org.hapager.pager.PagerConfig;
 import org.hapager.pager.Volume;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A fixed budget of off-heap page frames over a {@link PagerClient}. {@link #fix} returns a pinned
@@ -18,7 +22,8 @@ import org.hapager.pager.Volume;
  * {@link #sync}, and in the background by the flusher thread ({@code hapager-bufferpool-flusher}) when too
  * many are dirty or one has been dirty too long. {@link #discard} drops the pages of a truncated or deleted
  * volume unwritten. When every frame is pinned or in I/O, {@code fix} waits up to
- * {@link BufferPoolConfig#fixTimeout()} and then throws {@link FixTimeoutException}.
+ * {@link BufferPoolConfig#fixTimeout()} and then throws {@link FixTimeoutException}; no wait of the pool is
+ * unbounded (see "Bounded waits" below).
  *
  * <h2>Frame states (SQLite pager style)</h2>
  * <pre>
@@ -108,8 +113,43 @@ import org.hapager.pager.Volume;
  * Waiters (fixers, sync, discard) wait on one condition, signalled at every change that could unblock them;
  * the flusher waits on a second condition of the same lock, with a timeout, signalled when it has work. A
  * page's bytes are guarded by its pins, not by the lock: exclusive for writing, shared for reading.
+ *
+ * <h2>Bounded waits</h2>
+ * Nothing in the pool waits without a bound; each bound is a config option and each expiry a named
+ * {@link PoolTimeoutException} saying which operation waited, on which volume and page, for what
+ * ({@link PoolTimeoutException.WaitedFor}) and how long:
+ * <table>
+ *   <caption>Every blocking wait of the pool</caption>
+ *   <tr><th>wait</th><th>bound</th><th>on expiry</th><th>on interrupt</th></tr>
+ *   <tr><td>{@link #fix}: for a frame (eviction's write-backs included), a conflicting pin, the page's read or
+ *       write-back</td><td>{@link BufferPoolConfig#fixTimeout()} from the call</td>
+ *       <td>{@link FixTimeoutException} (REJECTED)</td><td>REJECTED, flag set again</td></tr>
+ *   <tr><td>{@link #discard}: for reads and write-backs in flight on the pages</td>
+ *       <td>{@code fixTimeout} from the call</td><td>{@link FixTimeoutException}</td><td>same</td></tr>
+ *   <tr><td>{@link #sync}: for write-backs and for exclusive pins to end</td>
+ *       <td>{@link BufferPoolConfig#ioTimeout()} without progress (a page durable or gone, or a write-back
+ *       started)</td><td>{@link PoolTimeoutException} (UNAVAILABLE for a write-back, REJECTED for a pin)</td>
+ *       <td>same</td></tr>
+ *   <tr><td>{@link #prefetch}</td><td>never waits for a frame or a read</td><td>-</td><td>-</td></tr>
+ *   <tr><td>{@link #close}: for the flusher thread to end</td><td>{@code fixTimeout}, at least 1 s</td>
+ *       <td>a warning is logged; close returns</td><td>close returns, flag set again</td></tr>
+ *   <tr><td>the flusher's idle wait</td><td>1 s or the next page's age</td><td>looks again</td>
+ *       <td>ignored: only close stops it</td></tr>
+ *   <tr><td>a submit of I/O (any of the above, unlocked)</td><td>the pager's {@code submitTimeout}</td>
+ *       <td>the I/O fails REJECTED (a read: its fixers fail; a write-back: the page stays DIRTY)</td>
+ *       <td>the same, from the pager</td></tr>
+ * </table>
+ * A waiter that gives up only stops waiting: the I/O it waited for stays in flight, its frame stays READING or
+ * WRITING (pinned by the I/O, invariant 2) until the page I/O's future really completes, and the completion
+ * then makes the usual transition. The pager itself completes or fails every request within its own
+ * {@code submitTimeout + failoverDeadline} while no server serves; the pool's bounds stand behind those, so
+ * set them longer than a failover (the {@link #BufferPool(PagerClient, BufferPoolConfig) constructor} warns
+ * when {@code ioTimeout} is not). The pool's one {@code join} ({@code Loads.readFailed}) reads a future
+ * already completed and never blocks.
  */
 public final class BufferPool implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(BufferPool.class);
 
     private final BufferPoolConfig config;
     private final long fixTimeoutNanos;
@@ -120,9 +160,20 @@ public final class BufferPool implements AutoCloseable {
     private final Loads loads;
     private final ReadAhead readAhead;
 
-    /** A pool over {@code pager}; the pool does not close the pager. */
+    /**
+     * A pool over {@code pager}; the pool does not close the pager. Logs a warning when the config's
+     * {@link BufferPoolConfig#ioTimeout()} is shorter than the pager's {@code submitTimeout + failoverDeadline}:
+     * a sync could then fail during a failover that the pager would ride out.
+     */
     public BufferPool(PagerClient pager, BufferPoolConfig config) {
         this(PageIo.of(pager), config);
+        PagerConfig p = pager.config();
+        Duration pagerBound = p.submitTimeout().plus(p.failoverDeadline());
+        if (config.ioTimeout().compareTo(pagerBound) < 0) {
+            log.warn("buffer pool ioTimeout {} ms is shorter than the pager's submitTimeout + failoverDeadline {} ms: "
+                    + "a sync during a failover may fail although the pager would complete its writes",
+                    config.ioTimeout().toMillis(), pagerBound.toMillis());
+        }
     }
 
     /** A pool over any page I/O (benchmarks run it over memory). */

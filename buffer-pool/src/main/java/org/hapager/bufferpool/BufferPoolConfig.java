@@ -12,7 +12,8 @@ import org.hapager.wire.WireLimits;
  * @param budgetBytes      off-heap bytes for frames; the pool has {@code budgetBytes / pageSize} frames (at least 1)
  * @param pageSize         bytes per frame; every volume fixed through the pool must use this page size
  * @param fixTimeout       how long {@link BufferPool#fix} (and {@link BufferPool#discard}) waits for a frame, a
- *                         conflicting fix or I/O before failing
+ *                         conflicting fix or I/O before failing with {@link FixTimeoutException}; over a pager,
+ *                         longer than a failover (a fix that needs a frame waits for write-backs that wait for it)
  * @param meterRegistry    where the {@code hapager.bufferpool.*} meters go
  * @param readAheadPages   largest automatic read-ahead window in pages (default {@value #DEFAULT_READ_AHEAD_PAGES});
  *                         also capped at an eighth of the frames; 0 turns read-ahead off
