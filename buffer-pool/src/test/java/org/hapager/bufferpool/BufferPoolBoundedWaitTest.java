@@ -24,8 +24,10 @@ import org.junit.jupiter.api.Timeout;
  * Nothing in the pool hangs (issue 13, defect 5): a sync, an eviction's fix, a fix waiting for a read and a
  * discard whose I/O never completes fail after their bound ({@code ioTimeout} for a sync, {@code fixTimeout}
  * for the rest) with a {@link PoolTimeoutException} naming the operation, volume, page and what it waited
- * for; an interrupted sync fails at once with the interrupt flag kept; and the frame waited for stays pinned
- * by its I/O (invariants hold) until the I/O really completes. Every bound here is small; the test's own
+ * for; an interrupted sync or fix fails at once (REJECTED) with the interrupt flag kept; close returns within
+ * its bound while the flusher is stuck in a submit; and the frame waited for stays pinned by its I/O
+ * (invariants hold) until the I/O really completes. The three sync tests hung before the fix (sync waited with
+ * {@code awaitUninterruptibly()}); the fix, discard and close waits were already bounded and are pinned here. Every bound here is small; the test's own
  * {@code assertTimeoutPreemptively} only detects a hang, with a wide margin.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -218,5 +220,85 @@ class BufferPoolBoundedWaitTest {
         pool.assertInvariants();
         pool.discard(v.name(), 0);
         pool.assertInvariants();
+    }
+
+    @Test
+    void interruptedFixWaitingForAReadFailsRejectedAtOnceAndLeavesTheReadInFlight() throws Exception {
+        pool(2, Duration.ofSeconds(30), Duration.ofSeconds(30)); // only the interrupt can end this wait in time
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        io.readGate = gate;
+
+        CompletableFuture<Throwable> failure = new CompletableFuture<>();
+        CompletableFuture<Boolean> flag = new CompletableFuture<>();
+        Thread fixer = new Thread(() -> {
+            try (PageHandle h = pool.fix(v, 4, Mode.SHARED)) {
+                failure.complete(null);
+            } catch (Throwable e) {
+                failure.complete(e);
+            }
+            flag.complete(Thread.currentThread().isInterrupted());
+        }, "bounded-wait-fixer");
+        fixer.setDaemon(true);
+        fixer.start();
+        Await.until("the fixer to wait for its read", () -> pool.waitingFixers() == 1);
+        fixer.interrupt();
+
+        Throwable e = failure.get(HANG.toMillis(), TimeUnit.MILLISECONDS);
+        assertTrue(e instanceof PageIoException p && p.kind() == PageIoException.Kind.REJECTED
+                && !(e instanceof PoolTimeoutException), String.valueOf(e));
+        assertTrue(e.getMessage().contains("fix of bw/stuck.dat#4: interrupted while waiting"), e.getMessage());
+        assertTrue(flag.get(HANG.toMillis(), TimeUnit.MILLISECONDS), "the interrupt flag is set again");
+        assertEquals(FrameState.READING, pool.stateOf(v.name(), 4), "the read goes on");
+        pool.assertInvariants(); // the fixer's claim on the read (loadWaiters) is gone
+
+        gate.complete(null);
+        Await.until("the read to complete", () -> pool.stateOf(v.name(), 4) == FrameState.CLEAN);
+        try (PageHandle h = pool.fix(v, 4, Mode.EXCLUSIVE)) {
+            assertEquals(4, h.page());
+        }
+        pool.assertInvariants();
+    }
+
+    @Test
+    void closeReturnsWithinItsBoundWhileTheFlusherIsStuckInASubmit() throws Exception {
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        PageIo blocking = new PageIo() { // a write submit that blocks, as a pager's does while it has no room
+            @Override
+            public CompletableFuture<?> read(Volume volume, long page, java.nio.ByteBuffer into) {
+                return io.read(volume, page, into);
+            }
+
+            @Override
+            public CompletableFuture<?> write(Volume volume, long page, java.nio.ByteBuffer data) {
+                entered.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return io.write(volume, page, data);
+            }
+        };
+        pool = new BufferPool(blocking, new BufferPoolConfig(4L * PAGE_SIZE, PAGE_SIZE, BOUND, new SimpleMeterRegistry())
+                .withReadAheadPages(0).withFlusher(0, 0, Duration.ZERO, 1)); // the first dirty page is flushed
+        try {
+            dirty(2, 22);
+            assertTrue(entered.await(HANG.toMillis(), TimeUnit.MILLISECONDS), "the flusher submits the write");
+            Thread flusher = pool.flusherThread();
+
+            assertTimeoutPreemptively(HANG, pool::close); // waits for the flusher max(1 s, fixTimeout), then returns
+            assertTrue(flusher.isAlive(), "the flusher is still in its submit");
+            PageIoException closed = assertThrows(PageIoException.class, () -> pool.fix(v, 0, Mode.SHARED));
+            assertEquals(PageIoException.Kind.REJECTED, closed.kind());
+            assertTrue(closed.getMessage().contains("buffer pool is closed"), closed.getMessage());
+
+            release.countDown();
+            Await.until("the flusher to end once its submit returns", () -> !flusher.isAlive());
+            Await.until("the write to complete", () -> pool.stateOf(v.name(), 2) == FrameState.CLEAN);
+            pool.assertInvariants();
+        } finally {
+            release.countDown();
+        }
     }
 }
