@@ -141,10 +141,11 @@ import org.slf4j.LoggerFactory;
  * </table>
  * A waiter that gives up only stops waiting: the I/O it waited for stays in flight, its frame stays READING or
  * WRITING (pinned by the I/O, invariant 2) until the page I/O's future really completes, and the completion
- * then makes the usual transition. The pager itself completes or fails every request within its own
- * {@code submitTimeout + failoverDeadline} while no server serves; the pool's bounds stand behind those, so
- * set them longer than a failover (the {@link #BufferPool(PagerClient, BufferPoolConfig) constructor} warns
- * when {@code ioTimeout} is not). The pool's one {@code join} ({@code Loads.readFailed}) reads a future
+ * then makes the usual transition. The pager fails a request that no server serves after its
+ * {@code submitTimeout + failoverDeadline}, but a request on a server that stays connected and never answers
+ * (a stuck disk under a live process) has no deadline there: the pool's bounds are what end such waits. Set
+ * them longer than a failover (the {@link #BufferPool(PagerClient, BufferPoolConfig) constructor} warns when
+ * {@code ioTimeout} is not), or a failover the pager rides out shows up as a timeout. The pool's one {@code join} ({@code Loads.readFailed}) reads a future
  * already completed and never blocks.
  */
 public final class BufferPool implements AutoCloseable {
