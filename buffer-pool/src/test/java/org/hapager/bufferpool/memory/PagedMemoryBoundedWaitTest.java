@@ -30,8 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Nothing a {@link PagedMemory} does hangs (issue 13, defect 5): its sync (and so its close) with a
  * write-back that never completes fails after the pool's {@code ioTimeout}, an access whose read never
- * completes after the pool's {@code fixTimeout}, and its open against a frozen page server after the pool's
- * {@code ioTimeout}, though the pager itself would wait a much longer failover deadline. The failures name the
+ * completes after the pool's {@code fixTimeout}, and its sync and open against a frozen (SIGSTOPped) page-server
+ * process after the pool's {@code ioTimeout}, though the pager itself would wait a much longer failover
+ * deadline; the write-back the sync gave up on still lands once the server thaws. The failures name the
  * operation, the page and the volume. The test's {@code assertTimeoutPreemptively} only detects a hang.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -122,7 +123,7 @@ class PagedMemoryBoundedWaitTest {
     }
 
     @Test
-    void openAgainstAFrozenServerFailsAfterIoTimeoutNotThePagersFailoverDeadline() throws Exception {
+    void syncAndOpenAgainstAFrozenServerFailAfterIoTimeoutAndTheWriteLandsWhenItThaws() throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
         Path token = dir.resolve("token");
         try (PageServerProcess server = PageServerProcess.start(data, token);
@@ -130,21 +131,48 @@ class PagedMemoryBoundedWaitTest {
                      .lease(Duration.ofSeconds(1)).failoverDeadline(Duration.ofMinutes(2))
                      .meterRegistry(new SimpleMeterRegistry()).build());
              BufferPool pool = new BufferPool(pager, new BufferPoolConfig(4L * PAGE, PAGE, Duration.ofSeconds(20),
-                     new SimpleMeterRegistry()).withIoTimeout(Duration.ofSeconds(1)))) {
-            server.sigstop(); // the pager would wait its 2-minute failover deadline for another server
+                     new SimpleMeterRegistry()).withoutFlusher().withIoTimeout(Duration.ofSeconds(1)))) {
+            PagedMemory mem = PagedMemory.open(pool, pager, "swap/thaw", 8L * PAGE);
+            mem.putLong(3L * PAGE, 4242);
+            server.sigstop();
             try {
                 PagedMemoryException e = assertThrows(PagedMemoryException.class,
-                        () -> assertTimeoutPreemptively(Duration.ofSeconds(30), () -> PagedMemory.open(pool, pager, "swap/frozen", 8L * PAGE)));
+                        () -> assertTimeoutPreemptively(Duration.ofSeconds(30), mem::sync));
                 PoolTimeoutException cause = assertInstanceOf(PoolTimeoutException.class, e.getCause());
-                assertEquals(PoolTimeoutException.WaitedFor.PAGER_REQUEST, cause.waitedFor());
-                assertEquals("open", cause.operation());
-                assertEquals("swap/frozen", cause.volume());
-                assertEquals(PageIoException.Kind.UNAVAILABLE, e.kind());
-                assertTrue(e.getMessage().startsWith("open of PagedMemory(swap/frozen") && e.getMessage().contains(
-                        "create of the swap volume failed: timed out after 1000 ms (the pool's ioTimeout)"), e.getMessage());
+                assertEquals(PoolTimeoutException.WaitedFor.WRITE_BACK, cause.waitedFor());
+                assertEquals(3, cause.page());
+                assertTrue(e.getMessage().contains("swap/thaw#3") && e.getMessage().contains("timed out after 1000 ms"),
+                        e.getMessage());
+                pool.assertInvariants(); // the write-back is still in flight, its frame pinned by it
+
+                // An open's pager requests are bounded the same way (the pager alone would wait 2 minutes).
+                PagedMemoryException open = assertThrows(PagedMemoryException.class, () -> assertTimeoutPreemptively(
+                        Duration.ofSeconds(30), () -> PagedMemory.open(pool, pager, "swap/frozen", 8L * PAGE)));
+                PoolTimeoutException openCause = assertInstanceOf(PoolTimeoutException.class, open.getCause());
+                assertEquals(PoolTimeoutException.WaitedFor.PAGER_REQUEST, openCause.waitedFor());
+                assertEquals("open", openCause.operation());
+                assertEquals("swap/frozen", openCause.volume());
+                assertEquals(PageIoException.Kind.UNAVAILABLE, open.kind());
+                assertTrue(open.getMessage().startsWith("open of PagedMemory(swap/frozen") && open.getMessage().contains(
+                        "create of the swap volume failed: timed out after 1000 ms (the pool's ioTimeout)"), open.getMessage());
             } finally {
                 server.sigcont();
             }
+            // The pager finishes the write once the server answers again (within its 2-minute deadline).
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                while (true) {
+                    try {
+                        mem.sync();
+                        return;
+                    } catch (PagedMemoryException again) {
+                        assertInstanceOf(PoolTimeoutException.class, again.getCause(), again::toString);
+                    }
+                }
+            });
+            ByteBuffer page = ByteBuffer.allocate(PAGE);
+            pager.read(mem.volume(), 3, page).join();
+            assertEquals(4242, page.getLong(0));
+            pool.assertInvariants();
         }
     }
 }
