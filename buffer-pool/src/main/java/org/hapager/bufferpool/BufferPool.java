@@ -1,5 +1,6 @@
 package org.hapager.bufferpool;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -7,7 +8,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.PagerClient;
+import org.hapager.pager.PagerConfig;
 import org.hapager.pager.Volume;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A fixed budget of off-heap page frames over a {@link PagerClient}. {@link #fix} returns a pinned
@@ -18,7 +22,8 @@ import org.hapager.pager.Volume;
  * {@link #sync}, and in the background by the flusher thread ({@code hapager-bufferpool-flusher}) when too
  * many are dirty or one has been dirty too long. {@link #discard} drops the pages of a truncated or deleted
  * volume unwritten. When every frame is pinned or in I/O, {@code fix} waits up to
- * {@link BufferPoolConfig#fixTimeout()} and then throws {@link FixTimeoutException}.
+ * {@link BufferPoolConfig#fixTimeout()} and then throws {@link FixTimeoutException}; no wait of the pool is
+ * unbounded (see "Bounded waits" below).
  *
  * <h2>Frame states (SQLite pager style)</h2>
  * <pre>
@@ -108,8 +113,44 @@ import org.hapager.pager.Volume;
  * Waiters (fixers, sync, discard) wait on one condition, signalled at every change that could unblock them;
  * the flusher waits on a second condition of the same lock, with a timeout, signalled when it has work. A
  * page's bytes are guarded by its pins, not by the lock: exclusive for writing, shared for reading.
+ *
+ * <h2>Bounded waits</h2>
+ * Nothing in the pool waits without a bound; each bound is a config option and each expiry a named
+ * {@link PoolTimeoutException} saying which operation waited, on which volume and page, for what
+ * ({@link PoolTimeoutException.WaitedFor}) and how long:
+ * <table>
+ *   <caption>Every blocking wait of the pool</caption>
+ *   <tr><th>wait</th><th>bound</th><th>on expiry</th><th>on interrupt</th></tr>
+ *   <tr><td>{@link #fix}: for a frame (eviction's write-backs included), a conflicting pin, the page's read or
+ *       write-back</td><td>{@link BufferPoolConfig#fixTimeout()} from the call</td>
+ *       <td>{@link FixTimeoutException} (REJECTED)</td><td>REJECTED, flag set again</td></tr>
+ *   <tr><td>{@link #discard}: for reads and write-backs in flight on the pages</td>
+ *       <td>{@code fixTimeout} from the call</td><td>{@link FixTimeoutException}</td><td>same</td></tr>
+ *   <tr><td>{@link #sync}: for write-backs and for exclusive pins to end</td>
+ *       <td>{@link BufferPoolConfig#ioTimeout()} without progress (a page durable or gone, or a write-back
+ *       started)</td><td>{@link PoolTimeoutException} (UNAVAILABLE for a write-back, REJECTED for a pin)</td>
+ *       <td>same</td></tr>
+ *   <tr><td>{@link #prefetch}</td><td>never waits for a frame or a read</td><td>-</td><td>-</td></tr>
+ *   <tr><td>{@link #close}: for the flusher thread to end</td><td>{@code fixTimeout}, at least 1 s</td>
+ *       <td>a warning is logged; close returns</td><td>close returns, flag set again</td></tr>
+ *   <tr><td>the flusher's idle wait</td><td>1 s or the next page's age</td><td>looks again</td>
+ *       <td>ignored: only close stops it</td></tr>
+ *   <tr><td>a submit of I/O (any of the above, unlocked)</td><td>the pager's {@code submitTimeout}</td>
+ *       <td>the I/O fails REJECTED (a read: its fixers fail; a write-back: the page stays DIRTY)</td>
+ *       <td>the same, from the pager</td></tr>
+ * </table>
+ * A waiter that gives up only stops waiting: the I/O it waited for stays in flight, its frame stays READING or
+ * WRITING (pinned by the I/O, invariant 2) until the page I/O's future really completes, and the completion
+ * then makes the usual transition. The pager fails a request that no server serves after its
+ * {@code submitTimeout + failoverDeadline}, but a request on a server that stays connected and never answers
+ * (a stuck disk under a live process) has no deadline there: the pool's bounds are what end such waits. Set
+ * them longer than a failover (the {@link #BufferPool(PagerClient, BufferPoolConfig) constructor} warns when
+ * {@code ioTimeout} is not), or a failover the pager rides out shows up as a timeout. The pool's one {@code join} ({@code Loads.readFailed}) reads a future
+ * already completed and never blocks.
  */
 public final class BufferPool implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(BufferPool.class);
 
     private final BufferPoolConfig config;
     private final long fixTimeoutNanos;
@@ -120,9 +161,20 @@ public final class BufferPool implements AutoCloseable {
     private final Loads loads;
     private final ReadAhead readAhead;
 
-    /** A pool over {@code pager}; the pool does not close the pager. */
+    /**
+     * A pool over {@code pager}; the pool does not close the pager. Logs a warning when the config's
+     * {@link BufferPoolConfig#ioTimeout()} is shorter than the pager's {@code submitTimeout + failoverDeadline}:
+     * a sync could then fail during a failover that the pager would ride out.
+     */
     public BufferPool(PagerClient pager, BufferPoolConfig config) {
         this(PageIo.of(pager), config);
+        PagerConfig p = pager.config();
+        Duration pagerBound = p.submitTimeout().plus(p.failoverDeadline());
+        if (config.ioTimeout().compareTo(pagerBound) < 0) {
+            log.warn("buffer pool ioTimeout {} ms is shorter than the pager's submitTimeout + failoverDeadline {} ms: "
+                    + "a sync during a failover may fail although the pager would complete its writes",
+                    config.ioTimeout().toMillis(), pagerBound.toMillis());
+        }
     }
 
     /** A pool over any page I/O (benchmarks run it over memory). */
@@ -202,7 +254,7 @@ public final class BufferPool implements AutoCloseable {
                     Frame taken = victims.takeForFix(pendingIo);
                     if (taken == null) {
                         waited = true;
-                        await(start, pendingIo, "fix of ", id, null);
+                        await(start, pendingIo, "fix", id, null);
                         continue;
                     }
                     missed = true;
@@ -224,19 +276,19 @@ public final class BufferPool implements AutoCloseable {
                             throw Loads.readFailed(id, load);
                         }
                         waited = true;
-                        await(start, pendingIo, "fix of ", id, f);
+                        await(start, pendingIo, "fix", id, f);
                         if (load.isCompletedExceptionally()) {
                             throw Loads.readFailed(id, load);
                         }
                     }
                     case WRITING -> {
                         waited = true;
-                        await(start, pendingIo, "fix of ", id, f);
+                        await(start, pendingIo, "fix", id, f);
                     }
                     case CLEAN, DIRTY -> {
                         if (mode == Mode.EXCLUSIVE ? f.pinned() || f.flushRequested : f.exclusivePin) {
                             waited = true;
-                            await(start, pendingIo, "fix of ", id, f);
+                            await(start, pendingIo, "fix", id, f);
                             continue;
                         }
                         if (table.pin(f, mode)) {
@@ -351,9 +403,18 @@ public final class BufferPool implements AutoCloseable {
      * is durable on the page servers: writes back each such page, waiting for its exclusive pin to end (new
      * exclusive fixes of those pages wait meanwhile). A write-back completes only when it is durable, so no
      * separate sync of the volume follows. A caller must not hold an exclusive fix of a dirty page of the
-     * volume while calling, or it waits for itself.
+     * volume while calling, or it waits for itself (until the bound below).
      *
-     * @throws PageIoException if a write-back failed (the cause says why)
+     * <p>The wait is bounded: when none of the pages it waits for became durable, and it could start no
+     * write-back of one, for {@link BufferPoolConfig#ioTimeout()}, the sync fails with a
+     * {@link PoolTimeoutException} naming the page it waited for and why (a write-back in flight that did not
+     * complete, kind UNAVAILABLE; an exclusive fix that did not end, kind REJECTED). An interrupt ends the wait
+     * at once with a REJECTED {@link PageIoException}, the thread's interrupt flag set again. Either way the
+     * write-backs already started go on: their frames stay WRITING until the I/O completes, and a later sync
+     * waits for them again. Repeating a sync is always safe.
+     *
+     * @throws PoolTimeoutException if it made no progress for {@code ioTimeout}
+     * @throws PageIoException      if a write-back failed (the cause says why), or the caller was interrupted
      */
     public void sync(String volume) throws PageIoException {
         writeBack.sync(volume);
@@ -420,7 +481,7 @@ public final class BufferPool implements AutoCloseable {
                     table.changed.signalAll();
                     return;
                 }
-                await(start, noIo, "discard of ", volume + " from page " + fromPage, busy);
+                await(start, noIo, "discard", volume + " from page " + fromPage, busy);
             }
         } finally {
             table.lock.unlock();
@@ -431,27 +492,37 @@ public final class BufferPool implements AutoCloseable {
 
     /**
      * Issues queued I/O (unlocked) if there is any, else waits for a change until the fix timeout since
-     * {@code start}. {@code op + subject} names the caller ("fix of " + page, "discard of " + …); {@code on}
-     * is the frame waited for, or null when a fix waits for any frame.
+     * {@code start}. {@code operation + " of " + subject} names the caller ("fix of " + page, "discard of " + …);
+     * {@code on} is the frame waited for, or null when a fix waits for any frame. Out of time, throws
+     * {@link FixTimeoutException} saying what it waited for; interrupted, a REJECTED {@link PageIoException}
+     * with the thread's interrupt flag set again.
      */
-    private void await(long start, List<Runnable> pendingIo, String op, Object subject, Frame on) throws PageIoException {
+    private void await(long start, List<Runnable> pendingIo, String operation, Object subject, Frame on) throws PageIoException {
         boolean inTime;
         try {
             inTime = table.awaitChange(start, fixTimeoutNanos, pendingIo);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new PageIoException(PageIoException.Kind.REJECTED, op + subject + ": interrupted while waiting", e);
+            throw new PageIoException(PageIoException.Kind.REJECTED, operation + " of " + subject + ": interrupted while waiting", e);
         }
         if (inTime) {
             return;
         }
-        String what = op + subject;
+        String what = operation + " of " + subject;
+        String volume = subject instanceof PageId id ? id.volume() : on != null ? on.pageId.volume() : String.valueOf(subject);
         long ms = config.fixTimeout().toMillis();
         if (on != null) {
-            throw new FixTimeoutException(what + " timed out after " + ms + " ms waiting for " + on
+            PoolTimeoutException.WaitedFor waitedFor = switch (on.state) {
+                case READING -> PoolTimeoutException.WaitedFor.READ;
+                case WRITING -> PoolTimeoutException.WaitedFor.WRITE_BACK;
+                default -> PoolTimeoutException.WaitedFor.PIN;
+            };
+            throw new FixTimeoutException(operation, volume, on.page(), waitedFor, config.fixTimeout(), what
+                    + " timed out after " + ms + " ms waiting for " + on
                     + (on.flushRequested ? " (a sync waits for its exclusive pin to end)" : ""));
         }
-        throw new FixTimeoutException(what + " timed out after " + ms + " ms: no frame to take, all "
+        throw new FixTimeoutException(operation, volume, -1, PoolTimeoutException.WaitedFor.FRAME, config.fixTimeout(),
+                what + " timed out after " + ms + " ms: no frame to take, all "
                 + table.frames.length + " frames are pinned or in I/O (pinned " + table.pinnedFrames() + ", "
                 + table.ioCounts() + ", dirty " + writeBack.dirtyFrames() + "); unfix pages or raise budgetBytes");
     }

@@ -12,7 +12,8 @@ import org.hapager.wire.WireLimits;
  * @param budgetBytes      off-heap bytes for frames; the pool has {@code budgetBytes / pageSize} frames (at least 1)
  * @param pageSize         bytes per frame; every volume fixed through the pool must use this page size
  * @param fixTimeout       how long {@link BufferPool#fix} (and {@link BufferPool#discard}) waits for a frame, a
- *                         conflicting fix or I/O before failing
+ *                         conflicting fix or I/O before failing with {@link FixTimeoutException}; over a pager,
+ *                         longer than a failover (a fix that needs a frame waits for write-backs that wait for it)
  * @param meterRegistry    where the {@code hapager.bufferpool.*} meters go
  * @param readAheadPages   largest automatic read-ahead window in pages (default {@value #DEFAULT_READ_AHEAD_PAGES});
  *                         also capped at an eighth of the frames; 0 turns read-ahead off
@@ -24,16 +25,27 @@ import org.hapager.wire.WireLimits;
  *                         {@link Duration#ZERO} turns the age flush off
  * @param flushMaxInFlight the flusher's write-backs in flight at most (default {@value #DEFAULT_FLUSH_MAX_IN_FLIGHT});
  *                         0 means no flusher thread at all
+ * @param ioTimeout        how long a wait for I/O that {@code fixTimeout} does not bound may last before it fails
+ *                         with {@link PoolTimeoutException} (default 60 s, {@link #DEFAULT_IO_TIMEOUT}): a
+ *                         {@link BufferPool#sync} in which none of the pages it waits for became durable (its
+ *                         write-backs, and the exclusive pins it waits to end), and each pager request of a
+ *                         {@link org.hapager.bufferpool.memory.PagedMemory#open}. The I/O itself goes on; only the
+ *                         caller stops waiting. Over a {@link org.hapager.pager.PagerClient} it should exceed the
+ *                         pager's {@code submitTimeout + failoverDeadline} (30 s + 30 s by default), within which
+ *                         the pager completes or fails a request while no server serves, so that a failover
+ *                         stays invisible; the pool logs a warning at construction when it does not
  */
 public record BufferPoolConfig(long budgetBytes, int pageSize, Duration fixTimeout, MeterRegistry meterRegistry,
                                int readAheadPages, double flushHighWater, double flushLowWater, Duration flushMaxAge,
-                               int flushMaxInFlight) {
+                               int flushMaxInFlight, Duration ioTimeout) {
 
     public static final int DEFAULT_READ_AHEAD_PAGES = 64;
     public static final double DEFAULT_FLUSH_HIGH_WATER = 0.25;
     public static final double DEFAULT_FLUSH_LOW_WATER = 0.125;
     public static final Duration DEFAULT_FLUSH_MAX_AGE = Duration.ofSeconds(1);
     public static final int DEFAULT_FLUSH_MAX_IN_FLIGHT = 8;
+    /** The pager's default submit timeout plus its default failover deadline. */
+    public static final Duration DEFAULT_IO_TIMEOUT = Duration.ofSeconds(60);
 
     public BufferPoolConfig {
         if (!WireLimits.isValidPageSize(pageSize)) {
@@ -67,12 +79,16 @@ public record BufferPoolConfig(long budgetBytes, int pageSize, Duration fixTimeo
         if (flushMaxInFlight < 0) {
             throw new IllegalArgumentException("flushMaxInFlight : " + flushMaxInFlight + " (expected: >= 0)");
         }
+        Objects.requireNonNull(ioTimeout, "ioTimeout");
+        if (ioTimeout.isNegative() || ioTimeout.isZero()) {
+            throw new IllegalArgumentException("ioTimeout : " + ioTimeout + " (expected: > 0)");
+        }
     }
 
-    /** The defaults for read-ahead and the background flusher. */
+    /** The defaults for read-ahead, the background flusher and the I/O timeout. */
     public BufferPoolConfig(long budgetBytes, int pageSize, Duration fixTimeout, MeterRegistry meterRegistry) {
         this(budgetBytes, pageSize, fixTimeout, meterRegistry, DEFAULT_READ_AHEAD_PAGES, DEFAULT_FLUSH_HIGH_WATER,
-                DEFAULT_FLUSH_LOW_WATER, DEFAULT_FLUSH_MAX_AGE, DEFAULT_FLUSH_MAX_IN_FLIGHT);
+                DEFAULT_FLUSH_LOW_WATER, DEFAULT_FLUSH_MAX_AGE, DEFAULT_FLUSH_MAX_IN_FLIGHT, DEFAULT_IO_TIMEOUT);
     }
 
     /** Frames the budget buys. */
@@ -83,17 +99,23 @@ public record BufferPoolConfig(long budgetBytes, int pageSize, Duration fixTimeo
     /** This config with another largest read-ahead window; 0 turns read-ahead off. */
     public BufferPoolConfig withReadAheadPages(int pages) {
         return new BufferPoolConfig(budgetBytes, pageSize, fixTimeout, meterRegistry, pages, flushHighWater,
-                flushLowWater, flushMaxAge, flushMaxInFlight);
+                flushLowWater, flushMaxAge, flushMaxInFlight, ioTimeout);
     }
 
     /** This config with other flusher settings (see the record's parameters). */
     public BufferPoolConfig withFlusher(double highWater, double lowWater, Duration maxAge, int maxInFlight) {
         return new BufferPoolConfig(budgetBytes, pageSize, fixTimeout, meterRegistry, readAheadPages, highWater,
-                lowWater, maxAge, maxInFlight);
+                lowWater, maxAge, maxInFlight, ioTimeout);
     }
 
     /** This config without a background flusher: dirty pages are written only by eviction and sync. */
     public BufferPoolConfig withoutFlusher() {
         return withFlusher(flushHighWater, flushLowWater, flushMaxAge, 0);
+    }
+
+    /** This config with another I/O timeout (see the record's parameters). */
+    public BufferPoolConfig withIoTimeout(Duration timeout) {
+        return new BufferPoolConfig(budgetBytes, pageSize, fixTimeout, meterRegistry, readAheadPages, flushHighWater,
+                flushLowWater, flushMaxAge, flushMaxInFlight, timeout);
     }
 }

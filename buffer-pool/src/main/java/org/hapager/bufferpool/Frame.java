@@ -43,6 +43,8 @@ final class Frame {
     long dirtySince;
     /** Who started the write-back in flight: non-null exactly when WRITING. */
     WriteBack.Cause writeCause;
+    /** System.nanoTime() when the write-back in flight started (meaningful while WRITING; timeout messages). */
+    long writeSince;
 
     Frame(int index, ByteBuffer bytes) {
         this.index = index;

@@ -1,6 +1,7 @@
 package org.hapager.bufferpool;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -15,6 +16,11 @@ import org.slf4j.LoggerFactory;
  * {@link Flusher} or {@link #sync}) and WRITING → CLEAN or DIRTY (the write's completion); the DIRTY frames
  * oldest first; the write-backs in flight. Every method but {@link #sync} and the completion runs with the
  * pool's lock held.
+ *
+ * <p>A sync's wait is bounded by {@link BufferPoolConfig#ioTimeout()} of no progress: it fails with
+ * {@link PoolTimeoutException} when none of the pages it waits for became durable (or went away) and it
+ * started no write-back for that long. A write-back's completion is never abandoned: the frame stays WRITING,
+ * pinned by its I/O, until the page I/O's future completes, however long after its waiter gave up.
  */
 final class WriteBack {
 
@@ -30,6 +36,9 @@ final class WriteBack {
     private final FrameTable table;
     private final PageIo io;
     private final PoolMeters meters;
+    /** A sync fails after this long without progress ({@link BufferPoolConfig#ioTimeout()}). */
+    private final Duration ioTimeout;
+    private final long ioTimeoutNanos;
     /** The background flusher, or null when the config has none. */
     final Flusher flusher;
     /** Exactly the DIRTY frames, in the order they became dirty (oldest {@code dirtySince} first). */
@@ -45,6 +54,8 @@ final class WriteBack {
         this.table = table;
         this.io = io;
         this.meters = meters;
+        this.ioTimeout = config.ioTimeout();
+        this.ioTimeoutNanos = ioTimeout.toNanos();
         this.flusher = config.flushMaxInFlight() > 0 ? new Flusher(table, this, config) : null;
     }
 
@@ -103,6 +114,7 @@ final class WriteBack {
         }
         f.state = FrameState.WRITING;
         f.writeCause = cause;
+        f.writeSince = System.nanoTime();
         f.flushRequested = false;
         dirtyOrder.remove(f);
         dirtyFrames--;
@@ -150,27 +162,36 @@ final class WriteBack {
         }
     }
 
-    /** See {@link BufferPool#sync}. Takes the lock. */
+    /**
+     * See {@link BufferPool#sync}. Takes the lock. Waits at most {@link BufferPoolConfig#ioTimeout()} without
+     * progress (a page it waits for made durable or gone, or a write-back of one started), then throws
+     * {@link PoolTimeoutException}; an interrupt ends the wait at once (REJECTED, the flag set again). Either
+     * way the write-backs it started go on and complete as usual.
+     */
     void sync(String volume) throws PageIoException {
         record Target(Frame frame, long generation, long epoch, int failures) {}
         List<Target> targets = new ArrayList<>();
         List<Runnable> pendingIo = new ArrayList<>();
+        long progressAt = System.nanoTime();
         table.lock.lock();
         try {
             for (Frame f : table.notDurable(volume)) {
                 targets.add(new Target(f, f.mapGeneration, f.dirtyEpoch, f.writeFailures));
             }
             while (!targets.isEmpty()) {
+                boolean progress = false;
                 for (var it = targets.iterator(); it.hasNext(); ) {
                     Target t = it.next();
                     Frame f = t.frame();
                     if (f.mapGeneration != t.generation() || f.durableEpoch >= t.epoch()) {
                         it.remove(); // written, or discarded (eviction unmaps only CLEAN frames)
+                        progress = true;
                     } else if (f.writeFailures != t.failures() && f.state == FrameState.DIRTY) {
                         throw new PageIoException(PageIoException.Kind.STORAGE, "sync of " + volume
                                 + ": write-back of " + f.pageId + " failed", f.writeFailure);
                     } else if (f.state == FrameState.DIRTY && !f.exclusivePin) {
                         start(f, Cause.SYNC, pendingIo); // shared pins only read: the bytes stay put
+                        progress = true;
                     } else if (f.state == FrameState.DIRTY) {
                         f.flushRequested = true;
                     }
@@ -178,10 +199,24 @@ final class WriteBack {
                 if (targets.isEmpty()) {
                     break;
                 }
+                if (progress) {
+                    progressAt = System.nanoTime();
+                }
                 if (!pendingIo.isEmpty()) {
                     table.runUnlocked(pendingIo);
-                } else {
-                    table.changed.awaitUninterruptibly();
+                    continue;
+                }
+                long waited = System.nanoTime() - progressAt;
+                if (waited >= ioTimeoutNanos) {
+                    throw syncTimedOut(volume, targets.stream().map(Target::frame).toList(), waited);
+                }
+                try {
+                    table.changed.awaitNanos(ioTimeoutNanos - waited);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new PageIoException(PageIoException.Kind.REJECTED, "sync of " + volume + ": interrupted while "
+                            + "waiting for " + awaited(targets.stream().map(Target::frame).toList()) + " ("
+                            + targets.size() + " page(s) not yet durable; write-backs in flight go on)", e);
                 }
             }
         } finally {
@@ -194,6 +229,33 @@ final class WriteBack {
         }
         // nothing more to do: a write-back completes only once it is durable (PageIo's contract), so no
         // separate sync of the volume is needed; it would cost a second fdatasync per call
+    }
+
+    /** The frame a stalled sync names: the write-back in flight longest, else one held under an exclusive pin. */
+    private static Frame awaited(List<Frame> frames) {
+        Frame oldest = null;
+        for (Frame f : frames) {
+            if (f.state == FrameState.WRITING && (oldest == null || f.writeSince - oldest.writeSince < 0)) {
+                oldest = f;
+            }
+        }
+        return oldest != null ? oldest : frames.get(0);
+    }
+
+    private PoolTimeoutException syncTimedOut(String volume, List<Frame> frames, long waitedNanos) {
+        Frame f = awaited(frames);
+        long now = System.nanoTime();
+        boolean writing = f.state == FrameState.WRITING;
+        String why = writing
+                ? "its write-back in flight (started by " + f.writeCause.tag + " "
+                        + Duration.ofNanos(now - f.writeSince).toMillis() + " ms ago) has not completed"
+                : "it is dirty under an exclusive fix that did not end (" + f + ")";
+        return new PoolTimeoutException("sync", volume, f.page(),
+                writing ? PoolTimeoutException.WaitedFor.WRITE_BACK : PoolTimeoutException.WaitedFor.PIN,
+                Duration.ofNanos(waitedNanos), "sync of " + volume + " timed out after " + ioTimeout.toMillis()
+                + " ms (ioTimeout) without progress: " + frames.size() + " page(s) not yet durable, waiting for "
+                + f.pageId + ": " + why + "; the pool's write-backs in flight " + writing() + ", dirty " + dirtyFrames()
+                + "; the I/O goes on, sync again to wait for it");
     }
 
     /** Invariants 5 and 8 of {@link BufferPool}. */

@@ -3,11 +3,17 @@ package org.hapager.bufferpool.memory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ReadOnlyBufferException;
+import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.hapager.bufferpool.BufferPool;
+import org.hapager.bufferpool.BufferPoolConfig;
 import org.hapager.bufferpool.Mode;
 import org.hapager.bufferpool.PageHandle;
+import org.hapager.bufferpool.PoolTimeoutException;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.Volume;
@@ -69,8 +75,17 @@ import org.hapager.pager.VolumeStat;
  * freezing of its page server to the other server: an access or sync during a failover waits and then
  * succeeds. While it waits, fixes that need a frame wait for write-backs that wait for the failover: give the
  * pool a {@code fixTimeout} longer than a failover (lease plus fencing), or accesses fail with
- * {@link org.hapager.bufferpool.FixTimeoutException}. A failure of page I/O (a read that faults a page in, a
- * write-back seen by sync, the pager's sync, a fix timeout, a closed pool) is the pool's checked
+ * {@link org.hapager.bufferpool.FixTimeoutException}.
+ *
+ * <p>Nothing here waits without a bound: an access waits at most the pool's {@code fixTimeout} (for a frame,
+ * a pin or the page's I/O), a {@link #sync()} (and so {@link #close()}) at most its {@code ioTimeout} without
+ * one of its pages becoming durable, and each pager request of {@link #open} at most {@code ioTimeout}. Each
+ * expiry is a {@link org.hapager.bufferpool.PoolTimeoutException} (as the cause) naming the page and what was
+ * waited for; the I/O waited for goes on, and repeating the call later is safe. An interrupt ends a wait with
+ * kind REJECTED and leaves the thread's interrupt flag set.
+ *
+ * <p>A failure of page I/O (a read that faults a page in, a
+ * write-back seen by sync, the pager's sync, a fix or sync timeout, a closed pool) is the pool's checked
  * {@link PageIoException}; this class throws it wrapped, as the cause of an unchecked
  * {@link PagedMemoryException} whose message names the operation, offset, page and volume. A bulk transfer
  * that fails has transferred the pages before the failing one (a {@link ByteBuffer}'s position has moved
@@ -100,25 +115,52 @@ public final class PagedMemory implements AutoCloseable {
      * (a longer volume is left as it is). The page size is the pool's.
      *
      * @throws IllegalArgumentException if the name is not a valid volume name or the size is out of range
-     * @throws PagedMemoryException     if creating, examining or extending the volume failed
+     * @throws PagedMemoryException     if creating, examining or extending the volume failed, or one of those
+     *                                  requests did not complete within the pool's
+     *                                  {@link BufferPoolConfig#ioTimeout()} (the cause is then a
+     *                                  {@link PoolTimeoutException}, kind UNAVAILABLE), or the caller was
+     *                                  interrupted while waiting (REJECTED; the interrupt flag is set again)
      */
     public static PagedMemory open(BufferPool pool, PagerClient pager, String volume, long sizeBytes) {
         Objects.requireNonNull(pager, "pager");
         PagedMemory memory = new PagedMemory(pool, volume, sizeBytes);
         long length = memory.pages() * memory.pageSize;
+        Duration bound = pool.config().ioTimeout();
         String step = "create";
         try {
-            pager.create(volume, false).join();
+            await(pager.create(volume, false), volume, bound);
             step = "stat";
-            VolumeStat stat = pager.stat(volume).join();
+            VolumeStat stat = await(pager.stat(volume), volume, bound);
             if (stat.length() < length) {
                 step = "extend to " + length + " bytes";
-                pager.setLength(volume, length).join();
+                await(pager.setLength(volume, length), volume, bound);
             }
-        } catch (CompletionException e) {
-            throw failure("open of " + memory + ": " + step + " of the swap volume", unwrap(e));
+        } catch (PageIoException e) {
+            throw failure("open of " + memory + ": " + step + " of the swap volume", e);
         }
         return memory;
+    }
+
+    /**
+     * Waits for one pager request of {@link #open}, at most {@code bound} (the pool's
+     * {@link BufferPoolConfig#ioTimeout()}). The pager completes or fails a request within its own bounds
+     * (submit timeout, failover deadline); this one stands behind them, so that an open never hangs whatever
+     * the pager does. An interrupt ends the wait (REJECTED, the interrupt flag set again).
+     */
+    private static <T> T await(CompletableFuture<T> request, String volume, Duration bound) throws PageIoException {
+        try {
+            return request.get(bound.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw unwrap(e.getCause() != null ? e.getCause() : e);
+        } catch (TimeoutException e) {
+            throw new PoolTimeoutException("open", volume, -1, PoolTimeoutException.WaitedFor.PAGER_REQUEST, bound,
+                    "timed out after " + bound.toMillis() + " ms (the pool's ioTimeout): the pager neither completed "
+                    + "nor failed the request, which may still take effect");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PageIoException(PageIoException.Kind.REJECTED, "interrupted while waiting for the pager (the "
+                    + "request may still take effect)", e);
+        }
     }
 
     /**
@@ -259,7 +301,9 @@ public final class PagedMemory implements AutoCloseable {
      * Returns when every write to this memory that returned before the call is durable on the page servers
      * (through {@link BufferPool#sync}: write-back of the volume's dirty pages, then the pager's sync).
      *
-     * @throws PagedMemoryException if a write-back or the pager's sync failed
+     * @throws PagedMemoryException if a write-back failed, or none of the pages waited for became durable
+     *                              within the pool's {@link BufferPoolConfig#ioTimeout()} (the cause is a
+     *                              {@link PoolTimeoutException}), or the caller was interrupted
      */
     public void sync() {
         checkOpen();
@@ -361,8 +405,7 @@ public final class PagedMemory implements AutoCloseable {
         return new PagedMemoryException(message, cause);
     }
 
-    private static PageIoException unwrap(CompletionException e) {
-        Throwable cause = e.getCause() != null ? e.getCause() : e;
+    private static PageIoException unwrap(Throwable cause) {
         return cause instanceof PageIoException p ? p
                 : new PageIoException(PageIoException.Kind.STORAGE, String.valueOf(cause), cause);
     }

@@ -5,8 +5,10 @@ import org.hapager.pager.PageIoException;
 
 /**
  * A {@link PagedMemory} access, sync or open failed because page I/O failed: the read that would fault a
- * page in, a write-back, the pager's sync, or a fix that timed out waiting for a frame
- * ({@link org.hapager.bufferpool.FixTimeoutException}, kind {@link PageIoException.Kind#REJECTED}).
+ * page in, a write-back, the pager's sync, or a wait that ran out of its bound
+ * ({@link org.hapager.bufferpool.PoolTimeoutException}: a fix's {@link org.hapager.bufferpool.FixTimeoutException},
+ * kind {@link PageIoException.Kind#REJECTED}; a sync or an open waiting for I/O, kind
+ * {@link PageIoException.Kind#UNAVAILABLE}).
  * Unchecked, so that {@code getLong} and friends read like array accesses; the cause is always the pool's or
  * the pager's (checked) {@link PageIoException}, and the message names the operation, the offset, the page
  * and the volume before the cause's own message.
