@@ -71,8 +71,10 @@ import org.hapager.wire.VolumeName;
  *
  * <h2>Threads</h2>
  * Callers of any thread create a {@link CallbackRecord} and put it on {@code incoming}; one drain task on
- * the I/O thread moves everything queued into the {@link RecordTable} and sends it with one flush. The
- * table, the connections and every record's state belong to that thread.
+ * the I/O thread moves everything queued into the {@link RecordTable}, which gives each record its id in
+ * that admission order, and sends it with one flush. The table, the connections and every record's state
+ * belong to that thread. A submit that races {@link #close} still completes its future exactly once: the
+ * I/O thread's last drain or the submitting thread itself fails whatever close left in the queue.
  */
 public final class PagerClient implements AutoCloseable {
 
