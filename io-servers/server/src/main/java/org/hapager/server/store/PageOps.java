@@ -23,12 +23,15 @@ final class PageOps {
     private final VolumePaths paths;
     private final OpenFiles openFiles;
     private final GroupCommitter committer;
+    private final StickyFlushFailure failures;
     private final ServerMetrics metrics;
 
-    PageOps(VolumePaths paths, OpenFiles openFiles, GroupCommitter committer, ServerMetrics metrics) {
+    PageOps(VolumePaths paths, OpenFiles openFiles, GroupCommitter committer, StickyFlushFailure failures,
+            ServerMetrics metrics) {
         this.paths = paths;
         this.openFiles = openFiles;
         this.committer = committer;
+        this.failures = failures;
         this.metrics = metrics;
     }
 
@@ -114,10 +117,24 @@ final class PageOps {
         });
     }
 
+    /**
+     * Forces the volume's data and metadata, then its directory. A failed force of the file is a failed flush like
+     * the group committer's: sticky for the store (see {@link StickyFlushFailure}).
+     */
     Outcome sync(Op.Sync op) throws StoreException {
         OpenFile file = open(op.volume());
         try {
-            file.channel.force(true);
+            FlushFailedException failed = failures.failure();
+            if (failed != null) {
+                throw StoreException.io("sync volume " + op.volume(), failed);
+            }
+            try {
+                file.channel.force(true);
+            } catch (IOException e) {
+                FlushFailedException sticky = failures.record(file.path, e);
+                openFiles.forget(file.path);
+                throw StoreException.io("sync volume " + op.volume(), sticky);
+            }
             Durability.fsyncDirectory(file.path.getParent());
             return Outcome.Done.INSTANCE;
         } catch (IOException e) {

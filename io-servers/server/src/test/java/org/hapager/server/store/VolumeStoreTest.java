@@ -171,6 +171,42 @@ class VolumeStoreTest {
         f.failure(new Op.List("d/a"), Status.INVALID);
     }
 
+    /** After one failed group-commit force the store executes nothing more and says why; the owner heard once. */
+    @Test
+    void aFailedForceStopsTheWholeStore() throws IOException {
+        f.close();
+        java.util.concurrent.atomic.AtomicInteger forces = new java.util.concurrent.atomic.AtomicInteger();
+        f = new StoreFixture(dir, org.hapager.wire.WireLimits.DEFAULT, channel -> {
+            if (forces.incrementAndGet() == 2) {
+                throw new IOException("Input/output error");
+            }
+            channel.force(false);
+        });
+        f.ok(new Op.Create("a", true));
+        f.ok(new Op.Create("b", true));
+        f.ok(write("a", 512, 0, pattern(512, 1)));
+        StoreException failed = f.failure(write("a", 512, 1, pattern(512, 2)), Status.IO_ERROR);
+        assertTrue(failed.getMessage().contains("force of volume a (") && failed.getMessage().contains("Input/output error"),
+                failed.getMessage());
+        assertEquals(List.of("a a Input/output error"), f.flushFailures);
+
+        for (Op op : List.of(write("b", 512, 0, pattern(512, 3)), new Op.Read("a", 512, 0, 1), new Op.Sync("b"),
+                new Op.Create("c", true), new Op.SetLength("b", 0))) {
+            StoreException refused = f.failure(op, Status.IO_ERROR);
+            assertTrue(refused.getMessage().contains("not executed") && refused.getCause() instanceof FlushFailedException,
+                    refused.getMessage());
+        }
+        assertFalse(Files.exists(f.volumes().resolve("c")), "nothing runs after a failed flush");
+        assertTrue(assertThrowsExecution(f.store.flush()) instanceof FlushFailedException, "a flush barrier fails too");
+        assertEquals(2, forces.get(), "nothing is forced after the failure");
+        assertEquals(1, f.flushFailures.size());
+    }
+
+    private static Throwable assertThrowsExecution(java.util.concurrent.CompletableFuture<?> future) {
+        return org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> future.get(10, java.util.concurrent.TimeUnit.SECONDS)).getCause();
+    }
+
     @Test
     void listRefusesADirectoryTooLargeForOneFrame() throws IOException {
         f.close();
