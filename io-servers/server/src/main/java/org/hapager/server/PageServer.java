@@ -195,8 +195,8 @@ public final class PageServer implements AutoCloseable {
         if (metricsEndpoint != null) {
             metricsEndpoint.close();
         }
-        log.info("page server {} closed after fencing itself; {} requests were left unanswered", serverId,
-                sessions.sessions().inflight());
+        log.info("page server {} closed every connection after fencing itself; the reservation goes with the process",
+                serverId);
     }
 
     /**
