@@ -24,10 +24,12 @@ final class PageOps {
     private final OpenFiles openFiles;
     private final GroupCommitter committer;
     private final StickyFlushFailure failures;
+    private final Durability durability;
     private final ServerMetrics metrics;
 
     PageOps(VolumePaths paths, OpenFiles openFiles, GroupCommitter committer, StickyFlushFailure failures,
-            ServerMetrics metrics) {
+            Durability durability, ServerMetrics metrics) {
+        this.durability = durability;
         this.paths = paths;
         this.openFiles = openFiles;
         this.committer = committer;
@@ -135,7 +137,7 @@ final class PageOps {
                 openFiles.forget(file.path);
                 throw StoreException.io("sync volume " + op.volume(), sticky);
             }
-            Durability.fsyncDirectory(file.path.getParent());
+            durability.fsyncDirectory(file.path.getParent());
             return Outcome.Done.INSTANCE;
         } catch (IOException e) {
             throw StoreException.io("sync volume " + op.volume(), e);

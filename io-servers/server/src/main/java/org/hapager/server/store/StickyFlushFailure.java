@@ -4,7 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * The store's one-way switch for a failed flush.
+ * The store's one-way switch for a failed flush: of a volume file (group commit, SYNC) or of a file or directory
+ * a namespace operation changed ({@link Durability}).
  *
  * <pre>
  *   CLEAN ──{@link #record} (a force failed)──► FAILED (final)
@@ -40,7 +41,8 @@ final class StickyFlushFailure {
      */
     synchronized FlushFailedException record(Path file, IOException cause) {
         if (failure == null) {
-            String volume = file.startsWith(volumesRoot) ? volumesRoot.relativize(file).toString() : file.toString();
+            String volume = !file.startsWith(volumesRoot) ? file.toString()
+                    : file.equals(volumesRoot) ? "." : volumesRoot.relativize(file).toString();
             try {
                 onFailure.flushFailed(volume, file, cause);
             } catch (RuntimeException e) {

@@ -28,7 +28,8 @@ import org.hapager.wire.WireLimits;
  * directories they change before completing.
  *
  * <h2>A failed flush is final</h2>
- * When a force of a volume file fails (a group commit's {@code fdatasync} or a SYNC's {@code fsync}), the store
+ * When a force fails (a group commit's {@code fdatasync}, a SYNC's {@code fsync}, or the {@code fsync} of a file or
+ * directory a namespace operation changed), the store
  * calls its {@link StorageFailure} once and from then on completes every operation, flush and queued commit
  * exceptionally with a {@link FlushFailedException} (status IO_ERROR): it never again acknowledges a write,
  * whatever file, because the page cache may have dropped data that a later force would not report (see
@@ -79,8 +80,9 @@ public final class VolumeStore implements AutoCloseable {
         this.openFiles = new OpenFiles(OPEN_FILES_CAPACITY);
         this.failures = new StickyFlushFailure(volumesRoot, onFailure);
         this.committer = new GroupCommitter(openFiles, forcer, failures, metrics);
-        this.pages = new PageOps(paths, openFiles, committer, failures, metrics);
-        this.namespace = new NamespaceOps(paths, openFiles, limits);
+        Durability durability = new Durability(failures);
+        this.pages = new PageOps(paths, openFiles, committer, failures, durability, metrics);
+        this.namespace = new NamespaceOps(paths, openFiles, limits, durability);
         this.inlinePageIo = inlinePageIo;
         AtomicInteger threadNumber = new AtomicInteger();
         this.io = Executors.newFixedThreadPool(ioThreads, r -> {
