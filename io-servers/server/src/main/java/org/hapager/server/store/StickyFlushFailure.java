@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * The store's one-way switch for a failed flush: of a volume file (group commit, SYNC) or of a file or directory
- * a namespace operation changed ({@link Durability}).
+ * The store's one-way switch for a failed flush: of a volume file (the group commit, which alone forces volume
+ * channels) or of a file or directory a namespace operation changed ({@link Durability}).
  *
  * <pre>
  *   CLEAN ──{@link #record} (a force failed)──► FAILED (final)

@@ -23,13 +23,13 @@ import org.hapager.wire.WireLimits;
  * <p>{@link #submit} runs an operation on a fixed pool of I/O threads, or page reads and writes on the
  * calling thread when {@code inlinePageIo} is set, and returns a future that completes
  * with the {@link Outcome}, or exceptionally with a {@link StoreException} carrying the protocol status.
- * Futures complete on an I/O thread or on the {@code group-commit} thread (writes, set length), in any
+ * Futures complete on an I/O thread or on the {@code group-commit} thread (writes, set length, sync), in any
  * order. A write or length change completes only once it is durable; namespace operations fsync the
  * directories they change before completing.
  *
  * <h2>A failed flush is final</h2>
- * When a force fails (a group commit's {@code fdatasync}, a SYNC's {@code fsync}, or the {@code fsync} of a file or
- * directory a namespace operation changed), the store
+ * When a force fails (a group commit's {@code fdatasync}, for writes, length changes and syncs alike, or the
+ * {@code fsync} of a file or directory a namespace operation changed), the store
  * calls its {@link StorageFailure} once and from then on completes every operation, flush and queued commit
  * exceptionally with a {@link FlushFailedException} (status IO_ERROR): it never again acknowledges a write,
  * whatever file, because the page cache may have dropped data that a later force would not report (see
@@ -81,7 +81,7 @@ public final class VolumeStore implements AutoCloseable {
         this.failures = new StickyFlushFailure(volumesRoot, onFailure);
         this.committer = new GroupCommitter(openFiles, forcer, failures, metrics);
         Durability durability = new Durability(failures);
-        this.pages = new PageOps(paths, openFiles, committer, failures, durability, metrics);
+        this.pages = new PageOps(paths, openFiles, committer, durability, metrics);
         this.namespace = new NamespaceOps(paths, openFiles, limits, durability);
         this.inlinePageIo = inlinePageIo;
         AtomicInteger threadNumber = new AtomicInteger();
@@ -132,7 +132,7 @@ public final class VolumeStore implements AutoCloseable {
                 case READ -> CompletableFuture.completedFuture(pages.read((Op.Read) op));
                 case WRITE -> pages.write((Op.Write) op);
                 case SET_LENGTH -> pages.setLength((Op.SetLength) op);
-                case SYNC -> CompletableFuture.completedFuture(pages.sync((Op.Sync) op));
+                case SYNC -> pages.sync((Op.Sync) op);
                 case CREATE -> CompletableFuture.completedFuture(namespace.create((Op.Create) op));
                 case DELETE -> CompletableFuture.completedFuture(namespace.delete((Op.Delete) op));
                 case RENAME -> CompletableFuture.completedFuture(namespace.rename((Op.Rename) op));
