@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -160,7 +161,7 @@ class SessionHandlerTest {
     @Test
     void aFencedServerClosesWithoutAnsweringAcceptedRequests() {
         authenticate(1000);
-        send(new Message.Request(1, new Op.Write("v", 512, 0, 1, new int[] {0}, java.nio.ByteBuffer.allocate(512))));
+        send(new Message.Request(1, new Op.Write("v", 512, 0, 1, new int[] {0}, ByteBuffer.allocate(512))));
         send(new Message.Request(2, new Op.Stat("v")));
         assertEquals(new Message.Accepted(1), next());
         assertEquals(new Message.Accepted(2), next());

@@ -19,6 +19,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.hapager.server.metrics.ServerMetrics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -169,7 +171,7 @@ class GroupCommitterTest {
         OpenFiles files = new OpenFiles(8);
         FailFirstForce forcer = new FailFirstForce();
         RecordingFailure failure = new RecordingFailure();
-        java.util.concurrent.atomic.AtomicReference<CompletableFuture<Void>> failedWrite = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<CompletableFuture<Void>> failedWrite = new AtomicReference<>();
         List<Boolean> doneWhenTold = Collections.synchronizedList(new ArrayList<>());
         failure.during = () -> doneWhenTold.add(failedWrite.get().isDone());
         try (GroupCommitter committer = committer(files, forcer, failure, new SimpleMeterRegistry())) {
@@ -197,7 +199,7 @@ class GroupCommitterTest {
     static final class FailFirstForce implements GroupCommitter.Forcer {
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
-        final java.util.concurrent.atomic.AtomicInteger forces = new java.util.concurrent.atomic.AtomicInteger();
+        final AtomicInteger forces = new AtomicInteger();
         private boolean failed;
 
         @Override
