@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -17,6 +18,7 @@ import org.hapager.server.reservation.Reservation;
 import org.hapager.server.session.SessionServer;
 import org.hapager.server.session.SessionSettings;
 import org.hapager.server.session.Sessions;
+import org.hapager.server.store.StorageFailure;
 import org.hapager.server.store.VolumeStore;
 import org.hapager.server.store.StoreWarmup;
 import org.hapager.wire.HandshakeProof;
@@ -36,6 +38,18 @@ import org.slf4j.LoggerFactory;
  * request has completed, flushes the group commit, then closes connections and store, releases the
  * reservation and closes the endpoint. It is
  * called once, by the thread that owns the server ({@link PageServerMain}'s main thread, or a test).
+ *
+ * <h2>Fenced</h2>
+ * RUNNING → FENCED when a force of the store fails ({@link StorageFailure}): Linux may have dropped the data of
+ * the failed writeback, so this server can no longer vouch for any write it has not acknowledged yet. On the
+ * failing thread, before any request that depended on the force completes, it logs one ERROR line naming the
+ * volume, the file and the exception, and {@link Sessions#fence fences} the sessions: no completion is sent any
+ * more (not even a failure, which the caller would see) and every connection is closed, so the clients reissue
+ * everything unacknowledged to the secondary. {@link #fenced()} completes; the owner then calls
+ * {@link #closeFenced()} and ends the process ({@link PageServerMain} exits with
+ * {@link PageServerMain#FENCED_EXIT_CODE}). A fenced server never releases the reservation itself: operations may
+ * still be running on its I/O threads, so the lock goes with the process (or the taker fences it), and no write of
+ * this server can land after the taker's first.
  */
 public final class PageServer implements AutoCloseable {
 
@@ -47,11 +61,14 @@ public final class PageServer implements AutoCloseable {
     private final SessionServer sessions;
     private final MetricsEndpoint metricsEndpoint;
     private final String serverId;
+    /** Completes with the reason when the store failed a flush and this server fenced itself. */
+    private final CompletableFuture<String> fenced;
     private boolean stopped;
 
     private PageServer(ServerConfig config, VolumeStore store, Reservation reservation, SessionServer sessions,
-                       MetricsEndpoint metricsEndpoint, String serverId) {
+                       MetricsEndpoint metricsEndpoint, String serverId, CompletableFuture<String> fenced) {
         this.config = config;
+        this.fenced = fenced;
         this.store = store;
         this.reservation = reservation;
         this.sessions = sessions;
@@ -64,8 +81,18 @@ public final class PageServer implements AutoCloseable {
         byte[] token = TokenFile.readOrCreate(config.tokenFile());
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ServerMetrics metrics = new ServerMetrics(registry);
+        Sessions liveSessions = new Sessions(metrics);
+        CompletableFuture<String> fenced = new CompletableFuture<>();
+        String[] id = new String[1];
+        StorageFailure fence = (volume, file, cause) -> {
+            String reason = "force of volume " + volume + " (file " + file + ") failed: " + cause;
+            log.error("FENCED: page server {} stops serving: {}; a failed flush is final, so it acknowledges nothing"
+                    + " more and closes every connection, and clients reissue to the secondary", id[0], reason);
+            liveSessions.fence();
+            fenced.complete(reason);
+        };
         VolumeStore store = VolumeStore.open(config.dataDir(), WireLimits.DEFAULT, config.ioThreads(),
-                config.inlinePageIo(), metrics);
+                config.inlinePageIo(), metrics, config.faults(), fence);
         MetricsEndpoint endpoint = null;
         SessionServer server = null;
         Reservation reservation = null;
@@ -79,7 +106,6 @@ public final class PageServer implements AutoCloseable {
             }
             long warmupMillis = StoreWarmup.run(config.warmupOperations());
             log.debug("page path warmed up with {} operations in {} ms", config.warmupOperations(), warmupMillis);
-            String[] id = new String[1];
             HandshakeProof proof = new HandshakeProof(token);
             // Load the JCA providers and seed SecureRandom now, not in the first handshake: a secondary's first
             // session arrives in the middle of a failover, and this costs a cold JVM a few hundred milliseconds.
@@ -89,8 +115,8 @@ public final class PageServer implements AutoCloseable {
                 guard.identify(new Holder(reachableHost(bound), bound.getPort(), ProcessHandle.current().pid(), id[0]));
                 return new SessionSettings(id[0], proof, config.leaseMaxMillis(), config.maxInflight(),
                         config.handshakeTimeoutMillis(), WireLimits.DEFAULT, config.faults());
-            }, guard::newConnectionGate, guard::yieldTo, new Sessions(metrics), config.eventLoopThreads());
-            return new PageServer(config, store, reservation, server, endpoint, id[0]);
+            }, guard::newConnectionGate, guard::yieldTo, liveSessions, config.eventLoopThreads());
+            return new PageServer(config, store, reservation, server, endpoint, id[0], fenced);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (server != null) {
                 server.close();
@@ -148,6 +174,31 @@ public final class PageServer implements AutoCloseable {
         return metricsEndpoint == null ? null : metricsEndpoint.address();
     }
 
+    /** Completes with the reason once this server fenced itself after a failed flush; never completes otherwise. */
+    public CompletableFuture<String> fenced() {
+        return fenced;
+    }
+
+    /**
+     * After {@link #fenced()}: closes the listening socket, every connection and the event loops, and the metrics
+     * endpoint, without draining, flushing, closing the store or releasing the reservation (the process's exit
+     * does that, after every running operation stopped). {@link #stop} does nothing afterwards.
+     */
+    public void closeFenced() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        sessions.stopAccepting();
+        sessions.sessions().fence();
+        sessions.close();
+        if (metricsEndpoint != null) {
+            metricsEndpoint.close();
+        }
+        log.info("page server {} closed every connection after fencing itself; the reservation goes with the process",
+                serverId);
+    }
+
     /**
      * Drains and stops; returns true if every accepted request completed within the drain timeout.
      * Calling it again does nothing and returns true.
@@ -155,6 +206,10 @@ public final class PageServer implements AutoCloseable {
     public boolean stop() throws InterruptedException {
         if (stopped) {
             return true;
+        }
+        if (fenced.isDone()) {
+            closeFenced();
+            return false;
         }
         stopped = true;
         long timeoutMillis = config.drainTimeoutMillis();
@@ -176,10 +231,17 @@ public final class PageServer implements AutoCloseable {
         }
         sessions.close();
         drained &= store.close(Math.max(leftMillis, 1000));
-        try {
-            reservation.close();
-        } catch (IOException e) {
-            log.error("releasing the reservation of {} failed: {}", config.dataDir(), e.toString());
+        if (fenced.isDone()) {
+            // fenced while draining: an operation may still run, so the lock goes with the process
+            log.error("page server {} fenced itself while stopping; the reservation is released by the process's exit",
+                    serverId);
+            drained = false;
+        } else {
+            try {
+                reservation.close();
+            } catch (IOException e) {
+                log.error("releasing the reservation of {} failed: {}", config.dataDir(), e.toString());
+            }
         }
         if (metricsEndpoint != null) {
             metricsEndpoint.close();

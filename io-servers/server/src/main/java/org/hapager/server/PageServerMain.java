@@ -19,7 +19,10 @@ import picocli.CommandLine.Spec;
 /**
  * The page server's command line. When ready it logs one line
  * {@code page server ready on HOST:PORT (pid N, data DIR, transport epoll|nio)}; SIGTERM or SIGINT drains
- * and exits 0 (1 if the drain timed out). Exit code 2 means bad usage.
+ * and exits 0 (1 if the drain timed out). Exit code 2 means bad usage. Exit code {@value #FENCED_EXIT_CODE}
+ * means the server fenced itself after a failed flush of its storage (an ERROR line starting {@code FENCED:}
+ * names the volume, the file and the exception): it answered nothing more, closed every connection and left
+ * without draining, so clients reissued their requests to the secondary. Check the disk before restarting it.
  *
  * <p>Signals are handled with {@code sun.misc.Signal} rather than a shutdown hook, so the drain runs on the
  * main thread and the process can choose its exit code.
@@ -38,6 +41,12 @@ public final class PageServerMain implements Callable<Integer> {
     }
 
     private static final Logger log = LoggerFactory.getLogger(PageServerMain.class);
+
+    /**
+     * The exit code of a server that fenced itself after a failed flush ({@code EX_IOERR} of sysexits.h): no
+     * write after a failed {@code fdatasync} is acknowledged, so the process stops rather than serve on.
+     */
+    public static final int FENCED_EXIT_CODE = 74;
 
     @Spec
     private CommandSpec spec;
@@ -113,7 +122,8 @@ public final class PageServerMain implements Callable<Integer> {
 
     @Option(names = "--fault", paramLabel = "SPEC", hidden = true,
             description = "Test fault point NAME@N (halt-on-receive, halt-after-accept, halt-after-complete,"
-                    + " stop-after-accept; N counts requests from 1); repeatable.")
+                    + " stop-after-accept: N counts requests from 1; fail-force: N counts group-commit forces from 1);"
+                    + " repeatable.")
     private List<String> faults = new ArrayList<>();
 
     public static void main(String[] args) {
@@ -180,7 +190,14 @@ public final class PageServerMain implements Callable<Integer> {
         String host = server.address().getHostString();
         log.info("page server ready on {}:{} (pid {}, data {}, transport {})", host.contains(":") ? "[" + host + "]" : host,
                 server.address().getPort(), ProcessHandle.current().pid(), data, server.transport());
+        server.fenced().thenRun(stopRequested::countDown);
         stopRequested.await();
+        if (server.fenced().isDone()) {
+            server.closeFenced();
+            log.error("page server exits with {}: fenced after a failed flush ({})", FENCED_EXIT_CODE,
+                    server.fenced().getNow("?"));
+            return FENCED_EXIT_CODE;
+        }
         log.info("SIG{} received: stopping", signalName[0]);
         return server.stop() ? 0 : 1;
     }

@@ -6,9 +6,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a test's fault point does to one request, at one window of the patent's FIG. 5. The session handler
- * asks {@link FaultPoints#onRequest()} once per REQUEST frame and acts on the answer; {@link #NONE} is the
- * answer whenever no test switched fault points on.
+ * What a test's fault point does to one request, at one window of the patent's FIG. 5, or to one force of the
+ * store. The session handler asks {@link FaultPoints#onRequest()} once per REQUEST frame and acts on the answer;
+ * {@link #NONE} is the answer whenever no test switched fault points on. {@link #FAIL_FORCE} counts the group
+ * committer's forces instead ({@link FaultPoints#beforeForce()}) and is never an answer of {@code onRequest}.
  */
 public enum FaultPoint {
     /** Serve the request normally. */
@@ -20,7 +21,12 @@ public enum FaultPoint {
     /** Execute, flush the COMPLETION, halt once flushed (after completion: step 508). */
     HALT_AFTER_COMPLETE("halt-after-complete"),
     /** Flush ACCEPTED, then freeze this process (SIGSTOP to itself); after SIGCONT the request executes. */
-    STOP_AFTER_ACCEPT("stop-after-accept");
+    STOP_AFTER_ACCEPT("stop-after-accept"),
+    /**
+     * The Nth group-commit force ({@code fdatasync} of a volume file) fails with an {@code IOException}, as an EIO
+     * from a failed writeback would: the server then fences itself (N counts forces, not requests).
+     */
+    FAIL_FORCE("fail-force");
 
     /** The exit code of a halt: what a shell reports for a SIGKILLed process. */
     public static final int HALT_EXIT_CODE = 137;

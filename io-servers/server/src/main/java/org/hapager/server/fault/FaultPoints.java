@@ -1,5 +1,6 @@
 package org.hapager.server.fault;
 
+import java.io.IOException;
 import java.util.List;
 
 /**
@@ -8,8 +9,9 @@ import java.util.List;
  * {@link #NONE}, whose {@link #onRequest()} answers {@link FaultPoint#NONE} and counts nothing.
  *
  * <p>A SPEC is {@code NAME@N}: NAME one of {@code halt-on-receive}, {@code halt-after-accept},
- * {@code halt-after-complete}, {@code stop-after-accept} (see {@link FaultPoint}); N (1-based) counts REQUEST
- * frames over all sessions of the process.
+ * {@code halt-after-complete}, {@code stop-after-accept} (see {@link FaultPoint}), where N (1-based) counts REQUEST
+ * frames over all sessions of the process; or {@code fail-force@N}, where N (1-based) counts the group
+ * committer's forces of volume files, and the Nth fails.
  */
 @FunctionalInterface
 public interface FaultPoints {
@@ -19,6 +21,13 @@ public interface FaultPoints {
 
     /** Called once per decoded REQUEST frame, on its network thread: what to do to this request. */
     FaultPoint onRequest();
+
+    /**
+     * Called by the store's group committer before each force of a volume file, on the {@code group-commit}
+     * thread; throws to make that force fail ({@link FaultPoint#FAIL_FORCE}). Does nothing by default.
+     */
+    default void beforeForce() throws IOException {
+    }
 
     /** A short description for the startup log. */
     default String describe() {

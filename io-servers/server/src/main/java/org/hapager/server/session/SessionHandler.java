@@ -47,6 +47,8 @@ import org.slf4j.LoggerFactory;
  * <li>CLOSED ({@link #fail}, {@link #channelInactive}): nothing is read or sent any more. Operations still
  *     running finish on the storage, but their completions are dropped: the client reissues them.</li>
  * </ol>
+ * Once the server is fenced ({@link Sessions#fence}, after a failed flush of its storage) no completion is
+ * delivered in any state, and every connection closes (a new one at once, in {@link #channelActive}).
  *
  * <h2>Invariants</h2>
  * <ol>
@@ -99,6 +101,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         sessions.add(this);
+        if (sessions.isFenced()) { // checked after add: either this sees the fence or the fence sees this session
+            enterClosed();
+            ctx.close();
+            return;
+        }
         handshakeTimer = ctx.executor().schedule(this::handshakeTimedOut, settings.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();
     }
@@ -333,6 +340,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     private void deliver(Message.Completion completion, FaultPoint fault) {
         if (inflight.remove(completion.requestId()) == null) {
+            sessions.requestReleased();
+            return;
+        }
+        if (sessions.isFenced()) {
+            log.debug("session {}: completion of request {} dropped: the server is fenced", sessionId, completion.requestId());
             sessions.requestReleased();
             return;
         }

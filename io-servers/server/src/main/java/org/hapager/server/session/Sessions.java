@@ -12,8 +12,11 @@ import org.hapager.server.metrics.ServerMetrics;
  * Draining uses both: {@link #startDraining} tells every session, {@link #awaitReleased} waits for the count
  * to reach zero.
  *
- * <p>Concurrency: {@code sessions} is a concurrent set; {@code draining} is volatile and only goes from
- * false to true; {@code inflight} is guarded by {@code this} (waiters use its monitor).
+ * <p>{@link #fence} is the end without a drain, for a server whose storage failed: from then on no completion
+ * is delivered and every connection is closed, so clients reissue what they have not seen completed.
+ *
+ * <p>Concurrency: {@code sessions} is a concurrent set; {@code draining} and {@code fenced} are volatile and
+ * only go from false to true; {@code inflight} is guarded by {@code this} (waiters use its monitor).
  */
 public final class Sessions {
 
@@ -21,6 +24,7 @@ public final class Sessions {
     private final Set<SessionHandler> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicLong nextSessionId = new AtomicLong(ThreadLocalRandom.current().nextLong() & 0x7fff_ffff_0000_0000L);
     private volatile boolean draining;
+    private volatile boolean fenced;
     /** Guarded by {@code this}. */
     private long inflight;
 
@@ -38,6 +42,11 @@ public final class Sessions {
 
     boolean isDraining() {
         return draining;
+    }
+
+    /** True once {@link #fence} was called: nothing is answered any more. */
+    boolean isFenced() {
+        return fenced;
     }
 
     void add(SessionHandler session) {
@@ -92,6 +101,18 @@ public final class Sessions {
             TimeUnit.NANOSECONDS.timedWait(this, left);
         }
         return true;
+    }
+
+    /**
+     * The server fenced itself: from now on no session delivers a completion (not even a failure) and every
+     * connection is closed without a word, as if the process had died; a connection accepted later is closed at
+     * once. Returns at once (the closes run on the event loops); callable from any thread, more than once.
+     */
+    public void fence() {
+        fenced = true;
+        for (SessionHandler s : sessions) {
+            s.close();
+        }
     }
 
     /** Closes every connection. */

@@ -14,24 +14,48 @@ import org.hapager.wire.Status;
 /**
  * Directory-level durability: a new, removed or renamed entry is durable only once its parent directory is
  * fsynced, and a newly created directory chain needs each new directory and the first existing ancestor
- * fsynced. Stateless; called on I/O threads.
+ * fsynced. A failed {@code fsync} is a failed flush like a group commit's: it goes to the store's
+ * {@link StickyFlushFailure} (the owner is told, and the store fails everything afterwards) and is thrown as its
+ * {@link FlushFailedException}. Called on I/O threads; its only state is that shared switch.
  */
 final class Durability {
 
-    private Durability() {
+    private final StickyFlushFailure failures;
+
+    Durability(StickyFlushFailure failures) {
+        this.failures = failures;
     }
 
     /** {@code fsync} of a directory (Linux allows it on a read-only descriptor). */
-    static void fsyncDirectory(Path dir) throws IOException {
+    void fsyncDirectory(Path dir) throws IOException {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
+            force(dir, channel);
         }
     }
 
     /** {@code fsync} of a file's data and metadata. */
-    static void fsyncFile(Path file) throws IOException {
+    void fsyncFile(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            force(file, channel);
+        }
+    }
+
+    /** Fsyncs every directory of {@code dirs} in order. */
+    void fsyncDirectories(List<Path> dirs) throws IOException {
+        for (Path d : dirs) {
+            fsyncDirectory(d);
+        }
+    }
+
+    private void force(Path path, FileChannel channel) throws IOException {
+        FlushFailedException failed = failures.failure();
+        if (failed != null) {
+            throw failed;
+        }
+        try {
             channel.force(true);
+        } catch (IOException e) {
+            throw failures.record(path, e);
         }
     }
 
@@ -61,10 +85,4 @@ final class Durability {
         return changed;
     }
 
-    /** Fsyncs every directory of {@code dirs} in order. */
-    static void fsyncDirectories(List<Path> dirs) throws IOException {
-        for (Path d : dirs) {
-            fsyncDirectory(d);
-        }
-    }
 }

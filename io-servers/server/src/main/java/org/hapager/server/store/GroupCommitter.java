@@ -21,9 +21,17 @@ import org.hapager.server.store.OpenFiles.OpenFile;
  * A caller that wrote into an {@link OpenFile} hands its reference over with {@link #commit}; the committer
  * releases it after the force, so the channel cannot be closed under the force by a delete, rename or
  * eviction. The returned future completes on the {@code group-commit} thread once the data is durable, or
- * exceptionally with the {@link IOException} of the force. A failed force leaves the page cache in an
- * unknown state (Linux may drop the dirty pages), so every write in that file's batch fails with IO_ERROR
- * and the client must treat them as not written.
+ * exceptionally with a {@link FlushFailedException}.
+ *
+ * <h2>A failed force is sticky</h2>
+ * A failed force leaves the page cache in an unknown state: Linux may drop the dirty pages it could not write
+ * and reports the error once per descriptor, so forcing the same channel again can succeed although the writes
+ * before the failure are gone. Hence the first failed force puts the store's {@link StickyFlushFailure} into
+ * FAILED (which tells the owner first, see {@link StorageFailure}), and from then on <em>no</em> commit or
+ * barrier completes normally: not the rest of the failed file's batch, not commits queued behind it on the same
+ * descriptor, not commits of other files or of a reopened channel. They all fail with the first failure, and
+ * nothing is forced any more. The page server fences itself on that callback, so none of these failures is
+ * ever answered: the client reissues the requests to the secondary.
  *
  * <p>{@link #flush} is a barrier: its future completes after every commit queued before it.
  *
@@ -45,6 +53,7 @@ final class GroupCommitter implements AutoCloseable {
 
     private final OpenFiles openFiles;
     private final Forcer forcer;
+    private final StickyFlushFailure failures;
     private final ServerMetrics metrics;
     private final Thread thread;
     /** Guarded by {@code this}. */
@@ -52,9 +61,10 @@ final class GroupCommitter implements AutoCloseable {
     /** Guarded by {@code this}. */
     private boolean closed;
 
-    GroupCommitter(OpenFiles openFiles, Forcer forcer, ServerMetrics metrics) {
+    GroupCommitter(OpenFiles openFiles, Forcer forcer, StickyFlushFailure failures, ServerMetrics metrics) {
         this.openFiles = openFiles;
         this.forcer = forcer;
+        this.failures = failures;
         this.metrics = metrics;
         this.thread = new Thread(this::run, "group-commit");
         this.thread.setDaemon(true);
@@ -120,18 +130,9 @@ final class GroupCommitter implements AutoCloseable {
         for (Map.Entry<OpenFile, List<Pending>> e : byFile.entrySet()) {
             OpenFile file = e.getKey();
             List<Pending> writes = e.getValue();
-            IOException failure = null;
-            long start = System.nanoTime();
-            try {
-                forcer.force(file.channel);
-            } catch (IOException ex) {
-                failure = ex;
-            } catch (RuntimeException ex) {
-                failure = new IOException(ex);
-            }
-            metrics.fsync(System.nanoTime() - start, writes.size());
-            if (failure != null) {
-                openFiles.forget(file.path); // the next write reopens the file instead of trusting this channel
+            FlushFailedException failure = failures.failure();
+            if (failure == null) {
+                failure = force(file, writes.size());
             }
             for (Pending p : writes) {
                 openFiles.release(p.file);
@@ -142,9 +143,34 @@ final class GroupCommitter implements AutoCloseable {
                 }
             }
         }
+        FlushFailedException failure = failures.failure();
         for (Pending p : barriers) {
-            p.durable.complete(null);
+            if (failure == null) {
+                p.durable.complete(null);
+            } else {
+                p.durable.completeExceptionally(failure);
+            }
         }
+    }
+
+    /** Forces {@code file} once for {@code writes} commits; null if durable, else the (now sticky) failure. */
+    private FlushFailedException force(OpenFile file, int writes) {
+        IOException failure = null;
+        long start = System.nanoTime();
+        try {
+            forcer.force(file.channel);
+        } catch (IOException ex) {
+            failure = ex;
+        } catch (RuntimeException ex) {
+            failure = new IOException(ex);
+        }
+        metrics.fsync(System.nanoTime() - start, writes);
+        if (failure == null) {
+            return null;
+        }
+        FlushFailedException sticky = failures.record(file.path, failure); // tells the owner before anyone hears
+        openFiles.forget(file.path); // nobody trusts this channel again
+        return sticky;
     }
 
     /** Commits everything already queued, then stops the thread; later commits fail. */

@@ -34,9 +34,11 @@ final class NamespaceOps {
     private final VolumePaths paths;
     private final OpenFiles openFiles;
     private final WireLimits limits;
+    private final Durability durability;
 
-    NamespaceOps(VolumePaths paths, OpenFiles openFiles, WireLimits limits) {
+    NamespaceOps(VolumePaths paths, OpenFiles openFiles, WireLimits limits, Durability durability) {
         this.paths = paths;
+        this.durability = durability;
         this.openFiles = openFiles;
         this.limits = limits;
     }
@@ -55,8 +57,8 @@ final class NamespaceOps {
             } catch (FileAlreadyExistsException raced) {
                 return existing(volume, VolumePaths.attributes(path), op.exclusive());
             }
-            Durability.fsyncFile(path);
-            Durability.fsyncDirectories(changed);
+            durability.fsyncFile(path);
+            durability.fsyncDirectories(changed);
             return Outcome.Done.INSTANCE;
         } catch (IOException e) {
             throw StoreException.io("create volume " + volume, e);
@@ -79,7 +81,7 @@ final class NamespaceOps {
         try {
             Files.delete(path);
             openFiles.forget(path);
-            Durability.fsyncDirectory(path.getParent());
+            durability.fsyncDirectory(path.getParent());
             return Outcome.Done.INSTANCE;
         } catch (NoSuchFileException e) {
             throw StoreException.notFound(volume);
@@ -126,9 +128,9 @@ final class NamespaceOps {
             Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
             openFiles.forget(source);
             openFiles.forget(target);
-            Durability.fsyncDirectories(changed);
+            durability.fsyncDirectories(changed);
             if (!changed.contains(source.getParent())) {
-                Durability.fsyncDirectory(source.getParent());
+                durability.fsyncDirectory(source.getParent());
             }
             return Outcome.Done.INSTANCE;
         } catch (NoSuchFileException e) {
@@ -200,7 +202,7 @@ final class NamespaceOps {
                 throw new StoreException(Status.ALREADY_EXISTS, name + " already exists as a volume");
             }
             List<Path> changed = Durability.createDirectories(paths.root(), dir, name);
-            Durability.fsyncDirectories(changed);
+            durability.fsyncDirectories(changed);
             return Outcome.Done.INSTANCE;
         } catch (IOException e) {
             throw StoreException.io("mkdirs " + name, e);

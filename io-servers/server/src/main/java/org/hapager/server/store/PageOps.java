@@ -15,17 +15,20 @@ import org.hapager.wire.PageChecksums;
 import org.hapager.wire.Status;
 
 /**
- * The page operations: read, write, set length and sync. Runs on the I/O threads; writes and length changes
- * hand their file to the {@link GroupCommitter} and complete once it has forced the file.
+ * The page operations: read, write, set length and sync. Runs on the I/O threads; writes, length changes and
+ * syncs hand their file to the {@link GroupCommitter} and complete once it has forced the file.
  */
 final class PageOps {
 
     private final VolumePaths paths;
     private final OpenFiles openFiles;
     private final GroupCommitter committer;
+    private final Durability durability;
     private final ServerMetrics metrics;
 
-    PageOps(VolumePaths paths, OpenFiles openFiles, GroupCommitter committer, ServerMetrics metrics) {
+    PageOps(VolumePaths paths, OpenFiles openFiles, GroupCommitter committer, Durability durability,
+            ServerMetrics metrics) {
+        this.durability = durability;
         this.paths = paths;
         this.openFiles = openFiles;
         this.committer = committer;
@@ -114,17 +117,28 @@ final class PageOps {
         });
     }
 
-    Outcome sync(Op.Sync op) throws StoreException {
+    /**
+     * Makes the volume durable: fsyncs its directory here, then hands the file to the group committer like a write.
+     * Every force of a volume's channel thus runs on the one {@code group-commit} thread, one after another: Linux
+     * reports a failed writeback once per descriptor, so two threads forcing one channel at once could see one EIO
+     * and one success, and the success could be acknowledged before the failure is recorded (see
+     * {@link StickyFlushFailure}). {@code fdatasync} also makes the file's length durable.
+     */
+    CompletableFuture<Outcome> sync(Op.Sync op) throws StoreException {
+        String what = "sync volume " + op.volume();
         OpenFile file = open(op.volume());
         try {
-            file.channel.force(true);
-            Durability.fsyncDirectory(file.path.getParent());
-            return Outcome.Done.INSTANCE;
+            durability.fsyncDirectory(file.path.getParent());
         } catch (IOException e) {
-            throw StoreException.io("sync volume " + op.volume(), e);
-        } finally {
             openFiles.release(file);
+            throw StoreException.io(what, e);
         }
+        return committer.commit(file).handle((ok, failure) -> {
+            if (failure != null) {
+                throw new java.util.concurrent.CompletionException(StoreException.io(what + ": force", failure));
+            }
+            return Outcome.Done.INSTANCE;
+        });
     }
 
     /** The open channel of an existing volume: NOT_FOUND if missing, INVALID if it is a directory. */

@@ -43,7 +43,8 @@ public final class StoreWarmup {
         Path scratch = Files.createTempDirectory("hapager-warmup");
         MessageCodec codec = new MessageCodec(WireLimits.DEFAULT);
         try (VolumeStore store = new VolumeStore(scratch, WireLimits.DEFAULT, 1, true,
-                new ServerMetrics(new SimpleMeterRegistry()), channel -> { })) {
+                new ServerMetrics(new SimpleMeterRegistry()), channel -> { },
+                (volume, file, cause) -> { /* never called: the scratch store forces nothing */ })) {
             store.submit(new Op.Create("warmup.dat", false)).join();
             SplittableRandom random = new SplittableRandom(1);
             byte[] page = new byte[WireLimits.DEFAULT_PAGE_SIZE];

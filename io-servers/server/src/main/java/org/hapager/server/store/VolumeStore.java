@@ -9,6 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.hapager.server.fault.FaultPoints;
 import org.hapager.server.metrics.ServerMetrics;
 import org.hapager.wire.Op;
 import org.hapager.wire.OpCode;
@@ -22,9 +23,17 @@ import org.hapager.wire.WireLimits;
  * <p>{@link #submit} runs an operation on a fixed pool of I/O threads, or page reads and writes on the
  * calling thread when {@code inlinePageIo} is set, and returns a future that completes
  * with the {@link Outcome}, or exceptionally with a {@link StoreException} carrying the protocol status.
- * Futures complete on an I/O thread or on the {@code group-commit} thread (writes, set length), in any
+ * Futures complete on an I/O thread or on the {@code group-commit} thread (writes, set length, sync), in any
  * order. A write or length change completes only once it is durable; namespace operations fsync the
  * directories they change before completing.
+ *
+ * <h2>A failed flush is final</h2>
+ * When a force fails (a group commit's {@code fdatasync}, for writes, length changes and syncs alike, or the
+ * {@code fsync} of a file or directory a namespace operation changed), the store
+ * calls its {@link StorageFailure} once and from then on completes every operation, flush and queued commit
+ * exceptionally with a {@link FlushFailedException} (status IO_ERROR): it never again acknowledges a write,
+ * whatever file, because the page cache may have dropped data that a later force would not report (see
+ * {@link StickyFlushFailure}). The owner is told before any of those futures completes.
  *
  * <h2>Layout</h2>
  * {@code DIR/volumes/<name>} is a volume's bytes; {@code DIR/locks/} is reserved for reservations.
@@ -37,6 +46,7 @@ public final class VolumeStore implements AutoCloseable {
     private final Path volumesRoot;
     private final OpenFiles openFiles;
     private final GroupCommitter committer;
+    private final StickyFlushFailure failures;
     private final PageOps pages;
     private final NamespaceOps namespace;
     private final ExecutorService io;
@@ -45,14 +55,21 @@ public final class VolumeStore implements AutoCloseable {
     /**
      * Opens {@code dataDir} (creating {@code volumes/} and {@code locks/}) with {@code ioThreads} I/O threads;
      * {@code inlinePageIo} runs page reads and writes on the submitting thread instead.
+     *
+     * @param faults    a test's fault points: {@link FaultPoints#beforeForce()} runs before each group-commit force
+     * @param onFailure told once when a force fails, before any request that depended on it completes
      */
     public static VolumeStore open(Path dataDir, WireLimits limits, int ioThreads, boolean inlinePageIo,
-                                   ServerMetrics metrics) throws IOException {
-        return new VolumeStore(dataDir, limits, ioThreads, inlinePageIo, metrics, GroupCommitter.FDATASYNC);
+                                   ServerMetrics metrics, FaultPoints faults, StorageFailure onFailure) throws IOException {
+        GroupCommitter.Forcer forcer = faults == FaultPoints.NONE ? GroupCommitter.FDATASYNC : channel -> {
+            faults.beforeForce();
+            GroupCommitter.FDATASYNC.force(channel);
+        };
+        return new VolumeStore(dataDir, limits, ioThreads, inlinePageIo, metrics, forcer, onFailure);
     }
 
     VolumeStore(Path dataDir, WireLimits limits, int ioThreads, boolean inlinePageIo, ServerMetrics metrics,
-                GroupCommitter.Forcer forcer) throws IOException {
+                GroupCommitter.Forcer forcer, StorageFailure onFailure) throws IOException {
         if (ioThreads < 1) {
             throw new IllegalArgumentException("ioThreads : " + ioThreads + " (expected: >= 1)");
         }
@@ -61,9 +78,11 @@ public final class VolumeStore implements AutoCloseable {
         VolumePaths paths = new VolumePaths(dataDir.resolve("volumes"));
         this.volumesRoot = paths.root();
         this.openFiles = new OpenFiles(OPEN_FILES_CAPACITY);
-        this.committer = new GroupCommitter(openFiles, forcer, metrics);
-        this.pages = new PageOps(paths, openFiles, committer, metrics);
-        this.namespace = new NamespaceOps(paths, openFiles, limits);
+        this.failures = new StickyFlushFailure(volumesRoot, onFailure);
+        this.committer = new GroupCommitter(openFiles, forcer, failures, metrics);
+        Durability durability = new Durability(failures);
+        this.pages = new PageOps(paths, openFiles, committer, durability, metrics);
+        this.namespace = new NamespaceOps(paths, openFiles, limits, durability);
         this.inlinePageIo = inlinePageIo;
         AtomicInteger threadNumber = new AtomicInteger();
         this.io = Executors.newFixedThreadPool(ioThreads, r -> {
@@ -78,8 +97,16 @@ public final class VolumeStore implements AutoCloseable {
         return volumesRoot;
     }
 
-    /** Executes {@code op} on an I/O thread, or a page read or write here if {@code inlinePageIo}. */
+    /**
+     * Executes {@code op} on an I/O thread, or a page read or write here if {@code inlinePageIo}. After a failed
+     * flush nothing is executed: the future fails at once with the {@link FlushFailedException}.
+     */
     public CompletableFuture<Outcome> submit(Op op) {
+        FlushFailedException failed = failures.failure();
+        if (failed != null) {
+            return CompletableFuture.failedFuture(StoreException.io(op.code().tag() + " volume " + op.volume()
+                    + " not executed", failed));
+        }
         if (inlinePageIo && (op.code() == OpCode.READ || op.code() == OpCode.WRITE)) {
             return execute(op);
         }
@@ -105,7 +132,7 @@ public final class VolumeStore implements AutoCloseable {
                 case READ -> CompletableFuture.completedFuture(pages.read((Op.Read) op));
                 case WRITE -> pages.write((Op.Write) op);
                 case SET_LENGTH -> pages.setLength((Op.SetLength) op);
-                case SYNC -> CompletableFuture.completedFuture(pages.sync((Op.Sync) op));
+                case SYNC -> pages.sync((Op.Sync) op);
                 case CREATE -> CompletableFuture.completedFuture(namespace.create((Op.Create) op));
                 case DELETE -> CompletableFuture.completedFuture(namespace.delete((Op.Delete) op));
                 case RENAME -> CompletableFuture.completedFuture(namespace.rename((Op.Rename) op));
@@ -136,7 +163,10 @@ public final class VolumeStore implements AutoCloseable {
         openFiles.forgetAll();
     }
 
-    /** Completes once every write and length change queued so far is durable. */
+    /**
+     * Completes once every write and length change queued so far is durable; fails with the
+     * {@link FlushFailedException} after a failed flush.
+     */
     public CompletableFuture<Void> flush() {
         return committer.flush();
     }

@@ -9,6 +9,16 @@
  * batch. Open channels are cached by {@link org.hapager.server.store.OpenFiles}. Every name is checked again
  * by {@link org.hapager.server.store.VolumePaths}, which refuses paths through symbolic links.
  *
+ * <p>A failed flush is final. When a force fails (the group commit's {@code fdatasync}, which forces every volume
+ * file for writes, length changes and syncs, one force at a time; or the {@code fsync} of a file or directory a
+ * namespace operation changed), the page cache may have dropped the data of the failed writeback and a later force of
+ * the same file would not say so. The store then tells its owner once, through the
+ * {@link org.hapager.server.store.StorageFailure} given to {@code VolumeStore.open}, before any request that
+ * depended on the force completes, and from then on fails every operation, commit and flush with a
+ * {@link org.hapager.server.store.FlushFailedException}: no write is acknowledged after a failed flush. The page
+ * server fences itself on that call (no answer to anything, connections closed, exit code 74), so clients
+ * reissue to the secondary.
+ *
  * <p>Threads: I/O threads ({@code page-io-N}) run operations; {@code group-commit} forces files and
  * completes writes. Nothing here runs on a Netty event loop.
  */

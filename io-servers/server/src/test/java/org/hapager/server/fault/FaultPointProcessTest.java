@@ -7,17 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
+import org.hapager.server.PageServerMain;
 import org.hapager.server.process.PageServerProcess;
 import org.hapager.server.testing.BlockingClient;
 import org.hapager.wire.Message;
 import org.hapager.wire.Op;
 import org.hapager.wire.Outcome;
+import org.hapager.wire.PageChecksums;
 import org.hapager.wire.Status;
 import org.hapager.wire.TokenFile;
 import org.junit.jupiter.api.Test;
@@ -115,6 +118,33 @@ class FaultPointProcessTest {
             assertOk(done);
             assertTrue(server.isAlive());
         }
+    }
+
+    /**
+     * fail-force@2: the second group-commit force fails. The server answers that write with nothing at all (no
+     * failure the caller could see), closes the connection, logs one FENCED line naming the volume, the file and the
+     * exception, and exits with {@link PageServerMain#FENCED_EXIT_CODE}.
+     */
+    @Test
+    void failForceFencesTheServer() throws IOException {
+        try (PageServerProcess server = start("fail-force@2"); BlockingClient client = connect(server)) {
+            assertOk(client.call(1, new Op.Create("v", true)));
+            assertOk(client.call(2, write("v", 0)));
+            client.send(new Message.Request(3, write("v", 1)));
+            assertEquals(3, assertInstanceOf(Message.Accepted.class, client.receive()).requestId());
+            assertNoMoreFrames(client);
+            assertTrue(server.awaitExit(WAIT), "a fenced server exits");
+            assertEquals(PageServerMain.FENCED_EXIT_CODE, server.exitCode(), server.output());
+            server.awaitOutput(Pattern.compile("ERROR .*FENCED: page server \\S+ stops serving: force of volume v \\(file "
+                    + ".*/volumes/v\\) failed: java.io.IOException: Input/output error \\(test fault point fail-force@2\\)"), WAIT);
+            server.awaitOutput(Pattern.compile("page server exits with 74: fenced after a failed flush"), WAIT);
+        }
+    }
+
+    static Op.Write write(String volume, long page) {
+        ByteBuffer data = ByteBuffer.allocate(512);
+        data.put(0, (byte) (page + 1));
+        return new Op.Write(volume, 512, page, 1, PageChecksums.compute(data, 512, 1), data);
     }
 
     /** Waits (10 s deadline) until /proc says the process is stopped. */

@@ -27,6 +27,19 @@ class FaultPointsTest {
     }
 
     @Test
+    void failForceCountsForcesNotRequests() throws Exception {
+        FaultPoints faults = FaultPoints.parse(List.of("fail-force@2", "halt-on-receive@5"));
+        assertEquals("halt-on-receive@5, fail-force@2", faults.describe());
+        assertEquals(FaultPoint.NONE, faults.onRequest(), "a force fault is not a request's");
+        faults.beforeForce();
+        java.io.IOException e = assertThrows(java.io.IOException.class, faults::beforeForce);
+        assertTrue(e.getMessage().contains("fail-force@2"), e.getMessage());
+        faults.beforeForce();
+        FaultPoints.NONE.beforeForce();
+        assertThrows(IllegalArgumentException.class, () -> FaultPoints.parse(List.of("fail-force@1", "fail-force@1")));
+    }
+
+    @Test
     void rejectsMalformedSpecs() {
         for (String bad : new String[] {"halt-on-receive", "halt-on-receive@0", "halt-on-receive@x", "explode@1", "@1"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FaultPoints.parse(List.of(bad)));

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -150,6 +151,34 @@ class SessionHandlerTest {
         assertEquals(new Message.Accepted(1), next());
         operations.get(0).completeExceptionally(new StoreException(Status.NOT_FOUND, "volume v does not exist"));
         assertEquals(Message.Completion.failed(1, OpCode.READ, Status.NOT_FOUND, "volume v does not exist"), next());
+    }
+
+    /**
+     * A fenced server answers nothing: a request accepted before the fence gets no completion, neither a failure
+     * (the caller would see it) nor a success, and the connection closes without an ERROR frame, so the client
+     * reissues. A connection arriving after the fence is closed at once.
+     */
+    @Test
+    void aFencedServerClosesWithoutAnsweringAcceptedRequests() {
+        authenticate(1000);
+        send(new Message.Request(1, new Op.Write("v", 512, 0, 1, new int[] {0}, ByteBuffer.allocate(512))));
+        send(new Message.Request(2, new Op.Stat("v")));
+        assertEquals(new Message.Accepted(1), next());
+        assertEquals(new Message.Accepted(2), next());
+
+        sessions.fence();
+        operations.get(0).completeExceptionally(new StoreException(Status.IO_ERROR, "force of volume v failed"));
+        operations.get(1).complete(new Outcome.Stat(true, false, 10));
+        assertNull(next(), "nothing is answered after the fence");
+        assertFalse(channel.isOpen(), "the fence closes the connection");
+        assertEquals(0, sessions.inflight(), "the dropped completions released their requests");
+
+        EmbeddedChannel late = new EmbeddedChannel(new SessionHandler(new SessionSettings("test-server", proof,
+                LEASE_MAX_MILLIS, MAX_INFLIGHT, HANDSHAKE_TIMEOUT_MILLIS, WireLimits.DEFAULT), op -> new CompletableFuture<>(),
+                YieldHandler.NOT_HOLDING, sessions));
+        assertFalse(late.isOpen(), "a connection accepted after the fence is closed at once");
+        assertEquals(0, sessions.size());
+        late.finishAndReleaseAll();
     }
 
     @Test

@@ -19,6 +19,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.hapager.server.metrics.ServerMetrics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +29,24 @@ class GroupCommitterTest {
 
     @TempDir
     Path dir;
+
+    /** The owner's side of a failed flush: records the calls; by default a test expects none. */
+    static final class RecordingFailure implements StorageFailure {
+        final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+        /** Runs inside the callback, before the store publishes the failure. */
+        volatile Runnable during = () -> { };
+
+        @Override
+        public void flushFailed(String volume, Path file, IOException cause) {
+            calls.add(volume + " " + file.getFileName() + " " + cause.getMessage());
+            during.run();
+        }
+    }
+
+    GroupCommitter committer(OpenFiles files, GroupCommitter.Forcer forcer, RecordingFailure failure,
+                             SimpleMeterRegistry registry) {
+        return new GroupCommitter(files, forcer, new StickyFlushFailure(dir, failure), new ServerMetrics(registry));
+    }
 
     /** Records which channel each force was for; the first force blocks until released. */
     static final class BlockingForcer implements GroupCommitter.Forcer {
@@ -60,7 +80,8 @@ class GroupCommitterTest {
         OpenFiles files = new OpenFiles(8);
         BlockingForcer forcer = new BlockingForcer();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (GroupCommitter committer = new GroupCommitter(files, forcer, new ServerMetrics(registry))) {
+        RecordingFailure failure = new RecordingFailure();
+        try (GroupCommitter committer = committer(files, forcer, failure, registry)) {
             CompletableFuture<Void> first = committer.commit(files.acquire(a));
             assertTrue(forcer.entered.await(10, TimeUnit.SECONDS), "the committer never forced the first write");
 
@@ -86,6 +107,7 @@ class GroupCommitterTest {
             assertEquals(16, batch.totalAmount());
             assertEquals(10, batch.max());
         }
+        assertEquals(List.of(), failure.calls);
     }
 
     @Test
@@ -95,13 +117,108 @@ class GroupCommitterTest {
         BlockingForcer forcer = new BlockingForcer();
         forcer.failWith = new IOException("EIO");
         forcer.release.countDown();
-        try (GroupCommitter committer = new GroupCommitter(files, forcer, new ServerMetrics(new SimpleMeterRegistry()))) {
+        RecordingFailure failure = new RecordingFailure();
+        try (GroupCommitter committer = committer(files, forcer, failure, new SimpleMeterRegistry())) {
             OpenFiles.OpenFile file = files.acquire(a);
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> committer.commit(file).get(10, TimeUnit.SECONDS));
-            assertInstanceOf(IOException.class, e.getCause());
+            FlushFailedException sticky = assertInstanceOf(FlushFailedException.class, e.getCause());
+            assertEquals("a", sticky.volume());
+            assertEquals("EIO", sticky.getCause().getMessage());
             assertFalse(file.channel.isOpen(), "a channel whose force failed is not trusted again");
             assertEquals(0, files.size());
+            assertEquals(List.of("a a EIO"), failure.calls, "the owner is told once, with volume, file and cause");
+        }
+    }
+
+    /**
+     * The fsyncgate case. Linux reports a failed writeback once per descriptor and may drop the dirty pages it
+     * could not write, so a second fdatasync on the same descriptor succeeds although the data of the writes
+     * before the failure never reached the disk. A commit queued behind the failed force must not be
+     * acknowledged: the failure is sticky.
+     */
+    @Test
+    void aCommitQueuedBehindAFailedForceOnTheSameFileIsNotAcknowledged() throws Exception {
+        Path a = Files.createFile(dir.resolve("a"));
+        OpenFiles files = new OpenFiles(8);
+        FailFirstForce forcer = new FailFirstForce();
+        RecordingFailure failure = new RecordingFailure();
+        try (GroupCommitter committer = committer(files, forcer, failure, new SimpleMeterRegistry())) {
+            OpenFiles.OpenFile file = files.acquire(a);
+            OpenFiles.OpenFile sameDescriptor = files.acquire(a); // a second write into the same channel
+            CompletableFuture<Void> first = committer.commit(file);
+            assertTrue(forcer.entered.await(10, TimeUnit.SECONDS), "the committer never forced the first write");
+            CompletableFuture<Void> queuedBehind = committer.commit(sameDescriptor);
+            forcer.release.countDown();
+
+            assertThrows(ExecutionException.class, () -> first.get(10, TimeUnit.SECONDS));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> queuedBehind.get(10, TimeUnit.SECONDS),
+                    "a write queued behind a failed force of its file was acknowledged as durable");
+            assertInstanceOf(FlushFailedException.class, e.getCause());
+            assertEquals(1, failure.calls.size(), "the owner is told once: " + failure.calls);
+        }
+    }
+
+    /**
+     * After a failed force nothing is acknowledged: not a write of the same file through a freshly opened channel,
+     * not another file's, not a flush barrier; nothing is forced any more; and the owner hears of the failure
+     * before any future of the failed batch completes.
+     */
+    @Test
+    void aFailedForceIsStickyForTheWholeStoreAndTheOwnerIsToldFirst() throws Exception {
+        Path a = Files.createFile(dir.resolve("a"));
+        Path b = Files.createFile(dir.resolve("b"));
+        OpenFiles files = new OpenFiles(8);
+        FailFirstForce forcer = new FailFirstForce();
+        RecordingFailure failure = new RecordingFailure();
+        AtomicReference<CompletableFuture<Void>> failedWrite = new AtomicReference<>();
+        List<Boolean> doneWhenTold = Collections.synchronizedList(new ArrayList<>());
+        failure.during = () -> doneWhenTold.add(failedWrite.get().isDone());
+        try (GroupCommitter committer = committer(files, forcer, failure, new SimpleMeterRegistry())) {
+            OpenFiles.OpenFile file = files.acquire(a);
+            CompletableFuture<Void> first = committer.commit(file);
+            failedWrite.set(first);
+            forcer.release.countDown();
+            assertThrows(ExecutionException.class, () -> first.get(10, TimeUnit.SECONDS));
+            assertEquals(List.of(false), doneWhenTold, "the owner was told after the failed write completed");
+
+            OpenFiles.OpenFile reopened = files.acquire(a);
+            assertTrue(reopened != file, "the failed channel was handed out again");
+            List<CompletableFuture<Void>> later = List.of(committer.commit(reopened), committer.commit(files.acquire(b)),
+                    committer.flush());
+            for (CompletableFuture<Void> f : later) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+                assertInstanceOf(FlushFailedException.class, e.getCause());
+            }
+            assertEquals(1, forcer.forces.get(), "nothing is forced after a failed force");
+            assertEquals(1, failure.calls.size(), "the owner is told once: " + failure.calls);
+        }
+    }
+
+    /** Fails the first force once released, like an EIO from fdatasync; later forces on any channel succeed. */
+    static final class FailFirstForce implements GroupCommitter.Forcer {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicInteger forces = new AtomicInteger();
+        private boolean failed;
+
+        @Override
+        public void force(FileChannel channel) throws IOException {
+            forces.incrementAndGet();
+            if (failed) {
+                channel.force(false); // the error was reported once: the kernel says nothing more
+                return;
+            }
+            failed = true;
+            entered.countDown();
+            try {
+                if (!release.await(10, TimeUnit.SECONDS)) {
+                    throw new IOException("test never released the force");
+                }
+            } catch (InterruptedException e) {
+                throw new IOException(e);
+            }
+            throw new IOException("Input/output error");
         }
     }
 
@@ -109,7 +226,7 @@ class GroupCommitterTest {
     void commitsAfterCloseFailAndReleaseTheirFile() throws Exception {
         Path a = Files.createFile(dir.resolve("a"));
         OpenFiles files = new OpenFiles(8);
-        GroupCommitter committer = new GroupCommitter(files, GroupCommitter.FDATASYNC, new ServerMetrics(new SimpleMeterRegistry()));
+        GroupCommitter committer = committer(files, GroupCommitter.FDATASYNC, new RecordingFailure(), new SimpleMeterRegistry());
         committer.close();
         OpenFiles.OpenFile file = files.acquire(a);
         assertThrows(ExecutionException.class, () -> committer.commit(file).get(10, TimeUnit.SECONDS));

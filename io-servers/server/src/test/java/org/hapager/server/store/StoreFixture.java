@@ -22,6 +22,8 @@ final class StoreFixture implements AutoCloseable {
 
     final Path dataDir;
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    /** What the store reported through its {@link StorageFailure}: "volume file cause" per call. */
+    final java.util.List<String> flushFailures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     final VolumeStore store;
 
     StoreFixture(Path dataDir) throws IOException {
@@ -30,7 +32,8 @@ final class StoreFixture implements AutoCloseable {
 
     StoreFixture(Path dataDir, WireLimits limits, GroupCommitter.Forcer forcer) throws IOException {
         this.dataDir = dataDir;
-        this.store = new VolumeStore(dataDir, limits, 2, false, new ServerMetrics(registry), forcer);
+        this.store = new VolumeStore(dataDir, limits, 2, false, new ServerMetrics(registry), forcer,
+                (volume, file, cause) -> flushFailures.add(volume + " " + file.getFileName() + " " + cause.getMessage()));
     }
 
     Path volumes() {

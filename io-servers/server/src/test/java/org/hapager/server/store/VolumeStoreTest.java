@@ -6,6 +6,7 @@ import static org.hapager.server.store.StoreFixture.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -14,10 +15,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.hapager.wire.Op;
 import org.hapager.wire.Outcome;
 import org.hapager.wire.PageChecksums;
 import org.hapager.wire.Status;
+import org.hapager.wire.WireLimits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -169,6 +175,66 @@ class VolumeStoreTest {
         assertEquals(List.of(new Outcome.Entry("d", true, 0)), root.entries());
         f.failure(new Op.List("nope"), Status.NOT_FOUND);
         f.failure(new Op.List("d/a"), Status.INVALID);
+    }
+
+    /** After one failed group-commit force the store executes nothing more and says why; the owner heard once. */
+    @Test
+    void aFailedForceStopsTheWholeStore() throws IOException {
+        f.close();
+        AtomicInteger forces = new AtomicInteger();
+        f = new StoreFixture(dir, WireLimits.DEFAULT, channel -> {
+            if (forces.incrementAndGet() == 2) {
+                throw new IOException("Input/output error");
+            }
+            channel.force(false);
+        });
+        f.ok(new Op.Create("a", true));
+        f.ok(new Op.Create("b", true));
+        f.ok(write("a", 512, 0, pattern(512, 1)));
+        StoreException failed = f.failure(write("a", 512, 1, pattern(512, 2)), Status.IO_ERROR);
+        assertTrue(failed.getMessage().contains("force of volume a (") && failed.getMessage().contains("Input/output error"),
+                failed.getMessage());
+        assertEquals(List.of("a a Input/output error"), f.flushFailures);
+
+        for (Op op : List.of(write("b", 512, 0, pattern(512, 3)), new Op.Read("a", 512, 0, 1), new Op.Sync("b"),
+                new Op.Create("c", true), new Op.SetLength("b", 0))) {
+            StoreException refused = f.failure(op, Status.IO_ERROR);
+            assertTrue(refused.getMessage().contains("not executed") && refused.getCause() instanceof FlushFailedException,
+                    refused.getMessage());
+        }
+        assertFalse(Files.exists(f.volumes().resolve("c")), "nothing runs after a failed flush");
+        assertTrue(assertThrowsExecution(f.store.flush()) instanceof FlushFailedException, "a flush barrier fails too");
+        assertEquals(2, forces.get(), "nothing is forced after the failure");
+        assertEquals(1, f.flushFailures.size());
+    }
+
+    /**
+     * A SYNC is forced by the group committer, the one thread that forces volume channels, so a failed writeback
+     * reported once cannot be answered with a success on another thread; its failure is sticky like a write's.
+     */
+    @Test
+    void aSyncIsForcedByTheGroupCommitterAndItsFailureIsSticky() throws IOException {
+        f.close();
+        List<String> forcingThreads = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        f = new StoreFixture(dir, WireLimits.DEFAULT, channel -> {
+            forcingThreads.add(Thread.currentThread().getName());
+            if (forcingThreads.size() == 3) {
+                throw new IOException("Input/output error");
+            }
+            channel.force(false);
+        });
+        f.ok(new Op.Create("v", true));
+        f.ok(write("v", 512, 0, pattern(512, 1)));
+        f.ok(new Op.Sync("v"));
+        assertEquals(List.of("group-commit"), forcingThreads.stream().distinct().toList());
+        f.failure(write("v", 512, 1, pattern(512, 2)), Status.IO_ERROR); // the third force fails
+        StoreException sync = f.failure(new Op.Sync("v"), Status.IO_ERROR);
+        assertTrue(sync.getCause() instanceof FlushFailedException, sync.getMessage());
+        assertEquals(3, forcingThreads.size(), "nothing is forced after the failure");
+    }
+
+    private static Throwable assertThrowsExecution(CompletableFuture<?> future) {
+        return assertThrows(ExecutionException.class, () -> future.get(10, TimeUnit.SECONDS)).getCause();
     }
 
     @Test
