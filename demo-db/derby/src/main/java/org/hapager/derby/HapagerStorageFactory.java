@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
  * their {@code shutdown()} (Derby shuts every instance it makes down). An instance used after its shutdown
  * (Derby's log deletes obsolete log files through the database's instance after the data factory shut it
  * down) uses the cluster while it lingers and never reopens it: see {@link HapagerDerby}'s cluster lifecycle.
+ * The root instance, made without a database, is an empty directory: see {@link #newStorageFile(String)}.
  *
  * <h2>Durability</h2>
  * A handle opened {@code "rws"} or {@code "rwd"} writes through: each write is durable on the page servers
@@ -158,6 +159,9 @@ public class HapagerStorageFactory implements WritableStorageFactory {
 
     /** A path as {@link StorageFile#getPath()} shows it. */
     String absolute(String path) {
+        if (clusterName == null) {
+            return "/" + path; // the root factory's
+        }
         return "/" + clusterName + (path.isEmpty() ? "" : "/" + path);
     }
 
@@ -205,10 +209,17 @@ public class HapagerStorageFactory implements WritableStorageFactory {
         canonicalName = name;
     }
 
+    /**
+     * A file of the database; in the root factory, made without a database, a name under an empty directory:
+     * the root ({@code null} or {@code ""}) exists and lists nothing, nothing else exists, and what would
+     * create a file fails naming the root factory. So Derby finds no hapager database to boot at start-up
+     * ({@code derby.system.bootAll}, which lists the root): hapager databases are not under
+     * {@code derby.system.home} and are booted by their first connection.
+     */
     @Override
     public StorageFile newStorageFile(String path) {
         if (clusterName == null) {
-            return new HapagerFile(this, "");
+            return new HapagerFile(this, path == null ? "" : normalize("", path));
         }
         return new HapagerFile(this, path == null ? databasePath : resolve(path));
     }
