@@ -45,7 +45,7 @@ final class HapagerFile implements StorageFile {
         }
         try {
             Cluster c = cluster();
-            return Uninterruptible.await(() -> c.pager.stat(path), "stat of " + getPath());
+            return Uninterruptible.await(c.pager, () -> c.pager.stat(path), "stat of " + getPath());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -81,7 +81,7 @@ final class HapagerFile implements StorageFile {
         }
         try {
             Cluster c = cluster();
-            List<DirectoryEntry> entries = Uninterruptible.await(() -> c.pager.list(path), "list of " + getPath());
+            List<DirectoryEntry> entries = Uninterruptible.await(c.pager, () -> c.pager.list(path), "list of " + getPath());
             return entries.stream().map(DirectoryEntry::name).toArray(String[]::new);
         } catch (IOException e) {
             answered(e);
@@ -189,7 +189,7 @@ final class HapagerFile implements StorageFile {
         }
         try {
             Cluster c = cluster();
-            Uninterruptible.await(() -> c.pager.mkdirs(path), "mkdirs of " + getPath());
+            Uninterruptible.await(c.pager, () -> c.pager.mkdirs(path), "mkdirs of " + getPath());
             return true;
         } catch (IOException e) {
             return answered(e);
