@@ -8,6 +8,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Entry point of the Derby storage engine: {@link #install()} makes {@code jdbc:derby:hapager:CLUSTER/DB}
@@ -38,6 +40,8 @@ import java.util.regex.Pattern;
  * <p>Thread-safe; every method synchronizes on the registry.
  */
 public final class HapagerDerby {
+
+    private static final Logger log = LoggerFactory.getLogger(HapagerDerby.class);
 
     /** The sub-sub-protocol: {@code jdbc:derby:hapager:…}. */
     public static final String SUB_SUB_PROTOCOL = "hapager";
@@ -200,7 +204,11 @@ public final class HapagerDerby {
         if (open.get(o.cluster.name) == o && o.holders == 0 && o.idleClose != null && o.idleCloses == number) {
             open.remove(o.cluster.name);
             o.idleClose = null;
-            o.cluster.close();
+            try {
+                o.cluster.close();
+            } catch (RuntimeException e) { // on the closer's thread nobody else would hear of it
+                log.error("hapager cluster {}: idle close failed", o.cluster.name, e);
+            }
         }
     }
 }
