@@ -64,7 +64,7 @@ final class Cluster implements AutoCloseable {
         if (known != null) {
             return known;
         }
-        VolumeStat stat = Uninterruptible.await(() -> pager.stat(path), "stat of " + path);
+        VolumeStat stat = Uninterruptible.await(pager, () -> pager.stat(path), "stat of " + path);
         if (!stat.exists() || stat.directory()) {
             throw new FileNotFoundException(path + (stat.exists() ? " is a directory" : " does not exist")
                     + " (hapager cluster " + name + ")");
@@ -77,7 +77,7 @@ final class Cluster implements AutoCloseable {
         FileContents known = files.get(path);
         if (known == null) {
             requireParentDirectory(path, "create of " + path);
-            Uninterruptible.await(() -> pager.create(path, false), "create of " + path);
+            Uninterruptible.await(pager, () -> pager.create(path, false), "create of " + path);
             known = contents(path);
         }
         if (truncate) {
@@ -99,7 +99,7 @@ final class Cluster implements AutoCloseable {
             return; // the cluster root
         }
         String parent = path.substring(0, slash);
-        VolumeStat stat = Uninterruptible.await(() -> pager.stat(parent), "stat of " + parent);
+        VolumeStat stat = Uninterruptible.await(pager, () -> pager.stat(parent), "stat of " + parent);
         if (!stat.exists() || !stat.directory()) {
             throw new PageIoException(PageIoException.Kind.NOT_FOUND, what + ": directory " + parent
                     + (stat.exists() ? " is a file" : " does not exist") + " (hapager cluster " + name + ")");
@@ -109,7 +109,7 @@ final class Cluster implements AutoCloseable {
     /** Creates a file only if no file of that name exists; true if this call created it. */
     boolean createExclusive(String path) throws IOException {
         try {
-            Uninterruptible.await(() -> pager.create(path, true), "create of " + path);
+            Uninterruptible.await(pager, () -> pager.create(path, true), "create of " + path);
             return true;
         } catch (PageIoException e) {
             if (e.kind() == PageIoException.Kind.ALREADY_EXISTS) {
@@ -126,7 +126,7 @@ final class Cluster implements AutoCloseable {
             gone.markRemoved("deleted");
         }
         Uninterruptible.discard(pool, path, 0);
-        Uninterruptible.await(() -> pager.delete(path), "delete of " + path);
+        Uninterruptible.await(pager, () -> pager.delete(path), "delete of " + path);
         Uninterruptible.discard(pool, path, 0); // pages read back meanwhile (read-ahead) must not outlive the file
     }
 
@@ -139,7 +139,7 @@ final class Cluster implements AutoCloseable {
     void rename(String from, String to, boolean replace) throws IOException {
         requireParentDirectory(to, "rename of " + from + " to " + to);
         if (from.equals(to)) {
-            if (!Uninterruptible.await(() -> pager.stat(from), "stat of " + from).exists()) {
+            if (!Uninterruptible.await(pager, () -> pager.stat(from), "stat of " + from).exists()) {
                 throw new PageIoException(PageIoException.Kind.NOT_FOUND, "rename of " + from + " to itself: "
                         + from + " does not exist (hapager cluster " + name + ")");
             }
@@ -153,7 +153,7 @@ final class Cluster implements AutoCloseable {
         for (String p : replaced) {
             files.get(p).sync(); // clean pages are never written back: nothing can land on the renamed file
         }
-        Uninterruptible.await(() -> pager.rename(from, to, replace), "rename of " + from + " to " + to);
+        Uninterruptible.await(pager, () -> pager.rename(from, to, replace), "rename of " + from + " to " + to);
         for (String p : moved) {
             forget(p, "renamed to " + to);
         }

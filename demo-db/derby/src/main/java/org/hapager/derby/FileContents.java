@@ -184,7 +184,7 @@ final class FileContents {
                 h.markDirty();
             }
         }
-        Uninterruptible.await(() -> pager.setLength(volume.name(), newLength), "set length of " + volume.name() + " to " + newLength);
+        Uninterruptible.await(pager, () -> pager.setLength(volume.name(), newLength), "set length of " + volume.name() + " to " + newLength);
         // and again: the pool's read-ahead (another handle reading lower pages in order) may have read some of
         // them back, with their old bytes, before the servers truncated
         Uninterruptible.discard(pool, volume.name(), firstDropped);
@@ -208,7 +208,7 @@ final class FileContents {
                 lengthLock.writeLock().lock();
                 try {
                     long exact = length();
-                    Uninterruptible.await(() -> pager.setLength(volume.name(), exact), "sync of " + volume.name() + " (set length " + exact + ")");
+                    Uninterruptible.await(pager, () -> pager.setLength(volume.name(), exact), "sync of " + volume.name() + " (set length " + exact + ")");
                 } finally {
                     lengthLock.writeLock().unlock();
                 }

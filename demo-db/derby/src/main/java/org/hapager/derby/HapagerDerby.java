@@ -1,9 +1,15 @@
 package org.hapager.derby;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Entry point of the Derby storage engine: {@link #install()} makes {@code jdbc:derby:hapager:CLUSTER/DB}
@@ -18,23 +24,73 @@ import java.util.regex.Pattern;
  * }</pre>
  *
  * <h2>Cluster lifecycle</h2>
- * A cluster is opened (one pager client, one buffer pool) the first time Derby touches one of its databases,
- * and stays open while a database of it is booted. When the last booted database shuts down, the cluster is
- * synced and closed; the next use opens it again. {@link #close} and {@link #closeAll} close clusters at
- * once (a booted database's later I/O then fails).
+ * A cluster is opened (one pager client, one buffer pool) the first time Derby touches one of its databases.
+ * Every storage factory instance that uses it holds it ({@link #acquire}) until Derby shuts that instance
+ * down ({@link #release}): the instance that stores a booted database from its boot on, the short-lived ones
+ * Derby makes to look a database up or read its service properties from their first file operation on.
+ * When the last holder lets go, the cluster lingers {@link #IDLE_CLOSE} and is then synced and closed (its
+ * pager's I/O thread, its server sessions, the pool's flusher and off-heap memory go with it); a holder that
+ * comes within the linger keeps it open. The linger serves two habits of Derby's: it looks a database up
+ * through throwaway instances just before booting it, and it keeps using a booted database's instance after
+ * shutting it down (the log's {@code stop()} deletes obsolete log files after the data factory's); such a
+ * late use ({@link #lingering}) finds the cluster still open and extends the linger instead of reopening
+ * it, so nothing of the cluster survives the engine's shutdown. {@link #close} and {@link #closeAll} close
+ * clusters at once (a booted database's later I/O then fails).
  *
  * <p>Thread-safe; every method synchronizes on the registry.
  */
 public final class HapagerDerby {
+
+    private static final Logger log = LoggerFactory.getLogger(HapagerDerby.class);
 
     /** The sub-sub-protocol: {@code jdbc:derby:hapager:…}. */
     public static final String SUB_SUB_PROTOCOL = "hapager";
     /** Cluster names: a plain path segment. */
     private static final Pattern CLUSTER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
+    /**
+     * How long a cluster with no holder stays open before it closes: longer than the gap between Derby's
+     * look-up of a database and its boot, and between its data factory's and its log's stop (milliseconds).
+     */
+    static final Duration IDLE_CLOSE = Duration.ofSeconds(1);
+
     private static final Map<String, ClusterSettings> registered = new HashMap<>();
-    private static final Map<String, Cluster> open = new HashMap<>();
-    private static final Map<String, Integer> booted = new HashMap<>();
+    /** Open clusters and their holders; guarded by the class. */
+    private static final Map<String, Open> open = new HashMap<>();
+    /** Runs the idle closes; its one thread ends when no close is pending (so it outlives no cluster). */
+    private static final ScheduledThreadPoolExecutor closer = newCloser();
+
+    /** An open cluster, how many storage factory instances hold it, and its pending idle close. */
+    private static final class Open {
+        final Cluster cluster;
+        int holders;
+        /** The pending idle close, and its number: a close that lost the race with a later schedule does nothing. */
+        ScheduledFuture<?> idleClose;
+        long idleCloses;
+
+        Open(Cluster cluster) {
+            this.cluster = cluster;
+        }
+
+        void cancelIdleClose() {
+            if (idleClose != null) {
+                idleClose.cancel(false);
+                idleClose = null;
+            }
+        }
+    }
+
+    private static ScheduledThreadPoolExecutor newCloser() {
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "hapager-derby-cluster-closer");
+            t.setDaemon(true);
+            return t;
+        });
+        e.setKeepAliveTime(IDLE_CLOSE.toMillis(), TimeUnit.MILLISECONDS);
+        e.allowCoreThreadTimeOut(true);
+        e.setRemoveOnCancelPolicy(true);
+        return e;
+    }
 
     private HapagerDerby() {
     }
@@ -56,10 +112,10 @@ public final class HapagerDerby {
 
     /** Closes cluster {@code name} if open: syncs its files, closes its pool and pager. */
     public static synchronized void close(String name) {
-        Cluster c = open.remove(name);
-        booted.remove(name);
-        if (c != null) {
-            c.close();
+        Open o = open.remove(name);
+        if (o != null) {
+            o.cancelIdleClose();
+            o.cluster.close();
         }
     }
 
@@ -77,37 +133,82 @@ public final class HapagerDerby {
         }
     }
 
-    /** The open cluster {@code name}, opening it if needed (from registered settings or system properties). */
+    /**
+     * The open cluster {@code name}, opening it if needed, without holding it: for tests and diagnostics. A
+     * cluster opened here stays open until {@link #close}, or until a holder comes and goes.
+     */
     static synchronized Cluster cluster(String name) throws IOException {
-        Cluster c = open.get(name);
-        if (c == null) {
+        return openCluster(name).cluster;
+    }
+
+    private static Open openCluster(String name) throws IOException {
+        Open o = open.get(name);
+        if (o == null) {
             ClusterSettings settings = registered.get(name);
             if (settings == null) {
                 settings = ClusterSettings.fromProperties(name, System.getProperties());
             }
-            c = Cluster.open(name, settings);
-            open.put(name, c);
+            o = new Open(Cluster.open(name, settings));
+            open.put(name, o);
         }
-        return c;
+        return o;
     }
 
-    /** A database of cluster {@code name} booted: the cluster stays open until it shuts down. */
-    static synchronized Cluster retain(String name) throws IOException {
-        Cluster c = cluster(name);
-        booted.merge(name, 1, Integer::sum);
-        return c;
+    /** Holds cluster {@code name}, opening it if needed: it stays open until {@link #release}. */
+    static synchronized Cluster acquire(String name) throws IOException {
+        Open o = openCluster(name);
+        o.cancelIdleClose();
+        o.holders++;
+        return o.cluster;
     }
 
-    /** A database booted with {@link #retain} shut down; the last one closes the cluster. */
-    static synchronized void release(String name) {
-        Integer n = booted.get(name);
-        if (n == null) {
+    /**
+     * Lets go of a cluster {@link #acquire} returned; the last holder's release closes it after
+     * {@link #IDLE_CLOSE}. Nothing if that cluster was closed meanwhile ({@link #close}).
+     */
+    static synchronized void release(Cluster cluster) {
+        Open o = open.get(cluster.name);
+        if (o == null || o.cluster != cluster || o.holders == 0) {
             return;
         }
-        if (n > 1) {
-            booted.put(name, n - 1);
-        } else {
-            close(name);
+        if (--o.holders == 0) {
+            scheduleIdleClose(o);
+        }
+    }
+
+    /**
+     * Cluster {@code name} for a use that holds nothing (a storage factory instance Derby keeps using after
+     * shutting it down): the open cluster, whose idle close this use postpones by {@link #IDLE_CLOSE}.
+     *
+     * @throws IOException if the cluster is closed: it is not reopened for a factory that was shut down
+     */
+    static synchronized Cluster lingering(String name, String user) throws IOException {
+        Open o = open.get(name);
+        if (o == null) {
+            throw new IOException(user + " was shut down and hapager cluster " + name
+                    + " is closed: it is not reopened for a storage factory that Derby shut down");
+        }
+        if (o.holders == 0) {
+            scheduleIdleClose(o);
+        }
+        return o.cluster;
+    }
+
+    private static void scheduleIdleClose(Open o) {
+        o.cancelIdleClose();
+        long number = ++o.idleCloses;
+        o.idleClose = closer.schedule(() -> closeIdle(o, number), IDLE_CLOSE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static synchronized void closeIdle(Open o, long number) {
+        if (open.get(o.cluster.name) == o && o.holders == 0 && o.idleClose != null && o.idleCloses == number) {
+            open.remove(o.cluster.name);
+            o.idleClose = null;
+            try {
+                o.cluster.close();
+            } catch (RuntimeException e) { // on the closer's thread nobody else would hear of it
+                log.error("hapager cluster {}: idle close failed", o.cluster.name, e);
+            }
         }
     }
 }

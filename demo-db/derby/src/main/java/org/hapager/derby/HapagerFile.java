@@ -40,12 +40,24 @@ final class HapagerFile implements StorageFile {
     }
 
     private VolumeStat stat() {
+        if (factory.isRoot()) {
+            return rootStat();
+        }
         try {
             Cluster c = cluster();
-            return Uninterruptible.await(() -> c.pager.stat(path), "stat of " + getPath());
+            return Uninterruptible.await(c.pager, () -> c.pager.stat(path), "stat of " + getPath());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * In the root factory (Derby's {@code derby.system.home}, where no hapager database lives): the root is an
+     * empty directory, nothing else exists. Derby lists it to find the databases to boot at start-up
+     * ({@code derby.system.bootAll}) and answers nothing there.
+     */
+    private VolumeStat rootStat() {
+        return new VolumeStat(path.isEmpty(), path.isEmpty(), 0);
     }
 
     /** False for expected outcomes; throws when the servers could not answer. */
@@ -64,9 +76,12 @@ final class HapagerFile implements StorageFile {
 
     @Override
     public String[] list() {
+        if (factory.isRoot()) {
+            return path.isEmpty() ? new String[0] : null; // see rootStat
+        }
         try {
             Cluster c = cluster();
-            List<DirectoryEntry> entries = Uninterruptible.await(() -> c.pager.list(path), "list of " + getPath());
+            List<DirectoryEntry> entries = Uninterruptible.await(c.pager, () -> c.pager.list(path), "list of " + getPath());
             return entries.stream().map(DirectoryEntry::name).toArray(String[]::new);
         } catch (IOException e) {
             answered(e);
@@ -82,7 +97,7 @@ final class HapagerFile implements StorageFile {
 
     @Override
     public boolean exists() {
-        return !path.isEmpty() && stat().exists();
+        return (factory.isRoot() || !path.isEmpty()) && stat().exists();
     }
 
     @Override
@@ -174,7 +189,7 @@ final class HapagerFile implements StorageFile {
         }
         try {
             Cluster c = cluster();
-            Uninterruptible.await(() -> c.pager.mkdirs(path), "mkdirs of " + getPath());
+            Uninterruptible.await(c.pager, () -> c.pager.mkdirs(path), "mkdirs of " + getPath());
             return true;
         } catch (IOException e) {
             return answered(e);

@@ -24,8 +24,12 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Instances</h2>
  * Derby makes many instances per boot and only one of them, initialised with a {@code uniqueName}, stores
- * the database: that one keeps the cluster open until {@link #shutdown()} and owns the temporary directory
- * {@code DB/tmp}. The others are cheap: they open nothing and use the cluster only when a file is touched.
+ * the database: that one holds the cluster from {@code init} to {@link #shutdown()} and owns the temporary
+ * directory {@code DB/tmp}. The others are cheap: they hold the cluster from their first file operation to
+ * their {@code shutdown()} (Derby shuts every instance it makes down). An instance used after its shutdown
+ * (Derby's log deletes obsolete log files through the database's instance after the data factory shut it
+ * down) uses the cluster while it lingers and never reopens it: see {@link HapagerDerby}'s cluster lifecycle.
+ * The root instance, made without a database, is an empty directory: see {@link #newStorageFile(String)}.
  *
  * <h2>Durability</h2>
  * A handle opened {@code "rws"} or {@code "rwd"} writes through: each write is durable on the page servers
@@ -43,8 +47,12 @@ public class HapagerStorageFactory implements WritableStorageFactory {
     /** The database directory inside the cluster, e.g. {@code shop}; null for the root factory. */
     private String databasePath;
     private String canonicalName;
-    /** Set for the instance that stores a booted database: the cluster it retains. */
-    private Cluster retained;
+    /** The cluster this instance holds ({@link HapagerDerby#acquire}) until {@link #shutdown()}; guarded by this. */
+    private Cluster held;
+    /** Set for the instance that stores a booted database. */
+    private boolean booted;
+    /** Set by {@link #shutdown()}: later uses hold nothing and never reopen the cluster; guarded by this. */
+    private boolean shutDown;
     private HapagerFile tempDir;
     private long tempCounter;
 
@@ -63,13 +71,19 @@ public class HapagerStorageFactory implements WritableStorageFactory {
         databasePath = parsed[1];
         canonicalName = "/" + clusterName + "/" + databasePath;
         if (uniqueName != null) {
-            retained = HapagerDerby.retain(clusterName);
-            tempDir = new HapagerFile(this, databasePath + "/" + TEMP_DIRECTORY);
-            tempDir.deleteAll();
-            if (!tempDir.mkdirs()) {
-                throw new IOException("cannot create the temporary directory " + tempDir.getPath());
+            booted = true;
+            cluster(); // held from the boot on
+            try {
+                tempDir = new HapagerFile(this, databasePath + "/" + TEMP_DIRECTORY);
+                tempDir.deleteAll();
+                if (!tempDir.mkdirs()) {
+                    throw new IOException("cannot create the temporary directory " + tempDir.getPath());
+                }
+                ServiceProperties.resolveInterruptedRewrite(this);
+            } catch (IOException | RuntimeException e) {
+                shutdown(); // Derby does not shut down an instance whose init failed: let go of the cluster
+                throw e;
             }
-            ServiceProperties.resolveInterruptedRewrite(this);
         }
     }
 
@@ -117,16 +131,37 @@ public class HapagerStorageFactory implements WritableStorageFactory {
         return String.join("/", segments);
     }
 
-    /** The cluster, opened if needed. @throws IOException if this is the root factory or it cannot open */
-    Cluster cluster() throws IOException {
+    /**
+     * The cluster, held by this instance from the first call to {@link #shutdown()} (opened if needed); after
+     * the shutdown, the cluster while it lingers.
+     *
+     * @throws IOException if this is the root factory, the cluster cannot open, or this instance was shut down
+     *                     and the cluster is closed
+     */
+    synchronized Cluster cluster() throws IOException {
         if (clusterName == null) {
             throw new IOException("no hapager database: Derby's root storage factory has no files");
         }
-        return retained != null ? retained : HapagerDerby.cluster(clusterName);
+        if (held != null) {
+            return held;
+        }
+        if (shutDown) {
+            return HapagerDerby.lingering(clusterName, "the storage factory of " + canonicalName);
+        }
+        held = HapagerDerby.acquire(clusterName);
+        return held;
+    }
+
+    /** True for the root factory, made without a database: an empty directory. */
+    boolean isRoot() {
+        return clusterName == null;
     }
 
     /** A path as {@link StorageFile#getPath()} shows it. */
     String absolute(String path) {
+        if (clusterName == null) {
+            return "/" + path; // the root factory's
+        }
         return "/" + clusterName + (path.isEmpty() ? "" : "/" + path);
     }
 
@@ -144,15 +179,23 @@ public class HapagerStorageFactory implements WritableStorageFactory {
 
     @Override
     public void shutdown() {
-        if (retained != null) {
-            Cluster c = retained;
-            retained = null;
-            try {
+        Cluster c;
+        synchronized (this) {
+            c = held;
+            held = null;
+            shutDown = true;
+        }
+        if (c == null) {
+            return;
+        }
+        try {
+            if (booted) {
                 c.syncAll();
-            } catch (IOException e) {
-                log.warn("database {}: sync at shutdown failed", canonicalName, e);
             }
-            HapagerDerby.release(clusterName);
+        } catch (IOException e) {
+            log.warn("database {}: sync at shutdown failed", canonicalName, e);
+        } finally {
+            HapagerDerby.release(c);
         }
     }
 
@@ -166,10 +209,17 @@ public class HapagerStorageFactory implements WritableStorageFactory {
         canonicalName = name;
     }
 
+    /**
+     * A file of the database; in the root factory, made without a database, a name under an empty directory:
+     * the root ({@code null} or {@code ""}) exists and lists nothing, nothing else exists, and what would
+     * create a file fails naming the root factory. So Derby finds no hapager database to boot at start-up
+     * ({@code derby.system.bootAll}, which lists the root): hapager databases are not under
+     * {@code derby.system.home} and are booted by their first connection.
+     */
     @Override
     public StorageFile newStorageFile(String path) {
         if (clusterName == null) {
-            return new HapagerFile(this, "");
+            return new HapagerFile(this, path == null ? "" : normalize("", path));
         }
         return new HapagerFile(this, path == null ? databasePath : resolve(path));
     }
@@ -267,6 +317,6 @@ public class HapagerStorageFactory implements WritableStorageFactory {
     @Override
     public String toString() {
         return "HapagerStorageFactory[" + (canonicalName == null ? "root" : canonicalName)
-                + (retained != null ? ", booted" : "") + "]";
+                + (booted ? ", booted" : "") + (shutDown ? ", shut down" : "") + "]";
     }
 }

@@ -1,14 +1,19 @@
 package org.hapager.derby;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.hapager.bufferpool.BufferPool;
 import org.hapager.bufferpool.Mode;
 import org.hapager.bufferpool.PageHandle;
 import org.hapager.pager.PageIoException;
+import org.hapager.pager.PagerClient;
+import org.hapager.pager.PagerConfig;
 import org.hapager.pager.Volume;
 
 /**
@@ -21,6 +26,12 @@ import org.hapager.pager.Volume;
  * on. {@link #call} repeats pool calls (fixes, discards, syncs: repeatable) after any failure an interrupt
  * caused; {@link #await} repeats a pager request only when the pager refused it (REJECTED requests were never
  * sent), so a namespace operation is never sent twice.
+ *
+ * <h2>Bounds</h2>
+ * No wait here is unbounded. {@link #await} waits for a pager answer at most {@link #answerBound} (the
+ * failover deadline and some slack), then fails naming the request. A pool call is bounded by the pool: a fix
+ * or a discard waits at most the pool's fix timeout; a sync waits for its write-backs, which the pager
+ * completes, or fails, by the failover deadline.
  */
 final class Uninterruptible {
 
@@ -37,26 +48,62 @@ final class Uninterruptible {
     }
 
     /**
-     * Submits a pager request and waits for it ({@code join()} is not interruptible); the pager refuses a
-     * request whose submitter is interrupted while waiting for room in flight, so such a refusal is submitted
-     * again. Failures carry {@code what}.
+     * How long {@link #await} waits for a pager request's answer: the failover deadline, two leases and a
+     * second. The pager fails a request itself, naming the servers it tried, once no server has served for
+     * the failover deadline (which starts when the serving server's lease lapses); the slack lets it say so
+     * first. This bound is for a request whose future the pager never completes (a bug): Derby's thread then
+     * fails with {@link PageIoException.Kind#UNAVAILABLE} naming the request, instead of hanging.
      */
-    static <T> T await(Supplier<CompletableFuture<T>> request, String what) throws IOException {
+    static Duration answerBound(PagerConfig config) {
+        return config.failoverDeadline().plus(config.lease().multipliedBy(2)).plusSeconds(1);
+    }
+
+    /**
+     * Submits a pager request of {@code pager} and waits for it, up to {@link #answerBound}; an interrupt
+     * does not end the wait (it is restored afterwards). The pager refuses a request whose submitter is
+     * interrupted while waiting for room in flight, so such a refusal is submitted again. Failures carry
+     * {@code what}.
+     */
+    static <T> T await(PagerClient pager, Supplier<CompletableFuture<T>> request, String what) throws IOException {
+        return await(answerBound(pager.config()), request, what);
+    }
+
+    /** {@link #await(PagerClient, Supplier, String)} with the bound given. */
+    static <T> T await(Duration bound, Supplier<CompletableFuture<T>> request, String what) throws IOException {
         try {
-            return repeat(() -> {
-                try {
-                    return request.get().join();
-                } catch (CompletionException e) {
-                    if (e.getCause() instanceof PageIoException p) {
-                        throw p;
-                    }
-                    throw new NotPageIo(e.getCause());
-                }
-            }, failure -> failure.kind() == PageIoException.Kind.REJECTED);
+            return repeat(() -> answer(request.get(), bound), failure -> failure.kind() == PageIoException.Kind.REJECTED);
         } catch (PageIoException p) {
             throw new PageIoException(p.kind(), what + ": " + p.getMessage(), p);
         } catch (NotPageIo e) {
             throw new IOException(what + " failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** Waits up to {@code bound} for {@code answer}, through interrupts (restored on return). */
+    private static <T> T answer(CompletableFuture<T> answer, Duration bound) throws PageIoException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true; // Derby's interrupts never end an I/O wait: see the class comment
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof PageIoException p) {
+                        throw p;
+                    }
+                    throw new NotPageIo(e.getCause());
+                } catch (TimeoutException e) {
+                    throw new PageIoException(PageIoException.Kind.UNAVAILABLE, "no answer from the pager within "
+                            + bound.toMillis() + " ms (the failover deadline, two leases and a second); the request's"
+                            + " outcome is unknown");
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

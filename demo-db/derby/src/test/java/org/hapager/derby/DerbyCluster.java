@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import org.hapager.pager.PagerConfig;
 import org.hapager.pager.ServerPair;
 
@@ -26,13 +27,18 @@ final class DerbyCluster implements AutoCloseable {
     }
 
     DerbyCluster(String name, Path dir, long poolBytes, Duration failoverDeadline) throws Exception {
+        this(name, dir, poolBytes, failoverDeadline, List.of());
+    }
+
+    /** With {@code serverArgs} on both page servers' command lines (e.g. {@code --metrics-port 0}). */
+    DerbyCluster(String name, Path dir, long poolBytes, Duration failoverDeadline, List<String> serverArgs) throws Exception {
         this.name = name;
         // Derby opens its log once per JVM, at its first boot: one file for every test of this JVM
         if (System.getProperty("derby.stream.error.file") == null) {
             System.setProperty("derby.stream.error.file", Path.of("target", "derby.log").toAbsolutePath().toString());
         }
         HapagerDerby.install();
-        servers = new ServerPair(dir);
+        servers = new ServerPair(dir, serverArgs, serverArgs);
         PagerConfig pager = PagerConfig.builder()
                 .servers(servers.primary.address(), servers.secondary.address())
                 .tokenFile(servers.token)

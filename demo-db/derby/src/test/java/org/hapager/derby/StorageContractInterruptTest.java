@@ -213,7 +213,7 @@ class StorageContractInterruptTest {
         BufferPool pool = new BufferPool(io, new BufferPoolConfig(16L * 4096, 4096, Duration.ofSeconds(60), new SimpleMeterRegistry()));
         Cluster c = HapagerDerby.cluster(CLUSTER);
         Volume volume = new Volume("held/v.dat", 4096);
-        Uninterruptible.await(() -> c.pager.create(volume.name(), false), "create");
+        Uninterruptible.await(c.pager, () -> c.pager.create(volume.name(), false), "create");
         FileContents contents = new FileContents(pool, c.pager, volume, 0);
         contents.write(0, nonzero(new Random(1), 3 * 4096), 0, 3 * 4096);
 
