@@ -185,7 +185,7 @@ class PagerClientProcessTest {
     @Test
     void aFrozenOnlyServerFailsRequestsAtTheDeadlineInsteadOfHanging() throws Exception {
         PagerClient client = PagerClient.connect(PagerConfig.builder().servers(server.address()).tokenFile(token)
-                .lease(Duration.ofMillis(500)).failoverDeadline(Duration.ofSeconds(1)).connectTimeout(Duration.ofMillis(300)).build());
+                .lease(Duration.ofMillis(500)).failoverDeadline(Duration.ofSeconds(1)).connectTimeout(Duration.ofSeconds(5)).build());
         clients.add(client);
         Volume v = Volume.of("frozen.dat");
         client.create(v.name(), true).join();
