@@ -23,6 +23,8 @@ public final class CallbackRecord {
     final ByteBuffer readInto;
     final CompletableFuture<Outcome> future;
     final long submittedNanos;
+    /** Asked before every send; null for none (see {@link org.hapager.pager.SendGuard}). */
+    final SendCheck sendCheck;
 
     // owned by the RecordTable's I/O thread
     RecordState state = RecordState.QUEUED;
@@ -40,11 +42,24 @@ public final class CallbackRecord {
     RequestOrdering.Claim[] claims;
 
     public CallbackRecord(long id, Op op, ByteBuffer readInto, long submittedNanos) {
+        this(id, op, readInto, submittedNanos, null);
+    }
+
+    /** A record whose every send is first checked by {@code sendCheck} (null: none). */
+    public CallbackRecord(long id, Op op, ByteBuffer readInto, long submittedNanos, SendCheck sendCheck) {
+        this.sendCheck = sendCheck;
         this.id = id;
         this.op = op;
         this.readInto = readInto;
         this.future = new CompletableFuture<>();
         this.submittedNanos = submittedNanos;
+    }
+
+    /** What decides, before each send of a record, whether it may still go out. */
+    @FunctionalInterface
+    public interface SendCheck {
+        /** Null to send {@code r}; otherwise the failure it is abandoned with, unsent. */
+        org.hapager.pager.PageIoException refusal(CallbackRecord r);
     }
 
     public long id() {
