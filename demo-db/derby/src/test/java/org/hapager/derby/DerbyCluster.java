@@ -26,6 +26,10 @@ final class DerbyCluster implements AutoCloseable {
     }
 
     DerbyCluster(String name, Path dir, long poolBytes, Duration failoverDeadline) throws Exception {
+        this(name, dir, poolBytes, failoverDeadline, Duration.ofSeconds(6));
+    }
+
+    DerbyCluster(String name, Path dir, long poolBytes, Duration failoverDeadline, Duration lockLease) throws Exception {
         this.name = name;
         // Derby opens its log once per JVM, at its first boot: one file for every test of this JVM
         if (System.getProperty("derby.stream.error.file") == null) {
@@ -39,7 +43,7 @@ final class DerbyCluster implements AutoCloseable {
                 .lease(Duration.ofMillis(500))
                 .failoverDeadline(failoverDeadline)
                 .build();
-        HapagerDerby.register(name, ClusterSettings.of(pager).withPool(poolBytes, 4096).withLockLease(Duration.ofSeconds(6)));
+        HapagerDerby.register(name, ClusterSettings.of(pager).withPool(poolBytes, 4096).withLockLease(lockLease));
     }
 
     /** Derby's log of this JVM (derby.log), wherever the first boot put it. */

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.hapager.derby.lock.LeaseRecord.Content;
 import org.hapager.derby.lock.LeaseRecord.State;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.Volume;
@@ -162,7 +163,19 @@ public final class DatabaseLease implements AutoCloseable {
         void lockLost(DatabaseLease lease, String reason);
     }
 
-    private enum Phase { IDLE, ACQUIRING, HELD, RELEASING, LOST, RELEASED }
+    private enum Phase { IDLE, ACQUIRING, HELD, SUSPENDED, RELEASING, FENCED, RELEASED }
+
+    /** What {@link #awaitWritable} found. */
+    public enum Standing {
+        /** The lease is HELD with more than the margin left: a write may be issued now. */
+        WRITABLE,
+        /** Still SUSPENDED (or HELD too close to its expiry) at the deadline: not known to be ours. */
+        LAPSED,
+        /** FENCED: the lock was taken over (or could not be kept); nothing of the database may be written again. */
+        FENCED,
+        /** Not held at all: never acquired, or released. */
+        NOT_HELD
+    }
 
     private static final Logger log = LoggerFactory.getLogger(DatabaseLease.class);
     private static final Duration FENCE_TIMEOUT = Duration.ofMillis(500);
@@ -174,6 +187,7 @@ public final class DatabaseLease implements AutoCloseable {
     private final UUID ownerId = UUID.randomUUID();
     private final String description;
     private final Counter losses;
+    private final Counter suspensions;
     private final LeaseAcquisition acquisition;
     private final LeaseRenewal renewal;
 
@@ -192,6 +206,13 @@ public final class DatabaseLease implements AutoCloseable {
     private volatile boolean valid;
     private volatile String refusal = "";
     private volatile String lossReason;
+    /** Who took the lock over (a FENCED lease), for messages; null if unknown or not fenced. */
+    private volatile String takenOverBy;
+    /** Why the lease is SUSPENDED, and since when (System.nanoTime). */
+    private volatile String suspendReason;
+    private volatile long suspendedAt;
+    /** Our latest write of the page not known to be complete (a late renewal, a void claim), or null: see step 4. */
+    private volatile CompletableFuture<?> inDoubt;
 
     /**
      * A lease on page 0 of volume {@code volumeName}, with meters in the pager's registry.
@@ -218,9 +239,13 @@ public final class DatabaseLease implements AutoCloseable {
         Counter renewals = Counter.builder("hapager.derby.lock.renewals").tag("lock", volumeName)
                 .description("renewals of the database lock written in time").register(registry);
         this.losses = Counter.builder("hapager.derby.lock.lost").tag("lock", volumeName)
-                .description("database locks lost while held (renewal failed, late or overwritten)").register(registry);
+                .description("database locks lost while held: taken over (the page overwritten) or given up; the holder is fenced")
+                .register(registry);
+        this.suspensions = Counter.builder("hapager.derby.lock.suspended").tag("lock", volumeName)
+                .description("renewals of the database lock that failed or came late: writes stop until it resumes or is fenced")
+                .register(registry);
         this.acquisition = new LeaseAcquisition(this, page, config);
-        this.renewal = new LeaseRenewal(this, page, config, renewals);
+        this.renewal = new LeaseRenewal(this, page, config, acquisition, renewals);
         Duration stall = pager.config().lease().plus(FENCE_TIMEOUT);
         if (config.margin().compareTo(stall) <= 0) {
             log.warn("lock {}: margin {} (lease / 5) is not longer than the pager's failover stall (its lease {} + fence timeout {}): "
@@ -250,8 +275,10 @@ public final class DatabaseLease implements AutoCloseable {
                     if (isHeld()) {
                         return true;
                     }
-                    throw new IllegalStateException("lock " + volume.name() + " has expired and its loss is being reported; release it first");
+                    throw new IllegalStateException("lock " + volume.name() + " has expired and is being suspended; release it first");
                 }
+                case SUSPENDED -> throw new IllegalStateException("lock " + volume.name() + " is suspended (" + suspendReason
+                        + "): it resumes or is fenced when the page servers answer; release it first");
                 case ACQUIRING, RELEASING -> throw new IllegalStateException("lock " + volume.name() + " is " + phase + " in another thread");
                 default -> phase = Phase.ACQUIRING;
             }
@@ -283,39 +310,122 @@ public final class DatabaseLease implements AutoCloseable {
             valid = true;
             renewer = t;
             stopRenewing = stop;
+            inDoubt = null;
+            takenOverBy = null;
             phase = Phase.HELD;
+            lock.notifyAll();
         }
         t.start();
     }
 
-    // ------------------------------------------------------------------ loss
+    // ------------------------------------------------------------------ suspend, resume, fence
 
-    /** HELD → LOST (or, while RELEASING, just recorded): told by the renewal thread; the listener is told once. */
-    void lose(String reason) {
+    /**
+     * HELD → SUSPENDED, told by the renewal thread: a renewal failed or came late, so the lock is not known
+     * to be ours any more (writes stop: {@link #isWritable()} is false) but may still be. {@code write} is the
+     * renewal whose completion we stopped waiting for, or null.
+     */
+    void suspend(String reason, CompletableFuture<?> write) {
+        synchronized (lock) {
+            if (phase != Phase.HELD) {
+                return;
+            }
+            phase = Phase.SUSPENDED;
+            valid = false;
+            suspendReason = reason;
+            suspendedAt = System.nanoTime();
+            inDoubt = write;
+            lock.notifyAll();
+        }
+        suspensions.increment();
+        log.warn("database lock {} SUSPENDED: {}. Writes of the database wait until the page servers answer: if the lock "
+                + "record is still ours it is claimed again and writes go on, if another JVM took it this one is fenced.",
+                volume.name(), reason);
+    }
+
+    /**
+     * SUSPENDED → HELD, told by the renewal thread after it claimed the lock again on a read that still showed
+     * our record, and verified the claim: ours until {@code expiry}. False if the lease was released meanwhile.
+     */
+    boolean resumed(LeaseRecord mine, long expiry) {
+        long suspendedNanos;
+        synchronized (lock) {
+            if (phase != Phase.SUSPENDED) {
+                return false;
+            }
+            current = mine;
+            expiryNanos = expiry;
+            inDoubt = null;
+            valid = true;
+            phase = Phase.HELD;
+            suspendedNanos = System.nanoTime() - suspendedAt;
+            lock.notifyAll();
+        }
+        log.warn("database lock {} RESUMED after {} ms suspended: the page still held our record; claimed again (counter {})",
+                volume.name(), TimeUnit.NANOSECONDS.toMillis(suspendedNanos), mine.counter());
+        return true;
+    }
+
+    /**
+     * HELD or SUSPENDED → FENCED (while RELEASING: only recorded), told by the renewal thread: the page holds
+     * {@code holder}'s record instead of ours, or (holder null) the lock cannot be kept. Final: nothing of the
+     * database is written again by this lease's holder. The listener is told once.
+     */
+    void fence(Content holder, String reason) {
         boolean releasing;
         synchronized (lock) {
-            if (phase != Phase.HELD && phase != Phase.RELEASING) {
+            if (phase != Phase.HELD && phase != Phase.SUSPENDED && phase != Phase.RELEASING) {
                 return;
             }
             valid = false;
             lossReason = reason;
+            takenOverBy = holder == null || holder instanceof LeaseRecord.Blank ? null : LockPage.describe(holder);
             releasing = phase == Phase.RELEASING;
             if (!releasing) {
-                phase = Phase.LOST;
+                phase = Phase.FENCED;
             }
+            lock.notifyAll();
         }
         losses.increment();
         if (releasing) {
             log.warn("lock {}: lost while being released: {}", volume.name(), reason);
             return;
         }
-        log.error("DATABASE LOCK LOST: lock {} held by {} (owner {}): {}. Derby in this JVM cannot be stopped by the lock: "
-                + "another JVM may boot this database after {} and two JVMs writing it corrupt it. Shut this database down.",
-                volume.name(), description, ownerId, reason, config.deadAfter());
+        log.error("DATABASE LOCK LOST: lock {} held by {} (owner {}): {}. This JVM is FENCED: every further write of the "
+                + "database fails, so Derby stops it.", volume.name(), description, ownerId, reason);
         try {
             listener.lockLost(this, reason);
         } catch (RuntimeException e) {
             log.error("lock {}: the loss listener failed", volume.name(), e);
+        }
+    }
+
+    /**
+     * Waits until a write of the database may be issued ({@link #isWritable()}), the lease is fenced or not
+     * held, or {@code deadlineNanos} (System.nanoTime) passes while it is suspended; says which.
+     */
+    public Standing awaitWritable(long deadlineNanos) throws InterruptedException {
+        synchronized (lock) {
+            while (true) {
+                switch (phase) {
+                    case FENCED -> {
+                        return Standing.FENCED;
+                    }
+                    case HELD, SUSPENDED -> {
+                        if (phase == Phase.HELD && isWritable()) {
+                            return Standing.WRITABLE;
+                        }
+                    }
+                    default -> {
+                        return Standing.NOT_HELD;
+                    }
+                }
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    return Standing.LAPSED;
+                }
+                TimeUnit.NANOSECONDS.timedWait(lock, left); // woken by renewed, suspend, resumed, fence, release
+            }
         }
     }
 
@@ -331,25 +441,32 @@ public final class DatabaseLease implements AutoCloseable {
     public void release() {
         Thread thread;
         CountDownLatch stop;
+        boolean wasHeld;
         synchronized (lock) {
-            if (phase == Phase.LOST) {
+            if (phase == Phase.FENCED) {
                 phase = Phase.RELEASED;
+                lock.notifyAll();
                 return;
             }
-            if (phase != Phase.HELD) {
+            if (phase != Phase.HELD && phase != Phase.SUSPENDED) {
                 return;
             }
+            wasHeld = phase == Phase.HELD;
             phase = Phase.RELEASING;
             valid = false;
             thread = renewer;
             stop = stopRenewing;
+            lock.notifyAll();
         }
         boolean interrupted = false;
         try {
             stop.countDown();
-            long waitNanos = expiryNanos - System.nanoTime() + config.ioTimeout().toNanos();
-            if (waitNanos > 0) {
-                TimeUnit.NANOSECONDS.timedJoin(thread, waitNanos);
+            long waitNanos = Math.max(0, expiryNanos - System.nanoTime()) + config.ioTimeout().toNanos();
+            TimeUnit.NANOSECONDS.timedJoin(thread, waitNanos);
+            if (!wasHeld) {
+                log.info("lock {}: released while suspended ({}); not writing RELEASED: the lock frees itself after {}",
+                        volume.name(), suspendReason, config.deadAfter());
+                return;
             }
             if (thread.isAlive()) {
                 log.warn("lock {}: the renewal thread did not stop in time; not writing RELEASED: the lock frees itself after {}",
@@ -368,7 +485,8 @@ public final class DatabaseLease implements AutoCloseable {
             }
             LeaseRecord released = current.next(State.RELEASED);
             counter = released.counter();
-            CompletableFuture<Long> write = page.write(released.encode(LeaseRecord.PAGE_SIZE));
+            // never sent after submitted + ioTimeout (< the expiry): a late RELEASED cannot free the page under a new holder
+            CompletableFuture<Long> write = page.write(released.encode(LeaseRecord.PAGE_SIZE), submitted + config.ioTimeout().toNanos());
             try {
                 page.await(write, submitted + config.ioTimeout().toNanos(), "write RELEASED");
                 log.info("lock {}: released by {} (owner {}, counter {})", volume.name(), description, ownerId, released.counter());
@@ -410,9 +528,41 @@ public final class DatabaseLease implements AutoCloseable {
         return refusal;
     }
 
-    /** Why the lock was lost, or null if it was not lost since it was last acquired. */
+    /**
+     * Whether a write of the database may be issued now: HELD, and more than the margin before the expiry
+     * (invariant 3). False while suspended, after a fence or a release.
+     */
+    public boolean isWritable() {
+        return valid && System.nanoTime() - (expiryNanos - config.margin().toNanos()) < 0;
+    }
+
+    /** Whether the lease was fenced: its lock taken over, or given up for good, while held. */
+    public boolean isFenced() {
+        synchronized (lock) {
+            return phase == Phase.FENCED;
+        }
+    }
+
+    /** Whether a renewal failed or came late and the lease has not resumed nor been fenced since. */
+    public boolean isSuspended() {
+        synchronized (lock) {
+            return phase == Phase.SUSPENDED;
+        }
+    }
+
+    /** Why the lock was lost (fenced), or null if it was not lost since it was last acquired. */
     public String lossReason() {
         return lossReason;
+    }
+
+    /** The record that took the lock over from a fenced lease (as messages name it), or null if unknown. */
+    public String takenOverBy() {
+        return takenOverBy;
+    }
+
+    /** Why the lease is (or was last) suspended, or null. */
+    public String suspendReason() {
+        return suspendReason;
     }
 
     /** This lease's owner id, written in every record. */
@@ -468,8 +618,27 @@ public final class DatabaseLease implements AutoCloseable {
 
     /** A renewal completed in time: {@code next} is our latest record, and the hold lasts until {@code expiry}. */
     void renewed(LeaseRecord next, long expiry) {
-        current = next;
-        expiryNanos = expiry;
+        synchronized (lock) {
+            current = next;
+            expiryNanos = expiry;
+            lock.notifyAll(); // a writer waiting near the old expiry may go on
+        }
+    }
+
+    /** Whether the page's content is a HELD record of ours not older than our latest: "still ours, unchanged". */
+    boolean isOurs(Content c) {
+        return c instanceof LeaseRecord.Valid v && v.record().owner().equals(ownerId) && v.record().state() == State.HELD
+                && v.record().counter() >= current.counter();
+    }
+
+    /** Our latest write of the page not known to be complete, or null. */
+    CompletableFuture<?> inDoubt() {
+        return inDoubt;
+    }
+
+    /** Notes a claim of a suspended lease that was not durable in time: it may still be sent, until its deadline. */
+    void inDoubt(CompletableFuture<?> write) {
+        inDoubt = write;
     }
 
     /** This host's name, looked up once. */
