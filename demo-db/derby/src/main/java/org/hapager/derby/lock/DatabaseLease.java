@@ -54,23 +54,52 @@ import org.slf4j.LoggerFactory;
  *       lock, valid until <i>claim submission</i> + L (the read must complete before that, else void). Anything
  *       else: someone else won: <b>refused</b>.</li>
  *   <li><b>Hold.</b> Every R a daemon thread reads the page (it must still be our latest record; anything else
- *       means someone wrote over us: <b>lost</b>) and writes HELD(us, counter + 1). A renewal that completes
- *       before the current expiry moves the expiry to its own <i>submission</i> + L; one that fails or does not
- *       complete before the expiry: <b>lost</b>. {@link #isHeld()} is true only before the expiry, whatever the
- *       renewal thread is doing, so a paused JVM sees its lock lapse on its own clock.</li>
+ *       means someone wrote over us: <b>fenced</b>) and writes HELD(us, counter + 1), never sent after the
+ *       current expiry. A renewal that completes before the current expiry moves the expiry to its own
+ *       <i>submission</i> + L; one that fails or does not complete before the expiry <b>suspends</b> the lease.
+ *       {@link #isHeld()} is true only before the expiry, and {@link #isWritable()} (may the database be
+ *       written) only before the expiry minus M, whatever the renewal thread is doing, so a paused JVM sees its
+ *       lock lapse on its own clock.<br>
+ *       <b>Suspended</b>, every R / 2 the thread waits until our latest write of the page is resolved (its
+ *       future done: completed, failed, or refused at its send deadline), then reads the page. If it holds a
+ *       HELD record of ours no older than our latest completed one ("still ours, unchanged"), that read is the
+ *       basis of a new claim, steps 2 and 3 exactly: verified, the lease is HELD again (<b>resumed</b>, expiry
+ *       = claim submission + L); void, it tries again; refused (another claim won), <b>fenced</b>. Anything
+ *       else on the page: <b>fenced</b>. Servers still away: it tries again, for as long as it takes.</li>
  *   <li><b>Release.</b> Stop renewing (and wait for a renewal in flight); from here {@link #isHeld()} is
- *       false. If more than T of the lease is left, write RELEASED(us, counter + 1) and wait up to T for it.
- *       After a loss nothing is written.</li>
+ *       false. If the lease is HELD with more than T left, write RELEASED(us, counter + 1), never sent after
+ *       T, and wait up to T for it. Suspended or fenced: nothing is written.</li>
  * </ol>
- * States of one lease: IDLE → ACQUIRING → (IDLE after a refusal, or HELD) ; HELD → LOST (renewal failed, late,
- * or overwritten) or RELEASING → RELEASED; a RELEASED or LOST lease may acquire again (same owner id, larger
- * counter).
+ * States of one lease:
+ * <pre>
+ *                  refused
+ *         ┌───────────────────────┐
+ *         ▼                       │            renewal failed or late
+ *       IDLE ──tryAcquire──► ACQUIRING ──hold──► HELD ───────suspend──────► SUSPENDED
+ *                                                │  ▲                          │  │
+ *                                                │  └──────── resumed ─────────┘  │ page not ours, or
+ *                               page not ours:   │           (claim verified)     │ claim refused: fence
+ *                               fence            ▼                                ▼
+ *                                              FENCED ◄───────────────────────────┘
+ *
+ *   HELD or SUSPENDED ──release──► RELEASING ──► RELEASED        FENCED ──release──► RELEASED
+ *   IDLE, RELEASED or FENCED ──tryAcquire──► ACQUIRING (same owner id, larger counter)
+ * </pre>
+ * What holds in each: HELD: the lock is ours until the expiry, writable until expiry − M. SUSPENDED: not
+ * known to be ours; nothing of the database is sent; the renewal thread resolves it. FENCED: another JVM
+ * may hold it; nothing is ever written again. RELEASING, RELEASED, IDLE: not held, nothing of the database
+ * is sent by a {@link WriteFence} on this lease.
+ * Transitions and the method behind each: {@code hold} (ACQUIRING → HELD, from {@code LeaseAcquisition}),
+ * {@code suspend}, {@code resumed} and {@code fence} (from {@code LeaseRenewal}), {@link #release()}.
  *
  * <h3>Who writes the page, and when</h3>
- * Only these writes ever happen: (a) an acquirer's claim, after a complete observation; (b) a holder's renewals,
- * each submitted before its current expiry; (c) a holder's RELEASED, submitted with more than T left before its
- * expiry. Nothing is written after a lease has learnt it lost. The volume itself is never deleted or truncated
- * by this class, and must not be by anyone while the database may be open (zeros read as free).
+ * Only these writes ever happen: (a) an acquirer's claim, after a complete observation, or a suspended
+ * holder's, after reading its own record; (b) a holder's renewals, each submitted before its current expiry;
+ * (c) a holder's RELEASED, submitted with more than T left before its expiry. Each carries a <i>send
+ * deadline</i> ({@link PagerClient#write(Volume, long, java.nio.ByteBuffer, long)}): the pager never sends it,
+ * nor sends it again after a failover, at or after: a claim's is its basis read's submission + T, a
+ * renewal's the expiry it renews, a RELEASED's its submission + T. Nothing is written after a lease was
+ * fenced. The volume itself is never deleted or truncated by this class, and must not be by anyone while the database may be open (zeros read as free).
  * Every record written is distinct from every other (a random owner id per lease object, a counter that grows
  * with each of its writes), so "unchanged" is decided by comparing bytes and no record can come back (no ABA)
  * except through a write taking effect twice, which (D) bounds.
@@ -90,6 +119,12 @@ import org.slf4j.LoggerFactory;
  *   <li><b>(D) Reissues are quick.</b> When one write takes effect more than once, its first and last effects
  *       are less than M apart (a reissue happens within one failover: the pager's lease plus the servers'
  *       fence timeout, 1.5 s with the defaults, against M = 2 s for L = 10 s).</li>
+ *   <li><b>(S) Sent requests take effect quickly.</b> A request takes effect less than Δ after the last time the
+ *       pager sent it, or never; Δ is the pager's failover stall (its lease plus the servers' fence timeout).
+ *       A live server executes what it received at once; a dead one executes nothing more; a frozen one is
+ *       fenced before the other server serves (the storage reservation); and a client that froze between
+ *       deciding to send and sending for longer than its session lease finds its session closed. With (D),
+ *       this is why M must exceed Δ (the constructor warns otherwise).</li>
  *   <li><b>(R) Releases are quick.</b> A RELEASED write completes within T. {@link #release()} checks this and
  *       logs a WARN when it does not (the one case the argument below does not cover).</li>
  * </ul>
@@ -119,7 +154,7 @@ import org.slf4j.LoggerFactory;
  *       passed); A's RELEASED → A had stopped holding; another lease's record → the same reasoning one step
  *       earlier. Either way A's hold ended before B's began.</li>
  *   <li><b>Late writes only delay others.</b> A void claim or a renewal that completed late (its writer no longer
- *       holds) can take effect at any later time. It is a HELD record: an acquirer that sees it change
+ *       holds) can take effect later, though by (S) less than Δ after its send deadline. It is a HELD record: an acquirer that sees it change
  *       refuses (a liveness cost: retry), one that sees it unchanged for L + M may take over (correct by 2), a
  *       verify that sees it fails, and a holder whose page it overwrote notices at its next renewal and gives
  *       the lock up (safe: a spurious loss, reported). It is never read as free.</li>
@@ -127,20 +162,30 @@ import org.slf4j.LoggerFactory;
  *       than T left", all of a release's effects (including a reissue) happen within T of its submission and
  *       before its writer's expiry. An acquirer that based its claim on it verifies at least S &gt; T later,
  *       so no effect of that RELEASED can come after its verify and turn the page back to free under it.</li>
+ *   <li><b>Resuming is a claim.</b> A suspended lease P resumes only by steps 2 and 3 on a basis read r that
+ *       showed its own record, taken after every earlier write of P's page was resolved. Every such write had
+ *       a send deadline no later than P's expiry E at the lapse, so by (S) it took effect before E + Δ, or
+ *       never; and an acquirer Q that outwaited P's record claims only after E + M &gt; E + Δ (by 2, P did
+ *       not hold when Q decided). So if r shows P's record, no claim of anyone else took effect before r (the
+ *       page would show it, or a later record that is not P's: P writes nothing between its resolved writes
+ *       and r). From there P's claim and any other are two racing claims, and 3 applies: at most one of them
+ *       holds. A late write of P's can no longer land on a successor's record and make P's read look
+ *       unchanged, which is why resuming needs the send deadlines, not only the comparison of bytes.</li>
  * </ol>
  * The argument is a proof sketch, not a checked proof. The argument for 3 is sanlock's: an acquirer that
  * cannot get its claim durable within T gives up rather than trust it, and S = 2T is long enough for any
  * claim that was not given up to be visible to the other's verify.
  *
- * <h2>What a loss means for Derby</h2>
- * The lock is advisory: the page servers do not check it, and a booted Derby cannot be un-booted. When the lease
- * learns it lost (renewal failed, too late, or the page was overwritten), it logs an ERROR, counts
- * {@code hapager.derby.lock.lost}, and calls the {@link LossListener} once. Derby in this JVM keeps running;
- * after L + M another JVM may boot the same database, and two Derbys writing one database corrupt it. The
- * storage factory should therefore refuse further writes of that database once {@link #isHeld()} is false
- * (Derby then fails the transaction and, on a log write, shuts the database down), and the operator should
- * shut it down. A renewal stall shorter than about L − R (a page-server failover, typically 1–2 s) does not
- * lose the lock.
+ * <h2>What a lapse and a loss mean for Derby</h2>
+ * The page servers do not check the lock, so the JVM stops itself: a {@link WriteFence} per database lets
+ * a change of the database's files out of the pager only while {@link #isWritable()}, and a suspended
+ * lease's writes wait for it. A stall shorter than about L − R − M (a page-server failover, typically 1–2 s)
+ * does not even stop writes. A longer one suspends the lease; if the servers answer and the record is still
+ * ours, the lease resumes and Derby only waited. If another JVM took the lock over, the lease is
+ * <b>fenced</b>: it logs an ERROR, counts {@code hapager.derby.lock.lost}, calls the {@link LossListener}
+ * once, and every further write of the database fails with {@link DatabaseFencedException}, so Derby stops
+ * it. Why no write of a fenced JVM can land after the new holder's first write is argued, with numbered
+ * invariants, in the package documentation ({@code package-info.java}).
  *
  * <h2>Threads</h2>
  * {@link #tryAcquire()} and {@link #release()} may be called from any thread, not concurrently with each other;
@@ -150,10 +195,12 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>The code</h2>
  * This javadoc is the one statement of the algorithm and its argument; the classes that carry it out refer
- * here. This class keeps the lease's state (the states above, the expiry, the latest record and counter), the
- * public API, the hand-over to HELD, loss (who is told, and how) and step 5. {@code LeaseAcquisition} runs
- * steps 1 to 3 for {@link #tryAcquire()}; {@code LeaseRenewal} is step 4's renewal thread; {@code LockPage}
- * reads and writes the page with deadlines and says whether a record is free and whose it is.
+ * here. This class keeps the lease's state (the states above, the expiry, the latest record and counter, the
+ * write in doubt), the public API, the hand-over to HELD, suspension, resumption and fencing (who is told, and
+ * how), the writers' wait ({@link #awaitWritable}) and step 5. {@code LeaseAcquisition} runs steps 1 to 3 for
+ * {@link #tryAcquire()} and a resuming holder; {@code LeaseRenewal} is step 4's renewal thread; {@code
+ * LockPage} reads and writes the page with deadlines and says whether a record is free and whose it is;
+ * {@link WriteFence} applies {@link #isWritable()} to a database's writes.
  */
 public final class DatabaseLease implements AutoCloseable {
 
