@@ -208,8 +208,8 @@ final class Cluster implements AutoCloseable {
         String database = databaseOf(path);
         WriteFence fenced = fences.get(database);
         if (fenced != null && fenced.isFenced()) {
-            throw new IOException("database /" + name + "/" + database + " was fenced in this JVM (its lock was taken over: "
-                    + fenced.lease().lossReason() + "); its pages cached here are stale: close hapager cluster " + name
+            throw new IOException("database /" + name + "/" + database + " was fenced in this JVM (its lock was lost: "
+                    + fenced.lease().lossReason() + "); its pages cached here may be stale: close hapager cluster " + name
                     + " (HapagerDerby.close) before booting it again");
         }
         DatabaseLease lease = new DatabaseLease(pager, path, LeaseConfig.ofLease(settings.lockLease()),
@@ -228,14 +228,15 @@ final class Cluster implements AutoCloseable {
 
     /**
      * Releases a lock taken by {@link #lockDatabase}; nothing if not held. The database's write fence goes
-     * with it, unless it fenced the database: then it stays, refusing every write of it, until the cluster
-     * closes.
+     * with it, unless the lease was fenced (taken over, or released while suspended): then the fence stays,
+     * refusing every write of the database, until the cluster closes.
      */
     void unlockDatabase(String path) {
         DatabaseLease lease = locks.remove(path);
         if (lease == null) {
             return;
         }
+        lease.release();
         String database = databaseOf(path);
         WriteFence fence = fences.get(database);
         if (fence != null && fence.lease() == lease && !lease.isFenced()) {
@@ -245,7 +246,6 @@ final class Cluster implements AutoCloseable {
                 r.close();
             }
         }
-        lease.release();
     }
 
     /** The database directory of its lock file's path ({@code shop} of {@code shop/dbex.lck}). */
@@ -275,11 +275,27 @@ final class Cluster implements AutoCloseable {
         }
     }
 
-    /** Writes back and syncs every file touched through this cluster. */
+    /**
+     * Writes back and syncs every file touched through this cluster, but those of databases this JVM is fenced
+     * from: they are never written again, and must not keep the others from being synced.
+     */
     void syncAll() throws IOException {
         for (FileContents c : files.values()) {
-            c.sync();
+            if (!fencedFrom(c.volume.name())) {
+                c.sync();
+            }
         }
+    }
+
+    /** Whether {@code path} is in a database this JVM is fenced from. */
+    private boolean fencedFrom(String path) {
+        for (Map.Entry<String, WriteFence> e : fences.entrySet()) {
+            String dir = e.getKey();
+            if (e.getValue().isFenced() && path.startsWith(dir) && (path.length() == dir.length() || path.charAt(dir.length()) == '/')) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

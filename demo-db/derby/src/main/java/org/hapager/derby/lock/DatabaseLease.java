@@ -68,7 +68,8 @@ import org.slf4j.LoggerFactory;
  *       else on the page: <b>fenced</b>. Servers still away: it tries again, for as long as it takes.</li>
  *   <li><b>Release.</b> Stop renewing (and wait for a renewal in flight); from here {@link #isHeld()} is
  *       false. If the lease is HELD with more than T left, write RELEASED(us, counter + 1), never sent after
- *       T, and wait up to T for it. Suspended or fenced: nothing is written.</li>
+ *       T, and wait up to T for it. Suspended or fenced: nothing is written, and a suspended lease is fenced by
+ *       its release ({@link #isFenced()} stays true): it gave the lock up not knowing whether it was its own.</li>
  * </ol>
  * States of one lease:
  * <pre>
@@ -255,6 +256,8 @@ public final class DatabaseLease implements AutoCloseable {
     private volatile String lossReason;
     /** Who took the lock over (a FENCED lease), for messages; null if unknown or not fenced. */
     private volatile String takenOverBy;
+    /** Set when the lease is fenced; stays set after its release, until it acquires again (sticky, see isFenced). */
+    private volatile boolean fenced;
     /** Why the lease is SUSPENDED, and since when (System.nanoTime). */
     private volatile String suspendReason;
     private volatile long suspendedAt;
@@ -359,6 +362,7 @@ public final class DatabaseLease implements AutoCloseable {
             stopRenewing = stop;
             inDoubt = null;
             takenOverBy = null;
+            fenced = false;
             phase = Phase.HELD;
             lock.notifyAll();
         }
@@ -430,6 +434,7 @@ public final class DatabaseLease implements AutoCloseable {
             releasing = phase == Phase.RELEASING;
             if (!releasing) {
                 phase = Phase.FENCED;
+                fenced = true;
             }
             lock.notifyAll();
         }
@@ -454,10 +459,10 @@ public final class DatabaseLease implements AutoCloseable {
     public Standing awaitWritable(long deadlineNanos) throws InterruptedException {
         synchronized (lock) {
             while (true) {
+                if (fenced) {
+                    return Standing.FENCED;
+                }
                 switch (phase) {
-                    case FENCED -> {
-                        return Standing.FENCED;
-                    }
                     case HELD, SUSPENDED -> {
                         if (phase == Phase.HELD && isWritable()) {
                             return Standing.WRITABLE;
@@ -499,6 +504,11 @@ public final class DatabaseLease implements AutoCloseable {
                 return;
             }
             wasHeld = phase == Phase.HELD;
+            if (!wasHeld) {
+                // given up without knowing whether it was still ours: what this JVM did not write yet must never be
+                fenced = true;
+                lossReason = "released while suspended (" + suspendReason + ")";
+            }
             phase = Phase.RELEASING;
             valid = false;
             thread = renewer;
@@ -583,11 +593,13 @@ public final class DatabaseLease implements AutoCloseable {
         return valid && System.nanoTime() - (expiryNanos - config.margin().toNanos()) < 0;
     }
 
-    /** Whether the lease was fenced: its lock taken over, or given up for good, while held. */
+    /**
+     * Whether the lease was fenced (its lock taken over, or given up for good, while held) and has not acquired
+     * again since. Sticky: still true after {@link #release()}, since the fence must outlive Derby's shutdown of
+     * the database.
+     */
     public boolean isFenced() {
-        synchronized (lock) {
-            return phase == Phase.FENCED;
-        }
+        return fenced;
     }
 
     /** Whether a renewal failed or came late and the lease has not resumed nor been fenced since. */

@@ -108,9 +108,9 @@ public final class WriteFence implements SendGuard {
                     + (by != null ? "taken over by " + by : "lost (" + lease.lossReason() + ")")
                     + "; this JVM is fenced: " + what);
         }
-        return new LeaseLapsedException("database lock of " + database + " is not known valid"
-                + (lease.isSuspended() ? " (suspended: " + lease.suspendReason() + ")" : " (its lease is about to expire)")
-                + "; " + what);
+        String why = lease.isSuspended() ? "suspended: " + lease.suspendReason()
+                : lease.isHeld() ? "its lease ends within the margin: a renewal is late" : "not held by this JVM";
+        return new LeaseLapsedException("database lock of " + database + " is not known valid (" + why + "); " + what);
     }
 
     @Override

@@ -42,9 +42,12 @@
  *       argument): then no other claim had taken effect, and P's claim races any later one like two
  *       acquirers, so at most one of P and Q holds. If Q took over, P reads Q's record and is FENCED.</li>
  *   <li><b>Fenced is final.</b> A FENCED lease writes nothing more; its database's fence stays registered
- *       with the pager until the cluster closes, refusing every write of it (its pages in P's pool are stale:
- *       the storage factory refuses to boot it again in P until then); the storage factory's waits end at once
- *       with {@code DatabaseFencedException}, naming the new holder, and Derby stops the database.</li>
+ *       with the pager until the cluster closes, refusing every write of it (its pages in P's pool may be
+ *       stale: the storage factory refuses to boot it again in P until then); the storage factory's waits end
+ *       at once with {@code DatabaseFencedException}, naming the new holder, and Derby stops the database. A
+ *       lease released while SUSPENDED (Derby shut the database down during the lapse) is fenced too: it gave
+ *       the lock up without knowing whether it was still its own, so what it had not written yet (dirty pages,
+ *       the storage factory's sync at shutdown) must never be.</li>
  *   <li><b>Writers wait, bounded, while P is suspended.</b> The storage factory asks the fence before each
  *       write, sync, set-length and namespace change; while the lease is suspended it waits for the lease (at
  *       most the pager's failover deadline, as for an outage) and starts a sync over when the pager refused

@@ -164,8 +164,18 @@ class DatabaseLeaseTest {
         assertEquals(reason.get(), holder.lossReason());
         assertEquals(1.0, meters.get("hapager.derby.lock.lost").counter().count());
         assertEquals(foreign, record(intruder, "overwritten/dbex.lck"), "after a loss the holder writes nothing");
+        assertTrue(holder.isFenced());
+        WriteFence fence = new WriteFence(holder, "/test/overwritten", TimeUnit.SECONDS.toNanos(10));
+        DatabaseFencedException refused = assertInstanceOf(DatabaseFencedException.class,
+                fence.refusal("overwritten/seg0/c10.dat", "write"), "the pager is told not to send the database's writes");
+        assertTrue(refused.getMessage().contains("database lock of /test/overwritten was taken over by host elsewhere pid 1")
+                && refused.getMessage().contains("this JVM is fenced"), refused.getMessage());
+        assertEquals(null, fence.refusal("overwritten/dbex.lck", "write"), "the lock volume is the lease's own business");
+        assertThrows(DatabaseFencedException.class, () -> fence.awaitWritable("write of overwritten/log/log1.dat"));
         holder.release();
         assertEquals(foreign, record(intruder, "overwritten/dbex.lck"), "not even RELEASED");
+        assertTrue(holder.isFenced(), "fenced outlives the release: Derby's shutdown writes of the database must not go out");
+        assertInstanceOf(DatabaseFencedException.class, fence.refusal("overwritten/seg0/c10.dat", "write"));
     }
 
     @Test
