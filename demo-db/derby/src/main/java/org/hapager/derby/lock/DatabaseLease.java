@@ -190,9 +190,13 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Threads</h2>
  * {@link #tryAcquire()} and {@link #release()} may be called from any thread, not concurrently with each other;
- * {@link #isHeld()} from any thread at any time. Renewals run on one daemon thread per held lock. Every wait
- * has a deadline; an interrupt of a caller gives up the operation (the lock is not acquired, or RELEASED is not
- * written) and leaves the thread's interrupt flag set.
+ * {@link #isHeld()}, {@link #isWritable()} and {@link #isFenced()} from any thread at any time (the pager's I/O
+ * thread asks {@link #isWritable()} before each send of a guarded write: it reads two volatiles and the clock).
+ * Renewals, suspension, resumption and fencing run on one daemon thread per held lock; the phase is guarded by
+ * {@code lock}, whose monitor {@link #awaitWritable} waits on and every transition notifies. Every wait has a
+ * deadline, but the renewal thread's while suspended, which ends with a resumption, a fence or the release; an
+ * interrupt of a caller gives up the operation (the lock is not acquired, or RELEASED is not written) and leaves
+ * the thread's interrupt flag set.
  *
  * <h2>The code</h2>
  * This javadoc is the one statement of the algorithm and its argument; the classes that carry it out refer
@@ -299,7 +303,8 @@ public final class DatabaseLease implements AutoCloseable {
         Duration stall = pager.config().lease().plus(FENCE_TIMEOUT);
         if (config.margin().compareTo(stall) <= 0) {
             log.warn("lock {}: margin {} (lease / 5) is not longer than the pager's failover stall (its lease {} + fence timeout {}): "
-                    + "a write reissued after a failover could make a live holder look dead; use a lock lease above {}",
+                    + "a write reissued after a failover could make a live holder look dead, and a lapsed holder's last lock write "
+                    + "could land after a new holder's claim (assumption (S)); use a lock lease above {}",
                     volume.name(), config.margin(), pager.config().lease(), FENCE_TIMEOUT, stall.multipliedBy(5));
         }
     }
