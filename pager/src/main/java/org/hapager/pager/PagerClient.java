@@ -65,6 +65,10 @@ import org.hapager.wire.VolumeName;
  *   <li><b>Availability.</b> While at least one configured server lives, no request fails because another
  *       died. With none serving, a request waits up to {@link PagerConfig#failoverDeadline()} and then fails
  *       with {@link PageIoException.Kind#UNAVAILABLE}, naming every server and the request.</li>
+ *   <li><b>Send guards.</b> A write may carry a send deadline, and a directory's changes may be put under a
+ *       {@link SendGuard} ({@link #guard}): both are checked on the I/O thread before every send of the request,
+ *       reissues included, and a refused request completes with the refusal, never sent. So a caller can bound
+ *       when a write takes effect (the Derby lock's fence), not only when it was submitted.</li>
  *   <li><b>Callbacks run on the I/O thread.</b> Futures complete on the client's single I/O thread. Keep
  *       dependent actions short, or use the {@code …Async} variants: blocking there stalls every request.</li>
  * </ul>
