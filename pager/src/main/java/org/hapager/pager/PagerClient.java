@@ -65,6 +65,10 @@ import org.hapager.wire.VolumeName;
  *   <li><b>Availability.</b> While at least one configured server lives, no request fails because another
  *       died. With none serving, a request waits up to {@link PagerConfig#failoverDeadline()} and then fails
  *       with {@link PageIoException.Kind#UNAVAILABLE}, naming every server and the request.</li>
+ *   <li><b>Send guards.</b> A write may carry a send deadline, and a directory's changes may be put under a
+ *       {@link SendGuard} ({@link #guard}): both are checked on the I/O thread before every send of the request,
+ *       reissues included, and a refused request completes with the refusal, never sent. So a caller can bound
+ *       when a write takes effect (the Derby lock's fence), not only when it was submitted.</li>
  *   <li><b>Callbacks run on the I/O thread.</b> Futures complete on the client's single I/O thread. Keep
  *       dependent actions short, or use the {@code …Async} variants: blocking there stalls every request.</li>
  * </ul>
@@ -89,6 +93,8 @@ public final class PagerClient implements AutoCloseable {
     private final FailoverController failover;
     private final Queue<CallbackRecord> incoming = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    /** See {@link #guard}: read at every submission of a change, rarely written. */
+    private final java.util.concurrent.CopyOnWriteArrayList<GuardEntry> guards = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Runnable drainTask = this::drainIncoming;
     private volatile boolean closed;
 
@@ -179,6 +185,24 @@ public final class PagerClient implements AutoCloseable {
      * must not change until then.
      */
     public CompletableFuture<Long> write(Volume volume, long firstPage, ByteBuffer data) {
+        return write(volume, firstPage, data, null);
+    }
+
+    /**
+     * {@link #write(Volume, long, ByteBuffer)} that is never sent, nor sent again after a failover, at or after
+     * {@code sendByNanos} ({@link System#nanoTime()}): if it is still waiting then (for a server, or behind an
+     * earlier write of its pages), it fails with {@link PageIoException.Kind#UNAVAILABLE}, unsent. The write
+     * then took effect before that instant or, if the server it was sent to was lost, never will. This bounds
+     * when a write can take effect by a deadline of the caller's (a lease's expiry), not only by its
+     * completion.
+     */
+    public CompletableFuture<Long> write(Volume volume, long firstPage, ByteBuffer data, long sendByNanos) {
+        return write(volume, firstPage, data, r -> System.nanoTime() - sendByNanos < 0 ? null
+                : new PageIoException(PageIoException.Kind.UNAVAILABLE, r.describe() + " was not sent: its send deadline passed "
+                        + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sendByNanos) + " ms ago"));
+    }
+
+    private CompletableFuture<Long> write(Volume volume, long firstPage, ByteBuffer data, CallbackRecord.SendCheck deadline) {
         int pageCount = data.remaining() / volume.pageSize();
         String problem = data.remaining() % volume.pageSize() != 0
                 ? "buffer of " + data.remaining() + " bytes is not a whole number of pages"
@@ -189,7 +213,7 @@ public final class PagerClient implements AutoCloseable {
         ByteBuffer pages = data.duplicate();
         int[] crcs = PageChecksums.compute(pages, volume.pageSize(), pageCount);
         Op.Write op = new Op.Write(volume.name(), volume.pageSize(), firstPage, pageCount, crcs, pages);
-        return submit(op, null).thenApply(o -> ((Outcome.PagesWritten) o).volumeLength());
+        return submit(op, null, deadline).thenApply(o -> ((Outcome.PagesWritten) o).volumeLength());
     }
 
     /** Completes when every earlier request on the volume has completed and the volume is durable. */
@@ -249,11 +273,82 @@ public final class PagerClient implements AutoCloseable {
                 .map(e -> new DirectoryEntry(e.name(), e.directory(), e.length())).toList());
     }
 
+    // ------------------------------------------------------------------ send guards
+
+    /**
+     * Puts every request that changes {@code name} or anything under it (writes, set-length, create, delete,
+     * rename, mkdirs; see {@link SendGuard}) under {@code guard}, from the next submission on: the guard is
+     * asked before each send, and a request it refuses completes with its failure, unsent. Requests already
+     * submitted are not affected. Several guards may cover one name; each must let a request go.
+     */
+    public SendGuard.Registration guard(String name, SendGuard guard) {
+        java.util.Objects.requireNonNull(guard, "guard");
+        String problem = VolumeName.problem(name, false);
+        if (problem != null) {
+            throw new IllegalArgumentException("guard of \"" + name + "\": " + problem);
+        }
+        GuardEntry entry = new GuardEntry(name, guard);
+        guards.add(entry);
+        return () -> guards.remove(entry);
+    }
+
+    private record GuardEntry(String name, SendGuard guard) {
+        boolean covers(String n) {
+            return n.equals(name) || n.startsWith(name) && n.charAt(name.length()) == '/';
+        }
+    }
+
+    /** The check of a request's sends: its own deadline (or null) and the guards covering what it changes. */
+    private CallbackRecord.SendCheck sendCheck(Op op, CallbackRecord.SendCheck own) {
+        if (guards.isEmpty()) {
+            return own;
+        }
+        String first;
+        String second = null;
+        switch (op.code()) {
+            case WRITE, SET_LENGTH, CREATE, DELETE, MKDIRS -> first = op.volume();
+            case RENAME -> {
+                first = op.volume();
+                second = ((Op.Rename) op).target();
+            }
+            default -> {
+                return own;
+            }
+        }
+        List<GuardEntry> covering = new java.util.ArrayList<>(1);
+        for (GuardEntry g : guards) {
+            if (g.covers(first) || second != null && g.covers(second)) {
+                covering.add(g);
+            }
+        }
+        if (covering.isEmpty()) {
+            return own;
+        }
+        String a = first;
+        String b = second;
+        return r -> {
+            PageIoException refused = own == null ? null : own.refusal(r);
+            for (int i = 0; refused == null && i < covering.size(); i++) {
+                GuardEntry g = covering.get(i);
+                refused = g.covers(a) ? g.guard.refusal(a, r.op().code().tag()) : null;
+                if (refused == null && b != null && g.covers(b)) {
+                    refused = g.guard.refusal(b, r.op().code().tag());
+                }
+            }
+            return refused;
+        };
+    }
+
     // ------------------------------------------------------------------ lifecycle
 
     /** Requests submitted and not yet completed. */
     public int inflight() {
         return config.maxInflight() - permits.availablePermits();
+    }
+
+    /** Whether {@link #close()} was called: every request from then on fails at once. */
+    public boolean isClosed() {
+        return closed;
     }
 
     public PagerConfig config() {
@@ -299,6 +394,10 @@ public final class PagerClient implements AutoCloseable {
     // ------------------------------------------------------------------ submission
 
     private CompletableFuture<Outcome> submit(Op op, ByteBuffer readInto) {
+        return submit(op, readInto, null);
+    }
+
+    private CompletableFuture<Outcome> submit(Op op, ByteBuffer readInto, CallbackRecord.SendCheck own) {
         if (closed) {
             return rejected("pager client is closed");
         }
@@ -319,7 +418,7 @@ public final class PagerClient implements AutoCloseable {
                 return rejected("interrupted while waiting for room in flight");
             }
         }
-        CallbackRecord record = new CallbackRecord(op, readInto);
+        CallbackRecord record = new CallbackRecord(op, readInto, sendCheck(op, own));
         incoming.add(record);
         if (drainScheduled.compareAndSet(false, true)) {
             try {

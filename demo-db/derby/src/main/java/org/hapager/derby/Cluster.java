@@ -10,8 +10,10 @@ import org.hapager.bufferpool.BufferPool;
 import org.hapager.bufferpool.BufferPoolConfig;
 import org.hapager.derby.lock.DatabaseLease;
 import org.hapager.derby.lock.LeaseConfig;
+import org.hapager.derby.lock.WriteFence;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.PagerClient;
+import org.hapager.pager.SendGuard;
 import org.hapager.pager.Volume;
 import org.hapager.pager.VolumeStat;
 import org.slf4j.Logger;
@@ -37,6 +39,12 @@ final class Cluster implements AutoCloseable {
     private final Map<String, FileContents> files = new ConcurrentHashMap<>();
     /** Database locks held by this JVM, by lock file path (see {@link #lockDatabase}). */
     private final Map<String, DatabaseLease> locks = new ConcurrentHashMap<>();
+    /**
+     * The write fence of each database locked by this JVM, by database directory, and its registration with
+     * the pager. A fenced database's fence stays until the cluster closes: its pages in the pool are stale.
+     */
+    private final Map<String, WriteFence> fences = new ConcurrentHashMap<>();
+    private final Map<String, SendGuard.Registration> guards = new ConcurrentHashMap<>();
 
     private Cluster(String name, ClusterSettings settings, PagerClient pager, BufferPool pool) {
         this.name = name;
@@ -69,13 +77,14 @@ final class Cluster implements AutoCloseable {
             throw new FileNotFoundException(path + (stat.exists() ? " is a directory" : " does not exist")
                     + " (hapager cluster " + name + ")");
         }
-        return files.computeIfAbsent(path, p -> new FileContents(pool, pager, volume(p), stat.length()));
+        return files.computeIfAbsent(path, p -> new FileContents(pool, pager, volume(p), stat.length(), this::awaitWritable));
     }
 
     /** The contents of a file, created empty if missing; {@code truncate} empties an existing one. */
     FileContents create(String path, boolean truncate) throws IOException {
         FileContents known = files.get(path);
         if (known == null) {
+            awaitWritable(path, "create");
             requireParentDirectory(path, "create of " + path);
             Uninterruptible.await(pager, () -> pager.create(path, false), "create of " + path);
             known = contents(path);
@@ -108,6 +117,7 @@ final class Cluster implements AutoCloseable {
 
     /** Creates a file only if no file of that name exists; true if this call created it. */
     boolean createExclusive(String path) throws IOException {
+        awaitWritable(path, "create");
         try {
             Uninterruptible.await(pager, () -> pager.create(path, true), "create of " + path);
             return true;
@@ -121,6 +131,7 @@ final class Cluster implements AutoCloseable {
 
     /** Deletes a file or an empty directory; its cached pages are dropped unwritten. */
     void delete(String path) throws IOException {
+        awaitWritable(path, "delete");
         FileContents gone = files.remove(path);
         if (gone != null) {
             gone.markRemoved("deleted");
@@ -137,6 +148,8 @@ final class Cluster implements AutoCloseable {
      * their unsynced bytes and their open handles as they were. Renaming a file to itself changes nothing.
      */
     void rename(String from, String to, boolean replace) throws IOException {
+        awaitWritable(from, "rename");
+        awaitWritable(to, "rename");
         requireParentDirectory(to, "rename of " + from + " to " + to);
         if (from.equals(to)) {
             if (!Uninterruptible.await(pager, () -> pager.stat(from), "stat of " + from).exists()) {
@@ -192,30 +205,97 @@ final class Cluster implements AutoCloseable {
         if (held != null && held.isHeld()) {
             return true;
         }
+        String database = databaseOf(path);
+        WriteFence fenced = fences.get(database);
+        if (fenced != null && fenced.isFenced()) {
+            throw new IOException("database /" + name + "/" + database + " was fenced in this JVM (its lock was lost: "
+                    + fenced.lease().lossReason() + "); its pages cached here may be stale: close hapager cluster " + name
+                    + " (HapagerDerby.close) before booting it again");
+        }
         DatabaseLease lease = new DatabaseLease(pager, path, LeaseConfig.ofLease(settings.lockLease()),
-                settings.meterRegistry(), (l, reason) -> log.error("database lock {} LOST: {}. Another JVM may boot this"
-                        + " database; shut this one down.", l.volumeName(), reason));
+                settings.meterRegistry(), (l, reason) -> log.error("database lock {} LOST: {}. This JVM is fenced from"
+                        + " database /{}/{}: every further write of it fails.", l.volumeName(), reason, name, database));
         if (!lease.tryAcquire()) {
             log.warn("database lock {} not taken: {}", path, lease.refusal());
             return false;
         }
         locks.put(path, lease);
+        WriteFence fence = new WriteFence(lease, "/" + name + "/" + database, settings.pager().failoverDeadline().toNanos());
+        fences.put(database, fence);
+        guards.put(database, pager.guard(database, fence));
         return true;
     }
 
-    /** Releases a lock taken by {@link #lockDatabase}; nothing if not held. */
+    /**
+     * Releases a lock taken by {@link #lockDatabase}; nothing if not held. The database's write fence goes
+     * with it, unless the lease was fenced (taken over, or released while suspended): then the fence stays,
+     * refusing every write of the database, until the cluster closes.
+     */
     void unlockDatabase(String path) {
         DatabaseLease lease = locks.remove(path);
-        if (lease != null) {
-            lease.release();
+        if (lease == null) {
+            return;
+        }
+        lease.release();
+        String database = databaseOf(path);
+        WriteFence fence = fences.get(database);
+        if (fence != null && fence.lease() == lease && !lease.isFenced()) {
+            fences.remove(database);
+            SendGuard.Registration r = guards.remove(database);
+            if (r != null) {
+                r.close();
+            }
         }
     }
 
-    /** Writes back and syncs every file touched through this cluster. */
+    /** The database directory of its lock file's path ({@code shop} of {@code shop/dbex.lck}). */
+    private static String databaseOf(String lockPath) {
+        int slash = lockPath.lastIndexOf('/');
+        return slash < 0 ? "" : lockPath.substring(0, slash);
+    }
+
+    /**
+     * Returns when {@code op} of {@code path} may be issued: at once unless {@code path} is in a database
+     * locked by this JVM whose lease is not writable; see {@link WriteFence#awaitWritable}.
+     *
+     * @throws org.hapager.derby.lock.DatabaseFencedException if this JVM is fenced from that database
+     */
+    void awaitWritable(String path, String op) throws PageIoException {
+        if (fences.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<String, WriteFence> e : fences.entrySet()) {
+            String dir = e.getKey();
+            if (path.startsWith(dir) && (path.length() == dir.length() || path.charAt(dir.length()) == '/')) {
+                WriteFence fence = e.getValue();
+                if (!fence.lease().isWritable() && !path.equals(fence.lease().volumeName())) {
+                    fence.awaitWritable(op + " of " + path);
+                }
+            }
+        }
+    }
+
+    /**
+     * Writes back and syncs every file touched through this cluster, but those of databases this JVM is fenced
+     * from: they are never written again, and must not keep the others from being synced.
+     */
     void syncAll() throws IOException {
         for (FileContents c : files.values()) {
-            c.sync();
+            if (!fencedFrom(c.volume.name())) {
+                c.sync();
+            }
         }
+    }
+
+    /** Whether {@code path} is in a database this JVM is fenced from. */
+    private boolean fencedFrom(String path) {
+        for (Map.Entry<String, WriteFence> e : fences.entrySet()) {
+            String dir = e.getKey();
+            if (e.getValue().isFenced() && path.startsWith(dir) && (path.length() == dir.length() || path.charAt(dir.length()) == '/')) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

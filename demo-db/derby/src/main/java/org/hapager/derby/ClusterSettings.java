@@ -30,7 +30,7 @@ import org.hapager.wire.WireLimits;
  *   <tr><td>{@code hapager.derby.C.pageSize}</td><td>4096</td><td>pool page size (Derby's pages are multiples of 4 KiB)</td></tr>
  *   <tr><td>{@code hapager.derby.C.lease}</td><td>PT1S</td><td>the pager's lease on its server (failover detection)</td></tr>
  *   <tr><td>{@code hapager.derby.C.failoverDeadline}</td><td>PT30S</td><td>how long requests wait for a server before failing</td></tr>
- *   <tr><td>{@code hapager.derby.C.lockLease}</td><td>PT10S</td><td>lease of the database lock ({@code dbex.lck}): a crashed JVM's lock frees after it</td></tr>
+ *   <tr><td>{@code hapager.derby.C.lockLease}</td><td>PT10S</td><td>lease of the database lock ({@code dbex.lck}): a crashed JVM's lock frees after it; a renewal stalled past it suspends the database's writes until the lock resumes or is fenced</td></tr>
  * </table>
  *
  * @param pager     the pager client's configuration

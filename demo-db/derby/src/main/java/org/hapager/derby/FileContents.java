@@ -6,6 +6,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.hapager.bufferpool.BufferPool;
 import org.hapager.bufferpool.Mode;
 import org.hapager.bufferpool.PageHandle;
+import org.hapager.derby.lock.DatabaseFencedException;
+import org.hapager.derby.lock.LeaseLapsedException;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.Volume;
@@ -52,11 +54,22 @@ final class FileContents {
     private final ReentrantReadWriteLock lengthLock = new ReentrantReadWriteLock();
     /** Serializes {@link #append}s: each finds the end and writes there before the next. */
     private final Object appendLock = new Object();
+    /** Asked before every change of the file: the database's write fence (see {@link Cluster#awaitWritable}). */
+    private final WriteGate gate;
     /** Deleted or renamed away: handles still open on it fail. */
     // @GuardedBy("this")
     private String removed;
 
-    FileContents(BufferPool pool, PagerClient pager, Volume volume, long length) {
+    /** What a change of a file waits for before it is issued: {@link Cluster#awaitWritable}. */
+    @FunctionalInterface
+    interface WriteGate {
+        WriteGate OPEN = (path, op) -> { };
+
+        void awaitWritable(String path, String op) throws IOException;
+    }
+
+    FileContents(BufferPool pool, PagerClient pager, Volume volume, long length, WriteGate gate) {
+        this.gate = gate;
         this.pool = pool;
         this.pager = pager;
         this.volume = volume;
@@ -96,6 +109,7 @@ final class FileContents {
     /** Writes {@code len} bytes of {@code b} at {@code position}, growing the file if they reach past its end. */
     void write(long position, byte[] b, int off, int len) throws IOException {
         checkPresentUnlocked();
+        gate.awaitWritable(volume.name(), "write");
         lengthLock.readLock().lock();
         try {
             int done = 0;
@@ -151,6 +165,7 @@ final class FileContents {
             throw new IOException("set length of " + volume.name() + " to " + newLength + ": negative length");
         }
         long old = length();
+        gate.awaitWritable(volume.name(), "set length");
         if (newLength >= old) {
             lengthLock.readLock().lock(); // not while a shrink is between dropping pages and truncating the servers
             try {
@@ -193,8 +208,40 @@ final class FileContents {
         }
     }
 
-    /** Makes every earlier write and length change of this file durable on the page servers. */
+    /**
+     * Makes every earlier write and length change of this file durable on the page servers. Waits for the
+     * database's write fence first; if the lease lapsed under the write-backs (the pager refused to send
+     * them), waits for it again and syncs again, a bounded number of times: a lease that resumes costs Derby
+     * nothing but time, a fenced one fails the sync with {@code DatabaseFencedException}.
+     */
     void sync() throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            gate.awaitWritable(volume.name(), "sync");
+            try {
+                syncOnce();
+                return;
+            } catch (IOException e) {
+                if (attempt >= SYNC_ATTEMPTS || !refusedByFence(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** How many times {@link #sync} starts over after the write fence refused its write-backs. */
+    private static final int SYNC_ATTEMPTS = 3;
+
+    /** Whether the pager refused one of the write-backs because the database's lock was not writable. */
+    private static boolean refusedByFence(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof LeaseLapsedException || t instanceof DatabaseFencedException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void syncOnce() throws IOException {
         boolean lengthMayDiffer;
         synchronized (this) {
             checkPresent();

@@ -27,11 +27,20 @@ final class DerbyCluster implements AutoCloseable {
     }
 
     DerbyCluster(String name, Path dir, long poolBytes, Duration failoverDeadline) throws Exception {
-        this(name, dir, poolBytes, failoverDeadline, List.of());
+        this(name, dir, poolBytes, failoverDeadline, Duration.ofSeconds(6), List.of());
+    }
+
+    DerbyCluster(String name, Path dir, long poolBytes, Duration failoverDeadline, Duration lockLease) throws Exception {
+        this(name, dir, poolBytes, failoverDeadline, lockLease, List.of());
     }
 
     /** With {@code serverArgs} on both page servers' command lines (e.g. {@code --metrics-port 0}). */
     DerbyCluster(String name, Path dir, long poolBytes, Duration failoverDeadline, List<String> serverArgs) throws Exception {
+        this(name, dir, poolBytes, failoverDeadline, Duration.ofSeconds(6), serverArgs);
+    }
+
+    DerbyCluster(String name, Path dir, long poolBytes, Duration failoverDeadline, Duration lockLease,
+                 List<String> serverArgs) throws Exception {
         this.name = name;
         // Derby opens its log once per JVM, at its first boot: one file for every test of this JVM
         if (System.getProperty("derby.stream.error.file") == null) {
@@ -45,7 +54,7 @@ final class DerbyCluster implements AutoCloseable {
                 .lease(Duration.ofMillis(500))
                 .failoverDeadline(failoverDeadline)
                 .build();
-        HapagerDerby.register(name, ClusterSettings.of(pager).withPool(poolBytes, 4096).withLockLease(Duration.ofSeconds(6)));
+        HapagerDerby.register(name, ClusterSettings.of(pager).withPool(poolBytes, 4096).withLockLease(lockLease));
     }
 
     /** Derby's log of this JVM (derby.log), wherever the first boot put it. */

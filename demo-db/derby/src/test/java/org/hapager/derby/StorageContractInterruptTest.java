@@ -214,7 +214,7 @@ class StorageContractInterruptTest {
         Cluster c = HapagerDerby.cluster(CLUSTER);
         Volume volume = new Volume("held/v.dat", 4096);
         Uninterruptible.await(c.pager, () -> c.pager.create(volume.name(), false), "create");
-        FileContents contents = new FileContents(pool, c.pager, volume, 0);
+        FileContents contents = new FileContents(pool, c.pager, volume, 0, FileContents.WriteGate.OPEN);
         contents.write(0, nonzero(new Random(1), 3 * 4096), 0, 3 * 4096);
 
         AtomicReference<Throwable> syncFailure = new AtomicReference<>();

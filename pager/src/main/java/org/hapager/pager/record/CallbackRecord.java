@@ -23,6 +23,8 @@ public final class CallbackRecord {
     /** Where a read's pages go (a caller's frame), or null to return a fresh buffer. */
     final ByteBuffer readInto;
     final CompletableFuture<Outcome> future;
+    /** Asked before every send; null for none (see {@link org.hapager.pager.SendGuard}). */
+    final SendCheck sendCheck;
 
     // owned by the RecordTable's I/O thread
     /** Admission order: set by {@link RecordTable#admit}, 0 before. */
@@ -44,9 +46,22 @@ public final class CallbackRecord {
     RequestOrdering.Claim[] claims;
 
     public CallbackRecord(Op op, ByteBuffer readInto) {
+        this(op, readInto, null);
+    }
+
+    /** A record whose every send is first checked by {@code sendCheck} (null: none). */
+    public CallbackRecord(Op op, ByteBuffer readInto, SendCheck sendCheck) {
+        this.sendCheck = sendCheck;
         this.op = op;
         this.readInto = readInto;
         this.future = new CompletableFuture<>();
+    }
+
+    /** What decides, before each send of a record, whether it may still go out. */
+    @FunctionalInterface
+    public interface SendCheck {
+        /** Null to send {@code r}; otherwise the failure it is abandoned with, unsent. */
+        org.hapager.pager.PageIoException refusal(CallbackRecord r);
     }
 
     /** The request id, given at admission (0 before). */

@@ -49,13 +49,14 @@ import org.slf4j.LoggerFactory;
  *             │ │ │            └──── unreferenced ──┤ (server lost: reissue, steps 502, 506)
  *             │ │ │                                 │
  *             │ └─┼───────────── not executed ──────┘ (SHUTTING_DOWN / NOT_RESERVED reply)
- *             │   └── no server within the deadline, or client closed ──► ABANDONED
+ *             │   └── no server within the deadline, client closed, send guard refused ──► ABANDONED
  *             └──────────────────────────────────────────────────────────────┘
  * </pre>
  * <ul>
  *   <li>{@link #admit}: a new record enters QUEUED, behind any earlier conflicting request (step 406, 408).</li>
  *   <li>{@link #sendReady}: QUEUED → SENT on the current connection while it has room (step 410), reissued
- *       records first, in submission order.</li>
+ *       records first, in submission order; or QUEUED → ABANDONED, unsent, when the record's send check
+ *       (a caller's {@link org.hapager.pager.SendGuard}) refuses it at that moment.</li>
  *   <li>{@link #onAccepted}: SENT → REFERENCED: the server holds a reference to the record (step 414).</li>
  *   <li>{@link #onCompletion}: SENT or REFERENCED → DONE → RELEASED: the outcome goes to the caller, the
  *       record leaves the table and frees conflicting requests behind it. A completion implies acceptance,
@@ -147,6 +148,11 @@ public final class RecordTable {
         int sent = 0;
         while (sent < room && !ready.isEmpty()) {
             CallbackRecord r = ready.pollFirst();
+            PageIoException refused = r.sendCheck == null ? null : r.sendCheck.refusal(r);
+            if (refused != null) {
+                finishAbandoned(r, refused); // never sent (again); conflicting requests behind it become ready
+                continue;
+            }
             r.state = RecordState.SENT;
             r.server = current;
             r.attempts++;

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.hapager.derby.lock.LeaseRecord.Content;
 import org.hapager.derby.lock.LeaseRecord.State;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.Volume;
@@ -53,23 +54,53 @@ import org.slf4j.LoggerFactory;
  *       lock, valid until <i>claim submission</i> + L (the read must complete before that, else void). Anything
  *       else: someone else won: <b>refused</b>.</li>
  *   <li><b>Hold.</b> Every R a daemon thread reads the page (it must still be our latest record; anything else
- *       means someone wrote over us: <b>lost</b>) and writes HELD(us, counter + 1). A renewal that completes
- *       before the current expiry moves the expiry to its own <i>submission</i> + L; one that fails or does not
- *       complete before the expiry: <b>lost</b>. {@link #isHeld()} is true only before the expiry, whatever the
- *       renewal thread is doing, so a paused JVM sees its lock lapse on its own clock.</li>
+ *       means someone wrote over us: <b>fenced</b>) and writes HELD(us, counter + 1), never sent after the
+ *       current expiry. A renewal that completes before the current expiry moves the expiry to its own
+ *       <i>submission</i> + L; one that fails or does not complete before the expiry <b>suspends</b> the lease.
+ *       {@link #isHeld()} is true only before the expiry, and {@link #isWritable()} (may the database be
+ *       written) only before the expiry minus M, whatever the renewal thread is doing, so a paused JVM sees its
+ *       lock lapse on its own clock.<br>
+ *       <b>Suspended</b>, every R / 2 the thread waits until our latest write of the page is resolved (its
+ *       future done: completed, failed, or refused at its send deadline), then reads the page. If it holds a
+ *       HELD record of ours no older than our latest completed one ("still ours, unchanged"), that read is the
+ *       basis of a new claim, steps 2 and 3 exactly: verified, the lease is HELD again (<b>resumed</b>, expiry
+ *       = claim submission + L); void, it tries again; refused (another claim won), <b>fenced</b>. Anything
+ *       else on the page: <b>fenced</b>. Servers still away: it tries again, for as long as it takes.</li>
  *   <li><b>Release.</b> Stop renewing (and wait for a renewal in flight); from here {@link #isHeld()} is
- *       false. If more than T of the lease is left, write RELEASED(us, counter + 1) and wait up to T for it.
- *       After a loss nothing is written.</li>
+ *       false. If the lease is HELD with more than T left, write RELEASED(us, counter + 1), never sent after
+ *       T, and wait up to T for it. Suspended or fenced: nothing is written, and a suspended lease is fenced by
+ *       its release ({@link #isFenced()} stays true): it gave the lock up not knowing whether it was its own.</li>
  * </ol>
- * States of one lease: IDLE → ACQUIRING → (IDLE after a refusal, or HELD) ; HELD → LOST (renewal failed, late,
- * or overwritten) or RELEASING → RELEASED; a RELEASED or LOST lease may acquire again (same owner id, larger
- * counter).
+ * States of one lease:
+ * <pre>
+ *                  refused
+ *         ┌───────────────────────┐
+ *         ▼                       │            renewal failed or late
+ *       IDLE ──tryAcquire──► ACQUIRING ──hold──► HELD ───────suspend──────► SUSPENDED
+ *                                                │  ▲                          │  │
+ *                                                │  └──────── resumed ─────────┘  │ page not ours, or
+ *                               page not ours:   │           (claim verified)     │ claim refused: fence
+ *                               fence            ▼                                ▼
+ *                                              FENCED ◄───────────────────────────┘
+ *
+ *   HELD or SUSPENDED ──release──► RELEASING ──► RELEASED        FENCED ──release──► RELEASED
+ *   IDLE, RELEASED or FENCED ──tryAcquire──► ACQUIRING (same owner id, larger counter)
+ * </pre>
+ * What holds in each: HELD: the lock is ours until the expiry, writable until expiry − M. SUSPENDED: not
+ * known to be ours; nothing of the database is sent; the renewal thread resolves it. FENCED: another JVM
+ * may hold it; nothing is ever written again. RELEASING, RELEASED, IDLE: not held, nothing of the database
+ * is sent by a {@link WriteFence} on this lease.
+ * Transitions and the method behind each: {@code hold} (ACQUIRING → HELD, from {@code LeaseAcquisition}),
+ * {@code suspend}, {@code resumed} and {@code fence} (from {@code LeaseRenewal}), {@link #release()}.
  *
  * <h3>Who writes the page, and when</h3>
- * Only these writes ever happen: (a) an acquirer's claim, after a complete observation; (b) a holder's renewals,
- * each submitted before its current expiry; (c) a holder's RELEASED, submitted with more than T left before its
- * expiry. Nothing is written after a lease has learnt it lost. The volume itself is never deleted or truncated
- * by this class, and must not be by anyone while the database may be open (zeros read as free).
+ * Only these writes ever happen: (a) an acquirer's claim, after a complete observation, or a suspended
+ * holder's, after reading its own record; (b) a holder's renewals, each submitted before its current expiry;
+ * (c) a holder's RELEASED, submitted with more than T left before its expiry. Each carries a <i>send
+ * deadline</i> ({@link PagerClient#write(Volume, long, java.nio.ByteBuffer, long)}): the pager never sends it,
+ * nor sends it again after a failover, at or after: a claim's is its basis read's submission + T, a
+ * renewal's the expiry it renews, a RELEASED's its submission + T. Nothing is written after a lease was
+ * fenced. The volume itself is never deleted or truncated by this class, and must not be by anyone while the database may be open (zeros read as free).
  * Every record written is distinct from every other (a random owner id per lease object, a counter that grows
  * with each of its writes), so "unchanged" is decided by comparing bytes and no record can come back (no ABA)
  * except through a write taking effect twice, which (D) bounds.
@@ -89,6 +120,12 @@ import org.slf4j.LoggerFactory;
  *   <li><b>(D) Reissues are quick.</b> When one write takes effect more than once, its first and last effects
  *       are less than M apart (a reissue happens within one failover: the pager's lease plus the servers'
  *       fence timeout, 1.5 s with the defaults, against M = 2 s for L = 10 s).</li>
+ *   <li><b>(S) Sent requests take effect quickly.</b> A request takes effect less than Δ after the last time the
+ *       pager sent it, or never; Δ is the pager's failover stall (its lease plus the servers' fence timeout).
+ *       A live server executes what it received at once; a dead one executes nothing more; a frozen one is
+ *       fenced before the other server serves (the storage reservation); and a client that froze between
+ *       deciding to send and sending for longer than its session lease finds its session closed. With (D),
+ *       this is why M must exceed Δ (the constructor warns otherwise).</li>
  *   <li><b>(R) Releases are quick.</b> A RELEASED write completes within T. {@link #release()} checks this and
  *       logs a WARN when it does not (the one case the argument below does not cover).</li>
  * </ul>
@@ -118,7 +155,7 @@ import org.slf4j.LoggerFactory;
  *       passed); A's RELEASED → A had stopped holding; another lease's record → the same reasoning one step
  *       earlier. Either way A's hold ended before B's began.</li>
  *   <li><b>Late writes only delay others.</b> A void claim or a renewal that completed late (its writer no longer
- *       holds) can take effect at any later time. It is a HELD record: an acquirer that sees it change
+ *       holds) can take effect later, though by (S) less than Δ after its send deadline. It is a HELD record: an acquirer that sees it change
  *       refuses (a liveness cost: retry), one that sees it unchanged for L + M may take over (correct by 2), a
  *       verify that sees it fails, and a holder whose page it overwrote notices at its next renewal and gives
  *       the lock up (safe: a spurious loss, reported). It is never read as free.</li>
@@ -126,33 +163,49 @@ import org.slf4j.LoggerFactory;
  *       than T left", all of a release's effects (including a reissue) happen within T of its submission and
  *       before its writer's expiry. An acquirer that based its claim on it verifies at least S &gt; T later,
  *       so no effect of that RELEASED can come after its verify and turn the page back to free under it.</li>
+ *   <li><b>Resuming is a claim.</b> A suspended lease P resumes only by steps 2 and 3 on a basis read r that
+ *       showed its own record, taken after every earlier write of P's page was resolved. Every such write had
+ *       a send deadline no later than P's expiry E at the lapse, so by (S) it took effect before E + Δ, or
+ *       never; and an acquirer Q that outwaited P's record claims only after E + M &gt; E + Δ (by 2, P did
+ *       not hold when Q decided). So if r shows P's record, no claim of anyone else took effect before r (the
+ *       page would show it, or a later record that is not P's: P writes nothing between its resolved writes
+ *       and r). From there P's claim and any other are two racing claims, and 3 applies: at most one of them
+ *       holds. A late write of P's can no longer land on a successor's record and make P's read look
+ *       unchanged, which is why resuming needs the send deadlines, not only the comparison of bytes.</li>
  * </ol>
  * The argument is a proof sketch, not a checked proof. The argument for 3 is sanlock's: an acquirer that
  * cannot get its claim durable within T gives up rather than trust it, and S = 2T is long enough for any
  * claim that was not given up to be visible to the other's verify.
  *
- * <h2>What a loss means for Derby</h2>
- * The lock is advisory: the page servers do not check it, and a booted Derby cannot be un-booted. When the lease
- * learns it lost (renewal failed, too late, or the page was overwritten), it logs an ERROR, counts
- * {@code hapager.derby.lock.lost}, and calls the {@link LossListener} once. Derby in this JVM keeps running;
- * after L + M another JVM may boot the same database, and two Derbys writing one database corrupt it. The
- * storage factory should therefore refuse further writes of that database once {@link #isHeld()} is false
- * (Derby then fails the transaction and, on a log write, shuts the database down), and the operator should
- * shut it down. A renewal stall shorter than about L − R (a page-server failover, typically 1–2 s) does not
- * lose the lock.
+ * <h2>What a lapse and a loss mean for Derby</h2>
+ * The page servers do not check the lock, so the JVM stops itself: a {@link WriteFence} per database lets
+ * a change of the database's files out of the pager only while {@link #isWritable()}, and a suspended
+ * lease's writes wait for it. A stall shorter than about L − R − M (a page-server failover, typically 1–2 s)
+ * does not even stop writes. A longer one suspends the lease; if the servers answer and the record is still
+ * ours, the lease resumes and Derby only waited. If another JVM took the lock over, the lease is
+ * <b>fenced</b>: it logs an ERROR, counts {@code hapager.derby.lock.lost}, calls the {@link LossListener}
+ * once, and every further write of the database fails with {@link DatabaseFencedException}, so Derby stops
+ * it. Why no write of a fenced JVM can land after the new holder's first write is argued, with numbered
+ * invariants, in the package documentation ({@code package-info.java}).
  *
  * <h2>Threads</h2>
  * {@link #tryAcquire()} and {@link #release()} may be called from any thread, not concurrently with each other;
- * {@link #isHeld()} from any thread at any time. Renewals run on one daemon thread per held lock. Every wait
- * has a deadline; an interrupt of a caller gives up the operation (the lock is not acquired, or RELEASED is not
- * written) and leaves the thread's interrupt flag set.
+ * {@link #isHeld()}, {@link #isWritable()} and {@link #isFenced()} from any thread at any time (the pager's I/O
+ * thread asks {@link #isWritable()} before each send of a guarded write: it reads two volatiles and the clock).
+ * Renewals, suspension, resumption and fencing run on one daemon thread per held lock; the phase is guarded by
+ * {@code lock}, whose monitor {@link #awaitWritable} waits on and every transition notifies. Every wait has a
+ * deadline, but the renewal thread's while suspended, which ends with a resumption, a fence or the release; an
+ * interrupt of a caller gives up the operation (the lock is not acquired, or RELEASED is not written) and leaves
+ * the thread's interrupt flag set.
  *
  * <h2>The code</h2>
  * This javadoc is the one statement of the algorithm and its argument; the classes that carry it out refer
- * here. This class keeps the lease's state (the states above, the expiry, the latest record and counter), the
- * public API, the hand-over to HELD, loss (who is told, and how) and step 5. {@code LeaseAcquisition} runs
- * steps 1 to 3 for {@link #tryAcquire()}; {@code LeaseRenewal} is step 4's renewal thread; {@code LockPage}
- * reads and writes the page with deadlines and says whether a record is free and whose it is.
+ * here. This class keeps the lease's state (the states above, the expiry, the latest record and counter, the
+ * write in doubt), the public API, the hand-over to HELD, suspension, resumption and fencing (who is told, and
+ * how), the writers' wait ({@link #awaitWritable}) and step 5. {@code LeaseAcquisition} runs steps 1 to 3 for
+ * {@link #tryAcquire()} and a resuming holder; {@code LeaseRenewal} is step 4's renewal thread; {@code
+ * LockPage} reads and writes the page with deadlines and says whether a record is free and whose it is;
+ * {@link WriteFence} applies {@link #isWritable()} to a database's writes.
  */
 public final class DatabaseLease implements AutoCloseable {
 
@@ -162,7 +215,19 @@ public final class DatabaseLease implements AutoCloseable {
         void lockLost(DatabaseLease lease, String reason);
     }
 
-    private enum Phase { IDLE, ACQUIRING, HELD, RELEASING, LOST, RELEASED }
+    private enum Phase { IDLE, ACQUIRING, HELD, SUSPENDED, RELEASING, FENCED, RELEASED }
+
+    /** What {@link #awaitWritable} found. */
+    public enum Standing {
+        /** The lease is HELD with more than the margin left: a write may be issued now. */
+        WRITABLE,
+        /** Still SUSPENDED (or HELD too close to its expiry) at the deadline: not known to be ours. */
+        LAPSED,
+        /** FENCED: the lock was taken over (or could not be kept); nothing of the database may be written again. */
+        FENCED,
+        /** Not held at all: never acquired, or released. */
+        NOT_HELD
+    }
 
     private static final Logger log = LoggerFactory.getLogger(DatabaseLease.class);
     private static final Duration FENCE_TIMEOUT = Duration.ofMillis(500);
@@ -174,6 +239,7 @@ public final class DatabaseLease implements AutoCloseable {
     private final UUID ownerId = UUID.randomUUID();
     private final String description;
     private final Counter losses;
+    private final Counter suspensions;
     private final LeaseAcquisition acquisition;
     private final LeaseRenewal renewal;
 
@@ -192,6 +258,15 @@ public final class DatabaseLease implements AutoCloseable {
     private volatile boolean valid;
     private volatile String refusal = "";
     private volatile String lossReason;
+    /** Who took the lock over (a FENCED lease), for messages; null if unknown or not fenced. */
+    private volatile String takenOverBy;
+    /** Set when the lease is fenced; stays set after its release, until it acquires again (sticky, see isFenced). */
+    private volatile boolean fenced;
+    /** Why the lease is SUSPENDED, and since when (System.nanoTime). */
+    private volatile String suspendReason;
+    private volatile long suspendedAt;
+    /** Our latest write of the page not known to be complete (a late renewal, a void claim), or null: see step 4. */
+    private volatile CompletableFuture<?> inDoubt;
 
     /**
      * A lease on page 0 of volume {@code volumeName}, with meters in the pager's registry.
@@ -218,13 +293,18 @@ public final class DatabaseLease implements AutoCloseable {
         Counter renewals = Counter.builder("hapager.derby.lock.renewals").tag("lock", volumeName)
                 .description("renewals of the database lock written in time").register(registry);
         this.losses = Counter.builder("hapager.derby.lock.lost").tag("lock", volumeName)
-                .description("database locks lost while held (renewal failed, late or overwritten)").register(registry);
+                .description("database locks lost while held: taken over (the page overwritten) or given up; the holder is fenced")
+                .register(registry);
+        this.suspensions = Counter.builder("hapager.derby.lock.suspended").tag("lock", volumeName)
+                .description("renewals of the database lock that failed or came late: writes stop until it resumes or is fenced")
+                .register(registry);
         this.acquisition = new LeaseAcquisition(this, page, config);
-        this.renewal = new LeaseRenewal(this, page, config, renewals);
+        this.renewal = new LeaseRenewal(this, page, config, acquisition, renewals);
         Duration stall = pager.config().lease().plus(FENCE_TIMEOUT);
         if (config.margin().compareTo(stall) <= 0) {
             log.warn("lock {}: margin {} (lease / 5) is not longer than the pager's failover stall (its lease {} + fence timeout {}): "
-                    + "a write reissued after a failover could make a live holder look dead; use a lock lease above {}",
+                    + "a write reissued after a failover could make a live holder look dead, and a lapsed holder's last lock write "
+                    + "could land after a new holder's claim (assumption (S)); use a lock lease above {}",
                     volume.name(), config.margin(), pager.config().lease(), FENCE_TIMEOUT, stall.multipliedBy(5));
         }
     }
@@ -250,8 +330,10 @@ public final class DatabaseLease implements AutoCloseable {
                     if (isHeld()) {
                         return true;
                     }
-                    throw new IllegalStateException("lock " + volume.name() + " has expired and its loss is being reported; release it first");
+                    throw new IllegalStateException("lock " + volume.name() + " has expired and is being suspended; release it first");
                 }
+                case SUSPENDED -> throw new IllegalStateException("lock " + volume.name() + " is suspended (" + suspendReason
+                        + "): it resumes or is fenced when the page servers answer; release it first");
                 case ACQUIRING, RELEASING -> throw new IllegalStateException("lock " + volume.name() + " is " + phase + " in another thread");
                 default -> phase = Phase.ACQUIRING;
             }
@@ -283,39 +365,124 @@ public final class DatabaseLease implements AutoCloseable {
             valid = true;
             renewer = t;
             stopRenewing = stop;
+            inDoubt = null;
+            takenOverBy = null;
+            fenced = false;
             phase = Phase.HELD;
+            lock.notifyAll();
         }
         t.start();
     }
 
-    // ------------------------------------------------------------------ loss
+    // ------------------------------------------------------------------ suspend, resume, fence
 
-    /** HELD → LOST (or, while RELEASING, just recorded): told by the renewal thread; the listener is told once. */
-    void lose(String reason) {
+    /**
+     * HELD → SUSPENDED, told by the renewal thread: a renewal failed or came late, so the lock is not known
+     * to be ours any more (writes stop: {@link #isWritable()} is false) but may still be. {@code write} is the
+     * renewal whose completion we stopped waiting for, or null.
+     */
+    void suspend(String reason, CompletableFuture<?> write) {
+        synchronized (lock) {
+            if (phase != Phase.HELD) {
+                return;
+            }
+            phase = Phase.SUSPENDED;
+            valid = false;
+            suspendReason = reason;
+            suspendedAt = System.nanoTime();
+            inDoubt = write;
+            lock.notifyAll();
+        }
+        suspensions.increment();
+        log.warn("database lock {} SUSPENDED: {}. Writes of the database wait until the page servers answer: if the lock "
+                + "record is still ours it is claimed again and writes go on, if another JVM took it this one is fenced.",
+                volume.name(), reason);
+    }
+
+    /**
+     * SUSPENDED → HELD, told by the renewal thread after it claimed the lock again on a read that still showed
+     * our record, and verified the claim: ours until {@code expiry}. False if the lease was released meanwhile.
+     */
+    boolean resumed(LeaseRecord mine, long expiry) {
+        long suspendedNanos;
+        synchronized (lock) {
+            if (phase != Phase.SUSPENDED) {
+                return false;
+            }
+            current = mine;
+            expiryNanos = expiry;
+            inDoubt = null;
+            valid = true;
+            phase = Phase.HELD;
+            suspendedNanos = System.nanoTime() - suspendedAt;
+            lock.notifyAll();
+        }
+        log.warn("database lock {} RESUMED after {} ms suspended: the page still held our record; claimed again (counter {})",
+                volume.name(), TimeUnit.NANOSECONDS.toMillis(suspendedNanos), mine.counter());
+        return true;
+    }
+
+    /**
+     * HELD or SUSPENDED → FENCED (while RELEASING: only recorded), told by the renewal thread: the page holds
+     * {@code holder}'s record instead of ours, or (holder null) the lock cannot be kept. Final: nothing of the
+     * database is written again by this lease's holder. The listener is told once.
+     */
+    void fence(Content holder, String reason) {
         boolean releasing;
         synchronized (lock) {
-            if (phase != Phase.HELD && phase != Phase.RELEASING) {
+            if (phase != Phase.HELD && phase != Phase.SUSPENDED && phase != Phase.RELEASING) {
                 return;
             }
             valid = false;
             lossReason = reason;
+            takenOverBy = holder == null || holder instanceof LeaseRecord.Blank ? null : LockPage.describe(holder);
             releasing = phase == Phase.RELEASING;
             if (!releasing) {
-                phase = Phase.LOST;
+                phase = Phase.FENCED;
+                fenced = true;
             }
+            lock.notifyAll();
         }
         losses.increment();
         if (releasing) {
             log.warn("lock {}: lost while being released: {}", volume.name(), reason);
             return;
         }
-        log.error("DATABASE LOCK LOST: lock {} held by {} (owner {}): {}. Derby in this JVM cannot be stopped by the lock: "
-                + "another JVM may boot this database after {} and two JVMs writing it corrupt it. Shut this database down.",
-                volume.name(), description, ownerId, reason, config.deadAfter());
+        log.error("DATABASE LOCK LOST: lock {} held by {} (owner {}): {}. This JVM is FENCED: every further write of the "
+                + "database fails, so Derby stops it.", volume.name(), description, ownerId, reason);
         try {
             listener.lockLost(this, reason);
         } catch (RuntimeException e) {
             log.error("lock {}: the loss listener failed", volume.name(), e);
+        }
+    }
+
+    /**
+     * Waits until a write of the database may be issued ({@link #isWritable()}), the lease is fenced or not
+     * held, or {@code deadlineNanos} (System.nanoTime) passes while it is suspended; says which.
+     */
+    public Standing awaitWritable(long deadlineNanos) throws InterruptedException {
+        synchronized (lock) {
+            while (true) {
+                if (fenced) {
+                    return Standing.FENCED;
+                }
+                switch (phase) {
+                    case HELD, SUSPENDED -> {
+                        if (phase == Phase.HELD && isWritable()) {
+                            return Standing.WRITABLE;
+                        }
+                    }
+                    default -> {
+                        return Standing.NOT_HELD;
+                    }
+                }
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    return Standing.LAPSED;
+                }
+                TimeUnit.NANOSECONDS.timedWait(lock, left); // woken by renewed, suspend, resumed, fence, release
+            }
         }
     }
 
@@ -331,25 +498,37 @@ public final class DatabaseLease implements AutoCloseable {
     public void release() {
         Thread thread;
         CountDownLatch stop;
+        boolean wasHeld;
         synchronized (lock) {
-            if (phase == Phase.LOST) {
+            if (phase == Phase.FENCED) {
                 phase = Phase.RELEASED;
+                lock.notifyAll();
                 return;
             }
-            if (phase != Phase.HELD) {
+            if (phase != Phase.HELD && phase != Phase.SUSPENDED) {
                 return;
+            }
+            wasHeld = phase == Phase.HELD;
+            if (!wasHeld) {
+                // given up without knowing whether it was still ours: what this JVM did not write yet must never be
+                fenced = true;
+                lossReason = "released while suspended (" + suspendReason + ")";
             }
             phase = Phase.RELEASING;
             valid = false;
             thread = renewer;
             stop = stopRenewing;
+            lock.notifyAll();
         }
         boolean interrupted = false;
         try {
             stop.countDown();
-            long waitNanos = expiryNanos - System.nanoTime() + config.ioTimeout().toNanos();
-            if (waitNanos > 0) {
-                TimeUnit.NANOSECONDS.timedJoin(thread, waitNanos);
+            long waitNanos = Math.max(0, expiryNanos - System.nanoTime()) + config.ioTimeout().toNanos();
+            TimeUnit.NANOSECONDS.timedJoin(thread, waitNanos);
+            if (!wasHeld) {
+                log.info("lock {}: released while suspended ({}); not writing RELEASED: the lock frees itself after {}",
+                        volume.name(), suspendReason, config.deadAfter());
+                return;
             }
             if (thread.isAlive()) {
                 log.warn("lock {}: the renewal thread did not stop in time; not writing RELEASED: the lock frees itself after {}",
@@ -368,7 +547,8 @@ public final class DatabaseLease implements AutoCloseable {
             }
             LeaseRecord released = current.next(State.RELEASED);
             counter = released.counter();
-            CompletableFuture<Long> write = page.write(released.encode(LeaseRecord.PAGE_SIZE));
+            // never sent after submitted + ioTimeout (< the expiry): a late RELEASED cannot free the page under a new holder
+            CompletableFuture<Long> write = page.write(released.encode(LeaseRecord.PAGE_SIZE), submitted + config.ioTimeout().toNanos());
             try {
                 page.await(write, submitted + config.ioTimeout().toNanos(), "write RELEASED");
                 log.info("lock {}: released by {} (owner {}, counter {})", volume.name(), description, ownerId, released.counter());
@@ -410,9 +590,43 @@ public final class DatabaseLease implements AutoCloseable {
         return refusal;
     }
 
-    /** Why the lock was lost, or null if it was not lost since it was last acquired. */
+    /**
+     * Whether a write of the database may be issued now: HELD, and more than the margin before the expiry
+     * (invariant 3). False while suspended, after a fence or a release.
+     */
+    public boolean isWritable() {
+        return valid && System.nanoTime() - (expiryNanos - config.margin().toNanos()) < 0;
+    }
+
+    /**
+     * Whether the lease was fenced (its lock taken over, or given up for good, while held) and has not acquired
+     * again since. Sticky: still true after {@link #release()}, since the fence must outlive Derby's shutdown of
+     * the database.
+     */
+    public boolean isFenced() {
+        return fenced;
+    }
+
+    /** Whether a renewal failed or came late and the lease has not resumed nor been fenced since. */
+    public boolean isSuspended() {
+        synchronized (lock) {
+            return phase == Phase.SUSPENDED;
+        }
+    }
+
+    /** Why the lock was lost (fenced), or null if it was not lost since it was last acquired. */
     public String lossReason() {
         return lossReason;
+    }
+
+    /** The record that took the lock over from a fenced lease (as messages name it), or null if unknown. */
+    public String takenOverBy() {
+        return takenOverBy;
+    }
+
+    /** Why the lease is (or was last) suspended, or null. */
+    public String suspendReason() {
+        return suspendReason;
     }
 
     /** This lease's owner id, written in every record. */
@@ -468,8 +682,27 @@ public final class DatabaseLease implements AutoCloseable {
 
     /** A renewal completed in time: {@code next} is our latest record, and the hold lasts until {@code expiry}. */
     void renewed(LeaseRecord next, long expiry) {
-        current = next;
-        expiryNanos = expiry;
+        synchronized (lock) {
+            current = next;
+            expiryNanos = expiry;
+            lock.notifyAll(); // a writer waiting near the old expiry may go on
+        }
+    }
+
+    /** Whether the page's content is a HELD record of ours not older than our latest: "still ours, unchanged". */
+    boolean isOurs(Content c) {
+        return c instanceof LeaseRecord.Valid v && v.record().owner().equals(ownerId) && v.record().state() == State.HELD
+                && v.record().counter() >= current.counter();
+    }
+
+    /** Our latest write of the page not known to be complete, or null. */
+    CompletableFuture<?> inDoubt() {
+        return inDoubt;
+    }
+
+    /** Notes a claim of a suspended lease that was not durable in time: it may still be sent, until its deadline. */
+    void inDoubt(CompletableFuture<?> write) {
+        inDoubt = write;
     }
 
     /** This host's name, looked up once. */

@@ -23,7 +23,15 @@ import org.slf4j.LoggerFactory;
 final class LeaseAcquisition {
 
     /** How one claim ended: we hold the lock, someone else does, or the attempt is void (observe again). */
-    private enum Attempt { ACQUIRED, REFUSED, VOID }
+    enum Attempt { ACQUIRED, REFUSED, VOID }
+
+    /**
+     * One claim (steps 2 and 3): how it ended; our record and its write; when the claim was submitted and
+     * until when the lock is ours if ACQUIRED; what the verify read found if REFUSED.
+     */
+    record Claim(Attempt attempt, LeaseRecord mine, CompletableFuture<Long> write, long submitted, long validUntil,
+                 Content seen) {
+    }
 
     /** DatabaseLease's logger: the lock logs under one name, whichever class does the work. */
     private static final Logger log = LoggerFactory.getLogger(DatabaseLease.class);
@@ -54,11 +62,16 @@ final class LeaseAcquisition {
                     return false;
                 }
                 stage = "claim the lock";
-                Attempt attempt = claim(basis, deadline);
-                if (attempt == Attempt.ACQUIRED) {
+                Claim claim = claim(basis, deadline);
+                if (claim.attempt() == Attempt.ACQUIRED) {
+                    lease.hold(claim.mine(), claim.validUntil(), claim.submitted() + config.renewalInterval().toNanos());
+                    log.info("lock {}: acquired by {} (owner {}, counter {}), lease {}", page.volume().name(), lease.description(),
+                            lease.ownerId(), claim.mine().counter(), config.lease());
                     return true;
                 }
-                if (attempt == Attempt.REFUSED) {
+                if (claim.attempt() == Attempt.REFUSED) {
+                    lease.refuse("lock " + page.volume().name() + ": another JVM won the race for it: the page now holds "
+                            + LockPage.describe(claim.seen()));
                     return false;
                 }
             }
@@ -110,15 +123,19 @@ final class LeaseAcquisition {
         }
     }
 
-    /** Steps 2 and 3. */
-    private Attempt claim(Read basis, long deadline) throws IOException, InterruptedException, TimeoutException {
+    /**
+     * Steps 2 and 3 on {@code basis}, a read that showed a free page, an outwaited record, or (a suspended
+     * holder resuming, step 4) our own record. Used by {@link #acquire()} and by {@code LeaseRenewal}; the
+     * caller acts on the result (hold, refuse, or observe again).
+     */
+    Claim claim(Read basis, long deadline) throws IOException, InterruptedException, TimeoutException {
         long base = LeaseRecord.decode(basis.page()) instanceof Valid v ? v.record().counter() : 0;
         LeaseRecord mine = new LeaseRecord(State.HELD, lease.ownerId(), Math.max(base, lease.counter()) + 1, lease.description());
         lease.counter(mine.counter());
         ByteBuffer bytes = mine.encode(LeaseRecord.PAGE_SIZE);
         long ioDeadline = basis.submitted() + config.ioTimeout().toNanos();
         long submitted = System.nanoTime();
-        CompletableFuture<Long> write = page.write(bytes);
+        CompletableFuture<Long> write = page.write(bytes, ioDeadline); // a void claim is never sent after ioDeadline
         try {
             page.await(write, Math.min(ioDeadline, deadline), "write the claim");
         } catch (TimeoutException e) {
@@ -130,7 +147,7 @@ final class LeaseAcquisition {
         if (!write.isDone() || completed - ioDeadline > 0) {
             log.info("lock {}: our claim was not durable within ioTimeout {} of the read it was based on; it may still take effect, "
                     + "so this attempt is void: observing the page again", page.volume().name(), config.ioTimeout());
-            return Attempt.VOID;
+            return new Claim(Attempt.VOID, mine, write, submitted, 0, null);
         }
         long verifyAt = completed + config.settleDelay().toNanos();
         if (verifyAt - deadline > 0) {
@@ -150,17 +167,12 @@ final class LeaseAcquisition {
         if (check == null || check.completed() - validUntil >= 0) {
             log.info("lock {}: reading our claim back did not complete within its lease {}; this attempt is void: observing again",
                     page.volume().name(), config.lease());
-            return Attempt.VOID;
+            return new Claim(Attempt.VOID, mine, write, submitted, 0, null);
         }
         if (!check.page().equals(bytes)) {
-            lease.refuse("lock " + page.volume().name() + ": another JVM won the race for it: the page now holds "
-                    + LockPage.describe(LeaseRecord.decode(check.page())));
-            return Attempt.REFUSED;
+            return new Claim(Attempt.REFUSED, mine, write, submitted, 0, LeaseRecord.decode(check.page()));
         }
-        lease.hold(mine, validUntil, submitted + config.renewalInterval().toNanos());
-        log.info("lock {}: acquired by {} (owner {}, counter {}), lease {}", page.volume().name(), lease.description(),
-                lease.ownerId(), mine.counter(), config.lease());
-        return Attempt.ACQUIRED;
+        return new Claim(Attempt.ACQUIRED, mine, write, submitted, validUntil, null);
     }
 
     /** Waits until {@code deadline} (System.nanoTime); an interrupt ends the wait with InterruptedException. */

@@ -24,7 +24,8 @@ import java.util.Objects;
  *       within this of the read it was based on, and a release within this of its submission</td></tr>
  *   <tr><td>{@link #margin()}</td><td colspan="2">lease / 5</td><td>covers clock rates differing and a
  *       write reissued by the pager after a failover taking effect twice: it must exceed the pager's failover
- *       stall (its lease plus the servers' fence timeout, 1.5 s by default)</td></tr>
+ *       stall (its lease plus the servers' fence timeout, 1.5 s by default). A holder's database writes are
+ *       sent only until its expiry minus the margin ({@link DatabaseLease#isWritable()})</td></tr>
  *   <tr><td>{@link #pollInterval()}</td><td colspan="2">renewalInterval / 2</td><td>how often an acquirer
  *       re-reads a held record while watching it</td></tr>
  * </table>

@@ -50,9 +50,19 @@ final class LockPage {
         return new Read(submitted, System.nanoTime(), r.data());
     }
 
-    /** Submits a write of the page; the caller takes the submission instant and waits with {@link #await}. */
-    CompletableFuture<Long> write(ByteBuffer page) {
-        return pager.write(volume, 0, page);
+    /**
+     * Submits a write of the page that the pager never sends (nor sends again after a failover) at or after
+     * {@code sendByNanos} (System.nanoTime): so it takes effect before that instant plus one failover stall, or
+     * never (invariant 2 of {@link DatabaseLease}). The caller takes the submission instant and waits with
+     * {@link #await}.
+     */
+    CompletableFuture<Long> write(ByteBuffer page, long sendByNanos) {
+        return pager.write(volume, 0, page, sendByNanos);
+    }
+
+    /** Whether the pager was closed: nothing can be read or written any more. */
+    boolean closed() {
+        return pager.isClosed();
     }
 
     /**
@@ -66,6 +76,15 @@ final class LockPage {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             throw new IOException("lock " + volume.name() + ": " + what + " failed: " + cause.getMessage(), cause);
+        }
+    }
+
+    /** The page's content; a record of a newer format counts as a page this code cannot read (held by someone). */
+    static Content content(ByteBuffer page) {
+        try {
+            return LeaseRecord.decode(page);
+        } catch (LeaseRecord.UnsupportedFormatException e) {
+            return new Unreadable(e.getMessage());
         }
     }
 
