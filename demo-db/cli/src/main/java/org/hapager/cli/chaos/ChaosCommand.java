@@ -33,6 +33,7 @@ import org.hapager.cli.workload.Summary;
 import org.hapager.cli.workload.Target;
 import org.hapager.cli.workload.WorkloadOptions;
 import org.hapager.cli.workload.WorkloadPart;
+import org.hapager.server.process.PageServerProcess;
 import org.hapager.workload.driver.Driver;
 import org.hapager.workload.driver.DriverOptions;
 import org.hapager.workload.driver.DriverResult;
@@ -88,6 +89,8 @@ public final class ChaosCommand implements Callable<Integer> {
 
     /** Progress lines every this many seconds unless {@code -P} says otherwise. */
     static final int DEFAULT_PROGRESS_SECONDS = 5;
+    /** How much longer than {@code --duration} a run may go on for {@code --min-faults}. */
+    static final int MAX_EXTENSION_MINUTES = 10;
     /** How long the fresh JVM may take to boot the database and check it. */
     static final long VERIFY_DEADLINE_SECONDS = 300;
     /** A failed transaction this soon after a both-down outage ended is counted as failing in it (for the summary). */
@@ -108,6 +111,12 @@ public final class ChaosCommand implements Callable<Integer> {
             description = "mean gap between the end of one fault and the start of the next: 3, 3s, 0.5s"
                     + " (default: ${DEFAULT-VALUE})")
     Duration faultInterval;
+
+    @Option(names = "--min-faults", paramLabel = "N", defaultValue = "0",
+            description = "run past --duration until N faults have been injected (at most " + MAX_EXTENSION_MINUTES
+                    + " minutes more): with N = the number of kinds, every kind occurs at least once, however slowly"
+                    + " the servers restart (default: ${DEFAULT-VALUE})")
+    int minFaults;
 
     @Option(names = {"-s", "--scale"}, paramLabel = "N", defaultValue = "1",
             description = "tpcb: pgbench's scale to load, as hapager tpcb -s (default: ${DEFAULT-VALUE})")
@@ -144,7 +153,8 @@ public final class ChaosCommand implements Callable<Integer> {
         Set<FaultKind> kinds = validate(cl);
         out = cl.getOut();
         long seed = options.seed() != null ? options.seed() : System.nanoTime();
-        FaultSchedule schedule = FaultSchedule.generate(seed, kinds, faultInterval.toMillis(), options.time().toMillis());
+        FaultSchedule schedule = FaultSchedule.generate(seed, kinds, faultInterval.toMillis(), options.time().toMillis(),
+                minFaults);
         Path report = options.report() != null ? options.report() : Path.of("hapager-chaos-report.html");
         Thread hook = new Thread(this::onInterrupt, "hapager-chaos-interrupted");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -169,6 +179,9 @@ public final class ChaosCommand implements Callable<Integer> {
         } finally {
             finished = true;
             Target t = target;
+            if (t != null && t.servers() != null && !passed && !interrupted) {
+                saveServerLogs(t);
+            }
             if (t != null) {
                 t.close(!passed && !interrupted, out);
             }
@@ -181,6 +194,17 @@ public final class ChaosCommand implements Callable<Integer> {
             } catch (IllegalStateException e) {
                 // the JVM is exiting: the hook runs and finds everything done
             }
+        }
+    }
+
+    /** Every page server's output, into {@code page-servers.log} in the data directory (kept: the run failed). */
+    private void saveServerLogs(Target t) {
+        Path file = t.directory().resolve("page-servers.log");
+        try {
+            java.nio.file.Files.writeString(file, t.servers().logs());
+            out.println("page servers' output: " + file);
+        } catch (IOException e) {
+            out.println("could not write the page servers' output to " + file + ": " + e);
         }
     }
 
@@ -198,6 +222,9 @@ public final class ChaosCommand implements Callable<Integer> {
         }
         if (matched(cl, "-t")) {
             throw new ParameterException(cl, "-t/--transactions is not for hapager chaos: a campaign runs for --duration");
+        }
+        if (minFaults < 0 || minFaults > 10_000) {
+            throw new ParameterException(cl, "--min-faults must be 0 to 10000, not " + minFaults);
         }
         if (faultInterval.toMillis() < 100) {
             throw new ParameterException(cl, "--fault-interval must be at least 0.1 s, not "
@@ -337,9 +364,16 @@ public final class ChaosCommand implements Callable<Integer> {
         double[] printed = {0};
         // a snapshot every second (the report's resolution, and when failovers and lost locks are dated), a
         // progress line every `every` seconds
-        Driver d = new Driver(ds, work, new DriverOptions(options.clients(), options.time(), 0, seed,
+        Duration limit = minFaults == 0 ? options.time() : options.time().plusMinutes(MAX_EXTENSION_MINUTES);
+        double seconds = options.time().toMillis() / 1000.0;
+        Driver[] self = new Driver[1];
+        Driver d = new Driver(ds, work, new DriverOptions(options.clients(), limit, 0, seed,
                 Connection.TRANSACTION_READ_COMMITTED, Duration.ofSeconds(1), s -> {
                     watch.poll(s.elapsedSeconds());
+                    if (minFaults > 0 && s.elapsedSeconds() >= seconds
+                            && (faults.injected() >= minFaults || faults.finished())) {
+                        self[0].stop(); // --duration is over and --min-faults injected (or no more will be)
+                    }
                     long lost = locksLost(registry);
                     if (lost > locksLostSeen) {
                         lockEvents.add(new RunEvent(s.elapsedSeconds(), "lock_lost", (lost - locksLostSeen)
@@ -352,6 +386,7 @@ public final class ChaosCommand implements Callable<Integer> {
                         out.flush();
                     }
                 }, registry, 100));
+        self[0] = d;
         driver = d;
         if (interrupted) {
             d.stop();
@@ -380,10 +415,29 @@ public final class ChaosCommand implements Callable<Integer> {
         List<CheckResult> checks = new ArrayList<>();
         try {
             for (int i = 0; i < 2; i++) {
-                servers.get(i).kill9();
+                PageServerProcess p = servers.get(i);
+                if (!p.isAlive()) {
+                    out.printf(Locale.ROOT, "  %s (pid %d) had exited (code %d) after Derby's shutdown%n", servers.key(i),
+                            p.pid(), p.exitCode());
+                }
+                ChaosInjector.kill9(p);
             }
-            for (int i = 0; i < 2; i++) {
-                servers.restart(i);
+            RuntimeException[] failed = new RuntimeException[1];
+            Thread second = new Thread(() -> { // both at once: a start takes seconds on a busy machine
+                try {
+                    servers.restart(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (RuntimeException e) {
+                    failed[0] = e;
+                }
+            }, "hapager-chaos-restart");
+            second.start();
+            servers.restart(0);
+            second.join(TimeUnit.SECONDS.toMillis(120));
+            if (failed[0] != null || !servers.get(1).isAlive()) {
+                throw failed[0] != null ? failed[0] : new IllegalStateException("page server " + servers.key(1)
+                        + " did not start again within 120 s");
             }
         } catch (RuntimeException e) {
             checks.add(new CheckResult("after recovery: both page servers restarted", false, e.getMessage()));

@@ -52,6 +52,8 @@ final class ChaosInjector implements Runnable {
     private final long startNanos;
 
     private volatile boolean stop;
+    /** The schedule is over: every fault injected, or the campaign stopped on a problem. */
+    private volatile boolean finished;
     /** Faults injected, by kind. */
     private final Map<FaultKind, Integer> injected = new EnumMap<>(FaultKind.class);
     private final List<RunEvent> events = new ArrayList<>();
@@ -89,7 +91,14 @@ final class ChaosInjector implements Runnable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             problem("fault injection failed: " + e);
+        } finally {
+            finished = true;
         }
+    }
+
+    /** No further fault will be injected: the schedule is done, or stopped. */
+    boolean finished() {
+        return finished;
     }
 
     private void inject(FaultSchedule.Fault f) throws InterruptedException {
@@ -109,7 +118,7 @@ final class ChaosInjector implements Runnable {
         event("kill9", "#%d kill -9 of the %s page server %s (pid %d), dead for %s", f.number(), role(serving),
                 servers.key(victim), p.pid(), seconds(f.holdMillis()));
         count(FaultKind.KILL);
-        p.kill9();
+        kill9(p);
         if (serving) {
             awaitMoved(victim, at);
         }
@@ -153,8 +162,8 @@ final class ChaosInjector implements Runnable {
                 servers.key(first), servers.get(first).pid(), servers.key(1 - first), servers.get(1 - first).pid(),
                 seconds(f.holdMillis()));
         count(FaultKind.BOTH_DOWN);
-        servers.get(first).kill9();
-        servers.get(1 - first).kill9();
+        kill9(servers.get(first));
+        kill9(servers.get(1 - first));
         sleepUntil(at + TimeUnit.MILLISECONDS.toNanos(f.holdMillis()));
         // both at once: a server start takes seconds on a busy machine, and the outage lasts until the first is up
         Thread other = new Thread(() -> restart(1 - first), "hapager-chaos-restart");
@@ -185,9 +194,23 @@ final class ChaosInjector implements Runnable {
         } catch (IllegalStateException e) {
             problem("#" + f.number() + " " + servers.key(victim) + " did not exit within " + DRAIN_WAIT.toSeconds()
                     + " s of SIGTERM; killed");
-            p.kill9();
+            kill9(p);
         }
         restart(victim);
+    }
+
+    /**
+     * SIGKILL, and waits for the exit; a process that has exited meanwhile (fenced by the other server, which
+     * kills the holder it takes over from) needs nothing more.
+     */
+    static void kill9(PageServerProcess p) {
+        try {
+            p.kill9();
+        } catch (RuntimeException e) {
+            if (p.isAlive()) {
+                throw e;
+            }
+        }
     }
 
     /** The server a fault aims at: the one the client serves from (or 0 if none), or the other. */

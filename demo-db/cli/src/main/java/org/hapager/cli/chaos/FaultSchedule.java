@@ -91,6 +91,12 @@ public record FaultSchedule(long seed, List<Fault> faults) {
      * @param durationMillis the run's length: faults are drawn until their gaps add up to it
      */
     public static FaultSchedule generate(long seed, Set<FaultKind> kinds, long meanGapMillis, long durationMillis) {
+        return generate(seed, kinds, meanGapMillis, durationMillis, 0);
+    }
+
+    /** As {@link #generate(long, Set, long, long)}, and at least {@code minFaults} faults (the same first ones). */
+    public static FaultSchedule generate(long seed, Set<FaultKind> kinds, long meanGapMillis, long durationMillis,
+            int minFaults) {
         if (kinds.isEmpty()) {
             throw new IllegalArgumentException("kinds : [] (expected: at least one fault kind)");
         }
@@ -102,7 +108,7 @@ public record FaultSchedule(long seed, List<Fault> faults) {
         List<FaultKind> bag = new ArrayList<>();
         List<Fault> faults = new ArrayList<>();
         long planned = 0;
-        while (planned < durationMillis && faults.size() < MAX_FAULTS) {
+        while ((planned < durationMillis || faults.size() < minFaults) && faults.size() < MAX_FAULTS) {
             if (bag.isEmpty()) {
                 bag.addAll(kinds); // EnumSet order, then shuffled: one round
                 for (int i = bag.size() - 1; i > 0; i--) {
