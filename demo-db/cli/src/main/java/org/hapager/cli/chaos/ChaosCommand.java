@@ -138,6 +138,7 @@ public final class ChaosCommand implements Callable<Integer> {
     private volatile Driver driver;
     private volatile Target target;
     private volatile ChaosInjector injector;
+    private volatile Thread injectorThread;
     private volatile Process verifier;
     private volatile boolean interrupted;
     private volatile boolean finished;
@@ -393,6 +394,7 @@ public final class ChaosCommand implements Callable<Integer> {
         }
         Thread thread = new Thread(faults, "hapager-chaos-faults");
         thread.setDaemon(true);
+        injectorThread = thread;
         thread.start();
         try {
             return d.run();
@@ -611,6 +613,12 @@ public final class ChaosCommand implements Callable<Integer> {
                 if (t != null) {
                     t.close(false, new PrintWriter(System.err, true));
                 }
+            }
+            Thread faults = injectorThread;
+            if (faults != null) {
+                // a restart under way stops the server it started once it sees the pair stopped: let it, or the
+                // JVM would exit with that server running
+                faults.join(TimeUnit.SECONDS.toMillis(30));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
