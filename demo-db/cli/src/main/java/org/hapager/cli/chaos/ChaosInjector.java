@@ -275,9 +275,12 @@ final class ChaosInjector implements Runnable {
             if (p.isAlive()) {
                 continue;
             }
+            exitedByThemselves++;
+            event("exited", "%s (pid %d) had exited by itself (code %d); restarting it for the checks", servers.key(i),
+                    p.pid(), p.exitCode());
             try {
                 PageServerProcess again = servers.restart(i);
-                say("restarted %s (pid %d) for the checks", servers.key(i), again.pid());
+                event("restart", "restarted %s (pid %d) for the checks", servers.key(i), again.pid());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
