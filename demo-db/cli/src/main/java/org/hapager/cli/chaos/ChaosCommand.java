@@ -2,11 +2,8 @@ package org.hapager.cli.chaos;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -23,7 +20,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.hapager.cli.DurationConverter;
-import org.hapager.cli.HapagerCli;
 import org.hapager.cli.metrics.CliMetrics;
 import org.hapager.cli.report.HtmlReport;
 import org.hapager.cli.servers.LocalPageServers;
@@ -33,7 +29,6 @@ import org.hapager.cli.workload.Summary;
 import org.hapager.cli.workload.Target;
 import org.hapager.cli.workload.WorkloadOptions;
 import org.hapager.cli.workload.WorkloadPart;
-import org.hapager.server.process.PageServerProcess;
 import org.hapager.workload.driver.Driver;
 import org.hapager.workload.driver.DriverOptions;
 import org.hapager.workload.driver.DriverResult;
@@ -56,7 +51,7 @@ import picocli.CommandLine.Spec;
  * {@link ChaosInjector} hurts the servers on a {@link FaultSchedule} drawn from the seed. Then, in order:
  * <ol>
  *   <li>the workload's checks and the {@link Ledger} (nothing acknowledged missing), in this JVM;</li>
- *   <li>recovery: Derby shut down (its database lock released), both page servers killed with kill -9 and
+ *   <li>recovery ({@link Recovery}): Derby shut down (its database lock released), both page servers killed with kill -9 and
  *   started again, and the database booted in a fresh JVM ({@link ChaosVerifyCommand}) which runs the checks
  *   and counts the ledger again;</li>
  *   <li>the summary, the JSON result and the HTML report (every fault an event), and one final line.</li>
@@ -91,8 +86,6 @@ public final class ChaosCommand implements Callable<Integer> {
     static final int DEFAULT_PROGRESS_SECONDS = 5;
     /** How much longer than {@code --duration} a run may go on for {@code --min-faults}. */
     static final int MAX_EXTENSION_MINUTES = 10;
-    /** How long the fresh JVM may take to boot the database and check it. */
-    static final long VERIFY_DEADLINE_SECONDS = 300;
     /** A failed transaction this soon after a both-down outage ended is counted as failing in it (for the summary). */
     static final double OUTAGE_GRACE_SECONDS = 2;
 
@@ -139,7 +132,7 @@ public final class ChaosCommand implements Callable<Integer> {
     private volatile Target target;
     private volatile ChaosInjector injector;
     private volatile Thread injectorThread;
-    private volatile Process verifier;
+    private volatile Recovery recovering;
     private volatile boolean interrupted;
     private volatile boolean finished;
     /** Database locks lost (Derby's lease on its database), as dated by the progress callback. */
@@ -314,7 +307,9 @@ public final class ChaosCommand implements Callable<Integer> {
         Summary.checks(out, checks);
         out.println("ledger after the run: " + after);
 
-        List<CheckResult> recovery = recover(ledger, after);
+        Recovery fresh = new Recovery(target, workload, options.leaseMillis(), out);
+        recovering = fresh;
+        List<CheckResult> recovery = fresh.run(ledger, after == null ? Map.of() : after);
         if (interrupted) {
             return false;
         }
@@ -404,128 +399,9 @@ public final class ChaosCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * Derby shut down and the cluster closed here, both page servers killed (kill -9) and restarted, and the
-     * database booted in a fresh JVM that checks it again; its checks and the ledger against {@code expected}.
-     */
-    private List<CheckResult> recover(Ledger ledger, Map<String, Long> expected) throws InterruptedException {
-        out.println("recovery: Derby shut down here; both page servers killed (kill -9) and started again; the database"
-                + " booted in a fresh JVM, checked again:");
-        out.flush();
-        target.releaseDatabase();
-        LocalPageServers servers = target.servers();
-        List<CheckResult> checks = new ArrayList<>();
-        try {
-            for (int i = 0; i < 2; i++) {
-                PageServerProcess p = servers.get(i);
-                if (!p.isAlive()) {
-                    out.printf(Locale.ROOT, "  %s (pid %d) had exited (code %d) after Derby's shutdown%n", servers.key(i),
-                            p.pid(), p.exitCode());
-                }
-                ChaosInjector.kill9(p);
-            }
-            RuntimeException[] failed = new RuntimeException[1];
-            Thread second = new Thread(() -> { // both at once: a start takes seconds on a busy machine
-                try {
-                    servers.restart(1);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (RuntimeException e) {
-                    failed[0] = e;
-                }
-            }, "hapager-chaos-restart");
-            second.start();
-            servers.restart(0);
-            second.join(TimeUnit.SECONDS.toMillis(120));
-            if (failed[0] != null || !servers.get(1).isAlive()) {
-                throw failed[0] != null ? failed[0] : new IllegalStateException("page server " + servers.key(1)
-                        + " did not start again within 120 s");
-            }
-        } catch (RuntimeException e) {
-            checks.add(new CheckResult("after recovery: both page servers restarted", false, e.getMessage()));
-            return checks;
-        }
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"), HapagerCli.class.getName(), "chaos-verify",
-                "--workload", workload.name().toLowerCase(Locale.ROOT), "--servers",
-                servers.key(0) + "," + servers.key(1), "--token-file",
-                target.directory().resolve("hapager.token").toString(), "--data",
-                target.directory().resolve("recovery").toString(), "--lease-ms", Long.toString(options.leaseMillis())));
-        List<String> lines = new CopyOnWriteArrayList<>();
-        int code;
-        long t0 = System.nanoTime();
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            verifier = p;
-            Thread reader = new Thread(() -> readLines(p, lines), "hapager-chaos-verify-output");
-            reader.setDaemon(true);
-            reader.start();
-            if (!p.waitFor(VERIFY_DEADLINE_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                p.waitFor(10, TimeUnit.SECONDS);
-                checks.add(new CheckResult("after recovery: the fresh JVM checked the database", false,
-                        "it did not finish within " + VERIFY_DEADLINE_SECONDS + " s; its last lines: " + tail(lines)));
-                return checks;
-            }
-            code = p.exitValue();
-            reader.join(TimeUnit.SECONDS.toMillis(10));
-        } catch (IOException e) {
-            checks.add(new CheckResult("after recovery: the fresh JVM checked the database", false,
-                    "could not start it: " + e));
-            return checks;
-        } finally {
-            verifier = null;
-        }
-        Map<String, Long> recovered = new LinkedHashMap<>();
-        List<CheckResult> fromChild = new ArrayList<>();
-        boolean ended = false;
-        for (String line : lines) {
-            if (!line.startsWith(ChaosVerifyCommand.PREFIX)) {
-                continue;
-            }
-            String[] w = line.substring(ChaosVerifyCommand.PREFIX.length()).split(" ", 3);
-            switch (w[0]) {
-                case "booted" -> out.printf(Locale.ROOT, "  the fresh JVM booted the database in %s s (%.1f s with"
-                        + " its start)%n", w[1], (System.nanoTime() - t0) / 1e9);
-                case "ledger" -> recovered.put(w[1], Long.parseLong(w[2]));
-                case "check" -> {
-                    String[] nameDetail = w[2].split("\t", 2);
-                    fromChild.add(new CheckResult("after recovery: " + nameDetail[0], w[1].equals("pass"),
-                            nameDetail.length > 1 ? nameDetail[1] : ""));
-                }
-                case "end" -> ended = true;
-                default -> { // "error ..."
-                }
-            }
-        }
-        if (!ended || fromChild.isEmpty()) {
-            checks.add(new CheckResult("after recovery: the fresh JVM checked the database", false,
-                    "it exited with code " + code + " before its checks; its last lines: " + tail(lines)));
-            return checks;
-        }
-        checks.addAll(fromChild);
-        checks.addAll(ledger.same(expected, recovered));
-        out.println("  ledger after recovery: " + recovered);
-        return checks;
-    }
-
     /** {@code hapager.derby.lock.lost}: database locks lost while held. */
     private static long locksLost(MeterRegistry registry) {
         return Math.round(registry.find("hapager.derby.lock.lost").counters().stream().mapToDouble(c -> c.count()).sum());
-    }
-
-    private static void readLines(Process p, List<String> lines) {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line = r.readLine(); line != null; line = r.readLine()) {
-                lines.add(line);
-            }
-        } catch (IOException ignored) {
-            // the process ended
-        }
-    }
-
-    private static String tail(List<String> lines) {
-        return String.join(" | ", lines.subList(Math.max(0, lines.size() - 8), lines.size()));
     }
 
     /**
@@ -603,9 +479,9 @@ public final class ChaosCommand implements Callable<Integer> {
         if (f != null) {
             f.stop();
         }
-        Process v = verifier;
+        Recovery v = recovering;
         if (v != null) {
-            v.destroyForcibly();
+            v.cancel();
         }
         try {
             if (!done.await(15, TimeUnit.SECONDS)) {
