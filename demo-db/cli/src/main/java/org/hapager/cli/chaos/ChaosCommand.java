@@ -51,9 +51,9 @@ import picocli.CommandLine.Spec;
  * {@link ChaosInjector} hurts the servers on a {@link FaultSchedule} drawn from the seed. Then, in order:
  * <ol>
  *   <li>the workload's checks and the {@link Ledger} (nothing acknowledged missing), in this JVM;</li>
- *   <li>recovery ({@link Recovery}): Derby shut down (its database lock released), both page servers killed with kill -9 and
- *   started again, and the database booted in a fresh JVM ({@link ChaosVerifyCommand}) which runs the checks
- *   and counts the ledger again;</li>
+ *   <li>recovery ({@link Recovery}): Derby shut down (its database lock released), both page servers killed
+ *   with kill -9 and started again, and the database booted in a fresh JVM ({@link ChaosVerifyCommand}) which
+ *   runs the checks and counts the ledger again;</li>
  *   <li>the summary, the JSON result and the HTML report (every fault an event), and one final line.</li>
  * </ol>
  * Exit code 0 only if no transaction failed (both-down outages are shorter than the client's failover

@@ -166,17 +166,25 @@ final class ChaosInjector implements Runnable {
         kill9(servers.get(1 - first));
         sleepUntil(at + TimeUnit.MILLISECONDS.toNanos(f.holdMillis()));
         // both at once: a server start takes seconds on a busy machine, and the outage lasts until the first is up
-        Thread other = new Thread(() -> restart(1 - first), "hapager-chaos-restart");
+        long[] upNanos = new long[2]; // when each restart returned; read after the join
+        Thread other = new Thread(() -> {
+            restart(1 - first);
+            upNanos[1] = System.nanoTime();
+        }, "hapager-chaos-restart");
         other.start();
         try {
             restart(first);
+            upNanos[0] = System.nanoTime();
         } finally {
             other.join(TimeUnit.SECONDS.toMillis(120));
             double to = secondsSince(startNanos);
             synchronized (this) {
                 outages.add(new double[] {from, to});
             }
-            say("#%d both page servers restarted, %.2f s after they went down", f.number(), to - from);
+            long firstUp = Math.min(upNanos[0] == 0 ? Long.MAX_VALUE : upNanos[0] - at,
+                    upNanos[1] == 0 ? Long.MAX_VALUE : upNanos[1] - at);
+            say("#%d both page servers restarted, %.2f s after they went down (the first back after %s)", f.number(),
+                    to - from, firstUp == Long.MAX_VALUE ? "-" : String.format(Locale.ROOT, "%.2f s", firstUp / 1e9));
         }
     }
 
