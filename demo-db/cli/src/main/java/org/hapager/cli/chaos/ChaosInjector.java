@@ -134,13 +134,18 @@ final class ChaosInjector implements Runnable {
         event("sigstop", "#%d SIGSTOP of the %s page server %s (pid %d) for %s", f.number(), role(serving),
                 servers.key(victim), p.pid(), seconds(f.holdMillis()));
         count(FaultKind.STOP);
-        p.sigstop();
+        try {
+            p.sigstop();
+        } catch (RuntimeException e) {
+            if (p.isAlive()) {
+                throw e;
+            } // it exited just before (fenced): the loop below sees it dead and restarts it
+        }
         long resumeAt = at + TimeUnit.MILLISECONDS.toNanos(f.holdMillis());
         while (p.isAlive() && System.nanoTime() - resumeAt < 0) {
             TimeUnit.MILLISECONDS.sleep(10);
         }
-        if (p.isAlive()) {
-            p.sigcont();
+        if (sigcont(p)) {
             event("sigcont", "#%d SIGCONT of %s after %s: it was not fenced", f.number(), servers.key(victim),
                     seconds(f.holdMillis()));
         } else {
@@ -218,6 +223,25 @@ final class ChaosInjector implements Runnable {
             if (p.isAlive()) {
                 throw e;
             }
+        }
+    }
+
+    /**
+     * SIGCONT; false if the process had exited (the other server fenced it just before: a race with the end of
+     * the freeze, seen in a campaign as {@code kill -CONT PID failed: No such process}).
+     */
+    static boolean sigcont(PageServerProcess p) {
+        if (!p.isAlive()) {
+            return false;
+        }
+        try {
+            p.sigcont();
+            return true;
+        } catch (RuntimeException e) {
+            if (p.isAlive()) {
+                throw e;
+            }
+            return false;
         }
     }
 
