@@ -72,6 +72,9 @@ import picocli.CommandLine.Spec;
                 + " up front from --seed and printed, so a campaign replays. At the end the workload's checks and a"
                 + " ledger of acknowledged commits run, then again in a fresh JVM after Derby's shutdown and kill -9 of"
                 + " both servers. One final line says it all.",
+            "Of the workload commands' options below, --url, --storage, --servers, --token-file and -t are refused (the"
+                + " campaign kills and restarts its own page servers); -P defaults to 5 (s)"
+                + " here and --report to hapager-chaos-report.html.",
             "Exit code 0 only if no transaction failed, every fault went as planned, every check held before and after"
                 + " the recovery, and nothing acknowledged is missing."},
         exitCodeListHeading = "%nExit codes:%n",
