@@ -85,7 +85,7 @@ public final class ChaosCommand implements Callable<Integer> {
     /** The workloads a campaign can run. */
     public enum WorkloadName { TPCB, TPCC }
 
-    /** Progress lines every this many seconds unless {@code -P} says otherwise. */
+    /** Progress lines every this many seconds unless {@code -P} says otherwise (the command's description says 5). */
     static final int DEFAULT_PROGRESS_SECONDS = 5;
     /** How much longer than {@code --duration} a run may go on for {@code --min-faults}. */
     static final int MAX_EXTENSION_MINUTES = 10;
