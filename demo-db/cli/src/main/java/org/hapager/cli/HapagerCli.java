@@ -2,6 +2,8 @@ package org.hapager.cli;
 
 import org.hapager.cli.bench.FailoverBench;
 import org.hapager.cli.bench.PageIoBench;
+import org.hapager.cli.chaos.ChaosCommand;
+import org.hapager.cli.chaos.ChaosVerifyCommand;
 import org.hapager.cli.demo.DemoCommand;
 import org.hapager.cli.demo.PageDemoCommand;
 import org.hapager.cli.workload.RunCommand;
@@ -15,7 +17,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "hapager", mixinStandardHelpOptions = true, versionProvider = HapagerCli.Version.class,
         description = "Highly available asynchronous page I/O for the JVM.",
-        subcommands = {DemoCommand.class, TpccCommand.class, TpcbCommand.class, RunCommand.class, ServerCommand.class,
+        subcommands = {DemoCommand.class, TpccCommand.class, TpcbCommand.class, RunCommand.class, ChaosCommand.class,
+            ChaosVerifyCommand.class, ServerCommand.class,
             PageDemoCommand.class, PageIoBench.class, FailoverBench.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:a check or a benchmark run failed", "2:bad usage (unknown option, bad value)"})

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Ctrl-C for real: {@code hapager demo} and {@code hapager tpcc} run in a child JVM, get SIGINT once their
+ * Ctrl-C for real: {@code hapager demo}, {@code hapager tpcc} and {@code hapager chaos} run in a child JVM, get SIGINT once their
  * run is under way, and must exit 130 with no page server left behind. On the way, the demo's page servers
  * serve their own meters ({@code --metrics-port}): one is scraped and parsed.
  */
@@ -46,6 +46,20 @@ class InterruptTest {
     @Test
     void ctrlCDuringTpccStopsItAndItsPageServers() throws Exception {
         interruptDuringRun("tpcc", "--reduce", "100", "-c", "2", "-T", "120", "--data", dir.resolve("tpcc").toString());
+    }
+
+    @Test
+    void ctrlCDuringAChaosCampaignStopsItsFaultsAndEveryPageServerItStarted() throws Exception {
+        // faults back to back from 0.2 s: SIGINT comes while one is under way (seed 145: a restart first)
+        String seen = interruptDuringRun("chaos", "--workload", "tpcc", "--reduce", "100", "-c", "2", "--duration",
+                "120", "-P", "1", "--fault-interval", "0.1s", "--seed", "145", "--report",
+                dir.resolve("chaos.html").toString(), "--data", dir.resolve("chaos").toString());
+        Matcher pid = Pattern.compile("\\(pid (\\d+)\\)").matcher(seen);
+        while (pid.find()) {
+            long p = Long.parseLong(pid.group(1));
+            assertTrue(ProcessHandle.of(p).map(h -> !h.isAlive()).orElse(true), "page server " + p
+                    + " outlived the command:\n" + seen);
+        }
     }
 
     /** Runs the command, scrapes the page servers' metrics if it prints them, sends SIGINT; returns its output. */

@@ -56,6 +56,9 @@ public final class HtmlReport {
             case "kill9" -> "#d62728";
             case "sigstop" -> "#f28e2b";
             case "failover" -> "#1f6fd1";
+            case "both_down" -> "#8c1c13";
+            case "sigterm" -> "#9467bd";
+            case "lock_lost" -> "#e377c2";
             default -> "#7f7f7f";
         };
     }
@@ -180,7 +183,14 @@ public final class HtmlReport {
                     + " the charts show only the events.</p>\n");
         }
         h.append("<p class=\"legend-events\">Events:");
-        for (String kind : List.of("kill9", "sigstop", "failover", "restart")) {
+        List<String> kinds = new ArrayList<>(List.of("kill9", "sigstop", "failover"));
+        for (String extra : List.of("both_down", "sigterm", "lock_lost")) { // hapager chaos's, shown when they occur
+            if (r.events().stream().anyMatch(e -> extra.equals(e.kind()))) {
+                kinds.add(extra);
+            }
+        }
+        kinds.add("restart");
+        for (String kind : kinds) {
             h.append(" <span class=\"swatch\" style=\"background:").append(color(kind)).append("\"></span>")
                     .append(kind.equals("restart") ? "restart, sigcont, fenced, other" : kind);
         }

@@ -23,10 +23,10 @@ import org.hapager.workload.tpcc.driver.TpccPool;
  *
  * <p>Used by the command's thread, except {@code close}, which a shutdown hook may call as well (once).
  */
-final class Target {
+public final class Target {
 
     /** The hapager cluster a workload command registers. */
-    static final String CLUSTER = "workload";
+    public static final String CLUSTER = "workload";
 
     private final String url;
     private final String description;
@@ -54,7 +54,7 @@ final class Target {
      * Sets up the database {@code database} (a name like {@code tpcc}) as the options say, printing what it
      * starts. {@code create=true} is added to Derby URLs built here.
      */
-    static Target open(WorkloadOptions o, String database, MeterRegistry registry, PrintWriter out)
+    public static Target open(WorkloadOptions o, String database, MeterRegistry registry, PrintWriter out)
             throws IOException {
         DataDirectory dir = DataDirectory.open(o.data, "hapager-" + database);
         DerbySetup.configure(dir.path());
@@ -123,27 +123,27 @@ final class Target {
     }
 
     /** The JDBC URL connections are opened with. */
-    String url() {
+    public String url() {
         return url;
     }
 
     /** One line: what the database is and where it lives. */
-    String description() {
+    public String description() {
         return description;
     }
 
     /** The database is Derby on hapager (its meters tell failovers, reissues and the pool's hit ratio). */
-    boolean onHapager() {
+    public boolean onHapager() {
         return hapager;
     }
 
     /** The embedded page servers, or null. */
-    LocalPageServers servers() {
+    public LocalPageServers servers() {
         return servers;
     }
 
     /** A pool of {@code clients + 1} connections, auto-commit off, its meters in the command's registry. */
-    HikariDataSource pool(String name, int clients, CliMetrics metrics) {
+    public HikariDataSource pool(String name, int clients, CliMetrics metrics) {
         HikariConfig hc = TpccPool.config(url, clients);
         hc.setPoolName(name);
         pool = new HikariDataSource(metrics.track(hc));
@@ -151,14 +151,11 @@ final class Target {
     }
 
     /**
-     * Closes the pool, shuts Derby down, closes the hapager cluster, stops the embedded servers and removes a
-     * temporary directory unless {@code keep}; says where kept data is. Once; later calls do nothing.
+     * Closes the pool, shuts Derby down (its database lock released) and closes the hapager cluster, but leaves
+     * the page servers running: another JVM may now boot the database on them ({@code hapager chaos} checks
+     * it again that way). {@link #close} does the rest.
      */
-    synchronized void close(boolean keep, PrintWriter out) {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    public synchronized void releaseDatabase() {
         if (pool != null) {
             pool.close();
         }
@@ -168,6 +165,23 @@ final class Target {
         if (cluster != null) {
             DerbySetup.close(cluster);
         }
+    }
+
+    /** The data directory: the embedded page servers' store, derby.log. */
+    public DataDirectory directory() {
+        return dir;
+    }
+
+    /**
+     * Closes the pool, shuts Derby down, closes the hapager cluster, stops the embedded servers and removes a
+     * temporary directory unless {@code keep}; says where kept data is. Once; later calls do nothing.
+     */
+    public synchronized void close(boolean keep, PrintWriter out) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        releaseDatabase();
         if (servers != null) {
             servers.stopAll();
         }

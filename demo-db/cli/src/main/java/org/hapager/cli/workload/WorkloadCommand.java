@@ -2,7 +2,6 @@ package org.hapager.cli.workload;
 
 import com.zaxxer.hikari.HikariDataSource;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -24,10 +23,8 @@ import org.hapager.workload.result.CheckResult;
 import org.hapager.workload.result.WorkloadResult;
 import org.hapager.workload.tpcc.loader.LoadProgress;
 import org.hapager.workload.tpcc.loader.LoadResult;
-import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -57,7 +54,7 @@ public abstract class WorkloadCommand implements Callable<Integer> {
     /** The database's name, e.g. {@code tpcc}: a hapager or Derby database of that name is used. */
     protected abstract String database();
 
-    /** Checks the command's own options; throw a {@link ParameterException} for a bad one. */
+    /** Checks the command's own options; throw a {@link picocli.CommandLine.ParameterException} for a bad one. */
     protected void validateOwnOptions() {
     }
 
@@ -97,6 +94,11 @@ public abstract class WorkloadCommand implements Callable<Integer> {
         }
     }
 
+    /** Makes {@link #interrupted()} true: a preparation run for another command (hapager chaos) stops its load. */
+    final void stopPreparing() {
+        interrupted = true;
+    }
+
     /** True once Ctrl-C was pressed: a long preparation should stop. */
     protected final boolean interrupted() {
         return interrupted;
@@ -104,7 +106,7 @@ public abstract class WorkloadCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() throws Exception {
-        validate();
+        options.validate(spec.commandLine());
         validateOwnOptions();
         PrintWriter out = spec.commandLine().getOut();
         long seed = options.seed != null ? options.seed : System.nanoTime();
@@ -215,54 +217,6 @@ public abstract class WorkloadCommand implements Callable<Integer> {
                 : "FAILED: " + (r.totalFailures() > 0 ? r.totalFailures() + " failure(s)" : "a check did not hold"));
         out.flush();
         return result;
-    }
-
-    private void validate() {
-        CommandLine cl = spec.commandLine();
-        WorkloadOptions o = options;
-        if (o.clients < 1 || o.clients > 256) {
-            throw new ParameterException(cl, "-c/--clients must be 1 to 256, not " + o.clients);
-        }
-        if (o.time.isNegative() || o.transactions < 0) {
-            throw new ParameterException(cl, "-T/--time and -t/--transactions must not be negative");
-        }
-        if (o.time.isZero() && o.transactions == 0) {
-            throw new ParameterException(cl, "-T 0 needs -t N: a run needs a time limit, a transaction limit, or both");
-        }
-        if (o.progress < 0) {
-            throw new ParameterException(cl, "-P/--progress must be 0 (none) or more seconds, not " + o.progress);
-        }
-        if (o.leaseMillis < 100 || o.leaseMillis > 10_000) {
-            throw new ParameterException(cl, "--lease-ms must be 100 to 10000, not " + o.leaseMillis);
-        }
-        if (o.servers != null) {
-            if (o.servers.length != 2) {
-                throw new ParameterException(cl, "--servers needs two page servers, primary first: HOST:PORT,HOST:PORT");
-            }
-            for (String s : o.servers) {
-                if (!s.matches("[^:\\s]+:\\d{1,5}") || Integer.parseInt(s.substring(s.lastIndexOf(':') + 1)) > 65535) {
-                    throw new ParameterException(cl, "--servers: '" + s + "' is not HOST:PORT");
-                }
-            }
-            if (o.tokenFile == null) {
-                throw new ParameterException(cl, "--servers needs --token-file (the page servers' shared secret)");
-            }
-            if (!Files.isReadable(o.tokenFile)) {
-                throw new ParameterException(cl, "--token-file " + o.tokenFile + " cannot be read");
-            }
-            if (o.url == null && o.storage != WorkloadOptions.Storage.HAPAGER) {
-                throw new ParameterException(cl, "--servers is for --storage hapager, not " + o.storage.name().toLowerCase(Locale.ROOT));
-            }
-        } else if (o.tokenFile != null) {
-            throw new ParameterException(cl, "--token-file goes with --servers");
-        }
-        if (o.url != null && !o.url.startsWith("jdbc:")) {
-            throw new ParameterException(cl, "--url must be a JDBC URL (jdbc:...), not '" + o.url + "'");
-        }
-        if (o.url != null && cl.getParseResult().hasMatchedOption("--storage")) {
-            throw new ParameterException(cl, "--url and --storage exclude each other");
-        }
-        RunOutputs.check(cl, o.metricsPort, o.json, o.report);
     }
 
     /** The shutdown hook (Ctrl-C): stops the run; the command's thread cleans up, or this one after 15 s. */

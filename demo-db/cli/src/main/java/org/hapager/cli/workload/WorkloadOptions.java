@@ -1,9 +1,13 @@
 package org.hapager.cli.workload;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import org.hapager.cli.DurationConverter;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * The options every workload command shares (pgbench's where pgbench has one): where the database is, how
@@ -47,7 +51,7 @@ public final class WorkloadOptions {
             description = "clients (threads, each with its own connection), 1-256 (default: ${DEFAULT-VALUE})")
     int clients;
 
-    @Option(names = {"-T", "--time"}, paramLabel = "TIME", defaultValue = "60s", converter = DurationConverter.class,
+    @Option(names = {"-T", "--time", "--duration"}, paramLabel = "TIME", defaultValue = "60s", converter = DurationConverter.class,
             description = "how long the mix runs: 60, 60s, 1.5m (default: ${DEFAULT-VALUE}); 0 with -t for no time limit")
     Duration time;
 
@@ -75,6 +79,99 @@ public final class WorkloadOptions {
     @Option(names = "--lease-ms", defaultValue = "1000", paramLabel = "MS",
             description = "hapager storage: the client's lease on its page server, how soon a frozen one is given up (default: ${DEFAULT-VALUE})")
     long leaseMillis;
+
+    /** The database is Derby on the embedded pair of page servers: no {@code --url}, {@code --servers} or other storage. */
+    public boolean embeddedPageServers() {
+        return url == null && servers == null && storage == Storage.HAPAGER;
+    }
+
+    public int clients() {
+        return clients;
+    }
+
+    /** {@code -T/--time/--duration}: how long the mix runs; zero for no time limit. */
+    public Duration time() {
+        return time;
+    }
+
+    /** {@code -P}: seconds between progress lines, 0 for none. */
+    public int progressSeconds() {
+        return progress;
+    }
+
+    /** {@code --seed}, or null: from the clock. */
+    public Long seed() {
+        return seed;
+    }
+
+    /** {@code --data}, or null: a temporary directory. */
+    public Path data() {
+        return data;
+    }
+
+    public Path json() {
+        return json;
+    }
+
+    public Path report() {
+        return report;
+    }
+
+    public Integer metricsPort() {
+        return metricsPort;
+    }
+
+    public long leaseMillis() {
+        return leaseMillis;
+    }
+
+    /** Checks the options; a bad one is a {@link ParameterException} (a one-line usage error). */
+    public void validate(CommandLine cl) {
+        WorkloadOptions o = this;
+        if (o.clients < 1 || o.clients > 256) {
+            throw new ParameterException(cl, "-c/--clients must be 1 to 256, not " + o.clients);
+        }
+        if (o.time.isNegative() || o.transactions < 0) {
+            throw new ParameterException(cl, "-T/--time and -t/--transactions must not be negative");
+        }
+        if (o.time.isZero() && o.transactions == 0) {
+            throw new ParameterException(cl, "-T 0 needs -t N: a run needs a time limit, a transaction limit, or both");
+        }
+        if (o.progress < 0) {
+            throw new ParameterException(cl, "-P/--progress must be 0 (none) or more seconds, not " + o.progress);
+        }
+        if (o.leaseMillis < 100 || o.leaseMillis > 10_000) {
+            throw new ParameterException(cl, "--lease-ms must be 100 to 10000, not " + o.leaseMillis);
+        }
+        if (o.servers != null) {
+            if (o.servers.length != 2) {
+                throw new ParameterException(cl, "--servers needs two page servers, primary first: HOST:PORT,HOST:PORT");
+            }
+            for (String s : o.servers) {
+                if (!s.matches("[^:\\s]+:\\d{1,5}") || Integer.parseInt(s.substring(s.lastIndexOf(':') + 1)) > 65535) {
+                    throw new ParameterException(cl, "--servers: '" + s + "' is not HOST:PORT");
+                }
+            }
+            if (o.tokenFile == null) {
+                throw new ParameterException(cl, "--servers needs --token-file (the page servers' shared secret)");
+            }
+            if (!Files.isReadable(o.tokenFile)) {
+                throw new ParameterException(cl, "--token-file " + o.tokenFile + " cannot be read");
+            }
+            if (o.url == null && o.storage != WorkloadOptions.Storage.HAPAGER) {
+                throw new ParameterException(cl, "--servers is for --storage hapager, not " + o.storage.name().toLowerCase(Locale.ROOT));
+            }
+        } else if (o.tokenFile != null) {
+            throw new ParameterException(cl, "--token-file goes with --servers");
+        }
+        if (o.url != null && !o.url.startsWith("jdbc:")) {
+            throw new ParameterException(cl, "--url must be a JDBC URL (jdbc:...), not '" + o.url + "'");
+        }
+        if (o.url != null && cl.getParseResult().hasMatchedOption("--storage")) {
+            throw new ParameterException(cl, "--url and --storage exclude each other");
+        }
+        RunOutputs.check(cl, o.metricsPort, o.json, o.report);
+    }
 
     /** {@code hapager}, {@code disk} or {@code memory}, any case. */
     static final class StorageConverter implements picocli.CommandLine.ITypeConverter<Storage> {

@@ -8,12 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.hapager.workload.result.RunEvent;
 import org.hapager.workload.result.StorageFigure;
+import org.hapager.workload.result.WorkloadResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +44,24 @@ class HtmlReportTest {
         assertTrue(html.contains("document.body") && html.contains("JSON.parse"), "report.js is inlined");
         assertEquals(3, count(lower, "<script"), "the data, uPlot and report.js");
         assertEquals(3, count(lower, "</script"));
+    }
+
+    @Test
+    void hapagerChaossFaultsHaveColoursAndLegendEntriesWhenTheyOccur() {
+        WorkloadResult r = SampleResults.tpccLike();
+        List<RunEvent> events = new ArrayList<>(r.events());
+        events.add(new RunEvent(25.0, "both_down", "#7 kill -9 of both page servers"));
+        events.add(new RunEvent(27.0, "sigterm", "#8 SIGTERM of the serving page server"));
+        events.add(new RunEvent(28.0, "lock_lost", "1 database lock(s) lost"));
+        String chaos = HtmlReport.render(new WorkloadResult(r.run(), r.config(), r.storage(), events, r.checks()), "chaos");
+        for (String part : List.of("background:#8c1c13\"></span>both_down", "background:#9467bd\"></span>sigterm",
+                "background:#e377c2\"></span>lock_lost", ">both_down<", ">sigterm<", ">lock_lost<")) {
+            assertTrue(chaos.contains(part), "missing " + part);
+        }
+        String data = data(chaos);
+        assertTrue(data.contains("{\"at\":25,\"kind\":\"both_down\",\"color\":\"#8c1c13\"}"), data);
+        String plain = HtmlReport.render(r, "no chaos");
+        assertFalse(plain.contains("</span>both_down") || plain.contains("</span>sigterm"), "only the kinds that occur");
     }
 
     @Test

@@ -6,6 +6,7 @@ package org.hapager.workload.result;
  *
  * @param atSeconds since the run started
  * @param kind      {@code kill9}, {@code sigstop}, {@code sigcont}, {@code fenced}, {@code failover},
+ *                  {@code both_down}, {@code sigterm}, {@code exited}, {@code lock_lost},
  *                  {@code restart}, or another lower-case word
  * @param detail    one line for a person, e.g. {@code kill -9 of 127.0.0.1:27145 (pid 4242)}
  */
