@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Timeout;
  * </ol>
  * An input is one chunking byte (0: the whole stream in one read; otherwise the seed of chunk sizes from 1 to
  * {@value #MAX_CHUNK_BYTES} bytes) followed by the stream. The committed inputs under {@code FrameDecoderFuzzTestInputs/decodeStream/}
- * hold every sample message as a frame, and whole conversations, written by {@link FuzzCorpusWriter}.
+ * hold every sample message as a frame, and whole conversations, written by {@link FuzzCorpusTest}.
  */
 class FrameDecoderFuzzTest {
 

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>In {@code mvn verify} (Jazzer's regression mode) {@link #decodeBody} runs the committed inputs under
  * {@code MessageCodecFuzzTestInputs/decodeBody/} (one valid body of every message type, op and status,
- * written by {@link FuzzCorpusWriter}, plus any regression input); the random tests below add thousands of
+ * written by {@link FuzzCorpusTest}, plus any regression input); the random tests below add thousands of
  * mutations of them. {@code mvn -Pfuzz} fuzzes it for millions of inputs (see the README's testing section).
  */
 class MessageCodecFuzzTest {

@@ -3,6 +3,7 @@ package org.hapager.wire;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -15,15 +16,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The seed corpus of the wire fuzz targets, kept under {@code src/test/resources}: one valid body or frame of
- * every sample message ({@link RandomMessages#samples}: every type, request op, and completion op and status)
- * and a few whole streams. Jazzer's regression mode replays these files in {@code mvn verify}, so every
- * decoding path runs, and its fuzzing mode starts from them.
+ * every sample message ({@link RandomMessages#samples}: every type, request op, and completion op and status),
+ * two bodies whose length fields claim far more than they carry, and a few whole streams. Jazzer's regression
+ * mode replays these files in {@code mvn verify}, so every decoding path runs, and its fuzzing mode starts from
+ * them.
  *
  * <p>The test checks that every generated file is committed with the current encoding; run it with
  * {@code -Dhapager.fuzz.writeCorpus=true} (from the module directory) to write them after a protocol change.
  * Other files in the same directories (regression inputs of fixed findings) are left alone.
  */
-class FuzzCorpusWriter {
+class FuzzCorpusTest {
 
     private static final Path RESOURCES = Path.of("src/test/resources/org/hapager/wire");
     static final Path BODIES = RESOURCES.resolve("MessageCodecFuzzTestInputs/decodeBody");
@@ -35,6 +37,13 @@ class FuzzCorpusWriter {
         for (Message m : RandomMessages.samples()) {
             put(out, name(m), Wire.body(m));
         }
+        // hostile lengths: a decoder that allocates for them before checking the bytes fails the allocation bound
+        ByteBuf write = Wire.request(OpCode.WRITE, "v").writeInt(4096).writeLong(0).writeInt(256);
+        for (int i = 0; i < 256; i++) {
+            write.writeInt(0); // the checksums, then none of the 1 MiB of data
+        }
+        out.put("hostile-write-of-256-pages-without-data", Wire.bytes(write));
+        out.put("hostile-listing-count", Wire.bytes(Wire.completion(OpCode.LIST, Status.OK).writeInt(1 << 30)));
         return out;
     }
 
@@ -96,9 +105,9 @@ class FuzzCorpusWriter {
                 if (write) {
                     Files.write(file, e.getValue());
                 }
-                assertTrue(Files.isRegularFile(file), () -> file + " is missing: run FuzzCorpusWriter with"
+                assertTrue(Files.isRegularFile(file), () -> file + " is missing: run FuzzCorpusTest with"
                         + " -Dhapager.fuzz.writeCorpus=true and commit it");
-                assertArrayEquals(e.getValue(), Files.readAllBytes(file), () -> file + " is stale: run FuzzCorpusWriter"
+                assertArrayEquals(e.getValue(), Files.readAllBytes(file), () -> file + " is stale: run FuzzCorpusTest"
                         + " with -Dhapager.fuzz.writeCorpus=true and commit it");
             }
         } catch (IOException e) {
