@@ -29,9 +29,9 @@ import org.junit.jupiter.api.Timeout;
  * input's length (an allocation sized by a length field instead of by bytes that arrived).
  *
  * <p>In {@code mvn verify} (Jazzer's regression mode) {@link #decodeBody} runs the committed inputs under
- * {@code MessageCodecFuzzTestInputs/decodeBody/} (one valid body of every message type, op and status,
- * written by {@link FuzzCorpusTest}, plus any regression input); the random tests below add thousands of
- * mutations of them. {@code mvn -Pfuzz} fuzzes it for millions of inputs (see the README's testing section).
+ * {@code MessageCodecFuzzTestInputs/decodeBody/} (one valid body of every message type, op and status and two
+ * with hostile lengths, written by {@link FuzzCorpusTest}, plus any regression input); the random tests below
+ * add thousands of mutations of the samples. {@code mvn -Pfuzz} fuzzes it for millions of inputs (see the README's testing section).
  */
 class MessageCodecFuzzTest {
 
