@@ -10,6 +10,9 @@ import java.util.List;
  * {@code maxFrameBytes} raises {@link FrameTooLongException} before a byte of the body is buffered; a bad
  * body raises {@link CorruptFrameException}. Either way the decoder discards all further input: the
  * handler after it logs the reason and closes the connection.
+ *
+ * <p>Bound: between reads the decoder holds at most {@code LENGTH_FIELD_BYTES + maxFrameBytes - 1} bytes
+ * (one incomplete frame whose prefix it has checked), and none after a failure ({@link #bufferedBytes}).
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
 
@@ -18,6 +21,11 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
     public FrameDecoder(MessageCodec codec) {
         this.codec = codec;
+    }
+
+    /** Bytes received and not yet decoded: the part of a frame still waiting for the rest of it. */
+    public int bufferedBytes() {
+        return actualReadableBytes();
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -15,20 +16,91 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
- * Mutation fuzzing: valid frames with bytes flipped, overwritten, inserted, deleted, or length-looking
- * fields set to extremes. The decoder must either return a message that re-encodes to exactly the bytes it
- * was given (decoding is canonical) or throw {@link CorruptFrameException} / {@link FrameTooLongException};
- * any other exception (index out of bounds, negative array size, out of memory) is a bug.
+ * Fuzzing of {@link MessageCodec#decode}: the coverage-guided Jazzer target {@link #decodeBody} and a bounded
+ * run of random mutations. Both check one input with {@link #checkBody}: the decoder either returns a message
+ * that re-encodes to exactly the bytes it was given (decoding is canonical) and decodes again to an equal
+ * message, or throws {@link CorruptFrameException} saying why; any other exception (index out of bounds,
+ * negative array size, out of memory) is a bug, and so is allocating more than a small multiple of the
+ * input's length (an allocation sized by a length field instead of by bytes that arrived).
+ *
+ * <p>In {@code mvn verify} (Jazzer's regression mode) {@link #decodeBody} runs the committed inputs under
+ * {@code MessageCodecFuzzTestInputs/decodeBody/} (one valid body of every message type, op and status and two
+ * with hostile lengths, written by {@link FuzzCorpusTest}, plus any regression input); the random tests below
+ * add thousands of mutations of the samples. {@code mvn -Pfuzz} fuzzes it for millions of inputs (see the README's testing section).
  */
 class MessageCodecFuzzTest {
 
     private static final int CASES = 5000;
 
+    /** Heap bytes decoding may allocate beyond {@value #ALLOCATION_PER_BYTE} per input byte (messages, exceptions). */
+    static final long ALLOCATION_SLACK_BYTES = 64 * 1024;
+    /** Heap bytes decoding may allocate per input byte: page data copied once, strings decoded through chars. */
+    static final int ALLOCATION_PER_BYTE = 8;
+
+    /** Jazzer's target: one type byte and body, as {@link MessageCodec#decode} gets it after the length prefix. */
+    @Timeout(value = 5, unit = TimeUnit.SECONDS) // per input; also Jazzer's -timeout in fuzzing mode
+    @FuzzTest(maxDuration = "30s")
+    void decodeBody(byte[] body) {
+        checkBody(body);
+    }
+
+    /**
+     * Checks every property for one input; returns the decoded message, or null if it was rejected (with a
+     * {@link CorruptFrameException} that says why).
+     */
+    static Message checkBody(byte[] body) {
+        Message decoded = null;
+        CorruptFrameException rejected = null;
+        long allocated = 0;
+        for (int attempt = 0; attempt < 2; attempt++) { // a second try excludes one-time class initialisation
+            long before = AllocationMeter.allocatedBytes();
+            try {
+                decoded = Wire.decode(body);
+            } catch (CorruptFrameException e) {
+                rejected = e;
+            } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+                throw new AssertionError("decoding " + hex(body) + " threw " + e + " instead of a CorruptFrameException", e);
+            }
+            allocated = AllocationMeter.allocatedBytes() - before;
+            if (allocated <= ALLOCATION_PER_BYTE * (long) body.length + ALLOCATION_SLACK_BYTES) {
+                break;
+            }
+            if (attempt == 1) {
+                throw new AssertionError("decoding " + body.length + " bytes allocated " + allocated + " bytes (bound: "
+                        + ALLOCATION_PER_BYTE + " per byte + " + ALLOCATION_SLACK_BYTES + "): an allocation sized by a"
+                        + " length field? input " + hex(body));
+            }
+        }
+        if (rejected != null) {
+            if (rejected.getMessage() == null || rejected.getMessage().isBlank()) {
+                throw new AssertionError("a rejection must say why; input " + hex(body), rejected);
+            }
+            return null;
+        }
+        byte[] reencoded;
+        try {
+            reencoded = Wire.body(decoded);
+        } catch (RuntimeException e) {
+            throw new AssertionError("decoded " + decoded.type() + " does not encode again: " + e + "; input " + hex(body), e);
+        }
+        if (!Arrays.equals(body, reencoded)) {
+            throw new AssertionError("accepted but not canonical: " + hex(body) + " re-encodes as " + hex(reencoded));
+        }
+        Object fields = Wire.fields(decoded);
+        Object again = Wire.fields(Wire.decode(reencoded));
+        if (!fields.equals(again)) {
+            throw new AssertionError("round trip changed the message: " + fields + " became " + again);
+        }
+        return decoded;
+    }
+
     /** The fixed samples plus random small messages of every type. */
-    private static List<byte[]> seeds(SplittableRandom random) {
+    static List<byte[]> seeds(SplittableRandom random) {
         List<byte[]> bodies = new ArrayList<>();
         for (Message m : RandomMessages.samples()) {
             bodies.add(Wire.body(m));
@@ -93,17 +165,9 @@ class MessageCodecFuzzTest {
             int accepted = 0;
             for (int i = 0; i < CASES; i++) {
                 byte[] mutated = mutate(seeds.get(random.nextInt(seeds.size())), random);
-                Message decoded;
-                try {
-                    decoded = Wire.decode(mutated);
-                } catch (CorruptFrameException e) {
-                    assertFalse(e.getMessage() == null || e.getMessage().isBlank(), "a rejection says why");
-                    continue;
-                } catch (RuntimeException | OutOfMemoryError e) {
-                    throw new AssertionError("case " + i + ": " + e + " decoding " + hex(mutated), e);
+                if (checkBody(mutated) != null) {
+                    accepted++;
                 }
-                accepted++;
-                assertArrayEquals(mutated, Wire.body(decoded), () -> "case accepted but not canonical: " + hex(mutated));
             }
             // most mutations must be caught, and some (flips in free fields) must survive: both paths ran
             assertTrue(accepted > 0 && accepted < CASES / 2, "accepted " + accepted + " of " + CASES);
@@ -158,12 +222,12 @@ class MessageCodecFuzzTest {
         });
     }
 
-    private static byte[] withPrefix(byte[] body) {
+    static byte[] withPrefix(byte[] body) {
         return Wire.concat(new byte[] {(byte) (body.length >>> 24), (byte) (body.length >>> 16),
                 (byte) (body.length >>> 8), (byte) body.length}, body);
     }
 
-    private static String hex(byte[] b) {
+    static String hex(byte[] b) {
         return HexFormat.of().formatHex(b, 0, Math.min(b.length, 200)) + (b.length > 200 ? "…(" + b.length + " bytes)" : "");
     }
 }

@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  *     complete; new REQUESTs get COMPLETION(SHUTTING_DOWN) without being executed; YIELD is still answered.
  *     A test's fault point ({@code SessionSettings.faults}, asked once per REQUEST) may halt or freeze the
  *     process around a request ({@link #acceptWithFault}).</li>
- * <li>CLOSED ({@link #fail}, {@link #channelInactive}): nothing is read or sent any more. Operations still
+ * <li>CLOSED ({@link #fail}, {@link #channelInactive}): nothing is read or sent any more (answers that
+ *     hop back to the event loop, completions and YIELDED, check for it). Operations still
  *     running finish on the storage, but their completions are dropped: the client reissues them.</li>
  * </ol>
  * Once the server is fenced ({@link Sessions#fence}, after a failed flush of its storage) no completion is
@@ -299,11 +300,25 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             Message.Yielded reply = failure == null ? answer
                     : new Message.Yielded(false, "server " + settings.serverId() + " failed to yield: " + failure);
             try {
-                ctx.executor().execute(() -> ctx.writeAndFlush(reply)); // a closed channel fails the write, harmlessly
+                ctx.executor().execute(() -> answerYield(request, reply));
             } catch (RejectedExecutionException e) {
                 log.debug("session {}: YIELDED dropped: event loop stopped", sessionId);
             }
         });
+    }
+
+    /**
+     * On the event loop, once the reservation decided. A session that failed in the meantime (a bad frame read
+     * right after the YIELD) has sent its ERROR and is closing: nothing follows an ERROR, so the answer is
+     * dropped and the peer learns the outcome by asking again on a new connection.
+     */
+    private void answerYield(Message.Yield request, Message.Yielded reply) {
+        if (state == State.CLOSED) {
+            log.info("session {} from {}: YIELDED to {} (released {}) not sent: the connection is closed", sessionId,
+                    remote(), request.takerId(), reply.released());
+            return;
+        }
+        ctx.writeAndFlush(reply); // a channel closed by the peer fails the write, harmlessly
     }
 
     /**

@@ -234,6 +234,22 @@ class SessionHandlerTest {
         expectError(Message.Error.PROTOCOL, "exceeds maxFrameBytes");
     }
 
+    /**
+     * Found by {@link SessionHandshakeFuzzTest} (input {@code crash-yielded-sent-after-error}): a YIELD and a bad
+     * frame in one read. The YIELDED answer hops back to the event loop, so it ran after the bad frame's ERROR
+     * and went out on the closing connection: a frame after ERROR, from a session already CLOSED.
+     */
+    @Test
+    void yieldAnswerIsNotSentAfterAProtocolError() {
+        authenticate(1000);
+        ByteBuf yieldThenBadFrame = Unpooled.buffer();
+        codec.encodeFrame(new Message.Yield("peer", "client lost its primary"), yieldThenBadFrame);
+        yieldThenBadFrame.writeInt(0); // a frame of length 0
+        channel.writeInbound(yieldThenBadFrame);
+        expectError(Message.Error.PROTOCOL, "frame length 0");
+        assertNull(next(), "nothing is sent after ERROR");
+    }
+
     @Test
     void unknownTypeClosesTheConnection() {
         channel.writeInbound(Unpooled.buffer().writeInt(1).writeByte(99));
