@@ -330,9 +330,13 @@ public final class ChaosCommand implements Callable<Integer> {
                 inOutages, r.connectFailures());
         Summary.failures(out, r.failuresKept(), 5);
         long locksLost = locksLost(registry);
+        long suspended = count(registry, "hapager.derby.lock.suspended");
         if (locksLost > 0) {
-            out.printf(Locale.ROOT, "WARNING: Derby's database lock was lost %d time(s): an outage outlasted its lease"
-                    + " (see the lock_lost events); this JVM went on writing without it%n", locksLost);
+            out.printf(Locale.ROOT, "WARNING: Derby's database lock was lost %d time(s) (see the lock_lost events): this"
+                    + " JVM was fenced from the database and every further write of it failed%n", locksLost);
+        } else if (suspended > 0) {
+            out.printf(Locale.ROOT, "database lock: suspended %d time(s) while an outage outlasted a renewal (writes"
+                    + " waited), resumed every time%n", suspended);
         }
 
         List<RunEvent> events = new ArrayList<>(injector.events());
@@ -376,7 +380,7 @@ public final class ChaosCommand implements Callable<Integer> {
                     long lost = locksLost(registry);
                     if (lost > locksLostSeen) {
                         lockEvents.add(new RunEvent(s.elapsedSeconds(), "lock_lost", (lost - locksLostSeen)
-                                + " database lock(s) lost: a renewal did not complete within the lease"));
+                                + " database lock(s) lost: taken over, or not regained after an outage; this JVM is fenced"));
                         locksLostSeen = lost;
                     }
                     if (every > 0 && s.elapsedSeconds() - printed[0] >= every - 0.5) {
@@ -404,7 +408,11 @@ public final class ChaosCommand implements Callable<Integer> {
 
     /** {@code hapager.derby.lock.lost}: database locks lost while held. */
     private static long locksLost(MeterRegistry registry) {
-        return Math.round(registry.find("hapager.derby.lock.lost").counters().stream().mapToDouble(c -> c.count()).sum());
+        return count(registry, "hapager.derby.lock.lost");
+    }
+
+    private static long count(MeterRegistry registry, String counter) {
+        return Math.round(registry.find(counter).counters().stream().mapToDouble(c -> c.count()).sum());
     }
 
     /**
