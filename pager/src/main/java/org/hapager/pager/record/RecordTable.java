@@ -401,9 +401,9 @@ public final class RecordTable {
             check(r.id > 0 && r.id <= lastId, r, "has an id never given");                               // 7
             if (r.state == RecordState.QUEUED) {
                 check(r.server == null, r, "is QUEUED but names a server");
-                check(!r.isBlocked() == readySet.contains(r), r, "is blocked by " + ids(r.blockers) + " but ready=" + readySet.contains(r)); // 3
+                check(!r.isBlocked() == readySet.contains(r), r, () -> "is blocked by " + ids(r.blockers) + " but ready=" + readySet.contains(r)); // 3
             } else {
-                check(r.server != null && !r.isBlocked(), r, "is " + r.state + " without a server or while blocked"); // 2, 3
+                check(r.server != null && !r.isBlocked(), r, () -> "is " + r.state + " without a server or while blocked"); // 2, 3
                 pastQueued.add(r);
                 if (r.server == current) {
                     sent++;
@@ -411,17 +411,15 @@ public final class RecordTable {
             }
             if (r.blockers != null) {                                                                    // 3
                 for (CallbackRecord b : r.blockers) {
-                    check(records.get(b.id) == b, r, "is blocked by " + b.describe() + ", which left the table");
-                    check(b.id < r.id && RequestOrdering.conflict(b, r), r, "is blocked by " + b.describe() + ", not an earlier conflicting request");
-                    check(b.waiters != null && b.waiters.stream().filter(w -> w == r).count() == 1, r,
-                            "is blocked by " + b.describe() + " but not once among its waiters");
+                    check(records.get(b.id) == b, r, () -> "is blocked by " + b.describe() + ", which left the table");
+                    check(b.id < r.id && RequestOrdering.conflict(b, r), r, () -> "is blocked by " + b.describe() + ", not an earlier conflicting request");
+                    check(occurrences(b.waiters, r) == 1, r, () -> "is blocked by " + b.describe() + " but not once among its waiters");
                 }
             }
             if (r.waiters != null) {
                 for (CallbackRecord w : r.waiters) {
-                    check(records.get(w.id) == w, r, "has waiter " + w.describe() + ", which left the table");
-                    check(w.blockers != null && w.blockers.stream().filter(b -> b == r).count() == 1, r,
-                            "has waiter " + w.describe() + " that does not wait for it once");
+                    check(records.get(w.id) == w, r, () -> "has waiter " + w.describe() + ", which left the table");
+                    check(occurrences(w.blockers, r) == 1, r, () -> "has waiter " + w.describe() + " that does not wait for it once");
                 }
             }
         }
@@ -429,25 +427,44 @@ public final class RecordTable {
             for (int j = i + 1; j < pastQueued.size(); j++) {
                 CallbackRecord a = pastQueued.get(i);
                 CallbackRecord b = pastQueued.get(j);
-                check(!RequestOrdering.conflict(a, b), a, "and " + b.describe() + " conflict and are both " + a.state + "/" + b.state);
+                check(!RequestOrdering.conflict(a, b), a, () -> "and " + b.describe() + " conflict and are both " + a.state + "/" + b.state);
             }
         }
         for (CallbackRecord r : ready) {
             check(records.get(r.id) == r && r.state == RecordState.QUEUED, r, "is ready but not QUEUED in the table"); // 1, 3
         }
         if (current != null) {                                                                           // 2
-            check(sent == sentToCurrent, null, "sentToCurrent " + sentToCurrent + " but " + sent + " records are on it");
-            check(sent <= current.parameters().maxInflight(), null, sent + " sent beyond max in flight");
+            int onCurrent = sent;
+            check(sent == sentToCurrent, null, () -> "sentToCurrent " + sentToCurrent + " but " + onCurrent + " records are on it");
+            check(sent <= current.parameters().maxInflight(), null, () -> onCurrent + " sent beyond max in flight");
         }
         int permitsInUse = maxPermits - permits.availablePermits();                                      // 5
-        check(permitsInUse >= records.size(), null, records.size() + " records in the table hold only " + permitsInUse + " permits");
+        check(permitsInUse >= records.size(), null, () -> records.size() + " records in the table hold only " + permitsInUse + " permits");
         if (records.isEmpty()) {
             check(ordering.pendingKeys() == 0, null, "ordering holds keys with an empty table");
         }
     }
 
+    private static int occurrences(List<CallbackRecord> rs, CallbackRecord r) {
+        int n = 0;
+        if (rs != null) {
+            for (CallbackRecord x : rs) {
+                if (x == r) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
     private static List<Long> ids(List<CallbackRecord> rs) {
         return rs == null ? List.of() : rs.stream().map(r -> r.id).toList();
+    }
+
+    private static void check(boolean ok, CallbackRecord r, java.util.function.Supplier<String> what) {
+        if (!ok) {
+            check(false, r, what.get());
+        }
     }
 
     private static void check(boolean ok, CallbackRecord r, String what) {
