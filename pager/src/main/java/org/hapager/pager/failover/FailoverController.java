@@ -24,17 +24,16 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>States</h2>
  * <pre>
- *          start()                       onServing(connecting)
- *   NEW ──────────► CONNECTING ─────────────────────────────────────► SERVING ◄─┐ onLost(serving) or
- *                    │   ▲  ▲                                           │  │  │ onDraining(serving)
- *                    └───┘  │ onLost(serving)                           │  │  │ with the standby serving:
- *     onLost(connecting):   │ (the draining one)                        │  │  └─ promote it (no connect,
- *     next server, or a     │                                           │  │     no handshake)
- *     pause after a round   │      onServing(connecting)                │  │
- *                         DRAINING ─────────────────────────────────────┘◄─┘ onDraining(serving),
- *                           ▲                                                 standby not serving
- *                           └── (from SERVING, see right)
- *   SERVING ── onLost(serving), standby not serving ──► CONNECTING
+ *          start()                 onServing(connecting)
+ *   NEW ─────────────► CONNECTING ─────────────────────────► SERVING ◄──┐
+ *                       │  ▲  ▲                               │   │     │ onLost(serving) or onDraining(serving)
+ *   onLost(connecting): └──┘  │ onLost(serving),              │   └─────┘ with the standby serving: promote it
+ *   the next server, or       │ standby not serving           │           (no connect, no handshake)
+ *   a pause after a round     └───────────────────────────────┤
+ *                                                             │ onDraining(serving), standby not serving
+ *                       onLost(serving): the drain ended      ▼
+ *             CONNECTING ◄─────────────────────────────── DRAINING ──onServing(connecting)──► SERVING
+ *
  *   any ── close() ──► CLOSED
  * </pre>
  * <ul>
