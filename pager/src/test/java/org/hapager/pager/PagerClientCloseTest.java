@@ -92,16 +92,15 @@ class PagerClientCloseTest {
         }
     }
 
-    /** Until every submitter waits for room (bounded). */
-    private static void awaitAllWaiting(List<Thread> threads) throws InterruptedException {
+    /** Until every submitter is parked waiting for room in flight, or fails after 20 s. */
+    private static void awaitAllWaiting(List<Thread> threads) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!threads.stream().allMatch(t -> t.getState() == Thread.State.TIMED_WAITING)) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("submitters never all waited for room: "
                         + threads.stream().map(t -> t.getName() + " " + t.getState()).toList());
             }
-            Thread.onSpinWait();
-            Thread.sleep(1);
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
         }
     }
 }
