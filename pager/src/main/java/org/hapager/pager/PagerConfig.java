@@ -4,10 +4,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import org.hapager.wire.Protocol;
 import org.hapager.wire.TokenFile;
 import org.hapager.wire.WireLimits;
 
@@ -147,9 +149,14 @@ public final class PagerConfig {
             return this;
         }
 
-        /** Default: {@code pager-<pid>}. */
+        /** Default: {@code pager-<pid>}; at most {@value Protocol#MAX_CLIENT_NAME_BYTES} bytes in UTF-8 (it goes in HELLO). */
         public Builder clientName(String clientName) {
-            this.clientName = Objects.requireNonNull(clientName);
+            int bytes = Objects.requireNonNull(clientName).getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > Protocol.MAX_CLIENT_NAME_BYTES) {
+                throw new IllegalArgumentException("clientName : " + bytes + " bytes (expected: <= "
+                        + Protocol.MAX_CLIENT_NAME_BYTES + ")");
+            }
+            this.clientName = clientName;
             return this;
         }
 

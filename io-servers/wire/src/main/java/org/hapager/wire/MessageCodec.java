@@ -15,7 +15,7 @@ import java.util.ArrayList;
  *
  * <h2>Bodies</h2>
  * <pre>
- * HELLO       magic:u32 minVersion:u16 maxVersion:u16 clientNonce:32 clientName:str
+ * HELLO       magic:u32 minVersion:u16 maxVersion:u16 clientNonce:32 clientName:str (at most MAX_CLIENT_NAME_BYTES)
  * CHALLENGE   version:u16 serverNonce:32 serverId:str
  * AUTH        clientProof:32 leaseMillis:u32
  * AUTH_OK     serverProof:32 sessionId:u64 leaseMillis:u32 maxInflight:u32 maxFrameBytes:u32
@@ -78,7 +78,7 @@ public final class MessageCodec {
                 out.writeShort(m.minVersion());
                 out.writeShort(m.maxVersion());
                 writeFixed(out, m.clientNonce(), HandshakeProof.NONCE_BYTES, "client nonce");
-                writeString(out, m.clientName());
+                writeString(out, m.clientName(), Protocol.MAX_CLIENT_NAME_BYTES, "client name");
             }
             case CHALLENGE -> {
                 Message.Challenge m = (Message.Challenge) message;
@@ -215,9 +215,13 @@ public final class MessageCodec {
     }
 
     private static void writeString(ByteBuf out, String s) {
+        writeString(out, s, Protocol.MAX_STRING_BYTES, "string");
+    }
+
+    private static void writeString(ByteBuf out, String s, int maxBytes, String what) {
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        if (bytes.length > Protocol.MAX_STRING_BYTES) {
-            throw new IllegalArgumentException("string of " + bytes.length + " bytes exceeds " + Protocol.MAX_STRING_BYTES);
+        if (bytes.length > maxBytes) {
+            throw new IllegalArgumentException(what + " of " + bytes.length + " bytes exceeds " + maxBytes);
         }
         out.writeShort(bytes.length);
         out.writeBytes(bytes);
@@ -239,7 +243,7 @@ public final class MessageCodec {
         Message message = switch (type) {
             case HELLO -> new Message.Hello(readInt(frame, "magic"), readU16(frame, "min version"),
                     readU16(frame, "max version"), readFixed(frame, HandshakeProof.NONCE_BYTES, "client nonce"),
-                    readString(frame, "client name"));
+                    readString(frame, "client name", Protocol.MAX_CLIENT_NAME_BYTES));
             case CHALLENGE -> new Message.Challenge(readU16(frame, "version"),
                     readFixed(frame, HandshakeProof.NONCE_BYTES, "server nonce"), readString(frame, "server id"));
             case AUTH -> new Message.Auth(readFixed(frame, HandshakeProof.PROOF_BYTES, "client proof"),
@@ -402,9 +406,13 @@ public final class MessageCodec {
     }
 
     private static String readString(ByteBuf in, String what) {
+        return readString(in, what, Protocol.MAX_STRING_BYTES);
+    }
+
+    private static String readString(ByteBuf in, String what, int maxBytes) {
         int length = readU16(in, what + " length");
-        if (length > Protocol.MAX_STRING_BYTES) {
-            throw fail(what + " of " + length + " bytes exceeds " + Protocol.MAX_STRING_BYTES);
+        if (length > maxBytes) {
+            throw fail(what + " of " + length + " bytes exceeds " + maxBytes);
         }
         need(in, length, what);
         ByteBuffer bytes = in.nioBuffer(in.readerIndex(), length);

@@ -57,6 +57,39 @@ class FrameDecoderTest {
     }
 
     @Test
+    void beforeAuthenticationAFrameOverTheHandshakeBoundIsRefusedFromItsPrefix() {
+        EmbeddedChannel server = new EmbeddedChannel(FrameDecoder.forHandshake(Wire.CODEC));
+        try {
+            FrameDecoder decoder = server.pipeline().get(FrameDecoder.class);
+            assertEquals(Protocol.MAX_HANDSHAKE_FRAME_BYTES, decoder.maxFrameBytes());
+            Message hello = new Message.Hello(Protocol.MAGIC, 1, 1, Wire.nonce(0), "x".repeat(Protocol.MAX_CLIENT_NAME_BYTES));
+            server.writeInbound(Unpooled.wrappedBuffer(Wire.frame(hello)));
+            assertArrayEquals(Wire.frame(hello), Wire.frame((Message) server.readInbound()), "the largest HELLO fits");
+            ByteBuf huge = prefix(MAX).writeByte(MessageType.HELLO.code);
+            FrameTooLongException e = assertThrows(FrameTooLongException.class, () -> server.writeInbound(huge));
+            assertTrue(e.getMessage().contains("frame length " + MAX + " exceeds the handshake bound "
+                    + Protocol.MAX_HANDSHAKE_FRAME_BYTES), e.getMessage());
+            assertEquals(0, decoder.bufferedBytes(), "nothing of the refused frame is kept");
+        } finally {
+            server.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void onceAuthenticatedTheFullBoundApplies() {
+        EmbeddedChannel server = new EmbeddedChannel(FrameDecoder.forHandshake(Wire.CODEC));
+        try {
+            FrameDecoder decoder = server.pipeline().get(FrameDecoder.class);
+            decoder.authenticated();
+            assertEquals(MAX, decoder.maxFrameBytes());
+            server.writeInbound(prefix(MAX).writeByte(MessageType.REQUEST.code));
+            assertEquals(5, decoder.bufferedBytes(), "a full-size frame is awaited");
+        } finally {
+            server.finishAndReleaseAll();
+        }
+    }
+
+    @Test
     void severalFramesCoalescedInOneBufferAllDecode() {
         channel.writeInbound(Unpooled.wrappedBuffer(sampleStream()));
         assertSameFrames(RandomMessages.samples(), drain());

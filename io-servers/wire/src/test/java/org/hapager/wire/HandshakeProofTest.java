@@ -46,6 +46,21 @@ class HandshakeProofTest {
     }
 
     @Test
+    void peerProofsDifferFromClientProofsEvenWithTheSameToken() {
+        HandshakeProof peer = HandshakeProof.forPeers(TOKEN);
+        byte[][] all = {proof.clientProof(1, CLIENT_NONCE, SERVER_NONCE), proof.serverProof(1, CLIENT_NONCE, SERVER_NONCE),
+                peer.clientProof(1, CLIENT_NONCE, SERVER_NONCE), peer.serverProof(1, CLIENT_NONCE, SERVER_NONCE)};
+        for (int i = 0; i < all.length; i++) {
+            for (int j = i + 1; j < all.length; j++) {
+                assertFalse(Arrays.equals(all[i], all[j]), "proofs " + i + " and " + j + " must differ: a client's proof"
+                        + " never passes as a peer's, and no direction's as another's");
+            }
+        }
+        assertArrayEquals(peer.clientProof(1, CLIENT_NONCE, SERVER_NONCE),
+                HandshakeProof.forPeers(TOKEN.clone()).clientProof(1, CLIENT_NONCE, SERVER_NONCE));
+    }
+
+    @Test
     void everyInputChangesTheProof() {
         byte[] base = proof.clientProof(1, CLIENT_NONCE, SERVER_NONCE);
         byte[] otherToken = TOKEN.clone();

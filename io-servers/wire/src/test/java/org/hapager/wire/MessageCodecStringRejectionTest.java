@@ -8,6 +8,8 @@ import static org.hapager.wire.Wire.request;
 import static org.hapager.wire.Wire.start;
 import static org.hapager.wire.Wire.str;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -134,7 +136,8 @@ class MessageCodecStringRejectionTest {
                 ByteBuf b = Unpooled.wrappedBuffer(prefixOnly);
                 int at = indexOfEmptyString(prefixOnly, site);
                 b.setShort(at, length);
-                rejects(bytes(b.writerIndex(at + 2)), site.what() + " of " + length + " bytes exceeds " + Protocol.MAX_STRING_BYTES);
+                int limit = site.what().equals("client name") ? Protocol.MAX_CLIENT_NAME_BYTES : Protocol.MAX_STRING_BYTES;
+                rejects(bytes(b.writerIndex(at + 2)), site.what() + " of " + length + " bytes exceeds " + limit);
             }
         }
     }
@@ -148,6 +151,23 @@ class MessageCodecStringRejectionTest {
             }
         }
         throw new AssertionError("no string in " + site);
+    }
+
+    @Test
+    void aClientNameIsBoundedSoThatHelloFitsTheHandshakeFrameBound() {
+        String longest = "é".repeat(Protocol.MAX_CLIENT_NAME_BYTES / 2);
+        byte[] nonce = Wire.nonce(0);
+        Message.Hello hello = new Message.Hello(Protocol.MAGIC, 1, 1, nonce, longest);
+        assertEquals(longest, ((Message.Hello) Wire.decode(Wire.body(hello))).clientName());
+        assertEquals(Protocol.MAX_HANDSHAKE_FRAME_BYTES, Wire.frame(hello).length - Protocol.LENGTH_FIELD_BYTES,
+                "the largest HELLO is exactly the handshake frame bound");
+        assertTrue(Wire.frame(new Message.Auth(new byte[HandshakeProof.PROOF_BYTES], 1)).length - Protocol.LENGTH_FIELD_BYTES
+                <= Protocol.MAX_HANDSHAKE_FRAME_BYTES, "AUTH fits the handshake frame bound");
+        String tooLong = longest + "a";
+        assertThrows(IllegalArgumentException.class, () -> Wire.frame(new Message.Hello(Protocol.MAGIC, 1, 1, nonce, tooLong)));
+        ByteBuf body = Unpooled.buffer().writeByte(MessageType.HELLO.code).writeInt(Protocol.MAGIC).writeShort(1).writeShort(1)
+                .writeBytes(nonce).writeShort(Protocol.MAX_CLIENT_NAME_BYTES + 1).writeZero(Protocol.MAX_CLIENT_NAME_BYTES + 1);
+        rejects(bytes(body), "client name of " + (Protocol.MAX_CLIENT_NAME_BYTES + 1) + " bytes exceeds " + Protocol.MAX_CLIENT_NAME_BYTES);
     }
 
     @Test

@@ -209,7 +209,7 @@ final class RandomMessages {
         OpCode[] ops = OpCode.values();
         return switch (type) {
             case HELLO -> new Message.Hello(random.nextInt(), random.nextInt(1 << 16), random.nextInt(1 << 16),
-                    bytes(HandshakeProof.NONCE_BYTES), text(300));
+                    bytes(HandshakeProof.NONCE_BYTES), text(Protocol.MAX_CLIENT_NAME_BYTES));
             case CHALLENGE -> new Message.Challenge(random.nextInt(1 << 16), bytes(HandshakeProof.NONCE_BYTES), text(300));
             case AUTH -> new Message.Auth(bytes(HandshakeProof.PROOF_BYTES), positive());
             case AUTH_OK -> new Message.AuthOk(bytes(HandshakeProof.PROOF_BYTES), random.nextLong(), positive(),
