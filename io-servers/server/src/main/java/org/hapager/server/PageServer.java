@@ -76,9 +76,15 @@ public final class PageServer implements AutoCloseable {
         this.serverId = serverId;
     }
 
-    /** Opens the store, reads (or creates) the token, binds the port and starts serving. */
+    /** Opens the store, reads (or creates) the client and peer tokens, binds the port and starts serving. */
     public static PageServer start(ServerConfig config) throws IOException, InterruptedException {
         byte[] token = TokenFile.readOrCreate(config.tokenFile());
+        byte[] peerToken = TokenFile.readOrCreate(config.peerTokenFile());
+        if (java.util.Arrays.equals(token, peerToken)) {
+            log.warn("the peer token ({}) equals the client token ({}): every client can make this server yield the"
+                    + " storage reservation; give the page servers a peer token of their own", config.peerTokenFile(),
+                    config.tokenFile());
+        }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ServerMetrics metrics = new ServerMetrics(registry);
         Sessions liveSessions = new Sessions(metrics);
@@ -98,7 +104,7 @@ public final class PageServer implements AutoCloseable {
         Reservation reservation = null;
         try {
             reservation = Reservation.open(config.dataDir(), GuardedStore.of(store), metrics, config.fenceCommand(),
-                    config.fenceTimeoutMillis(), config.drainTimeoutMillis(), token);
+                    config.fenceTimeoutMillis(), config.drainTimeoutMillis(), peerToken);
             Reservation guard = reservation;
             if (config.metricsPort() >= 0) {
                 endpoint = MetricsEndpoint.start(new InetSocketAddress(config.bindAddress(), config.metricsPort()), registry);
@@ -107,14 +113,15 @@ public final class PageServer implements AutoCloseable {
             long warmupMillis = StoreWarmup.run(config.warmupOperations());
             log.debug("page path warmed up with {} operations in {} ms", config.warmupOperations(), warmupMillis);
             HandshakeProof proof = new HandshakeProof(token);
+            HandshakeProof peerProof = HandshakeProof.forPeers(peerToken);
             // Load the JCA providers and seed SecureRandom now, not in the first handshake: a secondary's first
             // session arrives in the middle of a failover, and this costs a cold JVM a few hundred milliseconds.
             proof.serverProof(Protocol.MAX_VERSION, HandshakeProof.newNonce(), HandshakeProof.newNonce());
             server = SessionServer.bind(new InetSocketAddress(config.bindAddress(), config.port()), bound -> {
                 id[0] = config.serverId() != null ? config.serverId() : defaultServerId(bound);
                 guard.identify(new Holder(reachableHost(bound), bound.getPort(), ProcessHandle.current().pid(), id[0]));
-                return new SessionSettings(id[0], proof, config.leaseMaxMillis(), config.maxInflight(),
-                        config.handshakeTimeoutMillis(), WireLimits.DEFAULT, config.faults());
+                return new SessionSettings(id[0], proof, peerProof, config.leaseMaxMillis(), config.maxInflight(),
+                        config.handshakeTimeoutMillis(), config.maxUnauthenticated(), WireLimits.DEFAULT, config.faults());
             }, guard::newConnectionGate, guard::yieldTo, liveSessions, config.eventLoopThreads());
             return new PageServer(config, store, reservation, server, endpoint, id[0], fenced);
         } catch (IOException | InterruptedException | RuntimeException e) {

@@ -64,6 +64,12 @@ public final class PageServerMain implements Callable<Integer> {
                     + " the data directory the servers share).")
     private Path tokenFile;
 
+    @Option(names = "--peer-token-file", paramLabel = "FILE",
+            description = "Secret of the page servers sharing the data directory: a connection proving it may make this"
+                    + " server yield the storage reservation; created with mode 0600 and a random token if missing"
+                    + " (default: DIR/peer-token). Give it to page servers only, never to clients.")
+    private Path peerTokenFile;
+
     @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
             description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     private String bind;
@@ -95,6 +101,11 @@ public final class PageServerMain implements Callable<Integer> {
     @Option(names = "--handshake-timeout-ms", paramLabel = "MS", defaultValue = "5000",
             description = "Time from connect to authentication before the connection is closed (default: ${DEFAULT-VALUE}).")
     private int handshakeTimeoutMillis;
+
+    @Option(names = "--max-unauthenticated", paramLabel = "N", defaultValue = "64",
+            description = "Connections awaiting authentication at once; one more is closed on arrival with an OVERLOAD"
+                    + " error (default: ${DEFAULT-VALUE}).")
+    private int maxUnauthenticated;
 
     @Option(names = "--drain-timeout-ms", paramLabel = "MS", defaultValue = "10000",
             description = "On SIGTERM, how long to wait for accepted requests to complete (default: ${DEFAULT-VALUE}).")
@@ -153,6 +164,7 @@ public final class PageServerMain implements Callable<Integer> {
         check(warmupOperations >= 0, "--warmup-ops " + warmupOperations + " (expected: >= 0)");
         check(leaseMaxMillis >= 100, "--lease-max-ms " + leaseMaxMillis + " (expected: >= 100)");
         check(handshakeTimeoutMillis >= 1, "--handshake-timeout-ms " + handshakeTimeoutMillis + " (expected: >= 1)");
+        check(maxUnauthenticated >= 1, "--max-unauthenticated " + maxUnauthenticated + " (expected: >= 1)");
         check(drainTimeoutMillis >= 0, "--drain-timeout-ms " + drainTimeoutMillis + " (expected: >= 0)");
         check(fenceTimeoutMillis >= 1, "--fence-timeout-ms " + fenceTimeoutMillis + " (expected: >= 1)");
         check(!fenceCommand.isBlank(), "--fence-command '" + fenceCommand + "' (expected: a program and its arguments)");
@@ -165,9 +177,11 @@ public final class PageServerMain implements Callable<Integer> {
 
         Path data = dataDir.toAbsolutePath().normalize();
         Path token = tokenFile != null ? tokenFile : data.resolve("token");
-        ServerConfig config = new ServerConfig(data, bind, port, token, metricsPort == null ? -1 : metricsPort,
+        // in the shared data directory whatever --token-file says, so every server of it finds the same one
+        Path peerToken = peerTokenFile != null ? peerTokenFile : data.resolve("peer-token");
+        ServerConfig config = new ServerConfig(data, bind, port, token, peerToken, metricsPort == null ? -1 : metricsPort,
                 maxInflight, ioThreads, inlinePageIo, Math.max(2, Runtime.getRuntime().availableProcessors()), leaseMaxMillis,
-                handshakeTimeoutMillis, drainTimeoutMillis, serverId, fenceTimeoutMillis, FenceCommand.parse(fenceCommand),
+                handshakeTimeoutMillis, maxUnauthenticated, drainTimeoutMillis, serverId, fenceTimeoutMillis, FenceCommand.parse(fenceCommand),
                 faultPoints, warmupOperations);
         if (faultPoints != FaultPoints.NONE) {
             log.warn("test fault points active: {}", faultPoints.describe());

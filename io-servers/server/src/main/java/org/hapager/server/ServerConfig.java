@@ -10,7 +10,10 @@ import org.hapager.server.reservation.FenceCommand;
  * @param dataDir                the shared data directory
  * @param bindAddress            address to listen on
  * @param port                   port to listen on; 0 picks a free one
- * @param tokenFile              the shared secret, created (mode 0600) if missing
+ * @param tokenFile              the client token: a connection proving it may read and write every volume;
+ *                               created (mode 0600) if missing
+ * @param peerTokenFile          the peer token: a connection proving it is a page server, which may also make
+ *                               this one yield the storage reservation; created (mode 0600) if missing
  * @param metricsPort            Prometheus endpoint port, or -1 for none
  * @param maxInflight            requests in flight per connection
  * @param ioThreads              storage I/O threads (namespace operations, and page I/O unless inline)
@@ -18,6 +21,7 @@ import org.hapager.server.reservation.FenceCommand;
  * @param eventLoopThreads       Netty threads running the connections
  * @param leaseMaxMillis         longest lease granted
  * @param handshakeTimeoutMillis time allowed from connect to authentication
+ * @param maxUnauthenticated     connections awaiting authentication at once; one more is closed on arrival
  * @param drainTimeoutMillis     how long a stop waits for accepted requests
  * @param warmupOperations       page writes and reads run on a scratch store before the server is ready (0: none)
  * @param serverId               name announced to clients, or null for host:port
@@ -26,8 +30,8 @@ import org.hapager.server.reservation.FenceCommand;
  * @param fenceCommand           run against a holder that did not yield
  * @param faults                 test fault points; {@link FaultPoints#NONE} unless a test switched them on
  */
-public record ServerConfig(Path dataDir, String bindAddress, int port, Path tokenFile, int metricsPort,
+public record ServerConfig(Path dataDir, String bindAddress, int port, Path tokenFile, Path peerTokenFile, int metricsPort,
                            int maxInflight, int ioThreads, boolean inlinePageIo, int eventLoopThreads, int leaseMaxMillis,
-                           int handshakeTimeoutMillis, long drainTimeoutMillis, String serverId, long fenceTimeoutMillis,
+                           int handshakeTimeoutMillis, int maxUnauthenticated, long drainTimeoutMillis, String serverId, long fenceTimeoutMillis,
                            FenceCommand fenceCommand, FaultPoints faults, int warmupOperations) {
 }

@@ -66,6 +66,8 @@ class PageServerProcessTest {
     void tokenFileIsCreatedOwnerOnly() throws IOException {
         try (PageServerProcess server = PageServerProcess.start(data(), token())) {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(token())));
+            // the peer token defaults to the data directory, whatever --token-file says, so every server of it shares it
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data().resolve("peer-token"))));
             assertTrue(server.output().contains("page server ready on 127.0.0.1:" + server.port() + " (pid " + server.pid()),
                     server.output());
         }
@@ -184,7 +186,7 @@ class PageServerProcessTest {
         assertEquals(0, help.exit, help.output);
         for (String option : new String[] {"--data", "--port", "--token-file", "--bind", "--metrics-port", "--max-inflight",
                 "--io-threads", "--lease-max-ms", "--handshake-timeout-ms", "--drain-timeout-ms", "--server-id",
-                "--fence-timeout-ms", "--fence-command"}) {
+                "--fence-timeout-ms", "--fence-command", "--peer-token-file", "--max-unauthenticated"}) {
             assertTrue(help.output.contains(option), option + " missing from:\n" + help.output);
         }
         assertFalse(help.output.contains("--fault "), "--fault is hidden:\n" + help.output);

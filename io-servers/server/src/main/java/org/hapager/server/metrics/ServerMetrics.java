@@ -29,9 +29,13 @@ import org.hapager.wire.Status;
  */
 public final class ServerMetrics {
 
-    /** Why a connection was closed by the server. */
+    /**
+     * Why a connection was closed by the server. {@code UNAUTHENTICATED_LIMIT}: refused on arrival, because
+     * {@code --max-unauthenticated} connections were already awaiting authentication; {@code NOT_A_PEER}: a YIELD
+     * from a connection that authenticated as a client, not as a page server.
+     */
     public enum Rejection {
-        PROTOCOL, AUTH, VERSION, OVERLOAD, LEASE, HANDSHAKE_TIMEOUT;
+        PROTOCOL, AUTH, VERSION, OVERLOAD, LEASE, HANDSHAKE_TIMEOUT, UNAUTHENTICATED_LIMIT, NOT_A_PEER;
 
         String tag() {
             return name().toLowerCase(java.util.Locale.ROOT);

@@ -18,6 +18,7 @@ import org.hapager.wire.Message;
 import org.hapager.wire.Op;
 import org.hapager.wire.Outcome;
 import org.hapager.wire.Status;
+import org.hapager.wire.WireText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,7 +101,8 @@ public final class Reservation implements AutoCloseable {
     private final FenceCommand fence;
     private final long fenceTimeoutMillis;
     private final long drainTimeoutMillis;
-    private final byte[] token;
+    /** The peer token: the taker authenticates its YIELD with it ({@link YieldClient}). */
+    private final byte[] peerToken;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "reservation");
         t.setDaemon(true);
@@ -119,7 +121,7 @@ public final class Reservation implements AutoCloseable {
     private boolean closed;
 
     private Reservation(Path dataDir, LockFile lockFile, GuardedStore store, ServerMetrics metrics, FenceCommand fence,
-                        long fenceTimeoutMillis, long drainTimeoutMillis, byte[] token) {
+                        long fenceTimeoutMillis, long drainTimeoutMillis, byte[] peerToken) {
         this.dataDir = dataDir;
         this.lockFile = lockFile;
         this.store = store;
@@ -127,13 +129,16 @@ public final class Reservation implements AutoCloseable {
         this.fence = fence;
         this.fenceTimeoutMillis = fenceTimeoutMillis;
         this.drainTimeoutMillis = drainTimeoutMillis;
-        this.token = token.clone();
+        this.peerToken = peerToken.clone();
     }
 
-    /** Opens the lock file of {@code dataDir} (taking nothing: the server starts PASSIVE). */
+    /**
+     * Opens the lock file of {@code dataDir} (taking nothing: the server starts PASSIVE); {@code peerToken} is the
+     * secret the page servers of {@code dataDir} share, which a YIELD must be authenticated with.
+     */
     public static Reservation open(Path dataDir, GuardedStore store, ServerMetrics metrics, FenceCommand fence,
-                                   long fenceTimeoutMillis, long drainTimeoutMillis, byte[] token) throws IOException {
-        return new Reservation(dataDir, LockFile.open(dataDir), store, metrics, fence, fenceTimeoutMillis, drainTimeoutMillis, token);
+                                   long fenceTimeoutMillis, long drainTimeoutMillis, byte[] peerToken) throws IOException {
+        return new Reservation(dataDir, LockFile.open(dataDir), store, metrics, fence, fenceTimeoutMillis, drainTimeoutMillis, peerToken);
     }
 
     /** Who this server is (written into the lock file, sent as the taker id); called once before serving. */
@@ -226,7 +231,7 @@ public final class Reservation implements AutoCloseable {
     private void acquire() {
         Holder me = self;
         long start = System.nanoTime();
-        Acquisition acquisition = new Acquisition(lockFile, me, new YieldClient(token, me.serverId()), fence, fenceTimeoutMillis);
+        Acquisition acquisition = new Acquisition(lockFile, me, new YieldClient(peerToken, me.serverId()), fence, fenceTimeoutMillis);
         try {
             Acquisition.Outcome outcome = acquisition.run("server " + me.describe() + " received a storage request");
             try {
@@ -284,21 +289,26 @@ public final class Reservation implements AutoCloseable {
 
     // ------------------------------------------------------------------ holder side
 
-    /** A peer's YIELD, from a network thread; the answer completes on the reservation thread (or at once). */
+    /**
+     * A peer's YIELD, from a network thread; the answer completes on the reservation thread (or at once). The taker
+     * id and reason came off the wire: they are escaped ({@link WireText#escape}) before they reach a log line, or
+     * an error text sent to this server's clients.
+     */
     public CompletableFuture<Message.Yielded> yieldTo(Message.Yield request) {
+        String taker = WireText.escape(request.takerId());
         synchronized (this) {
             if (state != State.HOLDING) {
                 return CompletableFuture.completedFuture(new Message.Yielded(false, "server " + self.serverId()
                         + " does not hold the reservation of " + dataDir + " (state " + state + ")"));
             }
             state = State.YIELDING;
-            yieldedTo = request.takerId();
+            yieldedTo = taker;
         }
         log.info("server {}: {} asks for the reservation of {} ({}); refusing new requests and draining",
-                self.serverId(), request.takerId(), dataDir, request.reason());
+                self.serverId(), taker, dataDir, WireText.escape(request.reason()));
         CompletableFuture<Message.Yielded> answer = new CompletableFuture<>();
         try {
-            thread.execute(() -> answer.complete(drainAndRelease(request.takerId())));
+            thread.execute(() -> answer.complete(drainAndRelease(taker)));
         } catch (RejectedExecutionException e) {
             synchronized (this) {
                 state = State.HOLDING;

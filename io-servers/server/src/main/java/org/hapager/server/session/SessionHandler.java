@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.hapager.server.fault.FaultPoint;
 import org.hapager.server.metrics.ServerMetrics.Rejection;
 import org.hapager.server.store.StoreException;
+import org.hapager.wire.FrameDecoder;
 import org.hapager.wire.HandshakeProof;
 import org.hapager.wire.Message;
 import org.hapager.wire.Op;
@@ -18,6 +19,7 @@ import org.hapager.wire.OpCode;
 import org.hapager.wire.Outcome;
 import org.hapager.wire.Protocol;
 import org.hapager.wire.Status;
+import org.hapager.wire.WireText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,12 +33,18 @@ import org.slf4j.LoggerFactory;
  *        └── bad frame, bad magic/version/proof, handshake timeout, lease expiry, overload, close ──► CLOSED
  * </pre>
  * <ol>
+ * <li>On arrival ({@link #channelActive}) a connection counts as awaiting authentication until AUTH_OK or its
+ *     close; if {@code maxUnauthenticated} connections of the server already do, it gets ERROR(OVERLOAD) and is
+ *     closed at once. Until AUTH_OK its decoder reads frames of at most
+ *     {@link org.hapager.wire.Protocol#MAX_HANDSHAKE_FRAME_BYTES} ({@link FrameDecoder#forHandshake}).</li>
  * <li>AWAIT_HELLO: only HELLO is allowed. Wrong magic → ERROR(PROTOCOL); no common version → ERROR(VERSION);
  *     otherwise CHALLENGE with a fresh nonce ({@link #onHello}).</li>
- * <li>AWAIT_AUTH: only AUTH is allowed. A wrong proof → ERROR(AUTH_FAILED); otherwise AUTH_OK with the
- *     clamped lease, and the lease clock starts ({@link #onAuth}). Nothing is served before this.</li>
- * <li>SERVING: REQUEST, HEARTBEAT and a peer server's YIELD (answered with YIELDED once the reservation
- *     decided, see {@link YieldHandler}). Each REQUEST is refused with ERROR(OVERLOAD) past {@code maxInflight},
+ * <li>AWAIT_AUTH: only AUTH is allowed. A proof keyed with the client token makes the connection a CLIENT, one
+ *     keyed with the peer token a PEER (a page server); any other → ERROR(AUTH_FAILED). Then AUTH_OK with the
+ *     clamped lease, the decoder's full frame bound, and the lease clock starts ({@link #onAuth}). Nothing is
+ *     served before this.</li>
+ * <li>SERVING: REQUEST, HEARTBEAT and, from a PEER only, YIELD (answered with YIELDED once the reservation
+ *     decided, see {@link YieldHandler}; a CLIENT's YIELD → ERROR(PROTOCOL)). Each REQUEST is refused with ERROR(OVERLOAD) past {@code maxInflight},
  *     with ERROR(PROTOCOL) if its id is already in flight; otherwise ACCEPTED, and the operation runs on the
  *     I/O threads ({@link #onRequest}). Every frame renews the lease; a lease that lapses sends
  *     ERROR(LEASE_EXPIRED) ({@link #checkLease}).</li>
@@ -58,13 +66,20 @@ import org.slf4j.LoggerFactory;
  * <li>{@code inflight} holds exactly the ids that were ACCEPTED and whose COMPLETION has not been delivered
  *     or dropped; each of them counts once in {@link Sessions#inflight()}, released after the completion was
  *     flushed (or dropped), so a drain never closes a connection under a completion.</li>
- * <li>Any frame not allowed in the current state, and any decoder error, ends the connection with one WARN line
- *     naming the remote address; other connections are unaffected.</li>
+ * <li>Any frame not allowed in the current state, and any decoder error, ends the connection with an ERROR frame
+ *     and a WARN line naming the remote address, at most one per reason every few seconds server-wide
+ *     ({@link Sessions#warnings()}); other connections are unaffected.</li>
+ * <li>Strings from the wire (the client name, a YIELD's taker id and reason) reach log lines only through
+ *     {@link WireText#escape}: one printable, bounded line, so no client can forge a log record.</li>
+ * <li>The connection counts in {@link Sessions#unauthenticated()} exactly while {@code awaitingAuthentication}.</li>
  * </ol>
  */
 public final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     enum State { AWAIT_HELLO, AWAIT_AUTH, SERVING, DRAINING, CLOSED }
+
+    /** Who authenticated: a client (the client token) or a peer page server (the peer token). */
+    enum Role { NONE, CLIENT, PEER }
 
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
 
@@ -76,6 +91,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     // ---- owned by the event loop
     private ChannelHandlerContext ctx;
     private State state = State.AWAIT_HELLO;
+    private Role role = Role.NONE;
+    private boolean awaitingAuthentication;
+    /** From HELLO, escaped: for log lines only. */
+    private String clientName = "";
     private int version;
     private byte[] clientNonce;
     private byte[] serverNonce;
@@ -98,6 +117,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         return state;
     }
 
+    Role role() {
+        return role;
+    }
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
@@ -107,6 +130,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        if (!sessions.tryStartHandshake(settings.maxUnauthenticated())) {
+            refuseOverUnauthenticatedLimit();
+            return;
+        }
+        awaitingAuthentication = true;
         handshakeTimer = ctx.executor().schedule(this::handshakeTimedOut, settings.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();
     }
@@ -174,7 +202,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         if (cause instanceof DecoderException) {
             fail(Message.Error.PROTOCOL, Rejection.PROTOCOL, "bad frame: " + cause.getMessage());
         } else {
-            log.info("session {} from {}: connection failed in state {}: {}", sessionId, remote(), state, cause.toString());
+            sessions.warnings().info("connection failed", "session {} from {}: connection failed in state {}: {}",
+                    sessionId, remote(), state, cause.toString());
             enterClosed();
             ctx.close();
         }
@@ -183,6 +212,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     // ------------------------------------------------------------------ handshake
 
     private void onHello(Message.Hello hello) {
+        clientName = WireText.escape(hello.clientName());
         if (hello.magic() != Protocol.MAGIC) {
             fail(Message.Error.PROTOCOL, Rejection.PROTOCOL, "bad magic 0x" + Integer.toHexString(hello.magic()));
             return;
@@ -201,20 +231,31 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onAuth(Message.Auth auth) {
-        byte[] expected = settings.proof().clientProof(version, clientNonce, serverNonce);
-        if (!HandshakeProof.matches(expected, auth.clientProof())) {
+        HandshakeProof proof = settings.proof();
+        if (HandshakeProof.matches(proof.clientProof(version, clientNonce, serverNonce), auth.clientProof())) {
+            role = Role.CLIENT;
+        } else if (settings.peerProof() != null
+                && HandshakeProof.matches(settings.peerProof().clientProof(version, clientNonce, serverNonce), auth.clientProof())) {
+            role = Role.PEER;
+            proof = settings.peerProof();
+        } else {
             fail(Message.Error.AUTH_FAILED, Rejection.AUTH, "client proof does not match the token");
             return;
         }
         handshakeTimer.cancel(false);
+        endHandshake();
+        FrameDecoder decoder = ctx.pipeline().get(FrameDecoder.class);
+        if (decoder != null) {
+            decoder.authenticated(); // from the next frame on: frames up to maxFrameBytes
+        }
         sessionId = sessions.newSessionId();
         int leaseMillis = settings.clampLease(auth.leaseMillis());
         leaseNanos = TimeUnit.MILLISECONDS.toNanos(leaseMillis);
         state = State.SERVING;
-        ctx.write(new Message.AuthOk(settings.proof().serverProof(version, clientNonce, serverNonce), sessionId,
+        ctx.write(new Message.AuthOk(proof.serverProof(version, clientNonce, serverNonce), sessionId,
                 leaseMillis, settings.maxInflight(), settings.limits().maxFrameBytes()));
         leaseTimer = ctx.executor().schedule(this::checkLease, leaseNanos, TimeUnit.NANOSECONDS);
-        log.debug("session {} from {}: authenticated, lease {} ms", sessionId, remote(), leaseMillis);
+        log.debug("session {} from {} ({}): authenticated as {}, lease {} ms", sessionId, remote(), clientName, role, leaseMillis);
         if (sessions.isDraining()) {
             drainNow("server is stopping");
         }
@@ -295,7 +336,13 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onYield(Message.Yield request) {
-        log.info("session {} from {}: YIELD from {} ({})", sessionId, remote(), request.takerId(), request.reason());
+        if (role != Role.PEER) {
+            fail(Message.Error.PROTOCOL, Rejection.NOT_A_PEER, "YIELD is accepted only from a page server (a connection"
+                    + " authenticated with the peer token); this one authenticated as a client");
+            return;
+        }
+        log.info("session {} from {}: YIELD from {} ({})", sessionId, remote(), WireText.escape(request.takerId()),
+                WireText.escape(request.reason()));
         yields.yieldTo(request).whenComplete((answer, failure) -> {
             Message.Yielded reply = failure == null ? answer
                     : new Message.Yielded(false, "server " + settings.serverId() + " failed to yield: " + failure);
@@ -315,7 +362,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private void answerYield(Message.Yield request, Message.Yielded reply) {
         if (state == State.CLOSED) {
             log.info("session {} from {}: YIELDED to {} (released {}) not sent: the connection is closed", sessionId,
-                    remote(), request.takerId(), reply.released());
+                    remote(), WireText.escape(request.takerId()), reply.released());
             return;
         }
         ctx.writeAndFlush(reply); // a channel closed by the peer fails the write, harmlessly
@@ -405,15 +452,42 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         });
     }
 
-    /** Ends the connection for a broken rule: one ERROR frame, one WARN line, then close. */
+    /**
+     * Ends the connection for a broken rule: one ERROR frame, then close; counted per rejection in the metrics and
+     * logged as one WARN line, at most one per rejection kind every few seconds (with the count left out).
+     */
     private void fail(int code, Rejection rejection, String reason) {
-        log.warn("session {} from {}: {} in state {}; closing", sessionId, remote(), reason, state);
+        sessions.warnings().warn(rejection.name(), "session {} from {}{}: {} in state {}; closing", sessionId, remote(),
+                clientName.isEmpty() ? "" : " (" + clientName + ")", reason, state);
         sessions.metrics().connectionRejected(rejection);
         enterClosed();
         ctx.writeAndFlush(new Message.Error(code, reason)).addListener(ChannelFutureListener.CLOSE);
     }
 
+    /**
+     * A new connection while {@code maxUnauthenticated} others await authentication: ERROR(OVERLOAD) and close, before
+     * a byte of it is read. Counted in the metrics; logged at most once every few seconds.
+     */
+    private void refuseOverUnauthenticatedLimit() {
+        int max = settings.maxUnauthenticated();
+        sessions.warnings().warn(Rejection.UNAUTHENTICATED_LIMIT.name(), "connection from {} refused: {} connections are"
+                + " awaiting authentication, the limit (--max-unauthenticated); closing", remote(), max);
+        sessions.metrics().connectionRejected(Rejection.UNAUTHENTICATED_LIMIT);
+        enterClosed();
+        ctx.writeAndFlush(new Message.Error(Message.Error.OVERLOAD, "server " + settings.serverId() + " has " + max
+                + " connections awaiting authentication, its limit; try again")).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** The connection no longer awaits authentication (authenticated, or closing): uncounted, once. */
+    private void endHandshake() {
+        if (awaitingAuthentication) {
+            awaitingAuthentication = false;
+            sessions.handshakeEnded();
+        }
+    }
+
     private void enterClosed() {
+        endHandshake();
         state = State.CLOSED;
         if (handshakeTimer != null) {
             handshakeTimer.cancel(false);

@@ -26,7 +26,8 @@ import org.hapager.wire.MessageCodec;
 
 /**
  * The listening socket and its event loops: native epoll when {@link Epoll#isAvailable()}, NIO otherwise.
- * Each accepted connection gets {@code FrameDecoder → FrameEncoder (shared) → SessionHandler}.
+ * Each accepted connection gets {@code FrameDecoder → FrameEncoder (shared) → SessionHandler}; the decoder reads
+ * handshake-sized frames only until the session has authenticated ({@link FrameDecoder#forHandshake}).
  *
  * <p>Lifecycle: {@link #bind} → {@link #stopAccepting} → {@link #drain} → {@link #close}; the owner (the
  * {@code PageServer}) calls these from one thread.
@@ -93,7 +94,8 @@ public final class SessionServer implements AutoCloseable {
                             Shared s = shared.get();
                             // merges the flushes of completions that arrive together into one write(2)
                             ch.pipeline().addLast("flushes", new FlushConsolidationHandler(256, true));
-                            ch.pipeline().addLast("decoder", new FrameDecoder(s.codec));
+                            // HELLO and AUTH only until the session has authenticated (it raises the bound then)
+                            ch.pipeline().addLast("decoder", FrameDecoder.forHandshake(s.codec));
                             ch.pipeline().addLast("encoder", s.encoder);
                             ch.pipeline().addLast("session", new SessionHandler(s.settings, executors.get(), yields, sessions));
                         }

@@ -7,21 +7,29 @@ import org.hapager.wire.WireLimits;
 /**
  * What every session of one server shares.
  *
- * @param serverId             sent in CHALLENGE, for the client's logs
- * @param proof                keyed with the shared token
- * @param leaseMaxMillis       longest lease granted; a client's request is clamped to [{@value #LEASE_MIN_MILLIS}, this]
- * @param maxInflight          requests one connection may have accepted and not completed
+ * @param serverId               sent in CHALLENGE, for the client's logs
+ * @param proof                  keyed with the client token: a connection proving it is a CLIENT
+ * @param peerProof              keyed with the peer token: a connection proving it is a PEER (a page server, which
+ *                               may send YIELD); null if no connection may authenticate as a peer
+ * @param leaseMaxMillis         longest lease granted; a client's request is clamped to [{@value #LEASE_MIN_MILLIS}, this]
+ * @param maxInflight            requests one connection may have accepted and not completed
  * @param handshakeTimeoutMillis time from connect to AUTH_OK before the connection is closed
- * @param limits               frame and I/O bounds, announced in AUTH_OK
- * @param faults               test fault points, {@link FaultPoints#NONE} unless a test switched them on
+ * @param maxUnauthenticated     connections awaiting authentication at once, server-wide; one more is closed on arrival
+ * @param limits                 frame and I/O bounds, announced in AUTH_OK
+ * @param faults                 test fault points, {@link FaultPoints#NONE} unless a test switched them on
  */
-public record SessionSettings(String serverId, HandshakeProof proof, int leaseMaxMillis, int maxInflight,
-                              int handshakeTimeoutMillis, WireLimits limits, FaultPoints faults) {
+public record SessionSettings(String serverId, HandshakeProof proof, HandshakeProof peerProof, int leaseMaxMillis,
+                              int maxInflight, int handshakeTimeoutMillis, int maxUnauthenticated, WireLimits limits,
+                              FaultPoints faults) {
 
-    /** Settings without fault points. */
+    /** Default of {@code --max-unauthenticated}. */
+    public static final int DEFAULT_MAX_UNAUTHENTICATED = 64;
+
+    /** Settings for unit tests: no peer proof, the default cap on unauthenticated connections, no fault points. */
     public SessionSettings(String serverId, HandshakeProof proof, int leaseMaxMillis, int maxInflight,
                            int handshakeTimeoutMillis, WireLimits limits) {
-        this(serverId, proof, leaseMaxMillis, maxInflight, handshakeTimeoutMillis, limits, FaultPoints.NONE);
+        this(serverId, proof, null, leaseMaxMillis, maxInflight, handshakeTimeoutMillis, DEFAULT_MAX_UNAUTHENTICATED,
+                limits, FaultPoints.NONE);
     }
 
     /** Shortest lease granted, whatever the client asks: shorter ones expire under ordinary scheduling noise. */
@@ -36,6 +44,9 @@ public record SessionSettings(String serverId, HandshakeProof proof, int leaseMa
         }
         if (handshakeTimeoutMillis < 1) {
             throw new IllegalArgumentException("handshakeTimeoutMillis : " + handshakeTimeoutMillis + " (expected: >= 1)");
+        }
+        if (maxUnauthenticated < 1) {
+            throw new IllegalArgumentException("maxUnauthenticated : " + maxUnauthenticated + " (expected: >= 1)");
         }
     }
 

@@ -4,8 +4,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.hapager.server.metrics.ServerMetrics;
+import org.slf4j.LoggerFactory;
 
 /**
  * The live sessions of one server and the count of requests they have accepted and not yet released.
@@ -15,13 +17,20 @@ import org.hapager.server.metrics.ServerMetrics;
  * <p>{@link #fence} is the end without a drain, for a server whose storage failed: from then on no completion
  * is delivered and every connection is closed, so clients reissue what they have not seen completed.
  *
- * <p>Concurrency: {@code sessions} is a concurrent set; {@code draining} and {@code fenced} are volatile and
+ * <p>Before authentication a connection is also counted in {@code unauthenticated}, which the server caps
+ * ({@link #tryStartHandshake}): a flood of connections that never authenticate costs a bounded amount of memory
+ * and is refused at the door, while authenticated sessions go on being served.
+ *
+ * <p>Concurrency: {@code sessions} is a concurrent set; {@code unauthenticated} an atomic counter; {@code draining} and {@code fenced} are volatile and
  * only go from false to true; {@code inflight} is guarded by {@code this} (waiters use its monitor).
  */
 public final class Sessions {
 
     private final ServerMetrics metrics;
+    private final RateLimitedLog warnings;
     private final Set<SessionHandler> sessions = ConcurrentHashMap.newKeySet();
+    /** Connections that have not authenticated yet (and are not closed): at most the sessions' limit. */
+    private final AtomicInteger unauthenticated = new AtomicInteger();
     private final AtomicLong nextSessionId = new AtomicLong(ThreadLocalRandom.current().nextLong() & 0x7fff_ffff_0000_0000L);
     private volatile boolean draining;
     private volatile boolean fenced;
@@ -30,10 +39,43 @@ public final class Sessions {
 
     public Sessions(ServerMetrics metrics) {
         this.metrics = metrics;
+        this.warnings = new RateLimitedLog(LoggerFactory.getLogger(SessionHandler.class), RateLimitedLog.DEFAULT_INTERVAL,
+                System::nanoTime);
     }
 
     ServerMetrics metrics() {
         return metrics;
+    }
+
+    /** The lines any remote party can trigger (bad frames, failed proofs, refused connections), rate-limited per kind. */
+    RateLimitedLog warnings() {
+        return warnings;
+    }
+
+    /**
+     * Counts a new connection as awaiting authentication, unless {@code max} already are: then false, and the
+     * connection must be closed at once. A connection counted here is uncounted exactly once, by
+     * {@link #handshakeEnded()}, when it authenticates or closes.
+     */
+    boolean tryStartHandshake(int max) {
+        while (true) {
+            int n = unauthenticated.get();
+            if (n >= max) {
+                return false;
+            }
+            if (unauthenticated.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void handshakeEnded() {
+        unauthenticated.decrementAndGet();
+    }
+
+    /** Connections awaiting authentication now. */
+    public int unauthenticated() {
+        return unauthenticated.get();
     }
 
     long newSessionId() {

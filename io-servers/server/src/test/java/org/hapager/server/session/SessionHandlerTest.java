@@ -46,6 +46,9 @@ class SessionHandlerTest {
 
     final MessageCodec codec = new MessageCodec(WireLimits.DEFAULT);
     final HandshakeProof proof = new HandshakeProof(TOKEN);
+    static final byte[] PEER_TOKEN = "peer-token-0123456789abcdef01234".getBytes(StandardCharsets.US_ASCII);
+    final HandshakeProof peerProof = HandshakeProof.forPeers(PEER_TOKEN);
+    static final int MAX_UNAUTHENTICATED = 3;
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final Sessions sessions = new Sessions(new ServerMetrics(registry));
     final List<CompletableFuture<Outcome>> operations = new ArrayList<>();
@@ -55,16 +58,22 @@ class SessionHandlerTest {
 
     @BeforeEach
     void connect() {
-        SessionSettings settings = new SessionSettings("test-server", proof, LEASE_MAX_MILLIS, MAX_INFLIGHT,
-                HANDSHAKE_TIMEOUT_MILLIS, WireLimits.DEFAULT);
+        channel = newChannel();
+    }
+
+    /** A connection as the server makes it: handshake-bounded decoder, encoder, session; its clock frozen. */
+    EmbeddedChannel newChannel() {
+        SessionSettings settings = new SessionSettings("test-server", proof, peerProof, LEASE_MAX_MILLIS, MAX_INFLIGHT,
+                HANDSHAKE_TIMEOUT_MILLIS, MAX_UNAUTHENTICATED, WireLimits.DEFAULT, org.hapager.server.fault.FaultPoints.NONE);
         OpExecutor executor = op -> {
             CompletableFuture<Outcome> f = new CompletableFuture<>();
             operations.add(f);
             return f;
         };
-        channel = new EmbeddedChannel(new FrameDecoder(codec), new FrameEncoder(codec),
+        EmbeddedChannel ch = new EmbeddedChannel(FrameDecoder.forHandshake(codec), new FrameEncoder(codec),
                 new SessionHandler(settings, executor, YieldHandler.NOT_HOLDING, sessions));
-        channel.freezeTime();
+        ch.freezeTime();
+        return ch;
     }
 
     @AfterEach
@@ -98,12 +107,17 @@ class SessionHandlerTest {
     }
 
     Message.AuthOk authenticate(int leaseMillis) {
+        return authenticate(proof, leaseMillis);
+    }
+
+    /** The handshake with {@code as}: the client token's proofs, or the peer token's. */
+    Message.AuthOk authenticate(HandshakeProof as, int leaseMillis) {
         send(hello(Protocol.MAGIC, Protocol.MIN_VERSION, Protocol.MAX_VERSION));
         challenge = assertInstanceOf(Message.Challenge.class, next());
         assertEquals("test-server", challenge.serverId());
-        send(new Message.Auth(proof.clientProof(challenge.version(), clientNonce, challenge.serverNonce()), leaseMillis));
+        send(new Message.Auth(as.clientProof(challenge.version(), clientNonce, challenge.serverNonce()), leaseMillis));
         Message.AuthOk ok = assertInstanceOf(Message.AuthOk.class, next());
-        assertTrue(HandshakeProof.matches(proof.serverProof(challenge.version(), clientNonce, challenge.serverNonce()),
+        assertTrue(HandshakeProof.matches(as.serverProof(challenge.version(), clientNonce, challenge.serverNonce()),
                 ok.serverProof()));
         return ok;
     }
@@ -241,13 +255,71 @@ class SessionHandlerTest {
      */
     @Test
     void yieldAnswerIsNotSentAfterAProtocolError() {
-        authenticate(1000);
+        authenticate(peerProof, 1000);
         ByteBuf yieldThenBadFrame = Unpooled.buffer();
         codec.encodeFrame(new Message.Yield("peer", "client lost its primary"), yieldThenBadFrame);
         yieldThenBadFrame.writeInt(0); // a frame of length 0
         channel.writeInbound(yieldThenBadFrame);
         expectError(Message.Error.PROTOCOL, "frame length 0");
         assertNull(next(), "nothing is sent after ERROR");
+    }
+
+    @Test
+    void yieldFromAClientIsRefused() {
+        authenticate(1000);
+        send(new Message.Yield("peer", "client lost its primary"));
+        expectError(Message.Error.PROTOCOL, "YIELD is accepted only from a page server");
+        assertEquals(1, rejected("not_a_peer"));
+    }
+
+    @Test
+    void aPeerAuthenticatesWithThePeerTokenAndMayYield() {
+        authenticate(peerProof, 1000);
+        send(new Message.Yield("peer", "client lost its primary"));
+        Message.Yielded yielded = assertInstanceOf(Message.Yielded.class, next());
+        assertFalse(yielded.released(), "NOT_HOLDING never yields");
+        assertTrue(channel.isOpen());
+    }
+
+    @Test
+    void beforeAuthenticationAFrameOverTheHandshakeBoundIsRefusedFromItsPrefix() {
+        channel.writeInbound(Unpooled.buffer().writeInt(WireLimits.DEFAULT.maxFrameBytes()).writeByte(1));
+        expectError(Message.Error.PROTOCOL, "exceeds the handshake bound " + Protocol.MAX_HANDSHAKE_FRAME_BYTES);
+    }
+
+    @Test
+    void connectionsAwaitingAuthenticationAreCapped() {
+        List<EmbeddedChannel> more = new ArrayList<>();
+        try {
+            for (int i = 1; i < MAX_UNAUTHENTICATED; i++) {
+                more.add(newChannel());
+            }
+            assertEquals(MAX_UNAUTHENTICATED, sessions.unauthenticated());
+            EmbeddedChannel over = newChannel();
+            more.add(over);
+            ByteBuf out = over.readOutbound();
+            out.skipBytes(Protocol.LENGTH_FIELD_BYTES);
+            Message.Error error = assertInstanceOf(Message.Error.class, codec.decode(out));
+            out.release();
+            assertEquals(Message.Error.OVERLOAD, error.code());
+            assertTrue(error.text().contains("awaiting authentication"), error.text());
+            over.runPendingTasks();
+            assertFalse(over.isOpen(), "closed on arrival");
+            assertEquals(1, rejected("unauthenticated_limit"));
+            assertEquals(MAX_UNAUTHENTICATED, sessions.unauthenticated(), "the refused connection was never counted");
+
+            authenticate(1000); // frees a place
+            assertEquals(MAX_UNAUTHENTICATED - 1, sessions.unauthenticated());
+            more.get(0).close(); // and so does a close
+            assertEquals(MAX_UNAUTHENTICATED - 2, sessions.unauthenticated());
+            EmbeddedChannel admitted = newChannel();
+            more.add(admitted);
+            assertTrue(admitted.isOpen());
+            assertEquals(MAX_UNAUTHENTICATED - 1, sessions.unauthenticated());
+        } finally {
+            more.forEach(EmbeddedChannel::finishAndReleaseAll);
+        }
+        assertEquals(0, sessions.unauthenticated());
     }
 
     @Test

@@ -63,11 +63,13 @@ import org.slf4j.LoggerFactory;
  * <li>no exception leaves the pipeline, and the server closes a connection only after an ERROR frame naming
  *     the reason (a swallowed bug would close it without one);</li>
  * <li>every frame the server sends decodes with the client's codec;</li>
- * <li>the decoder never holds more than one incomplete frame;</li>
+ * <li>the decoder never holds more than one incomplete frame, and before authentication (modes 0 and 1) none
+ *     larger than the handshake frame bound;</li>
  * <li>no hang: once the handshake timeout and the longest lease have passed on the channel's clock, the
  *     connection is closed whatever was sent;</li>
- * <li>nothing leaks: every input buffer is released, the session leaves {@link Sessions}, and the requests it
- *     accepted are released once their operations complete.</li>
+ * <li>nothing leaks: every input buffer is released, the session leaves {@link Sessions} (and its count of
+ *     connections awaiting authentication), and the requests it accepted are released once their operations
+ *     complete.</li>
  * </ol>
  * In {@code mvn verify} the committed inputs under {@code SessionHandshakeFuzzTestInputs/handshake/} run
  * (written by {@link #committedSeedsMatchTheCurrentEncoding}) and {@link #mutatedSeedsKeepEveryProperty} adds
@@ -140,7 +142,7 @@ class SessionHandshakeFuzzTest {
                         "volume " + op.volume() + " does not exist (fuzz harness)"));
             };
         };
-        FrameDecoder decoder = new FrameDecoder(CODEC);
+        FrameDecoder decoder = FrameDecoder.forHandshake(CODEC); // as the server makes it
         SessionHandler session = new SessionHandler(SETTINGS, executor, YieldHandler.NOT_HOLDING, SESSIONS);
         EmbeddedChannel channel = new EmbeddedChannel(decoder, new FrameEncoder(CODEC), session);
         channel.freezeTime();
@@ -169,8 +171,12 @@ class SessionHandshakeFuzzTest {
                 } catch (RuntimeException e) {
                     throw new AssertionError("an exception left the session's pipeline: " + e + "; input " + hex(input), e);
                 }
-                if (decoder.bufferedBytes() > MAX_BUFFERED_BYTES) {
-                    throw new AssertionError("the decoder holds " + decoder.bufferedBytes() + " bytes; input " + hex(input));
+                // before authentication the bound is the handshake frame's: a few hundred bytes
+                long maxBuffered = Protocol.LENGTH_FIELD_BYTES + (long) decoder.maxFrameBytes() - 1;
+                if (decoder.bufferedBytes() > Math.min(maxBuffered, MAX_BUFFERED_BYTES)
+                        || (mode < 2 && decoder.maxFrameBytes() != Protocol.MAX_HANDSHAKE_FRAME_BYTES)) {
+                    throw new AssertionError("the decoder holds " + decoder.bufferedBytes() + " bytes (bound "
+                            + decoder.maxFrameBytes() + "); input " + hex(input));
                 }
                 replies.addAll(sent(channel, input));
             }
@@ -189,9 +195,10 @@ class SessionHandshakeFuzzTest {
                 }
             }
         }
-        if (SESSIONS.size() != 0 || SESSIONS.inflight() != 0) {
-            throw new AssertionError("after close: " + SESSIONS.size() + " sessions and " + SESSIONS.inflight()
-                    + " requests in flight remain; input " + hex(input));
+        if (SESSIONS.size() != 0 || SESSIONS.inflight() != 0 || SESSIONS.unauthenticated() != 0) {
+            throw new AssertionError("after close: " + SESSIONS.size() + " sessions, " + SESSIONS.inflight()
+                    + " requests in flight and " + SESSIONS.unauthenticated() + " connections awaiting authentication"
+                    + " remain; input " + hex(input));
         }
     }
 

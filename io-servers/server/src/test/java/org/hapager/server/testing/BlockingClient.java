@@ -46,9 +46,13 @@ public final class BlockingClient implements AutoCloseable {
 
     /** HELLO, CHALLENGE, AUTH, AUTH_OK; throws if the server answers anything else or its proof is wrong. */
     public Message.AuthOk handshake(byte[] token, int leaseMillis) throws IOException {
-        HandshakeProof proof = new HandshakeProof(token);
+        return handshake(new HandshakeProof(token), "test-client", leaseMillis);
+    }
+
+    /** The handshake with {@code proof} (a client's, or a peer server's) and {@code clientName} in HELLO. */
+    public Message.AuthOk handshake(HandshakeProof proof, String clientName, int leaseMillis) throws IOException {
         byte[] clientNonce = HandshakeProof.newNonce();
-        send(new Message.Hello(Protocol.MAGIC, Protocol.MIN_VERSION, Protocol.MAX_VERSION, clientNonce, "test-client"));
+        send(new Message.Hello(Protocol.MAGIC, Protocol.MIN_VERSION, Protocol.MAX_VERSION, clientNonce, clientName));
         Message challenge = receive();
         if (!(challenge instanceof Message.Challenge c)) {
             throw new IOException("expected CHALLENGE, got " + challenge);
