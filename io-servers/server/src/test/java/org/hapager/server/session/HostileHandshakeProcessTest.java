@@ -152,8 +152,8 @@ class HostileHandshakeProcessTest {
             long warnLines = WARN_LINE.matcher(server.output()).results().count();
             assertTrue(warnLines <= 4, warnLines + " WARN lines for " + connections + " bad connections:\n" + server.output());
             long grownKiB = rssDuring - rssBefore;
-            System.out.printf("%d hostile HELLOs of %d bytes: RSS +%d KiB, %d WARN lines%n", connections, frameBytes,
-                    grownKiB, warnLines);
+            System.out.printf("%d hostile HELLOs of %d bytes: RSS +%d KiB, %d WARN lines:%n%s%n", connections, frameBytes,
+                    grownKiB, warnLines, warnLines(server.output()));
             assertTrue(grownKiB < 64 * 1024, "the server's RSS grew by " + grownKiB + " KiB");
         }
     }
@@ -203,7 +203,13 @@ class HostileHandshakeProcessTest {
             server.awaitOutput(Pattern.compile("WARN .*awaiting authentication"), WAIT);
             long warnLines = WARN_LINE.matcher(server.output()).results().count();
             assertTrue(warnLines <= 2, warnLines + " WARN lines:\n" + server.output());
+            System.out.printf("%d idle connections over a cap of %d: %d WARN lines:%n%s%n", connections, cap, warnLines,
+                    warnLines(server.output()));
         }
+    }
+
+    static String warnLines(String output) {
+        return String.join("\n", output.lines().filter(l -> WARN_LINE.matcher(l).find()).toList());
     }
 
     /** Sends a HELLO prefix announcing {@code frameBytes} and all of the body but one byte; false if the server closed first. */
