@@ -181,8 +181,8 @@ public final class PageServerMain implements Callable<Integer> {
         Path peerToken = peerTokenFile != null ? peerTokenFile : data.resolve("peer-token");
         ServerConfig config = new ServerConfig(data, bind, port, token, peerToken, metricsPort == null ? -1 : metricsPort,
                 maxInflight, ioThreads, inlinePageIo, Math.max(2, Runtime.getRuntime().availableProcessors()), leaseMaxMillis,
-                handshakeTimeoutMillis, maxUnauthenticated, drainTimeoutMillis, serverId, fenceTimeoutMillis, FenceCommand.parse(fenceCommand),
-                faultPoints, warmupOperations);
+                handshakeTimeoutMillis, maxUnauthenticated, drainTimeoutMillis, serverId, fenceTimeoutMillis,
+                FenceCommand.parse(fenceCommand), faultPoints, warmupOperations);
         if (faultPoints != FaultPoints.NONE) {
             log.warn("test fault points active: {}", faultPoints.describe());
         }

@@ -30,8 +30,9 @@ import org.hapager.server.reservation.FenceCommand;
  * @param fenceCommand           run against a holder that did not yield
  * @param faults                 test fault points; {@link FaultPoints#NONE} unless a test switched them on
  */
-public record ServerConfig(Path dataDir, String bindAddress, int port, Path tokenFile, Path peerTokenFile, int metricsPort,
-                           int maxInflight, int ioThreads, boolean inlinePageIo, int eventLoopThreads, int leaseMaxMillis,
-                           int handshakeTimeoutMillis, int maxUnauthenticated, long drainTimeoutMillis, String serverId, long fenceTimeoutMillis,
-                           FenceCommand fenceCommand, FaultPoints faults, int warmupOperations) {
+public record ServerConfig(Path dataDir, String bindAddress, int port, Path tokenFile, Path peerTokenFile,
+                           int metricsPort, int maxInflight, int ioThreads, boolean inlinePageIo, int eventLoopThreads,
+                           int leaseMaxMillis, int handshakeTimeoutMillis, int maxUnauthenticated, long drainTimeoutMillis,
+                           String serverId, long fenceTimeoutMillis, FenceCommand fenceCommand, FaultPoints faults,
+                           int warmupOperations) {
 }

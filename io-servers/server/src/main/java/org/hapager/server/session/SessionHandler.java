@@ -44,10 +44,10 @@ import org.slf4j.LoggerFactory;
  *     clamped lease, the decoder's full frame bound, and the lease clock starts ({@link #onAuth}). Nothing is
  *     served before this.</li>
  * <li>SERVING: REQUEST, HEARTBEAT and, from a PEER only, YIELD (answered with YIELDED once the reservation
- *     decided, see {@link YieldHandler}; a CLIENT's YIELD → ERROR(PROTOCOL)). Each REQUEST is refused with ERROR(OVERLOAD) past {@code maxInflight},
- *     with ERROR(PROTOCOL) if its id is already in flight; otherwise ACCEPTED, and the operation runs on the
- *     I/O threads ({@link #onRequest}). Every frame renews the lease; a lease that lapses sends
- *     ERROR(LEASE_EXPIRED) ({@link #checkLease}).</li>
+ *     decided, see {@link YieldHandler}; a CLIENT's YIELD → ERROR(PROTOCOL)). Each REQUEST is refused with
+ *     ERROR(OVERLOAD) past {@code maxInflight}, with ERROR(PROTOCOL) if its id is already in flight; otherwise
+ *     ACCEPTED, and the operation runs on the I/O threads ({@link #onRequest}). Every frame renews the lease;
+ *     a lease that lapses sends ERROR(LEASE_EXPIRED) ({@link #checkLease}).</li>
  * <li>DRAINING ({@link #startDraining}): the server is stopping. DRAINING was sent; accepted requests still
  *     complete; new REQUESTs get COMPLETION(SHUTTING_DOWN) without being executed; YIELD is still answered.
  *     A test's fault point ({@code SessionSettings.faults}, asked once per REQUEST) may halt or freeze the

@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * ({@link #tryStartHandshake}): a flood of connections that never authenticate costs a bounded amount of memory
  * and is refused at the door, while authenticated sessions go on being served.
  *
- * <p>Concurrency: {@code sessions} is a concurrent set; {@code unauthenticated} an atomic counter; {@code draining} and {@code fenced} are volatile and
- * only go from false to true; {@code inflight} is guarded by {@code this} (waiters use its monitor).
+ * <p>Concurrency: {@code sessions} is a concurrent set; {@code unauthenticated} an atomic counter;
+ * {@code draining} and {@code fenced} are volatile and only go from false to true; {@code inflight} is guarded by
+ * {@code this} (waiters use its monitor).
  */
 public final class Sessions {
 
