@@ -21,6 +21,7 @@ import org.hapager.server.metrics.ServerMetrics;
 public final class Sessions {
 
     private final ServerMetrics metrics;
+    private final BufferBudget budget;
     private final Set<SessionHandler> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicLong nextSessionId = new AtomicLong(ThreadLocalRandom.current().nextLong() & 0x7fff_ffff_0000_0000L);
     private volatile boolean draining;
@@ -28,8 +29,20 @@ public final class Sessions {
     /** Guarded by {@code this}. */
     private long inflight;
 
+    /** Sessions without a buffer budget that matters, for tests of other things. */
     public Sessions(ServerMetrics metrics) {
+        this(metrics, BufferBudget.unbounded());
+    }
+
+    public Sessions(ServerMetrics metrics, BufferBudget budget) {
         this.metrics = metrics;
+        this.budget = budget;
+        metrics.bufferBudget(budget::usedBytes);
+    }
+
+    /** The payload bytes all sessions together may hold (see {@link BufferBudget}). */
+    public BufferBudget budget() {
+        return budget;
     }
 
     ServerMetrics metrics() {
@@ -112,6 +125,18 @@ public final class Sessions {
         fenced = true;
         for (SessionHandler s : sessions) {
             s.close();
+        }
+    }
+
+    /**
+     * Closes every connection whose answers have gone unread for {@code timeoutNanos} while holding budget:
+     * called by a session that waits for the budget. Returns at once (each close runs on its event loop).
+     */
+    void evictStalled(long nowNanos, long timeoutNanos) {
+        for (SessionHandler s : sessions) {
+            if (s.stalledNanos(nowNanos) >= timeoutNanos) {
+                s.evictIfStalled(timeoutNanos);
+            }
         }
     }
 
