@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * <li>SERVING: REQUEST, HEARTBEAT and a peer server's YIELD (answered with YIELDED once the reservation
  *     decided, see {@link YieldHandler}). Each REQUEST is refused with ERROR(OVERLOAD) past {@code maxInflight},
  *     with ERROR(PROTOCOL) if its id is already in flight; otherwise ACCEPTED, and the operation runs on the
- *     I/O threads ({@link #onRequest}). Every frame renews the lease; a lease that lapses sends
- *     ERROR(LEASE_EXPIRED) ({@link #checkLease}).</li>
+ *     I/O threads once its bytes fit in the {@link BufferBudget} ({@link #onRequest}, {@link #runPending}).
+ *     Every frame renews the lease; a lease that lapses sends ERROR(LEASE_EXPIRED) ({@link #checkLease}).</li>
  * <li>DRAINING ({@link #startDraining}): the server is stopping. DRAINING was sent; accepted requests still
  *     complete; new REQUESTs get COMPLETION(SHUTTING_DOWN) without being executed; YIELD is still answered.
  *     A test's fault point ({@code SessionSettings.faults}, asked once per REQUEST) may halt or freeze the
@@ -61,6 +61,13 @@ import org.slf4j.LoggerFactory;
  *     flushed (or dropped), so a drain never closes a connection under a completion.</li>
  * <li>Any frame not allowed in the current state, and any decoder error, ends the connection with one WARN line
  *     naming the remote address; other connections are unaffected.</li>
+ * <li>Backpressure: a request counts against {@code maxInflight} from ACCEPTED until its COMPLETION is flushed
+ *     to the socket ({@code inflight} then {@code unflushed}), and holds its {@link #cost} of the budget from its
+ *     start until then ({@code heldBytes} is the sum). The socket is read only while the channel is writable
+ *     and no accepted request waits for the budget ({@code paused}, {@link #updateReading}); so a client that
+ *     does not read its answers stops being read, and what waits for it is bounded by its share of the budget.
+ *     Paused by the budget while writable, the lease does not run (the silence is this server's). A session
+ *     that waits for the budget closes the sessions whose answers went unread for the stall timeout.</li>
  * </ol>
  */
 public final class SessionHandler extends ChannelInboundHandlerAdapter {
