@@ -117,10 +117,10 @@ class SlowReaderTest {
     }
 
     @Test
-    void theBudgetComesBackWhenTheReadersLeave() throws Exception {
+    void theDefaultBudgetComesBackWhenTheReadersLeave() throws Exception {
         Path token = dir.resolve("token");
-        try (PageServerProcess server = PageServerProcess.start(dir.resolve("data"), token, "--metrics-port", "0",
-                "--max-buffer-mib", "32", "--max-connection-buffer-mib", "16")) {
+        // the default budget: 32 MiB per connection, 128 MiB in all under PageServerProcess's -Xmx256m
+        try (PageServerProcess server = PageServerProcess.start(dir.resolve("data"), token, "--metrics-port", "0")) {
             byte[] secret = TokenFile.read(token);
             byte[] pages = new byte[PAGE * PAGES];
             new Random(8).nextBytes(pages);
