@@ -17,6 +17,7 @@ import org.hapager.server.reservation.Holder;
 import org.hapager.server.reservation.Reservation;
 import org.hapager.server.session.SessionServer;
 import org.hapager.server.session.SessionSettings;
+import org.hapager.server.session.BufferBudget;
 import org.hapager.server.session.Sessions;
 import org.hapager.server.store.StorageFailure;
 import org.hapager.server.store.VolumeStore;
@@ -87,7 +88,9 @@ public final class PageServer implements AutoCloseable {
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ServerMetrics metrics = new ServerMetrics(registry);
-        Sessions liveSessions = new Sessions(metrics);
+        Sessions liveSessions = new Sessions(metrics,
+                new BufferBudget(config.maxBufferBytes(), config.maxConnectionBufferBytes(),
+                        config.stallTimeoutMillis(), System::nanoTime));
         CompletableFuture<String> fenced = new CompletableFuture<>();
         String[] id = new String[1];
         StorageFailure fence = (volume, file, cause) -> {

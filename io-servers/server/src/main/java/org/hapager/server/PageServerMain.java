@@ -48,6 +48,9 @@ public final class PageServerMain implements Callable<Integer> {
      */
     public static final int FENCED_EXIT_CODE = 74;
 
+    /** Smallest buffer budget: room for the largest request (1 MiB of pages) and its frame. */
+    static final int MIN_BUFFER_MIB = 2;
+
     @Spec
     private CommandSpec spec;
 
@@ -81,6 +84,22 @@ public final class PageServerMain implements Callable<Integer> {
     @Option(names = "--max-inflight", paramLabel = "N", defaultValue = "256",
             description = "Requests in flight per connection before it is closed as overloaded (default: ${DEFAULT-VALUE}).")
     private int maxInflight;
+
+    @Option(names = "--max-buffer-mib", paramLabel = "MIB",
+            description = "Payload all connections together may hold: pages of executing writes and answers not yet"
+                    + " sent. A connection whose request does not fit stops being read until answers drain (default:"
+                    + " 256, or half the JVM's direct memory if that is less).")
+    private Integer maxBufferMib;
+
+    @Option(names = "--max-connection-buffer-mib", paramLabel = "MIB", defaultValue = "32",
+            description = "Payload one connection may hold; a client that does not read its answers stops being read"
+                    + " once this much waits for it (default: ${DEFAULT-VALUE}, at most --max-buffer-mib).")
+    private int maxConnectionBufferMib;
+
+    @Option(names = "--stall-timeout-ms", paramLabel = "MS", defaultValue = "1000",
+            description = "While a connection waits for the buffer budget, a connection whose answers have not been"
+                    + " read for this long is closed to give its share back (default: ${DEFAULT-VALUE}).")
+    private long stallTimeoutMillis;
 
     @Option(names = "--io-threads", paramLabel = "N", defaultValue = "4",
             description = "Storage I/O threads for namespace operations and syncs, and for page I/O with"
@@ -160,6 +179,17 @@ public final class PageServerMain implements Callable<Integer> {
         check(metricsPort == null || (metricsPort >= 0 && metricsPort <= 65535),
                 "--metrics-port " + metricsPort + " (expected: 0 to 65535)");
         check(maxInflight >= 1, "--max-inflight " + maxInflight + " (expected: >= 1)");
+        long directMib = io.netty.util.internal.PlatformDependent.maxDirectMemory() >> 20;
+        int bufferMib = maxBufferMib != null ? maxBufferMib : (int) Math.max(MIN_BUFFER_MIB, Math.min(256, directMib / 2));
+        int connectionBufferMib = Math.min(maxConnectionBufferMib, bufferMib);
+        check(bufferMib >= MIN_BUFFER_MIB, "--max-buffer-mib " + bufferMib + " (expected: >= " + MIN_BUFFER_MIB + ")");
+        check(maxConnectionBufferMib >= MIN_BUFFER_MIB,
+                "--max-connection-buffer-mib " + maxConnectionBufferMib + " (expected: >= " + MIN_BUFFER_MIB + ")");
+        if (2L * bufferMib > directMib) {
+            log.warn("--max-buffer-mib {} holds up to {} MiB in buffers, more than the JVM's {} MiB of direct memory"
+                    + " (-XX:MaxDirectMemorySize): raise it or lower the budget", bufferMib, 2L * bufferMib, directMib);
+        }
+        check(stallTimeoutMillis >= 1, "--stall-timeout-ms " + stallTimeoutMillis + " (expected: >= 1)");
         check(ioThreads >= 1, "--io-threads " + ioThreads + " (expected: >= 1)");
         check(warmupOperations >= 0, "--warmup-ops " + warmupOperations + " (expected: >= 0)");
         check(leaseMaxMillis >= 100, "--lease-max-ms " + leaseMaxMillis + " (expected: >= 100)");
@@ -182,7 +212,8 @@ public final class PageServerMain implements Callable<Integer> {
         ServerConfig config = new ServerConfig(data, bind, port, token, peerToken, metricsPort == null ? -1 : metricsPort,
                 maxInflight, ioThreads, inlinePageIo, Math.max(2, Runtime.getRuntime().availableProcessors()), leaseMaxMillis,
                 handshakeTimeoutMillis, maxUnauthenticated, drainTimeoutMillis, serverId, fenceTimeoutMillis,
-                FenceCommand.parse(fenceCommand), faultPoints, warmupOperations);
+                FenceCommand.parse(fenceCommand), faultPoints, warmupOperations, (long) bufferMib << 20,
+                (long) connectionBufferMib << 20, stallTimeoutMillis);
         if (faultPoints != FaultPoints.NONE) {
             log.warn("test fault points active: {}", faultPoints.describe());
         }

@@ -29,10 +29,13 @@ import org.hapager.server.reservation.FenceCommand;
  *                               the lock after fencing (see {@link org.hapager.server.reservation.Reservation})
  * @param fenceCommand           run against a holder that did not yield
  * @param faults                 test fault points; {@link FaultPoints#NONE} unless a test switched them on
+ * @param maxBufferBytes         payload all connections may hold (see {@link org.hapager.server.session.BufferBudget})
+ * @param maxConnectionBufferBytes payload one connection may hold
+ * @param stallTimeoutMillis     how long a connection's answers may go unread while others wait for the budget
  */
 public record ServerConfig(Path dataDir, String bindAddress, int port, Path tokenFile, Path peerTokenFile,
                            int metricsPort, int maxInflight, int ioThreads, boolean inlinePageIo, int eventLoopThreads,
                            int leaseMaxMillis, int handshakeTimeoutMillis, int maxUnauthenticated, long drainTimeoutMillis,
                            String serverId, long fenceTimeoutMillis, FenceCommand fenceCommand, FaultPoints faults,
-                           int warmupOperations) {
+                           int warmupOperations, long maxBufferBytes, long maxConnectionBufferBytes, long stallTimeoutMillis) {
 }

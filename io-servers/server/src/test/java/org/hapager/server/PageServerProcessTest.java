@@ -174,7 +174,7 @@ class PageServerProcessTest {
                 // the server closed the connection after the drain
             }
             assertEquals(0, exit.get(40, TimeUnit.SECONDS), server.output());
-            assertTrue(draining, "DRAINING was sent");
+            assertTrue(draining, "DRAINING was sent; completed " + completed.size() + "; output:\n" + server.output());
             assertEquals(accepted, completed, "every accepted request completed before the exit");
             assertTrue(server.output().contains("page server stopped"), server.output());
         }

@@ -1,78 +1,156 @@
 package org.hapager.server.metrics;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves {@code GET /metrics} in the Prometheus text format from the JDK's HTTP server, on one daemon
- * thread of its own. Anything else is a 404; a scrape that fails is a 500, logged.
+ * Serves {@code GET /metrics} in the Prometheus text format, on one event-loop thread of its own: no
+ * connection can hold the thread, so a client that sends half a request or never reads the answer delays
+ * nobody. Bounded: a request line and headers of at most {@value #MAX_HEADER_BYTES} bytes, no body,
+ * {@value #MAX_CONNECTIONS} connections (more are closed at once), and a connection that sends nothing for
+ * {@value #IDLE_SECONDS} s is closed. Anything but {@code GET /metrics} is a 404 (405 for another method); a
+ * scrape that fails is a 500, logged.
  */
 public final class MetricsEndpoint implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(MetricsEndpoint.class);
+    static final int MAX_HEADER_BYTES = 8192;
+    static final int MAX_CONNECTIONS = 64;
+    static final int IDLE_SECONDS = 10;
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final EventLoopGroup group;
+    private final Channel channel;
 
-    private MetricsEndpoint(HttpServer server, ExecutorService executor) {
-        this.server = server;
-        this.executor = executor;
+    private MetricsEndpoint(EventLoopGroup group, Channel channel) {
+        this.group = group;
+        this.channel = channel;
     }
 
     /** Binds {@code address} and starts serving; port 0 picks a free port (see {@link #address()}). */
     public static MetricsEndpoint start(InetSocketAddress address, PrometheusMeterRegistry registry) throws IOException {
-        HttpServer server = HttpServer.create(address, 16);
-        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "metrics-http");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.createContext("/", exchange -> serve(exchange, registry));
-        server.start();
-        return new MetricsEndpoint(server, executor);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("metrics-http", true),
+                NioIoHandler.newFactory());
+        AtomicInteger connections = new AtomicInteger();
+        try {
+            Channel channel = new ServerBootstrap()
+                    .group(group)
+                    .channel(NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            if (connections.incrementAndGet() > MAX_CONNECTIONS) {
+                                connections.decrementAndGet();
+                                ch.close();
+                                return;
+                            }
+                            ch.closeFuture().addListener(f -> connections.decrementAndGet());
+                            ch.pipeline().addLast(new ReadTimeoutHandler(IDLE_SECONDS, TimeUnit.SECONDS),
+                                    new HttpServerCodec(MAX_HEADER_BYTES, MAX_HEADER_BYTES, MAX_HEADER_BYTES),
+                                    new HttpObjectAggregator(0),
+                                    new Scrapes(registry));
+                        }
+                    })
+                    .bind(address).sync().channel();
+            return new MetricsEndpoint(group, channel);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw new IOException("interrupted binding the metrics endpoint to " + address, e);
+        } catch (RuntimeException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw new IOException("cannot bind the metrics endpoint to " + address + ": " + e.getMessage(), e);
+        }
     }
 
     public InetSocketAddress address() {
-        return server.getAddress();
+        return (InetSocketAddress) channel.localAddress();
     }
 
-    private static void serve(HttpExchange exchange, PrometheusMeterRegistry registry) throws IOException {
-        try (exchange) {
-            if (!"/metrics".equals(exchange.getRequestURI().getPath())) {
-                exchange.sendResponseHeaders(404, -1);
-                return;
+    /** Answers each request of one connection. */
+    private static final class Scrapes extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+        private final PrometheusMeterRegistry registry;
+
+        Scrapes(PrometheusMeterRegistry registry) {
+            this.registry = registry;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            if (!request.decoderResult().isSuccess()) {
+                answer(ctx, request, HttpResponseStatus.BAD_REQUEST, "bad request\n", false);
+            } else if (!"/metrics".equals(new QueryStringDecoder(request.uri()).path())) {
+                answer(ctx, request, HttpResponseStatus.NOT_FOUND, "not found: GET /metrics\n", HttpUtil.isKeepAlive(request));
+            } else if (!HttpMethod.GET.equals(request.method())) {
+                answer(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET\n", HttpUtil.isKeepAlive(request));
+            } else {
+                String body;
+                HttpResponseStatus status = HttpResponseStatus.OK;
+                try {
+                    body = registry.scrape();
+                } catch (RuntimeException e) {
+                    log.error("GET /metrics failed: {}", e.toString(), e);
+                    status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
+                    body = "scrape failed\n";
+                }
+                answer(ctx, request, status, body, HttpUtil.isKeepAlive(request));
             }
-            byte[] body;
-            int status = 200;
-            try {
-                body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-            } catch (RuntimeException e) {
-                // a scrape that throws would otherwise close the connection with no answer and no trace
-                log.error("GET /metrics failed: {}", e.toString(), e);
-                status = 500;
-                body = ("scrape failed: " + e + "\n").getBytes(StandardCharsets.UTF_8);
+        }
+
+        private static void answer(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,
+                                   String body, boolean keepAlive) {
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                    Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+            HttpUtil.setContentLength(response, response.content().readableBytes());
+            HttpUtil.setKeepAlive(response, keepAlive);
+            var written = ctx.writeAndFlush(response);
+            if (!keepAlive) {
+                written.addListener(ChannelFutureListener.CLOSE);
             }
-            exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            exchange.sendResponseHeaders(status, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("metrics connection from {} closed: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
         }
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
     }
 }

@@ -35,7 +35,7 @@ public final class ServerMetrics {
      * from a connection that authenticated as a client, not as a page server.
      */
     public enum Rejection {
-        PROTOCOL, AUTH, VERSION, OVERLOAD, LEASE, HANDSHAKE_TIMEOUT, UNAUTHENTICATED_LIMIT, NOT_A_PEER;
+        PROTOCOL, AUTH, VERSION, OVERLOAD, LEASE, HANDSHAKE_TIMEOUT, UNAUTHENTICATED_LIMIT, NOT_A_PEER, STALLED;
 
         String tag() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -49,6 +49,7 @@ public final class ServerMetrics {
     private final Counter bytesWritten;
     private final AtomicInteger inflight = new AtomicInteger();
     private final AtomicInteger sessions = new AtomicInteger();
+    private final AtomicInteger pausedSessions = new AtomicInteger();
     private final AtomicInteger reservationHeld = new AtomicInteger();
     private final Counter yields;
     private final Counter[][] requests;
@@ -56,6 +57,8 @@ public final class ServerMetrics {
 
     public ServerMetrics(MeterRegistry registry) {
         this.registry = registry;
+        // jvm_memory_used_bytes, jvm_buffer_memory_used_bytes{id="direct"}: what the buffer budget bounds
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
         this.fsync = Timer.builder("hapager.server.fsync")
                 .description("One group-commit force of one file").register(registry);
         this.fsyncBatch = DistributionSummary.builder("hapager.server.fsync.batch")
@@ -64,6 +67,9 @@ public final class ServerMetrics {
         this.bytesWritten = Counter.builder("hapager.server.bytes").tag("direction", "written").register(registry);
         Gauge.builder("hapager.server.inflight", inflight, AtomicInteger::get)
                 .description("Requests accepted and not yet completed, all sessions").register(registry);
+        Gauge.builder("hapager.server.paused.sessions", pausedSessions, AtomicInteger::get)
+                .description("Connections not being read: their answers are not taken, or the buffer budget is spent")
+                .register(registry);
         Gauge.builder("hapager.server.sessions", sessions, AtomicInteger::get)
                 .description("Open client connections").register(registry);
         Gauge.builder("hapager.server.reservation.held", reservationHeld, AtomicInteger::get)
@@ -110,6 +116,19 @@ public final class ServerMetrics {
 
     public void requestReleased() {
         inflight.decrementAndGet();
+    }
+
+    /** A session stopped (true) or started again (false) reading its socket. */
+    public void sessionPaused(boolean paused) {
+        pausedSessions.addAndGet(paused ? 1 : -1);
+    }
+
+    /** Exports the bytes held of the sessions' buffer budget. */
+    public void bufferBudget(java.util.function.LongSupplier usedBytes) {
+        Gauge.builder("hapager.server.buffered.bytes", usedBytes, s -> (double) s.getAsLong())
+                .description("Payload bytes held by requests executing or answers not yet flushed, all sessions")
+                .strongReference(true)
+                .register(registry);
     }
 
     public void sessionOpened() {

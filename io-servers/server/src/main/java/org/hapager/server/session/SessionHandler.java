@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.collection.LongObjectHashMap;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.hapager.server.fault.FaultPoint;
@@ -46,12 +47,13 @@ import org.slf4j.LoggerFactory;
  * <li>SERVING: REQUEST, HEARTBEAT and, from a PEER only, YIELD (answered with YIELDED once the reservation
  *     decided, see {@link YieldHandler}; a CLIENT's YIELD → ERROR(PROTOCOL)). Each REQUEST is refused with
  *     ERROR(OVERLOAD) past {@code maxInflight}, with ERROR(PROTOCOL) if its id is already in flight; otherwise
- *     ACCEPTED, and the operation runs on the I/O threads ({@link #onRequest}). Every frame renews the lease;
- *     a lease that lapses sends ERROR(LEASE_EXPIRED) ({@link #checkLease}).</li>
+ *     ACCEPTED, and the operation runs on the I/O threads once its bytes fit in the {@link BufferBudget}
+ *     ({@link #onRequest}, {@link #runPending}). Every frame renews the lease; a lease that lapses sends
+ *     ERROR(LEASE_EXPIRED) ({@link #checkLease}).</li>
  * <li>DRAINING ({@link #startDraining}): the server is stopping. DRAINING was sent; accepted requests still
  *     complete; new REQUESTs get COMPLETION(SHUTTING_DOWN) without being executed; YIELD is still answered.
  *     A test's fault point ({@code SessionSettings.faults}, asked once per REQUEST) may halt or freeze the
- *     process around a request ({@link #acceptWithFault}).</li>
+ *     process around a request ({@link #start}).</li>
  * <li>CLOSED ({@link #fail}, {@link #channelInactive}): nothing is read or sent any more (answers that
  *     hop back to the event loop, completions and YIELDED, check for it). Operations still
  *     running finish on the storage, but their completions are dropped: the client reissues them.</li>
@@ -72,6 +74,13 @@ import org.slf4j.LoggerFactory;
  * <li>Strings from the wire (the client name, a YIELD's taker id and reason) reach log lines only through
  *     {@link WireText#escape}: one printable, bounded line, so no client can forge a log record.</li>
  * <li>The connection counts in {@link Sessions#unauthenticated()} exactly while {@code awaitingAuthentication}.</li>
+ * <li>Backpressure: a request counts against {@code maxInflight} from ACCEPTED until its COMPLETION is flushed
+ *     to the socket ({@code inflight} then {@code unflushed}), and holds its {@link #cost} of the budget from its
+ *     start until then ({@code heldBytes} is the sum). The socket is read only while the channel is writable
+ *     and no accepted request waits for the budget ({@code paused}, {@link #updateReading}); so a client that
+ *     does not read its answers stops being read, and what waits for it is bounded by its share of the budget.
+ *     Paused by the budget while writable, the lease does not run (the silence is this server's). A session
+ *     that waits for the budget closes the sessions whose answers went unread for the stall timeout.</li>
  * </ol>
  */
 public final class SessionHandler extends ChannelInboundHandlerAdapter {
@@ -82,6 +91,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     enum Role { NONE, CLIENT, PEER }
 
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
+    /** Budget held by any request beyond its pages: its frames and bookkeeping. */
+    static final long REQUEST_OVERHEAD_BYTES = 256;
 
     private final SessionSettings settings;
     private final OpExecutor executor;
@@ -103,7 +114,29 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private long lastFrameNanos;
     private ScheduledFuture<?> handshakeTimer;
     private ScheduledFuture<?> leaseTimer;
-    private final LongObjectHashMap<OpCode> inflight = new LongObjectHashMap<>();
+    /** Accepted and not yet delivered (waiting for the budget, executing, or completed on the way back). */
+    private final LongObjectHashMap<Admitted> inflight = new LongObjectHashMap<>();
+    /** Accepted and waiting for the buffer budget, in arrival order. */
+    private final ArrayDeque<Admitted> pending = new ArrayDeque<>();
+    /** Completions written and not yet flushed to the socket; they still count against {@code maxInflight}. */
+    private int unflushed;
+    /** Budget bytes this session holds: its executing requests and its unflushed completions. */
+    private long heldBytes;
+    /** Registered with the budget to be woken by the next release. */
+    private boolean awaitingBudget;
+    /** Not reading the socket: answers are not being taken or the budget is spent (see {@link #updateReading}). */
+    private boolean paused;
+    /** While waiting for the budget: the next look for stalled connections to evict. */
+    private ScheduledFuture<?> stallCheck;
+    /**
+     * When the channel last became unwritable (its answers not being read) while holding budget, or -1; read by
+     * other sessions' threads in {@link Sessions#evictStalled}.
+     */
+    private volatile long stalledSinceNanos = -1;
+
+    /** A request accepted on this connection; {@code cost} is what it holds of the budget while it runs. */
+    private record Admitted(long id, Op op, FaultPoint fault, long cost) {
+    }
 
     /** {@code executor} runs this connection's storage requests; {@code yields} answers a peer's YIELD. */
     public SessionHandler(SessionSettings settings, OpExecutor executor, YieldHandler yields, Sessions sessions) {
@@ -272,6 +305,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         if (state != State.SERVING && state != State.DRAINING) {
             return;
         }
+        if (paused && ctx.channel().isWritable()) {
+            // not reading by this server's choice (a request waits for the budget), not the client's silence
+            lastFrameNanos = ctx.executor().ticker().nanoTime();
+        }
         long idle = ctx.executor().ticker().nanoTime() - lastFrameNanos;
         if (idle >= leaseNanos) {
             fail(Message.Error.LEASE_EXPIRED, Rejection.LEASE, "lease of " + TimeUnit.NANOSECONDS.toMillis(leaseNanos)
@@ -297,42 +334,156 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                     "server " + settings.serverId() + " is stopping; request " + id + " was not executed"));
             return;
         }
-        if (inflight.size() >= settings.maxInflight()) {
+        if (inflight.size() + unflushed >= settings.maxInflight()) {
             fail(Message.Error.OVERLOAD, Rejection.OVERLOAD, "request " + id + " exceeds maxInflight "
-                    + settings.maxInflight());
+                    + settings.maxInflight() + " (requests accepted whose completions are not yet flushed)");
             return;
         }
         if (inflight.containsKey(id)) {
             fail(Message.Error.PROTOCOL, Rejection.PROTOCOL, "request id " + id + " is already in flight");
             return;
         }
-        inflight.put(id, op.code());
+        Admitted admitted = new Admitted(id, op, fault, cost(op));
+        inflight.put(id, admitted);
         sessions.requestAccepted();
-        if (fault != FaultPoint.NONE) {
-            acceptWithFault(id, op, fault);
+        if (fault == FaultPoint.NONE) {
+            ctx.write(new Message.Accepted(id));
+        }
+        pending.add(admitted);
+        runPending();
+    }
+
+    /**
+     * What a request holds of the buffer budget while it runs: its pages (a write's arrived with it, a read's
+     * go back in its completion), a listing's largest answer, and a little for the frames.
+     */
+    private long cost(Op op) {
+        long payload = 0;
+        if (op instanceof Op.Read r) {
+            payload = (long) r.pageSize() * r.pageCount();
+        } else if (op instanceof Op.Write w) {
+            payload = w.data().remaining();
+        } else if (op instanceof Op.List) {
+            payload = settings.limits().maxIoBytes();
+        }
+        return payload + REQUEST_OVERHEAD_BYTES;
+    }
+
+    /**
+     * Starts the accepted requests, in arrival order, as far as the budget lets: this connection's share first
+     * (a connection that holds nothing may always start one request), then the server's. A request that does
+     * not fit waits here; the connection stops reading until it runs ({@link #updateReading}).
+     */
+    private void runPending() {
+        while (!pending.isEmpty() && state != State.CLOSED && !awaitingBudget) {
+            Admitted next = pending.peek();
+            if (heldBytes > 0 && heldBytes + next.cost() > sessions.budget().maxConnectionBytes()) {
+                break; // woken by this connection's own flushes
+            }
+            if (!sessions.budget().reserveOrWait(next.cost(), this::budgetReleased)) {
+                awaitingBudget = true;
+                evictStalled();
+                break;
+            }
+            pending.poll();
+            heldBytes += next.cost();
+            start(next);
+        }
+        updateReading();
+    }
+
+    /**
+     * Waiting for the budget: closes the connections whose answers have gone unread for the stall timeout, which
+     * gives their budget back, and looks again while the wait lasts. A client that does not read can hold the
+     * budget from others for that long at most.
+     */
+    private void evictStalled() {
+        if (state == State.CLOSED || !awaitingBudget) {
             return;
         }
-        ctx.write(new Message.Accepted(id));
-        execute(id, op, FaultPoint.NONE);
+        sessions.evictStalled(ctx.executor().ticker().nanoTime(), sessions.budget().stallTimeoutNanos());
+        stallCheck = ctx.executor().schedule(this::evictStalled, sessions.budget().stallTimeoutNanos() / 4 + 1, TimeUnit.NANOSECONDS);
     }
 
-    private void execute(long id, Op op, FaultPoint fault) {
-        long startNanos = System.nanoTime();
-        executor.execute(op).whenComplete((outcome, failure) -> completed(id, op, startNanos, outcome, failure, fault));
+    /** How long this connection's answers have gone unread while it holds budget; 0 if they are being read. */
+    long stalledNanos(long nowNanos) {
+        long since = stalledSinceNanos;
+        return since < 0 ? 0 : nowNanos - since;
     }
 
-    /** A test's fault point at an accepted request: flush ACCEPTED, then halt, freeze or arm the halt after completion. */
-    private void acceptWithFault(long id, Op op, FaultPoint fault) {
-        ctx.writeAndFlush(new Message.Accepted(id)).addListener(flushed -> {
-            switch (fault) {
-                case HALT_AFTER_ACCEPT -> fault.halt(id);
-                case STOP_AFTER_ACCEPT -> {
-                    fault.freeze(id);
-                    execute(id, op, FaultPoint.NONE);
-                }
-                default -> execute(id, op, fault);
+    /** Called from any thread: closes this connection if its answers are still stalled. */
+    void evictIfStalled(long timeoutNanos) {
+        ctx.executor().execute(() -> {
+            long stalled = stalledNanos(ctx.executor().ticker().nanoTime());
+            if (state != State.CLOSED && stalled >= timeoutNanos) {
+                fail(Message.Error.OVERLOAD, Rejection.STALLED, "answers not read for "
+                        + TimeUnit.NANOSECONDS.toMillis(stalled) + " ms while other connections wait for the buffer"
+                        + " budget; " + inflight.size() + " requests dropped");
             }
         });
+    }
+
+    /** From the thread that released budget: try again on this connection's event loop. */
+    private void budgetReleased() {
+        try {
+            ctx.executor().execute(() -> {
+                awaitingBudget = false;
+                if (stallCheck != null) {
+                    stallCheck.cancel(false);
+                }
+                runPending();
+            });
+        } catch (RejectedExecutionException e) {
+            log.debug("session {}: budget wake-up dropped: event loop stopped", sessionId);
+        }
+    }
+
+    /**
+     * Reads the socket only while this connection's answers are being taken (the channel is writable) and no
+     * accepted request waits for the budget: a client that does not read its answers gets no more of them.
+     */
+    private void updateReading() {
+        boolean writable = ctx.channel().isWritable();
+        boolean stalled = state != State.CLOSED && !writable && heldBytes > 0;
+        if (stalled != (stalledSinceNanos >= 0)) {
+            stalledSinceNanos = stalled ? ctx.executor().ticker().nanoTime() : -1;
+        }
+        boolean pause = state != State.CLOSED && (!pending.isEmpty() || !writable);
+        if (pause != paused) {
+            paused = pause;
+            ctx.channel().config().setAutoRead(!pause);
+            sessions.metrics().sessionPaused(pause);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        updateReading();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** Runs an admitted request whose budget is reserved; a test's fault point flushes ACCEPTED first. */
+    private void start(Admitted request) {
+        if (request.fault() == FaultPoint.NONE) {
+            execute(request, FaultPoint.NONE);
+            return;
+        }
+        ctx.writeAndFlush(new Message.Accepted(request.id())).addListener(flushed -> {
+            switch (request.fault()) {
+                case HALT_AFTER_ACCEPT -> request.fault().halt(request.id());
+                case STOP_AFTER_ACCEPT -> {
+                    request.fault().freeze(request.id());
+                    execute(request, FaultPoint.NONE);
+                }
+                default -> execute(request, request.fault());
+            }
+        });
+    }
+
+    private void execute(Admitted request, FaultPoint afterFlush) {
+        long startNanos = System.nanoTime();
+        executor.execute(request.op()).whenComplete((outcome, failure) ->
+                completed(request, startNanos, outcome, failure, afterFlush));
     }
 
     private void onYield(Message.Yield request) {
@@ -372,17 +523,20 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
      * Runs on whichever thread completed the operation. On the event loop itself (inline page I/O) the
      * completion joins this read's batch, flushed at {@link #channelReadComplete}; otherwise it hops over.
      */
-    private void completed(long id, Op op, long startNanos, Outcome outcome, Throwable failure, FaultPoint fault) {
-        Message.Completion completion = completion(id, op, outcome, failure);
+    private void completed(Admitted request, long startNanos, Outcome outcome, Throwable failure, FaultPoint afterFlush) {
+        Op op = request.op();
+        Message.Completion completion = completion(request.id(), op, outcome, failure);
         sessions.metrics().requestCompleted(op.code(), completion.status(), System.nanoTime() - startNanos);
         if (ctx.executor().inEventLoop()) {
-            deliver(completion, fault);
+            deliver(request, completion, afterFlush);
             return;
         }
         try {
-            ctx.executor().execute(() -> deliver(completion, fault));
+            ctx.executor().execute(() -> deliver(request, completion, afterFlush));
         } catch (RejectedExecutionException e) {
-            sessions.requestReleased(); // the event loop is gone, and with it the connection
+            // the event loop is gone, and with it the connection
+            sessions.budget().release(request.cost());
+            sessions.requestReleased();
         }
     }
 
@@ -400,26 +554,30 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 + " failed: " + cause);
     }
 
-    private void deliver(Message.Completion completion, FaultPoint fault) {
-        if (inflight.remove(completion.requestId()) == null) {
-            sessions.requestReleased();
+    /**
+     * Sends a completion; the request keeps its place in {@code maxInflight} and its budget until the bytes
+     * reached the socket. A closed or fenced session drops it (the client reissues).
+     */
+    private void deliver(Admitted request, Message.Completion completion, FaultPoint afterFlush) {
+        inflight.remove(request.id());
+        if (sessions.isFenced() || state == State.CLOSED || !ctx.channel().isActive()) {
+            release(request);
             return;
         }
-        if (sessions.isFenced()) {
-            log.debug("session {}: completion of request {} dropped: the server is fenced", sessionId, completion.requestId());
-            sessions.requestReleased();
-            return;
-        }
-        if (state == State.CLOSED || !ctx.channel().isActive()) {
-            log.debug("session {}: completion of request {} dropped: connection closed", sessionId, completion.requestId());
-            sessions.requestReleased();
-            return;
-        }
+        unflushed++;
         // flushes are consolidated (see SessionServer): completions of one batch share one write(2)
         ctx.writeAndFlush(completion).addListener(f -> {
-            sessions.requestReleased();
-            fault.afterCompletionFlushed(completion.requestId());
+            unflushed--;
+            release(request);
+            afterFlush.afterCompletionFlushed(request.id());
+            runPending();
         });
+    }
+
+    private void release(Admitted request) {
+        heldBytes -= request.cost();
+        sessions.budget().release(request.cost());
+        sessions.requestReleased();
     }
 
     // ------------------------------------------------------------------ drain and close
@@ -461,7 +619,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 clientName.isEmpty() ? "" : " (" + clientName + ")", reason, state);
         sessions.metrics().connectionRejected(rejection);
         enterClosed();
+        boolean answersDrain = ctx.channel().isWritable();
         ctx.writeAndFlush(new Message.Error(code, reason)).addListener(ChannelFutureListener.CLOSE);
+        if (!answersDrain) {
+            ctx.close(); // the ERROR would wait behind answers the client does not read
+        }
     }
 
     /**
@@ -488,13 +650,33 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     private void enterClosed() {
         endHandshake();
+        if (state == State.CLOSED) {
+            return;
+        }
         state = State.CLOSED;
+        if (!inflight.isEmpty()) {
+            log.info("session {} from {}: closed with {} requests in flight ({} not started); their completions are"
+                    + " dropped and the client reissues them", sessionId, remote(), inflight.size(), pending.size());
+        }
+        for (Admitted never : pending) { // accepted, never started: they hold no budget
+            inflight.remove(never.id());
+            sessions.requestReleased();
+        }
+        pending.clear();
+        if (paused) {
+            paused = false;
+            sessions.metrics().sessionPaused(false);
+        }
         if (handshakeTimer != null) {
             handshakeTimer.cancel(false);
         }
         if (leaseTimer != null) {
             leaseTimer.cancel(false);
         }
+        if (stallCheck != null) {
+            stallCheck.cancel(false);
+        }
+        stalledSinceNanos = -1;
         sessions.remove(this);
     }
 

@@ -8,6 +8,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -23,6 +24,8 @@ import java.util.function.Supplier;
 import org.hapager.wire.FrameDecoder;
 import org.hapager.wire.FrameEncoder;
 import org.hapager.wire.MessageCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The listening socket and its event loops: native epoll when {@link Epoll#isAvailable()}, NIO otherwise.
@@ -46,6 +49,10 @@ public final class SessionServer implements AutoCloseable {
             this.encoder = new FrameEncoder(codec);
         }
     }
+
+    private static final Logger log = LoggerFactory.getLogger(SessionServer.class);
+    /** How long {@link #close} waits for the event loops to stop. */
+    private static final long CLOSE_WAIT_SECONDS = 5;
 
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
@@ -88,6 +95,8 @@ public final class SessionServer implements AutoCloseable {
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .option(ChannelOption.AUTO_READ, false) // accept nothing until the settings are known
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    // past the high mark a connection is unwritable, and SessionHandler stops reading it
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(512 * 1024, 2 * 1024 * 1024))
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
@@ -143,7 +152,11 @@ public final class SessionServer implements AutoCloseable {
     public void close() {
         serverChannel.close();
         sessions.closeAll();
-        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        // bounded: a stop must end even if an event loop does not (the process exits after this)
+        for (EventLoopGroup group : new EventLoopGroup[] {workerGroup, bossGroup}) {
+            if (!group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                log.error("event loops still running {} s after close; the process exits without them", CLOSE_WAIT_SECONDS);
+            }
+        }
     }
 }

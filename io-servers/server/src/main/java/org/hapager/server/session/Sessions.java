@@ -29,6 +29,7 @@ public final class Sessions {
 
     private final ServerMetrics metrics;
     private final RateLimitedLog warnings;
+    private final BufferBudget budget;
     private final Set<SessionHandler> sessions = ConcurrentHashMap.newKeySet();
     /** Connections that have not authenticated yet (and are not closed): at most the sessions' limit. */
     private final AtomicInteger unauthenticated = new AtomicInteger();
@@ -38,10 +39,22 @@ public final class Sessions {
     /** Guarded by {@code this}. */
     private long inflight;
 
+    /** Sessions without a buffer budget that matters, for tests of other things. */
     public Sessions(ServerMetrics metrics) {
+        this(metrics, BufferBudget.unbounded());
+    }
+
+    public Sessions(ServerMetrics metrics, BufferBudget budget) {
         this.metrics = metrics;
         this.warnings = new RateLimitedLog(LoggerFactory.getLogger(SessionHandler.class), RateLimitedLog.DEFAULT_INTERVAL,
                 System::nanoTime);
+        this.budget = budget;
+        metrics.bufferBudget(budget::usedBytes);
+    }
+
+    /** The payload bytes all sessions together may hold (see {@link BufferBudget}). */
+    public BufferBudget budget() {
+        return budget;
     }
 
     ServerMetrics metrics() {
@@ -155,6 +168,18 @@ public final class Sessions {
         fenced = true;
         for (SessionHandler s : sessions) {
             s.close();
+        }
+    }
+
+    /**
+     * Closes every connection whose answers have gone unread for {@code timeoutNanos} while holding budget:
+     * called by a session that waits for the budget. Returns at once (each close runs on its event loop).
+     */
+    void evictStalled(long nowNanos, long timeoutNanos) {
+        for (SessionHandler s : sessions) {
+            if (s.stalledNanos(nowNanos) >= timeoutNanos) {
+                s.evictIfStalled(timeoutNanos);
+            }
         }
     }
 

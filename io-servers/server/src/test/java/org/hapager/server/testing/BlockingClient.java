@@ -37,7 +37,18 @@ public final class BlockingClient implements AutoCloseable {
     }
 
     public static BlockingClient connect(InetSocketAddress address) throws IOException {
+        return connect(address, 0);
+    }
+
+    /**
+     * Connects with a receive buffer of {@code receiveBufferBytes} (0: the system's default): a small one makes a
+     * client that does not read fill up quickly, as a slow or hostile reader would.
+     */
+    public static BlockingClient connect(InetSocketAddress address, int receiveBufferBytes) throws IOException {
         Socket socket = new Socket();
+        if (receiveBufferBytes > 0) {
+            socket.setReceiveBufferSize(receiveBufferBytes); // before connect: it sets the window offered
+        }
         socket.connect(address, READ_TIMEOUT_MILLIS);
         socket.setSoTimeout(READ_TIMEOUT_MILLIS);
         socket.setTcpNoDelay(true);
