@@ -99,6 +99,8 @@ class SlowReaderTest {
                 assertTrue(direct >= 0 && direct <= DIRECT_BOUND, "the server holds " + ((long) direct >> 20)
                         + " MiB of direct buffers while six clients do not read (bound " + (DIRECT_BOUND >> 20) + " MiB)");
                 long growth = rssBytes(server.pid()) - rssBefore;
+                System.out.printf("six readers that do not read: direct buffers %d MiB, RSS growth %d MiB%n",
+                        (long) direct >> 20, growth >> 20);
                 assertTrue(growth <= RSS_GROWTH_BOUND, "the server's RSS grew by " + (growth >> 20)
                         + " MiB while six clients did not read (bound " + (RSS_GROWTH_BOUND >> 20) + " MiB)");
 

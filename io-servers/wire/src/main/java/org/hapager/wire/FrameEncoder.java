@@ -16,6 +16,13 @@ public final class FrameEncoder extends MessageToByteEncoder<Message> {
         this.codec = codec;
     }
 
+    /** A buffer of the frame's size (see {@link MessageCodec#frameSizeHint}), direct when the channel prefers it. */
+    @Override
+    protected ByteBuf allocateBuffer(ChannelHandlerContext ctx, Message msg, boolean preferDirect) {
+        int size = codec.frameSizeHint(msg);
+        return preferDirect ? ctx.alloc().ioBuffer(size) : ctx.alloc().heapBuffer(size);
+    }
+
     @Override
     protected void encode(ChannelHandlerContext ctx, Message msg, ByteBuf out) {
         codec.encodeFrame(msg, out);

@@ -216,4 +216,24 @@ class MessageCodecRoundTripTest {
         Message longText = new Message.Draining("x".repeat(Protocol.MAX_STRING_BYTES + 1));
         assertThrows(IllegalArgumentException.class, () -> Wire.frame(longText));
     }
+
+    @Test
+    void pageFramesFitTheirSizeHintSoTheEncoderAllocatesOnce() {
+        MessageCodec codec = new MessageCodec(WireLimits.DEFAULT);
+        int pageSize = 4096;
+        int pages = WireLimits.DEFAULT_MAX_IO_BYTES / pageSize;
+        ByteBuffer data = ByteBuffer.allocate(pages * pageSize);
+        int[] crcs = PageChecksums.compute(data, pageSize, pages);
+        String name = "db/seg0/" + "c".repeat(120) + ".dat";
+        List<Message> messages = List.of(
+                Message.Completion.ok(7, OpCode.READ, new Outcome.PagesRead(Long.MAX_VALUE, crcs, data)),
+                new Message.Request(8, new Op.Write(name, pageSize, 1L << 40, pages, crcs, data)));
+        for (Message m : messages) {
+            io.netty.buffer.ByteBuf out = io.netty.buffer.Unpooled.buffer(codec.frameSizeHint(m));
+            int capacity = out.capacity();
+            codec.encodeFrame(m, out);
+            assertEquals(capacity, out.capacity(), m.type() + " outgrew its hint " + capacity + " with " + out.readableBytes() + " bytes");
+            out.release();
+        }
+    }
 }
