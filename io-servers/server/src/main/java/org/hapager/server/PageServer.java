@@ -79,6 +79,10 @@ public final class PageServer implements AutoCloseable {
     /** Opens the store, reads (or creates) the token, binds the port and starts serving. */
     public static PageServer start(ServerConfig config) throws IOException, InterruptedException {
         byte[] token = TokenFile.readOrCreate(config.tokenFile());
+        String tokenExposure = TokenFile.exposure(config.tokenFile());
+        if (tokenExposure != null) {
+            log.warn("{}", tokenExposure);
+        }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ServerMetrics metrics = new ServerMetrics(registry);
         Sessions liveSessions = new Sessions(metrics);
