@@ -117,7 +117,8 @@ class DataDirectoryProcessTest {
     /**
      * A local process that can write in DATA/volumes swaps the directory {@code victim} with a symbolic link to
      * an outside directory, again and again (one atomic exchange each way), while a client creates volumes and
-     * directories under {@code victim} and writes pages into them. Nothing outside may appear or change, and
+     * directories under {@code victim}, writes pages into them, changes their length, stats, lists, renames and
+     * deletes them. Nothing outside may appear or change, and
      * after the race every volume name reads what is inside the data directory, not an outside file a cached
      * channel might still hold.
      */
@@ -152,9 +153,12 @@ class DataDirectoryProcessTest {
                     String fresh = "victim/n" + rounds + ".dat";                     // a name nowhere yet
                     byte[] page = new byte[PAGE];
                     Arrays.fill(page, (byte) (rounds % 100 + 1));
+                    String renamed = "victim/r" + rounds + ".dat";
                     for (Op op : List.of(new Op.Create(existing, false), write(existing, 0, page),
                             new Op.Create(fresh, true), new Op.Mkdirs("victim/d" + rounds + "/e"),
-                            new Op.SetLength(existing, 2 * PAGE))) {
+                            new Op.SetLength(existing, 2 * PAGE), new Op.Stat(existing), new Op.List("victim"),
+                            new Op.Rename(fresh, renamed, false), new Op.Delete(renamed),
+                            new Op.Rename(existing, "victim/moved/f.dat", true))) {
                         Message.Completion c = client.call(requestId++, op);
                         statuses.merge(c.status(), 1, Integer::sum);
                         if (c.status() != Status.OK) {

@@ -225,9 +225,19 @@ final class VolumePaths implements AutoCloseable {
             return attrs;
         }
 
-        /** Opens the directory at the name (the caller checked it is one), relative to the parent's handle. */
-        SecureDirectoryStream<Path> openDirectory() throws IOException {
-            return (SecureDirectoryStream<Path>) parent.newDirectoryStream(leaf, LinkOption.NOFOLLOW_LINKS);
+        /**
+         * Opens the directory at the name (the caller checked it is one), relative to the parent's handle; INVALID
+         * if it has become a link meanwhile.
+         */
+        SecureDirectoryStream<Path> openDirectory() throws IOException, StoreException {
+            try {
+                return (SecureDirectoryStream<Path>) parent.newDirectoryStream(leaf, LinkOption.NOFOLLOW_LINKS);
+            } catch (FileSystemException e) {
+                if (isLinkRefusal(e)) {
+                    throw linkRefused(name, key);
+                }
+                throw e;
+            }
         }
 
         @Override

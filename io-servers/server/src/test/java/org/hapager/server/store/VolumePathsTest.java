@@ -72,4 +72,19 @@ class VolumePathsTest {
             assertTrue(Files.exists(f.volumes().resolve("\\c3\\bcn\\c3\\af")));
         }
     }
+
+    @Test
+    void anInterruptedDirectoryCreationIsCleanedUpAtOpen() throws IOException {
+        Path leftover = Files.createDirectories(dir.resolve("volumes").resolve("\\creating-0b9e"));
+        Path notOurs = Files.createDirectories(dir.resolve("volumes").resolve("kept"));
+        try (StoreFixture f = new StoreFixture(dir)) {
+            assertTrue(Files.notExists(leftover), "the leftover of a crash is removed");
+            assertTrue(Files.isDirectory(notOurs));
+            f.ok(new Op.Mkdirs("a/b/c"));
+            try (var entries = Files.list(f.volumes())) {
+                assertEquals(List.of("a", "kept"), entries.map(p -> p.getFileName().toString()).sorted().toList(),
+                        "no temporary directory is left behind");
+            }
+        }
+    }
 }
