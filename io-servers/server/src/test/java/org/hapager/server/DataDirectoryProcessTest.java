@@ -229,9 +229,10 @@ class DataDirectoryProcessTest {
     /** Volumes, directories and the lock file are created private to the server's user, whatever the umask. */
     @Test
     void whatTheServerCreatesIsPrivate() throws Exception {
-        try (PageServerProcess server = PageServerProcess.start(data(), token());
+        Path token = data().resolve("token"); // the default place: the token file creates the data directory
+        try (PageServerProcess server = PageServerProcess.start(data(), token);
              BlockingClient client = BlockingClient.connect(server.address())) {
-            client.handshake(TokenFile.read(token()), 10_000);
+            client.handshake(TokenFile.read(token), 10_000);
             assertOk(client.call(1, new Op.Create("db/seg0/c10.dat", true)));
             assertOk(client.call(2, new Op.Mkdirs("db/log/archive")));
             assertOk(client.call(3, new Op.Rename("db/seg0/c10.dat", "db/moved/c10.dat", false)));
@@ -241,6 +242,7 @@ class DataDirectoryProcessTest {
             }
             assertEquals("rw-------", mode(data().resolve("volumes/db/moved/c10.dat")));
             assertEquals("rw-------", mode(data().resolve("locks/reservation.lock")));
+            assertEquals("rw-------", mode(token));
         }
     }
 

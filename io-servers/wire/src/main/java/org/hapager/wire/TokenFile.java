@@ -32,7 +32,8 @@ public final class TokenFile {
             byte[] content = (HexFormat.of().formatHex(secret) + "\n").getBytes(StandardCharsets.US_ASCII);
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
-                Files.createDirectories(parent);
+                // a directory made for the secret is private too (the default is the data directory)
+                Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             }
             // Write a private temporary file, then link it into place: readers never see a half-written
             // token, and if another process won the race we read theirs.
