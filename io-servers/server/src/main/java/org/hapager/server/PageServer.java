@@ -5,6 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.net.UnknownHostException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -85,6 +86,12 @@ public final class PageServer implements AutoCloseable {
             log.warn("the peer token ({}) equals the client token ({}): every client can make this server yield the"
                     + " storage reservation; give the page servers a peer token of their own", config.peerTokenFile(),
                     config.tokenFile());
+        }
+        for (Path tokenFile : new Path[] {config.tokenFile(), config.peerTokenFile()}) {
+            String exposure = TokenFile.exposure(tokenFile);
+            if (exposure != null) {
+                log.warn("{}", exposure);
+            }
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ServerMetrics metrics = new ServerMetrics(registry);

@@ -9,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Set;
 
@@ -31,7 +32,8 @@ public final class TokenFile {
             byte[] content = (HexFormat.of().formatHex(secret) + "\n").getBytes(StandardCharsets.US_ASCII);
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
-                Files.createDirectories(parent);
+                // a directory made for the secret is private too (the default is the data directory)
+                Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             }
             // Write a private temporary file, then link it into place: readers never see a half-written
             // token, and if another process won the race we read theirs.
@@ -47,6 +49,22 @@ public final class TokenFile {
             }
         }
         return read(file);
+    }
+
+    /**
+     * What is wrong with the mode of an existing token file, or null if only its owner may use it: a token that
+     * other users can read lets any of them connect as a client.
+     */
+    public static String exposure(Path file) throws IOException {
+        Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+        Set<PosixFilePermission> others = EnumSet.copyOf(permissions);
+        others.removeAll(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                PosixFilePermission.OWNER_EXECUTE));
+        if (others.isEmpty()) {
+            return null;
+        }
+        return "token file " + file + " has mode " + PosixFilePermissions.toString(permissions)
+                + ": other users can read the shared secret and connect as clients; make it private (chmod 600)";
     }
 
     /** Reads an existing token file. */

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
@@ -44,6 +45,19 @@ public final class PageServerProcess implements AutoCloseable {
 
     /** Starts a server on {@code port} and waits until it is ready. */
     public static PageServerProcess start(Path dataDir, Path tokenFile, int port, String... extraArgs) {
+        return start(Map.of(), dataDir, tokenFile, port, extraArgs);
+    }
+
+    /**
+     * Starts a server on a free port with {@code environment} added to (or replacing entries of) this JVM's
+     * environment, for example {@code LC_ALL=C} to run it under another locale, and waits until it is ready.
+     */
+    public static PageServerProcess start(Map<String, String> environment, Path dataDir, Path tokenFile, String... extraArgs) {
+        return start(environment, dataDir, tokenFile, 0, extraArgs);
+    }
+
+    private static PageServerProcess start(Map<String, String> environment, Path dataDir, Path tokenFile, int port,
+                                           String... extraArgs) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                 "-cp", System.getProperty("java.class.path"), "org.hapager.server.PageServerMain",
@@ -51,7 +65,9 @@ public final class PageServerProcess implements AutoCloseable {
         command.addAll(List.of(extraArgs));
         Process process;
         try {
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().putAll(environment);
+            process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot launch " + command, e);
         }

@@ -5,9 +5,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import org.hapager.server.store.PrivateFiles;
 
 /**
  * The reservation's lock file, {@code DIR/locks/reservation.lock}: an exclusive OS lock on the whole file
@@ -34,12 +36,28 @@ final class LockFile implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** Opens (creating) {@code dataDir/locks/reservation.lock}; takes no lock. */
+    /**
+     * Opens {@code dataDir/locks/reservation.lock}, creating it (0600, and {@code locks/} 0700, whatever the umask:
+     * the holder line is nobody else's business) if it is missing; takes no lock.
+     */
     static LockFile open(Path dataDir) throws IOException {
         Path locks = dataDir.resolve("locks");
-        Files.createDirectories(locks);
+        PrivateFiles.createDirectories(locks);
         Path path = locks.resolve("reservation.lock");
-        return new LockFile(path, FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE));
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE), PrivateFiles.FILE);
+            try {
+                PrivateFiles.restrict(path, PrivateFiles.FILE_PERMISSIONS);
+            } catch (IOException e) {
+                channel.close();
+                throw e;
+            }
+        } catch (FileAlreadyExistsException e) {
+            channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+        return new LockFile(path, channel);
     }
 
     Path path() {

@@ -3,13 +3,10 @@ package org.hapager.server.store;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -17,12 +14,14 @@ import java.util.List;
 import org.hapager.wire.Op;
 import org.hapager.wire.Outcome;
 import org.hapager.wire.Status;
-import org.hapager.wire.VolumeName;
 import org.hapager.wire.WireLimits;
 
 /**
  * The namespace operations: create, delete, rename, list, stat and mkdirs. Each is durable before it
- * returns (the changed directories are fsynced). Runs on the I/O threads.
+ * returns (the changed directories are fsynced). Every file and directory is reached through the directory
+ * handles of {@link VolumePaths}, never through a link. Runs on the I/O threads; the operations that change the
+ * namespace (create, delete, rename, mkdirs) run one at a time (they are rare), so that one never removes or
+ * replaces a directory another is creating an entry in through its handle.
  */
 final class NamespaceOps {
 
@@ -43,22 +42,19 @@ final class NamespaceOps {
         this.limits = limits;
     }
 
-    Outcome create(Op.Create op) throws StoreException {
+    synchronized Outcome create(Op.Create op) throws StoreException {
         String volume = op.volume();
-        Path path = paths.resolve(volume, false);
-        try {
-            BasicFileAttributes attrs = VolumePaths.attributes(path);
+        try (VolumePaths.Location location = paths.locateCreatingParents(volume, durability)) {
+            BasicFileAttributes attrs = location.attributes();
             if (attrs != null) {
                 return existing(volume, attrs, op.exclusive());
             }
-            List<Path> changed = Durability.createDirectories(paths.root(), path.getParent(), volume);
             try {
-                Files.createFile(path);
+                paths.createVolume(location, durability);
             } catch (FileAlreadyExistsException raced) {
-                return existing(volume, VolumePaths.attributes(path), op.exclusive());
+                return existing(volume, location.attributes(), op.exclusive());
             }
-            durability.fsyncFile(path);
-            durability.fsyncDirectories(changed);
+            durability.fsyncDirectory(location.parent, location.key.getParent());
             return Outcome.Done.INSTANCE;
         } catch (IOException e) {
             throw StoreException.io("create volume " + volume, e);
@@ -75,47 +71,53 @@ final class NamespaceOps {
         return Outcome.Done.INSTANCE;
     }
 
-    Outcome delete(Op.Delete op) throws StoreException {
+    synchronized Outcome delete(Op.Delete op) throws StoreException {
         String volume = op.volume();
-        Path path = paths.resolve(volume, false);
-        try {
-            Files.delete(path);
-            openFiles.forget(path);
-            durability.fsyncDirectory(path.getParent());
+        try (VolumePaths.Location location = paths.locate(volume, false)) {
+            BasicFileAttributes attrs = location.attributes();
+            if (attrs == null) {
+                throw StoreException.notFound(volume);
+            }
+            if (attrs.isDirectory()) {
+                location.parent.deleteDirectory(location.leaf);
+            } else {
+                location.parent.deleteFile(location.leaf);
+            }
+            openFiles.forget(location.key);
+            durability.fsyncDirectory(location.parent, location.key.getParent());
             return Outcome.Done.INSTANCE;
         } catch (NoSuchFileException e) {
             throw StoreException.notFound(volume);
         } catch (DirectoryNotEmptyException e) {
             throw new StoreException(Status.NOT_EMPTY, "directory " + volume + " is not empty");
-        } catch (FileSystemException e) {
-            if (VolumePaths.parentIsAFile(e)) {
-                throw StoreException.notFound(volume);
-            }
-            throw StoreException.io("delete volume " + volume, e);
         } catch (IOException e) {
             throw StoreException.io("delete volume " + volume, e);
         }
     }
 
-    Outcome rename(Op.Rename op) throws StoreException {
+    synchronized Outcome rename(Op.Rename op) throws StoreException {
         String volume = op.volume();
         String what = "rename volume " + volume + " to " + op.target();
-        Path source = paths.resolve(volume, false);
-        Path target = paths.resolve(op.target(), false);
-        try {
-            BasicFileAttributes sourceAttrs = VolumePaths.attributes(source);
+        Path sourceKey = paths.key(volume, false);
+        Path targetKey = paths.key(op.target(), false);
+        try (VolumePaths.Location source = paths.locate(volume, false)) {
+            BasicFileAttributes sourceAttrs = source.attributes();
             if (sourceAttrs == null) {
                 throw StoreException.notFound(volume);
             }
-            if (target.equals(source)) {
+            if (targetKey.equals(sourceKey)) {
                 return Outcome.Done.INSTANCE;
             }
-            if (target.startsWith(source)) {
+            if (targetKey.startsWith(sourceKey)) {
                 throw new StoreException(Status.INVALID, what + ": the target lies inside the source");
             }
             // Check, then move: rename(2) always replaces, so "no replace" is not atomic against a concurrent
-            // create of the target. Only the reservation holder writes a volume group, which serializes them.
-            BasicFileAttributes targetAttrs = VolumePaths.attributes(target);
+            // create of the target. Only the reservation holder writes a volume group, and it runs the
+            // namespace operations one at a time.
+            BasicFileAttributes targetAttrs;
+            try (VolumePaths.Location target = paths.locate(op.target(), false)) {
+                targetAttrs = target.attributes();
+            }
             if (targetAttrs != null) {
                 if (!op.replace()) {
                     throw new StoreException(Status.ALREADY_EXISTS, what + ": volume " + op.target() + " already exists");
@@ -124,13 +126,14 @@ final class NamespaceOps {
                     throw new StoreException(Status.INVALID, what + ": only a volume can replace a volume");
                 }
             }
-            List<Path> changed = Durability.createDirectories(paths.root(), target.getParent(), op.target());
-            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
-            openFiles.forget(source);
-            openFiles.forget(target);
-            durability.fsyncDirectories(changed);
-            if (!changed.contains(source.getParent())) {
-                durability.fsyncDirectory(source.getParent());
+            try (VolumePaths.Location target = paths.locateCreatingParents(op.target(), durability)) {
+                source.parent.move(source.leaf, target.parent, target.leaf);
+                openFiles.forget(sourceKey);
+                openFiles.forget(targetKey);
+                durability.fsyncDirectory(target.parent, targetKey.getParent());
+                if (!targetKey.getParent().equals(sourceKey.getParent())) {
+                    durability.fsyncDirectory(source.parent, sourceKey.getParent());
+                }
             }
             return Outcome.Done.INSTANCE;
         } catch (NoSuchFileException e) {
@@ -142,24 +145,30 @@ final class NamespaceOps {
 
     Outcome list(Op.List op) throws StoreException {
         String name = op.volume();
-        Path dir = paths.resolve(name, true);
         String shown = name.isEmpty() ? "/" : name;
-        try {
-            BasicFileAttributes attrs = VolumePaths.attributes(dir);
-            if (attrs == null) {
-                throw new StoreException(Status.NOT_FOUND, "directory " + shown + " does not exist");
-            }
-            if (!attrs.isDirectory()) {
-                throw new StoreException(Status.INVALID, shown + " is a volume, not a directory");
+        try (VolumePaths.Location location = paths.locate(name, true)) {
+            BasicFileAttributes attrs = location.isRoot() ? null : location.attributes();
+            if (!location.isRoot()) {
+                if (attrs == null) {
+                    throw new StoreException(Status.NOT_FOUND, "directory " + shown + " does not exist");
+                }
+                if (!attrs.isDirectory()) {
+                    throw new StoreException(Status.INVALID, shown + " is a volume, not a directory");
+                }
             }
             List<Outcome.Entry> entries = new ArrayList<>();
             long frameBytes = LISTING_HEADER_BYTES;
-            try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
-                for (Path child : stream) {
-                    String entryName = child.getFileName().toString();
-                    BasicFileAttributes a = VolumePaths.attributes(child);
-                    // links, sockets and names a client could not address are not volumes: leave them out
-                    if (a == null || a.isSymbolicLink() || a.isOther() || VolumeName.problem(entryName, false) != null) {
+            try (SecureDirectoryStream<Path> dir = location.isRoot() ? VolumePaths.reopen(location.parent)
+                    : location.openDirectory()) {
+                for (Path child : dir) {
+                    Path stored = child.getFileName();
+                    String entryName = VolumePaths.segmentOf(stored.toString());
+                    if (entryName == null) {
+                        continue; // not the stored form of a name a client could address
+                    }
+                    BasicFileAttributes a = VolumePaths.attributesIn(dir, stored);
+                    // links, sockets and the like are not volumes: leave them out
+                    if (a == null || a.isSymbolicLink() || a.isOther()) {
                         continue;
                     }
                     entries.add(new Outcome.Entry(entryName, a.isDirectory(), a.isDirectory() ? 0 : a.size()));
@@ -172,15 +181,16 @@ final class NamespaceOps {
             }
             entries.sort(Comparator.comparing(Outcome.Entry::name));
             return new Outcome.Listing(List.copyOf(entries));
+        } catch (NoSuchFileException e) {
+            throw new StoreException(Status.NOT_FOUND, "directory " + shown + " does not exist");
         } catch (IOException e) {
             throw StoreException.io("list directory " + shown, e);
         }
     }
 
     Outcome stat(Op.Stat op) throws StoreException {
-        Path path = paths.resolve(op.volume(), false);
-        try {
-            BasicFileAttributes attrs = VolumePaths.attributes(path);
+        try (VolumePaths.Location location = paths.locate(op.volume(), false)) {
+            BasicFileAttributes attrs = location.attributes();
             if (attrs == null) {
                 return new Outcome.Stat(false, false, 0);
             }
@@ -190,19 +200,17 @@ final class NamespaceOps {
         }
     }
 
-    Outcome mkdirs(Op.Mkdirs op) throws StoreException {
+    synchronized Outcome mkdirs(Op.Mkdirs op) throws StoreException {
         String name = op.volume();
-        Path dir = paths.resolve(name, false);
-        try {
-            BasicFileAttributes attrs = VolumePaths.attributes(dir);
+        try (VolumePaths.Location location = paths.locateCreatingParents(name, durability)) {
+            BasicFileAttributes attrs = location.attributes();
             if (attrs != null) {
                 if (attrs.isDirectory()) {
                     return Outcome.Done.INSTANCE;
                 }
                 throw new StoreException(Status.ALREADY_EXISTS, name + " already exists as a volume");
             }
-            List<Path> changed = Durability.createDirectories(paths.root(), dir, name);
-            durability.fsyncDirectories(changed);
+            paths.createDirectory(location.parent, location.leaf, name, location.key, durability);
             return Outcome.Done.INSTANCE;
         } catch (IOException e) {
             throw StoreException.io("mkdirs " + name, e);

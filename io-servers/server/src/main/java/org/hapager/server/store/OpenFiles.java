@@ -2,9 +2,7 @@ package org.hapager.server.store;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -58,7 +56,8 @@ final class OpenFiles {
 
     /**
      * The cached channel of {@code path} with a reference taken, or null if none is cached. A cached channel
-     * was checked when it was opened, and deletes and renames retire it, so callers may skip the checks.
+     * was checked when it was opened (reached through directory handles, never through a link; one link), and
+     * deletes and renames retire it, so callers may skip the checks.
      */
     synchronized OpenFile acquireCached(Path path) {
         OpenFile cached = cache.get(path);
@@ -68,8 +67,16 @@ final class OpenFiles {
         return cached;
     }
 
-    /** Returns the open channel of an existing regular file, opening it if needed. */
-    OpenFile acquire(Path path) throws IOException {
+    /** How a channel is opened when none is cached: {@link VolumePaths#openVolume}, which checks the file. */
+    interface Opener {
+        FileChannel open() throws IOException, StoreException;
+    }
+
+    /**
+     * Returns the cached channel of {@code path} with a reference taken, or one {@code opener} opens (then cached).
+     * {@code path} is only the key: the opener must open the file that is there now.
+     */
+    OpenFile acquire(Path path, Opener opener) throws IOException, StoreException {
         synchronized (this) {
             OpenFile cached = cache.get(path);
             if (cached != null) {
@@ -77,8 +84,7 @@ final class OpenFiles {
                 return cached;
             }
         }
-        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS);
+        FileChannel channel = opener.open();
         OpenFile opened = new OpenFile(path, channel);
         List<OpenFile> toClose = new ArrayList<>();
         OpenFile result;

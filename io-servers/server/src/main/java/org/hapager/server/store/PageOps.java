@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.CompletableFuture;
 import org.hapager.server.metrics.ServerMetrics;
 import org.hapager.server.store.OpenFiles.OpenFile;
@@ -127,8 +126,14 @@ final class PageOps {
     CompletableFuture<Outcome> sync(Op.Sync op) throws StoreException {
         String what = "sync volume " + op.volume();
         OpenFile file = open(op.volume());
-        try {
-            durability.fsyncDirectory(file.path.getParent());
+        try (VolumePaths.Location location = paths.locate(op.volume(), false)) {
+            if (!location.parentExists()) {
+                throw StoreException.notFound(op.volume()); // deleted meanwhile
+            }
+            durability.fsyncDirectory(location.parent, file.path.getParent());
+        } catch (StoreException e) {
+            openFiles.release(file);
+            throw e;
         } catch (IOException e) {
             openFiles.release(file);
             throw StoreException.io(what, e);
@@ -141,22 +146,21 @@ final class PageOps {
         });
     }
 
-    /** The open channel of an existing volume: NOT_FOUND if missing, INVALID if it is a directory. */
+    /**
+     * The open channel of an existing volume: NOT_FOUND if missing, INVALID if it is a directory, a link or has more
+     * than one link. A miss in the cache opens the file through the directory handles of {@link VolumePaths}.
+     */
     private OpenFile open(String volume) throws StoreException {
-        OpenFile cached = openFiles.acquireCached(paths.lexical(volume, false));
+        Path key = paths.key(volume, false);
+        OpenFile cached = openFiles.acquireCached(key);
         if (cached != null) {
             return cached; // checked when opened: no file-system calls on the hot path
         }
-        Path path = paths.resolve(volume, false);
-        try {
-            BasicFileAttributes attrs = VolumePaths.attributes(path);
-            if (attrs == null) {
+        try (VolumePaths.Location location = paths.locate(volume, false)) {
+            if (!location.parentExists()) {
                 throw StoreException.notFound(volume);
             }
-            if (!attrs.isRegularFile()) {
-                throw new StoreException(Status.INVALID, "volume " + volume + " is a directory, not a volume");
-            }
-            return openFiles.acquire(path);
+            return openFiles.acquire(key, () -> paths.openVolume(location));
         } catch (NoSuchFileException e) {
             throw StoreException.notFound(volume);
         } catch (IOException e) {

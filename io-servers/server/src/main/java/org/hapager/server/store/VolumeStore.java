@@ -1,7 +1,6 @@
 package org.hapager.server.store;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -36,7 +35,9 @@ import org.hapager.wire.WireLimits;
  * {@link StickyFlushFailure}). The owner is told before any of those futures completes.
  *
  * <h2>Layout</h2>
- * {@code DIR/volumes/<name>} is a volume's bytes; {@code DIR/locks/} is reserved for reservations.
+ * {@code DIR/volumes/<name>} is a volume's bytes (each name component stored as {@link VolumePaths} maps it:
+ * ASCII as it is); {@code DIR/locks/} is reserved for reservations. What the store creates is private to the
+ * server's user: directories 0700, files 0600 (see {@link PrivateFiles}).
  */
 public final class VolumeStore implements AutoCloseable {
 
@@ -44,6 +45,7 @@ public final class VolumeStore implements AutoCloseable {
     static final int OPEN_FILES_CAPACITY = 256;
 
     private final Path volumesRoot;
+    private final VolumePaths paths;
     private final OpenFiles openFiles;
     private final GroupCommitter committer;
     private final StickyFlushFailure failures;
@@ -73,9 +75,10 @@ public final class VolumeStore implements AutoCloseable {
         if (ioThreads < 1) {
             throw new IllegalArgumentException("ioThreads : " + ioThreads + " (expected: >= 1)");
         }
-        Files.createDirectories(dataDir.resolve("volumes"));
-        Files.createDirectories(dataDir.resolve("locks"));
+        PrivateFiles.createDirectories(dataDir.resolve("volumes"));
+        PrivateFiles.createDirectories(dataDir.resolve("locks"));
         VolumePaths paths = new VolumePaths(dataDir.resolve("volumes"));
+        this.paths = paths;
         this.volumesRoot = paths.root();
         this.openFiles = new OpenFiles(OPEN_FILES_CAPACITY);
         this.failures = new StickyFlushFailure(volumesRoot, onFailure);
@@ -183,6 +186,9 @@ public final class VolumeStore implements AutoCloseable {
         }
         committer.close();
         openFiles.forgetAll();
+        if (finished) {
+            paths.close(); // else an operation may still walk from the root handle; the process is ending anyway
+        }
         return finished;
     }
 

@@ -7,7 +7,10 @@
  * {@link org.hapager.server.store.StoreException}. Writes and length changes become durable through one
  * group-commit thread ({@link org.hapager.server.store.GroupCommitter}) that forces each touched file once per
  * batch. Open channels are cached by {@link org.hapager.server.store.OpenFiles}. Every name is checked again
- * by {@link org.hapager.server.store.VolumePaths}, which refuses paths through symbolic links.
+ * by {@link org.hapager.server.store.VolumePaths}, which maps it to pure ASCII file names and reaches every file
+ * through directory handles opened without following links (never by a path a link could redirect), and refuses
+ * a volume file with more than one link. What the store creates is private: directories 0700, files 0600
+ * ({@link org.hapager.server.store.PrivateFiles}).
  *
  * <p>A failed flush is final. When a force fails (the group commit's {@code fdatasync}, which forces every volume
  * file for writes, length changes and syncs, one force at a time; or the {@code fsync} of a file or directory a

@@ -82,15 +82,15 @@ class GroupCommitterTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         RecordingFailure failure = new RecordingFailure();
         try (GroupCommitter committer = committer(files, forcer, failure, registry)) {
-            CompletableFuture<Void> first = committer.commit(files.acquire(a));
+            CompletableFuture<Void> first = committer.commit(acquire(files, a));
             assertTrue(forcer.entered.await(10, TimeUnit.SECONDS), "the committer never forced the first write");
 
             List<CompletableFuture<Void>> next = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
-                next.add(committer.commit(files.acquire(a)));
+                next.add(committer.commit(acquire(files, a)));
             }
             for (int i = 0; i < 5; i++) {
-                next.add(committer.commit(files.acquire(b)));
+                next.add(committer.commit(acquire(files, b)));
             }
             CompletableFuture<Void> barrier = committer.flush();
             assertFalse(first.isDone(), "completed before its force finished");
@@ -119,7 +119,7 @@ class GroupCommitterTest {
         forcer.release.countDown();
         RecordingFailure failure = new RecordingFailure();
         try (GroupCommitter committer = committer(files, forcer, failure, new SimpleMeterRegistry())) {
-            OpenFiles.OpenFile file = files.acquire(a);
+            OpenFiles.OpenFile file = acquire(files, a);
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> committer.commit(file).get(10, TimeUnit.SECONDS));
             FlushFailedException sticky = assertInstanceOf(FlushFailedException.class, e.getCause());
@@ -144,8 +144,8 @@ class GroupCommitterTest {
         FailFirstForce forcer = new FailFirstForce();
         RecordingFailure failure = new RecordingFailure();
         try (GroupCommitter committer = committer(files, forcer, failure, new SimpleMeterRegistry())) {
-            OpenFiles.OpenFile file = files.acquire(a);
-            OpenFiles.OpenFile sameDescriptor = files.acquire(a); // a second write into the same channel
+            OpenFiles.OpenFile file = acquire(files, a);
+            OpenFiles.OpenFile sameDescriptor = acquire(files, a); // a second write into the same channel
             CompletableFuture<Void> first = committer.commit(file);
             assertTrue(forcer.entered.await(10, TimeUnit.SECONDS), "the committer never forced the first write");
             CompletableFuture<Void> queuedBehind = committer.commit(sameDescriptor);
@@ -175,16 +175,16 @@ class GroupCommitterTest {
         List<Boolean> doneWhenTold = Collections.synchronizedList(new ArrayList<>());
         failure.during = () -> doneWhenTold.add(failedWrite.get().isDone());
         try (GroupCommitter committer = committer(files, forcer, failure, new SimpleMeterRegistry())) {
-            OpenFiles.OpenFile file = files.acquire(a);
+            OpenFiles.OpenFile file = acquire(files, a);
             CompletableFuture<Void> first = committer.commit(file);
             failedWrite.set(first);
             forcer.release.countDown();
             assertThrows(ExecutionException.class, () -> first.get(10, TimeUnit.SECONDS));
             assertEquals(List.of(false), doneWhenTold, "the owner was told after the failed write completed");
 
-            OpenFiles.OpenFile reopened = files.acquire(a);
+            OpenFiles.OpenFile reopened = acquire(files, a);
             assertTrue(reopened != file, "the failed channel was handed out again");
-            List<CompletableFuture<Void>> later = List.of(committer.commit(reopened), committer.commit(files.acquire(b)),
+            List<CompletableFuture<Void>> later = List.of(committer.commit(reopened), committer.commit(acquire(files, b)),
                     committer.flush());
             for (CompletableFuture<Void> f : later) {
                 ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
@@ -228,9 +228,15 @@ class GroupCommitterTest {
         OpenFiles files = new OpenFiles(8);
         GroupCommitter committer = committer(files, GroupCommitter.FDATASYNC, new RecordingFailure(), new SimpleMeterRegistry());
         committer.close();
-        OpenFiles.OpenFile file = files.acquire(a);
+        OpenFiles.OpenFile file = acquire(files, a);
         assertThrows(ExecutionException.class, () -> committer.commit(file).get(10, TimeUnit.SECONDS));
         files.forgetAll();
         assertFalse(file.channel.isOpen(), "the reference was released, so forgetting closes the channel");
+    }
+
+    /** Opens (or finds cached) the channel of a plain test file. */
+    private static OpenFiles.OpenFile acquire(OpenFiles files, Path file) throws Exception {
+        return files.acquire(file, () -> FileChannel.open(file, java.nio.file.StandardOpenOption.READ,
+                java.nio.file.StandardOpenOption.WRITE));
     }
 }
