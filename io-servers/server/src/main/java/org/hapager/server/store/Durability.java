@@ -78,7 +78,9 @@ final class Durability {
         try {
             Files.createDirectories(dir);
         } catch (FileAlreadyExistsException e) {
-            throw new StoreException(Status.INVALID, "volume " + volume + ": " + e.getFile() + " is not a directory");
+            // a component turned into a file since the check above: name it relative to the root, never the server's path
+            String file = e.getFile() == null ? "a component of its path" : root.relativize(Path.of(e.getFile())).toString();
+            throw new StoreException(Status.INVALID, "volume " + volume + ": " + file + " is not a directory");
         }
         List<Path> changed = new ArrayList<>(missing);
         changed.add(existing);

@@ -36,7 +36,7 @@ final class PageOps {
     }
 
     Outcome read(Op.Read op) throws StoreException {
-        OpenFile file = open(op.volume());
+        OpenFile file = open(op);
         try {
             int length = op.pageSize() * op.pageCount();
             long offset = op.firstPage() * op.pageSize();
@@ -52,8 +52,7 @@ final class PageOps {
             metrics.bytesRead(length);
             return new Outcome.PagesRead(volumeLength, PageChecksums.compute(data, op.pageSize(), op.pageCount()), data);
         } catch (IOException e) {
-            throw StoreException.io("read volume " + op.volume() + " pages "
-                    + describe(op.firstPage(), op.pageCount(), op.pageSize()), e);
+            throw StoreException.io(what(op), e);
         } finally {
             openFiles.release(file);
         }
@@ -66,7 +65,7 @@ final class PageOps {
             throw new StoreException(Status.CHECKSUM_MISMATCH, "volume " + op.volume() + " page "
                     + (op.firstPage() + mismatch) + ": checksum mismatch");
         }
-        OpenFile file = open(op.volume());
+        OpenFile file = open(op);
         long volumeLength;
         try {
             long offset = op.firstPage() * op.pageSize();
@@ -77,25 +76,35 @@ final class PageOps {
             volumeLength = file.channel.size();
         } catch (IOException e) {
             openFiles.release(file);
-            throw StoreException.io(describeWrite(op), e);
+            throw StoreException.io(what(op), e);
         }
         int bytes = op.pageSize() * op.pageCount();
         return committer.commit(file).handle((ok, failure) -> {
             if (failure != null) {
-                throw new java.util.concurrent.CompletionException(StoreException.io(describeWrite(op) + ": force", failure));
+                throw new java.util.concurrent.CompletionException(StoreException.io(what(op) + ": force", failure));
             }
             metrics.bytesWritten(bytes);
             return new Outcome.PagesWritten(volumeLength);
         });
     }
 
-    private static String describeWrite(Op.Write op) {
-        return "write volume " + op.volume() + " pages " + describe(op.firstPage(), op.pageCount(), op.pageSize());
+    /** An operation in the protocol's terms, for error texts: "write volume db/v pages 0..3 of 4096 bytes (…)". */
+    static String what(Op op) {
+        if (op instanceof Op.Read r) {
+            return "read volume " + r.volume() + " pages " + describe(r.firstPage(), r.pageCount(), r.pageSize());
+        }
+        if (op instanceof Op.Write w) {
+            return "write volume " + w.volume() + " pages " + describe(w.firstPage(), w.pageCount(), w.pageSize());
+        }
+        if (op instanceof Op.SetLength l) {
+            return "set length of volume " + l.volume() + " to " + l.length();
+        }
+        return op.code().tag() + " volume " + op.volume();
     }
 
     CompletableFuture<Outcome> setLength(Op.SetLength op) throws StoreException {
-        String what = "set length of volume " + op.volume() + " to " + op.length();
-        OpenFile file = open(op.volume());
+        String what = what(op);
+        OpenFile file = open(op);
         try {
             FileChannel channel = file.channel;
             long size = channel.size();
@@ -126,7 +135,7 @@ final class PageOps {
      */
     CompletableFuture<Outcome> sync(Op.Sync op) throws StoreException {
         String what = "sync volume " + op.volume();
-        OpenFile file = open(op.volume());
+        OpenFile file = open(op);
         try {
             durability.fsyncDirectory(file.path.getParent());
         } catch (IOException e) {
@@ -141,8 +150,12 @@ final class PageOps {
         });
     }
 
-    /** The open channel of an existing volume: NOT_FOUND if missing, INVALID if it is a directory. */
-    private OpenFile open(String volume) throws StoreException {
+    /**
+     * The open channel of the volume of {@code op}: NOT_FOUND if missing, INVALID if it is a directory; an I/O
+     * failure is reported as a failure of the operation.
+     */
+    private OpenFile open(Op op) throws StoreException {
+        String volume = op.volume();
         OpenFile cached = openFiles.acquireCached(paths.lexical(volume, false));
         if (cached != null) {
             return cached; // checked when opened: no file-system calls on the hot path
@@ -160,7 +173,7 @@ final class PageOps {
         } catch (NoSuchFileException e) {
             throw StoreException.notFound(volume);
         } catch (IOException e) {
-            throw StoreException.io("open volume " + volume, e);
+            throw StoreException.io(what(op), e);
         }
     }
 

@@ -35,6 +35,10 @@ import org.hapager.wire.WireLimits;
  * whatever file, because the page cache may have dropped data that a later force would not report (see
  * {@link StickyFlushFailure}). The owner is told before any of those futures completes.
  *
+ * <h2>Error texts</h2>
+ * A failed future's {@link StoreException} message is what the client reads: operation, volume name (relative to
+ * the volumes root) and reason in words; exception classes and server paths go to the log ({@link IoErrors}).
+ *
  * <h2>Layout</h2>
  * {@code DIR/volumes/<name>} is a volume's bytes; {@code DIR/locks/} is reserved for reservations.
  */
@@ -143,8 +147,7 @@ public final class VolumeStore implements AutoCloseable {
         } catch (StoreException e) {
             return CompletableFuture.failedFuture(e);
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(new StoreException(Status.IO_ERROR,
-                    op.code().tag() + " volume " + op.volume() + " failed: " + e, e));
+            return CompletableFuture.failedFuture(StoreException.io(PageOps.what(op), e)); // logged there, with its stack
         }
     }
 
