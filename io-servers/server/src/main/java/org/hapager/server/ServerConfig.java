@@ -3,6 +3,7 @@ package org.hapager.server;
 import java.nio.file.Path;
 import org.hapager.server.fault.FaultPoints;
 import org.hapager.server.reservation.FenceCommand;
+import org.hapager.server.store.SizeLimits;
 
 /**
  * Everything a page server is started with (see {@link PageServerMain} for the command-line options).
@@ -25,9 +26,11 @@ import org.hapager.server.reservation.FenceCommand;
  *                               the lock after fencing (see {@link org.hapager.server.reservation.Reservation})
  * @param fenceCommand           run against a holder that did not yield
  * @param faults                 test fault points; {@link FaultPoints#NONE} unless a test switched them on
+ * @param sizeLimits             the largest volume and the largest sum of all volumes ({@link SizeLimits#NONE}: none)
  */
 public record ServerConfig(Path dataDir, String bindAddress, int port, Path tokenFile, int metricsPort,
                            int maxInflight, int ioThreads, boolean inlinePageIo, int eventLoopThreads, int leaseMaxMillis,
                            int handshakeTimeoutMillis, long drainTimeoutMillis, String serverId, long fenceTimeoutMillis,
-                           FenceCommand fenceCommand, FaultPoints faults, int warmupOperations) {
+                           FenceCommand fenceCommand, FaultPoints faults, int warmupOperations,
+                           SizeLimits sizeLimits) {
 }

@@ -35,8 +35,10 @@ final class NamespaceOps {
     private final OpenFiles openFiles;
     private final WireLimits limits;
     private final Durability durability;
+    private final SizeGuard sizes;
 
-    NamespaceOps(VolumePaths paths, OpenFiles openFiles, WireLimits limits, Durability durability) {
+    NamespaceOps(VolumePaths paths, OpenFiles openFiles, WireLimits limits, Durability durability, SizeGuard sizes) {
+        this.sizes = sizes;
         this.paths = paths;
         this.durability = durability;
         this.openFiles = openFiles;
@@ -79,7 +81,11 @@ final class NamespaceOps {
         String volume = op.volume();
         Path path = paths.resolve(volume, false);
         try {
+            BasicFileAttributes removed = sizes.countsData() ? VolumePaths.attributes(path) : null;
             Files.delete(path);
+            if (removed != null && removed.isRegularFile()) {
+                sizes.adjust(-removed.size());
+            }
             openFiles.forget(path);
             durability.fsyncDirectory(path.getParent());
             return Outcome.Done.INSTANCE;
@@ -126,6 +132,9 @@ final class NamespaceOps {
             }
             List<Path> changed = Durability.createDirectories(paths.root(), target.getParent(), op.target());
             Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+            if (targetAttrs != null && targetAttrs.isRegularFile()) {
+                sizes.adjust(-targetAttrs.size()); // the replaced volume is gone
+            }
             openFiles.forget(source);
             openFiles.forget(target);
             durability.fsyncDirectories(changed);

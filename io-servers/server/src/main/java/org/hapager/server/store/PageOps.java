@@ -16,7 +16,8 @@ import org.hapager.wire.Status;
 
 /**
  * The page operations: read, write, set length and sync. Runs on the I/O threads; writes, length changes and
- * syncs hand their file to the {@link GroupCommitter} and complete once it has forced the file.
+ * syncs hand their file to the {@link GroupCommitter} and complete once it has forced the file. Writes and length
+ * changes are checked against the {@link SizeGuard}'s limits before anything is written.
  */
 final class PageOps {
 
@@ -25,9 +26,11 @@ final class PageOps {
     private final GroupCommitter committer;
     private final Durability durability;
     private final ServerMetrics metrics;
+    private final SizeGuard sizes;
 
     PageOps(VolumePaths paths, OpenFiles openFiles, GroupCommitter committer, Durability durability,
-            ServerMetrics metrics) {
+            ServerMetrics metrics, SizeGuard sizes) {
+        this.sizes = sizes;
         this.durability = durability;
         this.paths = paths;
         this.openFiles = openFiles;
@@ -65,15 +68,24 @@ final class PageOps {
             throw new StoreException(Status.CHECKSUM_MISMATCH, "volume " + op.volume() + " page "
                     + (op.firstPage() + mismatch) + ": checksum mismatch");
         }
+        long offset = op.firstPage() * op.pageSize();
+        long end = offset + (long) op.pageSize() * op.pageCount();
+        if (end > sizes.limits().maxVolumeBytes()) {
+            sizes.refuseWrite(what(op), end);
+        }
         OpenFile file = open(op);
         long volumeLength;
         try {
-            long offset = op.firstPage() * op.pageSize();
-            int start = data.position();
-            while (data.hasRemaining()) {
-                file.channel.write(data, offset + data.position() - start);
+            FileChannel channel = file.channel;
+            if (sizes.countsData()) {
+                counted(file, op, end, () -> writeFully(channel, data, offset));
+            } else {
+                writeFully(channel, data, offset);
             }
-            volumeLength = file.channel.size();
+            volumeLength = channel.size();
+        } catch (StoreException e) {
+            openFiles.release(file);
+            throw e;
         } catch (IOException e) {
             openFiles.release(file);
             throw StoreException.io(what(op), e);
@@ -86,6 +98,14 @@ final class PageOps {
             metrics.bytesWritten(bytes);
             return new Outcome.PagesWritten(volumeLength);
         });
+    }
+
+    /** Writes what remains of {@code data} at {@code offset} on. */
+    private static void writeFully(FileChannel channel, ByteBuffer data, long offset) throws IOException {
+        int start = data.position();
+        while (data.hasRemaining()) {
+            channel.write(data, offset + data.position() - start);
+        }
     }
 
     /** An operation in the protocol's terms, for error texts: "write volume db/v pages 0..3 of 4096 bytes (…)". */
@@ -107,13 +127,26 @@ final class PageOps {
         OpenFile file = open(op);
         try {
             FileChannel channel = file.channel;
-            long size = channel.size();
-            if (op.length() < size) {
-                channel.truncate(op.length());
-            } else if (op.length() > size) {
-                // one zero byte at the new end; the hole before it reads as zeros
-                channel.write(ByteBuffer.allocate(1), op.length() - 1);
+            if (op.length() > sizes.limits().maxVolumeBytes() && op.length() > channel.size()) {
+                sizes.refuseLength(what, op.length()); // a shrink of a volume already past the limit is fine
             }
+            IoAction change = () -> {
+                long size = channel.size();
+                if (op.length() < size) {
+                    channel.truncate(op.length());
+                } else if (op.length() > size) {
+                    // one zero byte at the new end; the hole before it reads as zeros
+                    channel.write(ByteBuffer.allocate(1), op.length() - 1);
+                }
+            };
+            if (sizes.countsData()) {
+                counted(file, op, op.length(), change);
+            } else {
+                change.run();
+            }
+        } catch (StoreException e) {
+            openFiles.release(file);
+            throw e;
         } catch (IOException e) {
             openFiles.release(file);
             throw StoreException.io(what, e);
@@ -148,6 +181,35 @@ final class PageOps {
             }
             return Outcome.Done.INSTANCE;
         });
+    }
+
+    /** A change of a volume file (a write or a length change). */
+    @FunctionalInterface
+    private interface IoAction {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code change}, which makes the volume {@code newEnd} bytes long or longer (a write) or exactly that long
+     * (a length change), under the volume's lock, with its growth reserved against the data-directory limit
+     * before and settled to the file's real length after (see {@link SizeGuard}).
+     */
+    private void counted(OpenFile file, Op op, long newEnd, IoAction change) throws IOException, StoreException {
+        synchronized (file) {
+            long before = file.channel.size();
+            long reserved = sizes.reserveGrowth(op, before, newEnd);
+            long after = before + reserved;
+            try {
+                change.run();
+            } finally {
+                try {
+                    after = file.channel.size();
+                } catch (IOException e) {
+                    // keep the reservation: the write may have grown the file
+                }
+                sizes.adjust(after - before - reserved);
+            }
+        }
     }
 
     /**
