@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  *       removed.</li>
  * </ul>
  * The total drifts only if something besides this server changes the files while it holds the reservation, or if a
- * volume is deleted while being written; the next takeover (or restart) recounts. Kept only when the limit is set:
+ * volume is deleted or renamed while being written (its writers may then hold a retired channel, with a lock of its
+ * own); the next takeover (or restart) recounts. Kept only when the limit is set:
  * without it nothing is counted and no lock is taken.
  */
 final class SizeGuard {
