@@ -107,7 +107,7 @@ public final class PageServer implements AutoCloseable {
             liveSessions.fence();
             fenced.complete(reason);
         };
-        VolumeStore store = VolumeStore.open(config.dataDir(), WireLimits.DEFAULT, config.ioThreads(),
+        VolumeStore store = VolumeStore.open(config.dataDir(), WireLimits.DEFAULT, config.sizeLimits(), config.ioThreads(),
                 config.inlinePageIo(), metrics, config.faults(), fence);
         MetricsEndpoint endpoint = null;
         SessionServer server = null;

@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.hapager.server.fault.FaultPoints;
 import org.hapager.server.reservation.FenceCommand;
+import org.hapager.server.store.SizeLimits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -150,6 +151,18 @@ public final class PageServerMain implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     private String fenceCommand;
 
+    @Option(names = "--max-volume-bytes", paramLabel = "N",
+            description = "Largest length of one volume: a write ending past N bytes, or a length change to more than N,"
+                    + " is refused (INVALID) before anything is written (default: no limit).")
+    private Long maxVolumeBytes;
+
+    @Option(names = "--max-data-bytes", paramLabel = "N",
+            description = "Largest sum of the lengths of all volumes under DIR/volumes, nested directories included (a"
+                    + " sparse volume counts its whole length): a write or length change that would grow the sum past N"
+                    + " bytes is refused (INVALID) before anything is written. The sum is counted at start and when the"
+                    + " server takes the reservation over, and kept up to date by its own writes (default: no limit).")
+    private Long maxDataBytes;
+
     @Option(names = "--fault", paramLabel = "SPEC", hidden = true,
             description = "Test fault point NAME@N (halt-on-receive, halt-after-accept, halt-after-complete,"
                     + " stop-after-accept: N counts requests from 1; fail-force: N counts group-commit forces from 1);"
@@ -197,6 +210,8 @@ public final class PageServerMain implements Callable<Integer> {
         check(maxUnauthenticated >= 1, "--max-unauthenticated " + maxUnauthenticated + " (expected: >= 1)");
         check(drainTimeoutMillis >= 0, "--drain-timeout-ms " + drainTimeoutMillis + " (expected: >= 0)");
         check(fenceTimeoutMillis >= 1, "--fence-timeout-ms " + fenceTimeoutMillis + " (expected: >= 1)");
+        check(maxVolumeBytes == null || maxVolumeBytes >= 1, "--max-volume-bytes " + maxVolumeBytes + " (expected: >= 1)");
+        check(maxDataBytes == null || maxDataBytes >= 1, "--max-data-bytes " + maxDataBytes + " (expected: >= 1)");
         check(!fenceCommand.isBlank(), "--fence-command '" + fenceCommand + "' (expected: a program and its arguments)");
         FaultPoints faultPoints;
         try {
@@ -213,7 +228,12 @@ public final class PageServerMain implements Callable<Integer> {
                 maxInflight, ioThreads, inlinePageIo, Math.max(2, Runtime.getRuntime().availableProcessors()), leaseMaxMillis,
                 handshakeTimeoutMillis, maxUnauthenticated, drainTimeoutMillis, serverId, fenceTimeoutMillis,
                 FenceCommand.parse(fenceCommand), faultPoints, warmupOperations, (long) bufferMib << 20,
-                (long) connectionBufferMib << 20, stallTimeoutMillis);
+                (long) connectionBufferMib << 20, stallTimeoutMillis,
+                new SizeLimits(maxVolumeBytes == null ? SizeLimits.NO_LIMIT : maxVolumeBytes,
+                        maxDataBytes == null ? SizeLimits.NO_LIMIT : maxDataBytes));
+        if (!config.sizeLimits().equals(SizeLimits.NONE)) {
+            log.info("size limits: {}", config.sizeLimits().describe());
+        }
         if (faultPoints != FaultPoints.NONE) {
             log.warn("test fault points active: {}", faultPoints.describe());
         }

@@ -3,6 +3,7 @@ package org.hapager.server;
 import java.nio.file.Path;
 import org.hapager.server.fault.FaultPoints;
 import org.hapager.server.reservation.FenceCommand;
+import org.hapager.server.store.SizeLimits;
 
 /**
  * Everything a page server is started with (see {@link PageServerMain} for the command-line options).
@@ -32,10 +33,12 @@ import org.hapager.server.reservation.FenceCommand;
  * @param maxBufferBytes         payload all connections may hold (see {@link org.hapager.server.session.BufferBudget})
  * @param maxConnectionBufferBytes payload one connection may hold
  * @param stallTimeoutMillis     how long a connection's answers may go unread while others wait for the budget
+ * @param sizeLimits             the largest volume and the largest sum of all volumes ({@link SizeLimits#NONE}: none)
  */
 public record ServerConfig(Path dataDir, String bindAddress, int port, Path tokenFile, Path peerTokenFile,
                            int metricsPort, int maxInflight, int ioThreads, boolean inlinePageIo, int eventLoopThreads,
                            int leaseMaxMillis, int handshakeTimeoutMillis, int maxUnauthenticated, long drainTimeoutMillis,
                            String serverId, long fenceTimeoutMillis, FenceCommand fenceCommand, FaultPoints faults,
-                           int warmupOperations, long maxBufferBytes, long maxConnectionBufferBytes, long stallTimeoutMillis) {
+                           int warmupOperations, long maxBufferBytes, long maxConnectionBufferBytes, long stallTimeoutMillis,
+                           SizeLimits sizeLimits) {
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.hapager.server.metrics.ServerMetrics;
 import org.hapager.server.session.OpExecutor;
+import org.hapager.server.store.IoErrors;
 import org.hapager.server.store.StoreException;
 import org.hapager.wire.Message;
 import org.hapager.wire.Op;
@@ -164,7 +165,7 @@ public final class Reservation implements AutoCloseable {
             switch (state) {
                 case HOLDING -> running++;
                 case YIELDING -> {
-                    return refused(op, "server " + self.serverId() + " is yielding the reservation of " + dataDir + " to "
+                    return refused(op, "server " + self.serverId() + " is yielding the reservation of its data directory to "
                             + yieldedTo + "; the request was not executed");
                 }
                 case ACQUIRING -> {
@@ -176,7 +177,7 @@ public final class Reservation implements AutoCloseable {
                                 "server " + self.serverId() + " is stopping; " + op.code().tag() + " volume " + op.volume() + " was not executed"));
                     }
                     if (yieldsAtConnectionStart < yields) {
-                        return refused(op, "server " + self.serverId() + " yielded the reservation of " + dataDir + " to " + yieldedTo
+                        return refused(op, "server " + self.serverId() + " yielded the reservation of its data directory to " + yieldedTo
                                 + "; connections opened before the yield are not served (connect anew to take it back)");
                     }
                     state = State.ACQUIRING;
@@ -213,8 +214,9 @@ public final class Reservation implements AutoCloseable {
             result = store.submit(op);
         } catch (RuntimeException e) {
             finished();
+            log.error("{} volume {} failed", op.code().tag(), op.volume(), e);
             return CompletableFuture.failedFuture(new StoreException(Status.IO_ERROR,
-                    op.code().tag() + " volume " + op.volume() + " failed: " + e, e));
+                    op.code().tag() + " volume " + op.volume() + ": " + IoErrors.reasonOf(e).words(), e));
         }
         result.whenComplete((outcome, failure) -> finished());
         return result;
@@ -271,9 +273,13 @@ public final class Reservation implements AutoCloseable {
                 failed = new ArrayList<>(waiting);
                 waiting.clear();
             }
+            // clients read the same story without server paths or exception classes (the log above has them)
+            String told = ("server " + me.describe() + " could not take the reservation in " + TimeUnit.NANOSECONDS.toMillis(elapsed)
+                    + " ms: " + (e instanceof Acquisition.FailedException ? e.getMessage() : IoErrors.reasonOf(e).words()))
+                    .replace(dataDir.toString(), "DIR");
             for (Waiting w : failed) {
                 w.result().completeExceptionally(new StoreException(Status.NOT_RESERVED,
-                        w.op().code().tag() + " volume " + w.op().volume() + " was not executed: " + why));
+                        w.op().code().tag() + " volume " + w.op().volume() + " was not executed: " + told));
             }
         }
     }

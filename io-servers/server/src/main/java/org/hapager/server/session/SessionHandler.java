@@ -11,6 +11,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.hapager.server.fault.FaultPoint;
 import org.hapager.server.metrics.ServerMetrics.Rejection;
+import org.hapager.server.store.IoErrors;
 import org.hapager.server.store.StoreException;
 import org.hapager.wire.FrameDecoder;
 import org.hapager.wire.HandshakeProof;
@@ -549,9 +550,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         if (cause instanceof StoreException se) {
             return Message.Completion.failed(id, op.code(), se.status(), se.getMessage());
         }
+        // the details (exception, server paths, stack) stay in the log; the client reads the reason in words
         log.error("session {}: request {} ({} volume {}) failed unexpectedly", sessionId, id, op.code().tag(), op.volume(), cause);
-        return Message.Completion.failed(id, op.code(), Status.IO_ERROR, op.code().tag() + " volume " + op.volume()
-                + " failed: " + cause);
+        IoErrors.Reason reason = IoErrors.reasonOf(cause);
+        return Message.Completion.failed(id, op.code(), reason.status(), op.code().tag() + " volume " + op.volume()
+                + ": " + reason.words());
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.hapager.server.metrics.ServerMetrics;
+import org.hapager.server.log.RateLimitedLog;
 import org.slf4j.LoggerFactory;
 
 /**

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.hapager.server.metrics.ServerMetrics;
 import org.hapager.server.store.OpenFiles.OpenFile;
+import org.hapager.wire.Status;
 
 /**
  * Makes writes durable by group commit: one thread collects every write that has finished its positional
@@ -92,7 +93,7 @@ final class GroupCommitter implements AutoCloseable {
         if (pending.file != null) {
             openFiles.release(pending.file);
         }
-        pending.durable.completeExceptionally(new IOException("group commit is closed: the server is stopping"));
+        pending.durable.completeExceptionally(new StoreException(Status.SHUTTING_DOWN, "the server is stopping"));
         return pending.durable;
     }
 

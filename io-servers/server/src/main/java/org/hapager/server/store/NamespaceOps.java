@@ -34,8 +34,10 @@ final class NamespaceOps {
     private final OpenFiles openFiles;
     private final WireLimits limits;
     private final Durability durability;
+    private final SizeGuard sizes;
 
-    NamespaceOps(VolumePaths paths, OpenFiles openFiles, WireLimits limits, Durability durability) {
+    NamespaceOps(VolumePaths paths, OpenFiles openFiles, WireLimits limits, Durability durability, SizeGuard sizes) {
+        this.sizes = sizes;
         this.paths = paths;
         this.durability = durability;
         this.openFiles = openFiles;
@@ -82,6 +84,7 @@ final class NamespaceOps {
                 location.parent.deleteDirectory(location.leaf);
             } else {
                 location.parent.deleteFile(location.leaf);
+                sizes.adjust(-attrs.size());
             }
             openFiles.forget(location.key);
             durability.fsyncDirectory(location.parent, location.key.getParent());
@@ -128,6 +131,9 @@ final class NamespaceOps {
             }
             try (VolumePaths.Location target = paths.locateCreatingParents(op.target(), durability)) {
                 source.parent.move(source.leaf, target.parent, target.leaf);
+                if (targetAttrs != null) {
+                    sizes.adjust(-targetAttrs.size()); // the replaced volume is gone
+                }
                 openFiles.forget(sourceKey);
                 openFiles.forget(targetKey);
                 durability.fsyncDirectory(target.parent, targetKey.getParent());

@@ -15,7 +15,8 @@ import org.hapager.wire.Status;
 
 /**
  * The page operations: read, write, set length and sync. Runs on the I/O threads; writes, length changes and
- * syncs hand their file to the {@link GroupCommitter} and complete once it has forced the file.
+ * syncs hand their file to the {@link GroupCommitter} and complete once it has forced the file. Writes and length
+ * changes are checked against the {@link SizeGuard}'s limits before anything is written.
  */
 final class PageOps {
 
@@ -24,9 +25,11 @@ final class PageOps {
     private final GroupCommitter committer;
     private final Durability durability;
     private final ServerMetrics metrics;
+    private final SizeGuard sizes;
 
     PageOps(VolumePaths paths, OpenFiles openFiles, GroupCommitter committer, Durability durability,
-            ServerMetrics metrics) {
+            ServerMetrics metrics, SizeGuard sizes) {
+        this.sizes = sizes;
         this.durability = durability;
         this.paths = paths;
         this.openFiles = openFiles;
@@ -35,7 +38,7 @@ final class PageOps {
     }
 
     Outcome read(Op.Read op) throws StoreException {
-        OpenFile file = open(op.volume());
+        OpenFile file = open(op);
         try {
             int length = op.pageSize() * op.pageCount();
             long offset = op.firstPage() * op.pageSize();
@@ -51,8 +54,7 @@ final class PageOps {
             metrics.bytesRead(length);
             return new Outcome.PagesRead(volumeLength, PageChecksums.compute(data, op.pageSize(), op.pageCount()), data);
         } catch (IOException e) {
-            throw StoreException.io("read volume " + op.volume() + " pages "
-                    + describe(op.firstPage(), op.pageCount(), op.pageSize()), e);
+            throw StoreException.io(what(op), e);
         } finally {
             openFiles.release(file);
         }
@@ -65,45 +67,85 @@ final class PageOps {
             throw new StoreException(Status.CHECKSUM_MISMATCH, "volume " + op.volume() + " page "
                     + (op.firstPage() + mismatch) + ": checksum mismatch");
         }
-        OpenFile file = open(op.volume());
+        long offset = op.firstPage() * op.pageSize();
+        long end = offset + (long) op.pageSize() * op.pageCount();
+        if (end > sizes.limits().maxVolumeBytes()) {
+            sizes.refuseWrite(what(op), end);
+        }
+        OpenFile file = open(op);
         long volumeLength;
         try {
-            long offset = op.firstPage() * op.pageSize();
-            int start = data.position();
-            while (data.hasRemaining()) {
-                file.channel.write(data, offset + data.position() - start);
+            FileChannel channel = file.channel;
+            if (sizes.countsData()) {
+                counted(file, op, end, () -> writeFully(channel, data, offset));
+            } else {
+                writeFully(channel, data, offset);
             }
-            volumeLength = file.channel.size();
+            volumeLength = channel.size();
+        } catch (StoreException e) {
+            openFiles.release(file);
+            throw e;
         } catch (IOException e) {
             openFiles.release(file);
-            throw StoreException.io(describeWrite(op), e);
+            throw StoreException.io(what(op), e);
         }
         int bytes = op.pageSize() * op.pageCount();
         return committer.commit(file).handle((ok, failure) -> {
             if (failure != null) {
-                throw new java.util.concurrent.CompletionException(StoreException.io(describeWrite(op) + ": force", failure));
+                throw new java.util.concurrent.CompletionException(StoreException.io(what(op) + ": force", failure));
             }
             metrics.bytesWritten(bytes);
             return new Outcome.PagesWritten(volumeLength);
         });
     }
 
-    private static String describeWrite(Op.Write op) {
-        return "write volume " + op.volume() + " pages " + describe(op.firstPage(), op.pageCount(), op.pageSize());
+    /** Writes what remains of {@code data} at {@code offset} on. */
+    private static void writeFully(FileChannel channel, ByteBuffer data, long offset) throws IOException {
+        int start = data.position();
+        while (data.hasRemaining()) {
+            channel.write(data, offset + data.position() - start);
+        }
+    }
+
+    /** An operation in the protocol's terms, for error texts: "write volume db/v pages 0..3 of 4096 bytes (…)". */
+    static String what(Op op) {
+        if (op instanceof Op.Read r) {
+            return "read volume " + r.volume() + " pages " + describe(r.firstPage(), r.pageCount(), r.pageSize());
+        }
+        if (op instanceof Op.Write w) {
+            return "write volume " + w.volume() + " pages " + describe(w.firstPage(), w.pageCount(), w.pageSize());
+        }
+        if (op instanceof Op.SetLength l) {
+            return "set length of volume " + l.volume() + " to " + l.length();
+        }
+        return op.code().tag() + " volume " + op.volume();
     }
 
     CompletableFuture<Outcome> setLength(Op.SetLength op) throws StoreException {
-        String what = "set length of volume " + op.volume() + " to " + op.length();
-        OpenFile file = open(op.volume());
+        String what = what(op);
+        OpenFile file = open(op);
         try {
             FileChannel channel = file.channel;
-            long size = channel.size();
-            if (op.length() < size) {
-                channel.truncate(op.length());
-            } else if (op.length() > size) {
-                // one zero byte at the new end; the hole before it reads as zeros
-                channel.write(ByteBuffer.allocate(1), op.length() - 1);
+            if (op.length() > sizes.limits().maxVolumeBytes() && op.length() > channel.size()) {
+                sizes.refuseLength(what, op.length()); // a shrink of a volume already past the limit is fine
             }
+            IoAction change = () -> {
+                long size = channel.size();
+                if (op.length() < size) {
+                    channel.truncate(op.length());
+                } else if (op.length() > size) {
+                    // one zero byte at the new end; the hole before it reads as zeros
+                    channel.write(ByteBuffer.allocate(1), op.length() - 1);
+                }
+            };
+            if (sizes.countsData()) {
+                counted(file, op, op.length(), change);
+            } else {
+                change.run();
+            }
+        } catch (StoreException e) {
+            openFiles.release(file);
+            throw e;
         } catch (IOException e) {
             openFiles.release(file);
             throw StoreException.io(what, e);
@@ -125,7 +167,7 @@ final class PageOps {
      */
     CompletableFuture<Outcome> sync(Op.Sync op) throws StoreException {
         String what = "sync volume " + op.volume();
-        OpenFile file = open(op.volume());
+        OpenFile file = open(op);
         try (VolumePaths.Location location = paths.locate(op.volume(), false)) {
             if (!location.parentExists()) {
                 throw StoreException.notFound(op.volume()); // deleted meanwhile
@@ -146,11 +188,42 @@ final class PageOps {
         });
     }
 
+    /** A change of a volume file (a write or a length change). */
+    @FunctionalInterface
+    private interface IoAction {
+        void run() throws IOException;
+    }
+
     /**
-     * The open channel of an existing volume: NOT_FOUND if missing, INVALID if it is a directory, a link or has more
-     * than one link. A miss in the cache opens the file through the directory handles of {@link VolumePaths}.
+     * Runs {@code change}, which makes the volume {@code newEnd} bytes long or longer (a write) or exactly that long
+     * (a length change), under the volume's lock, with its growth reserved against the data-directory limit
+     * before and settled to the file's real length after (see {@link SizeGuard}).
      */
-    private OpenFile open(String volume) throws StoreException {
+    private void counted(OpenFile file, Op op, long newEnd, IoAction change) throws IOException, StoreException {
+        synchronized (file) {
+            long before = file.channel.size();
+            long reserved = sizes.reserveGrowth(op, before, newEnd);
+            long after = before + reserved;
+            try {
+                change.run();
+            } finally {
+                try {
+                    after = file.channel.size();
+                } catch (IOException e) {
+                    // keep the reservation: the write may have grown the file
+                }
+                sizes.adjust(after - before - reserved);
+            }
+        }
+    }
+
+    /**
+     * The open channel of the volume of {@code op}: NOT_FOUND if missing, INVALID if it is a directory, a link or
+     * has more than one link; an I/O failure is reported as a failure of the operation. A miss in the cache opens
+     * the file through the directory handles of {@link VolumePaths}.
+     */
+    private OpenFile open(Op op) throws StoreException {
+        String volume = op.volume();
         Path key = paths.key(volume, false);
         OpenFile cached = openFiles.acquireCached(key);
         if (cached != null) {
@@ -164,7 +237,7 @@ final class PageOps {
         } catch (NoSuchFileException e) {
             throw StoreException.notFound(volume);
         } catch (IOException e) {
-            throw StoreException.io("open volume " + volume, e);
+            throw StoreException.io(what(op), e);
         }
     }
 

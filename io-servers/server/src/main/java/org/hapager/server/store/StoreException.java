@@ -2,7 +2,11 @@ package org.hapager.server.store;
 
 import org.hapager.wire.Status;
 
-/** An operation failed with a protocol {@link Status}; the message names the operation, volume and pages. */
+/**
+ * An operation failed with a protocol {@link Status}. The message is what the client reads: it names the operation,
+ * the volume (relative to the volumes root) and what went wrong in words, never an exception class or a server path
+ * (see {@link IoErrors}); the cause, if any, is for the server's log.
+ */
 public final class StoreException extends Exception {
 
     private final Status status;
@@ -25,7 +29,8 @@ public final class StoreException extends Exception {
         return new StoreException(Status.NOT_FOUND, "volume " + volume + " does not exist");
     }
 
+    /** {@code what} failed because of {@code cause}: status and words from {@link IoErrors}, details logged there. */
     static StoreException io(String what, Throwable cause) {
-        return new StoreException(Status.IO_ERROR, what + ": " + cause, cause);
+        return IoErrors.failure(what, cause);
     }
 }

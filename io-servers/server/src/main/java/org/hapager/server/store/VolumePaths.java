@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.hapager.wire.Status;
 import org.hapager.wire.VolumeName;
+import org.hapager.server.log.RateLimitedLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,8 +64,8 @@ import org.slf4j.LoggerFactory;
 final class VolumePaths implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(VolumePaths.class);
-    /** How often a refusal is logged at most; the others are counted into the next line. */
-    private static final long WARNING_INTERVAL_NANOS = 10_000_000_000L;
+    /** Refusals, at most one line every 10 s; the others are counted into the next line. */
+    private static final RateLimitedLog refusals = new RateLimitedLog(log, RateLimitedLog.DEFAULT_INTERVAL, System::nanoTime);
     /** The longest file name the file system takes. */
     static final int MAX_STORED_SEGMENT_BYTES = 255;
     /** What a directory being created deeper than the root is called under the root until renamed into place. */
@@ -73,10 +74,6 @@ final class VolumePaths implements AutoCloseable {
 
     private final Path root;
     private final SecureDirectoryStream<Path> rootHandle;
-    /** Guarded by {@code this}: when the last refusal was logged, and how many were not since. */
-    private long lastWarningNanos;
-    private boolean warnedOnce;
-    private int unloggedWarnings;
 
     /** @param root the volumes directory; must exist and is made absolute and real (links resolved once). */
     VolumePaths(Path root) throws IOException {
@@ -476,20 +473,7 @@ final class VolumePaths implements AutoCloseable {
 
     /** A refusal that may be an attack on the data directory: logged (rate-limited) as well as answered. */
     private StoreException refused(Status status, String message) {
-        long now = System.nanoTime();
-        int unlogged;
-        synchronized (this) {
-            if (warnedOnce && now - lastWarningNanos < WARNING_INTERVAL_NANOS) {
-                unloggedWarnings++;
-                return new StoreException(status, message);
-            }
-            warnedOnce = true;
-            lastWarningNanos = now;
-            unlogged = unloggedWarnings;
-            unloggedWarnings = 0;
-        }
-        log.warn("refused: {}{}", message, unlogged == 0 ? ""
-                : " (and " + unlogged + " similar refusals in the last " + WARNING_INTERVAL_NANOS / 1_000_000_000 + " s not logged)");
+        refusals.warn("refused", "refused: {}", message);
         return new StoreException(status, message);
     }
 

@@ -34,6 +34,14 @@ import org.hapager.wire.WireLimits;
  * whatever file, because the page cache may have dropped data that a later force would not report (see
  * {@link StickyFlushFailure}). The owner is told before any of those futures completes.
  *
+ * <h2>Size limits</h2>
+ * A write or length change past the {@link SizeLimits} (a volume's length, the sum of all volume lengths) fails with
+ * INVALID before anything is written; see {@link SizeGuard} for how the sum is kept without scanning per write.
+ *
+ * <h2>Error texts</h2>
+ * A failed future's {@link StoreException} message is what the client reads: operation, volume name (relative to
+ * the volumes root) and reason in words; exception classes and server paths go to the log ({@link IoErrors}).
+ *
  * <h2>Layout</h2>
  * {@code DIR/volumes/<name>} is a volume's bytes (each name component stored as {@link VolumePaths} maps it:
  * ASCII as it is); {@code DIR/locks/} is reserved for reservations. What the store creates is private to the
@@ -51,6 +59,7 @@ public final class VolumeStore implements AutoCloseable {
     private final StickyFlushFailure failures;
     private final PageOps pages;
     private final NamespaceOps namespace;
+    private final SizeGuard sizes;
     private final ExecutorService io;
     private final boolean inlinePageIo;
 
@@ -63,15 +72,30 @@ public final class VolumeStore implements AutoCloseable {
      */
     public static VolumeStore open(Path dataDir, WireLimits limits, int ioThreads, boolean inlinePageIo,
                                    ServerMetrics metrics, FaultPoints faults, StorageFailure onFailure) throws IOException {
+        return open(dataDir, limits, SizeLimits.NONE, ioThreads, inlinePageIo, metrics, faults, onFailure);
+    }
+
+    /**
+     * As {@link #open(Path, WireLimits, int, boolean, ServerMetrics, FaultPoints, StorageFailure)}, enforcing
+     * {@code sizeLimits}; with a data-directory limit the volumes are counted here, before the store opens.
+     */
+    public static VolumeStore open(Path dataDir, WireLimits limits, SizeLimits sizeLimits, int ioThreads,
+                                   boolean inlinePageIo, ServerMetrics metrics, FaultPoints faults,
+                                   StorageFailure onFailure) throws IOException {
         GroupCommitter.Forcer forcer = faults == FaultPoints.NONE ? GroupCommitter.FDATASYNC : channel -> {
             faults.beforeForce();
             GroupCommitter.FDATASYNC.force(channel);
         };
-        return new VolumeStore(dataDir, limits, ioThreads, inlinePageIo, metrics, forcer, onFailure);
+        return new VolumeStore(dataDir, limits, sizeLimits, ioThreads, inlinePageIo, metrics, forcer, onFailure);
     }
 
     VolumeStore(Path dataDir, WireLimits limits, int ioThreads, boolean inlinePageIo, ServerMetrics metrics,
                 GroupCommitter.Forcer forcer, StorageFailure onFailure) throws IOException {
+        this(dataDir, limits, SizeLimits.NONE, ioThreads, inlinePageIo, metrics, forcer, onFailure);
+    }
+
+    VolumeStore(Path dataDir, WireLimits limits, SizeLimits sizeLimits, int ioThreads, boolean inlinePageIo,
+                ServerMetrics metrics, GroupCommitter.Forcer forcer, StorageFailure onFailure) throws IOException {
         if (ioThreads < 1) {
             throw new IllegalArgumentException("ioThreads : " + ioThreads + " (expected: >= 1)");
         }
@@ -84,8 +108,9 @@ public final class VolumeStore implements AutoCloseable {
         this.failures = new StickyFlushFailure(volumesRoot, onFailure);
         this.committer = new GroupCommitter(openFiles, forcer, failures, metrics);
         Durability durability = new Durability(failures);
-        this.pages = new PageOps(paths, openFiles, committer, durability, metrics);
-        this.namespace = new NamespaceOps(paths, openFiles, limits, durability);
+        this.sizes = new SizeGuard(sizeLimits, volumesRoot);
+        this.pages = new PageOps(paths, openFiles, committer, durability, metrics, sizes);
+        this.namespace = new NamespaceOps(paths, openFiles, limits, durability, sizes);
         this.inlinePageIo = inlinePageIo;
         AtomicInteger threadNumber = new AtomicInteger();
         this.io = Executors.newFixedThreadPool(ioThreads, r -> {
@@ -93,6 +118,11 @@ public final class VolumeStore implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** The sum of all volume lengths as counted for the data-directory limit (0 when there is none). */
+    long countedDataBytes() {
+        return sizes.dataBytes();
     }
 
     /** The directory holding the volumes (real path). */
@@ -146,8 +176,7 @@ public final class VolumeStore implements AutoCloseable {
         } catch (StoreException e) {
             return CompletableFuture.failedFuture(e);
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(new StoreException(Status.IO_ERROR,
-                    op.code().tag() + " volume " + op.volume() + " failed: " + e, e));
+            return CompletableFuture.failedFuture(StoreException.io(PageOps.what(op), e)); // logged there, with its stack
         }
     }
 
@@ -159,11 +188,19 @@ public final class VolumeStore implements AutoCloseable {
     }
 
     /**
-     * Drops every cached channel, so the next operation on each volume opens it afresh. A reservation
-     * takeover calls this: while another server held the volumes it may have renamed or replaced files.
+     * Drops every cached channel, so the next operation on each volume opens it afresh, and counts the volumes'
+     * lengths again if the data directory is limited. A reservation takeover calls this: while another server held
+     * the volumes it may have written, renamed or replaced files.
      */
     public void forgetOpenFiles() {
         openFiles.forgetAll();
+        try {
+            sizes.recount();
+        } catch (IOException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(VolumeStore.class).warn(
+                    "counting the volumes for the data directory limit failed; keeping the count of {} bytes: {}",
+                    sizes.dataBytes(), e.toString(), e);
+        }
     }
 
     /**

@@ -192,8 +192,9 @@ class VolumeStoreTest {
         f.ok(new Op.Create("b", true));
         f.ok(write("a", 512, 0, pattern(512, 1)));
         StoreException failed = f.failure(write("a", 512, 1, pattern(512, 2)), Status.IO_ERROR);
-        assertTrue(failed.getMessage().contains("force of volume a (") && failed.getMessage().contains("Input/output error"),
-                failed.getMessage());
+        assertEquals("write volume a pages 1..1 of 512 bytes (offsets 512..1024): force: a flush of volume a failed"
+                + " (I/O error); the server acknowledges nothing after a failed flush", failed.getMessage());
+        assertTrue(failed.getCause() instanceof FlushFailedException, "the detail is kept for the log");
         assertEquals(List.of("a a Input/output error"), f.flushFailures);
 
         for (Op op : List.of(write("b", 512, 0, pattern(512, 3)), new Op.Read("a", 512, 0, 1), new Op.Sync("b"),

@@ -1,4 +1,4 @@
-package org.hapager.server.session;
+package org.hapager.server.log;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package org.hapager.server.session;
+package org.hapager.server.log;
 
 import java.time.Duration;
 import java.util.Arrays;
@@ -48,6 +48,11 @@ public final class RateLimitedLog {
     /** Logs at WARN, or counts the line if one of {@code kind} went out less than the interval ago. True if logged. */
     public boolean warn(String kind, String format, Object... args) {
         return log(Level.WARN, kind, format, args);
+    }
+
+    /** Like {@link #warn}, at ERROR. */
+    public boolean error(String kind, String format, Object... args) {
+        return log(Level.ERROR, kind, format, args);
     }
 
     /** Like {@link #warn}, at INFO. */
