@@ -123,8 +123,8 @@ public final class PageServerMain implements Callable<Integer> {
     private int handshakeTimeoutMillis;
 
     @Option(names = "--max-unauthenticated", paramLabel = "N", defaultValue = "64",
-            description = "Connections awaiting authentication at once; one more is closed on arrival with an OVERLOAD"
-                    + " error (default: ${DEFAULT-VALUE}).")
+            description = "Connections awaiting authentication at once; one more closes the oldest of them with an"
+                    + " OVERLOAD error (default: ${DEFAULT-VALUE}).")
     private int maxUnauthenticated;
 
     @Option(names = "--drain-timeout-ms", paramLabel = "MS", defaultValue = "10000",

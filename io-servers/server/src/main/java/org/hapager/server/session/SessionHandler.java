@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  * <ol>
  * <li>On arrival ({@link #channelActive}) a connection counts as awaiting authentication until AUTH_OK or its
- *     close; if {@code maxUnauthenticated} connections of the server already do, it gets ERROR(OVERLOAD) and is
- *     closed at once. Until AUTH_OK its decoder reads frames of at most
+ *     close; if {@code maxUnauthenticated} connections of the server already did, the oldest of them gets
+ *     ERROR(OVERLOAD) and is closed ({@link #evictUnauthenticated}). Until AUTH_OK its decoder reads frames of at most
  *     {@link org.hapager.wire.Protocol#MAX_HANDSHAKE_FRAME_BYTES} ({@link FrameDecoder#forHandshake}).</li>
  * <li>AWAIT_HELLO: only HELLO is allowed. Wrong magic → ERROR(PROTOCOL); no common version → ERROR(VERSION);
  *     otherwise CHALLENGE with a fresh nonce ({@link #onHello}).</li>
@@ -164,11 +164,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        if (!sessions.tryStartHandshake(settings.maxUnauthenticated())) {
-            refuseOverUnauthenticatedLimit();
-            return;
-        }
         awaitingAuthentication = true;
+        sessions.startHandshake(this, settings.maxUnauthenticated());
         handshakeTimer = ctx.executor().schedule(this::handshakeTimedOut, settings.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();
     }
@@ -630,24 +627,38 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * A new connection while {@code maxUnauthenticated} others await authentication: ERROR(OVERLOAD) and close, before
-     * a byte of it is read. Counted in the metrics; logged at most once every few seconds.
+     * Called from any thread when this connection is the oldest of more than {@code max} awaiting authentication:
+     * ERROR(OVERLOAD) and close, unless it authenticated or closed meanwhile. Counted in the metrics; logged at
+     * most once every few seconds.
      */
-    private void refuseOverUnauthenticatedLimit() {
-        int max = settings.maxUnauthenticated();
-        sessions.warnings().warn(Rejection.UNAUTHENTICATED_LIMIT.name(), "connection from {} refused: {} connections are"
-                + " awaiting authentication, the limit (--max-unauthenticated); closing", remote(), max);
+    void evictUnauthenticated(int max) {
+        try {
+            ctx.executor().execute(() -> evictNow(max));
+        } catch (RejectedExecutionException e) {
+            log.debug("connection from {}: eviction dropped: event loop stopped", remote());
+        }
+    }
+
+    private void evictNow(int max) {
+        if (!awaitingAuthentication || state == State.CLOSED) {
+            return;
+        }
+        awaitingAuthentication = false; // uncounted by the eviction already
+        sessions.warnings().warn(Rejection.UNAUTHENTICATED_LIMIT.name(), "connection from {} closed before it"
+                + " authenticated: {} newer connections await authentication, the limit (--max-unauthenticated)",
+                remote(), max);
         sessions.metrics().connectionRejected(Rejection.UNAUTHENTICATED_LIMIT);
         enterClosed();
         ctx.writeAndFlush(new Message.Error(Message.Error.OVERLOAD, "server " + settings.serverId() + " has " + max
-                + " connections awaiting authentication, its limit; try again")).addListener(ChannelFutureListener.CLOSE);
+                + " newer connections awaiting authentication, its limit; try again"))
+                .addListener(ChannelFutureListener.CLOSE);
     }
 
     /** The connection no longer awaits authentication (authenticated, or closing): uncounted, once. */
     private void endHandshake() {
         if (awaitingAuthentication) {
             awaitingAuthentication = false;
-            sessions.handshakeEnded();
+            sessions.handshakeEnded(this);
         }
     }
 

@@ -1,7 +1,9 @@
 package org.hapager.server.session;
 
+import java.util.Deque;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,9 +20,10 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #fence} is the end without a drain, for a server whose storage failed: from then on no completion
  * is delivered and every connection is closed, so clients reissue what they have not seen completed.
  *
- * <p>Before authentication a connection is also counted in {@code unauthenticated}, which the server caps
- * ({@link #tryStartHandshake}): a flood of connections that never authenticate costs a bounded amount of memory
- * and is refused at the door, while authenticated sessions go on being served.
+ * <p>Before authentication a connection is also kept in {@code awaitingAuthentication}, oldest first, which the
+ * server caps ({@link #startHandshake}): past the cap the oldest is closed. A flood of connections that never
+ * authenticate costs a bounded amount of memory, authenticated sessions go on being served, and a new client
+ * still gets in: to keep it out, a flood must open the cap's worth of connections within its handshake.
  *
  * <p>Concurrency: {@code sessions} is a concurrent set; {@code unauthenticated} an atomic counter;
  * {@code draining} and {@code fenced} are volatile and only go from false to true; {@code inflight} is guarded by
@@ -32,7 +35,9 @@ public final class Sessions {
     private final RateLimitedLog warnings;
     private final BufferBudget budget;
     private final Set<SessionHandler> sessions = ConcurrentHashMap.newKeySet();
-    /** Connections that have not authenticated yet (and are not closed): at most the sessions' limit. */
+    /** Connections that have not authenticated yet and are not closed, oldest first. */
+    private final Deque<SessionHandler> awaitingAuthentication = new ConcurrentLinkedDeque<>();
+    /** How many {@code awaitingAuthentication} holds (its size() is not constant-time). */
     private final AtomicInteger unauthenticated = new AtomicInteger();
     private final AtomicLong nextSessionId = new AtomicLong(ThreadLocalRandom.current().nextLong() & 0x7fff_ffff_0000_0000L);
     private volatile boolean draining;
@@ -68,24 +73,25 @@ public final class Sessions {
     }
 
     /**
-     * Counts a new connection as awaiting authentication, unless {@code max} already are: then false, and the
-     * connection must be closed at once. A connection counted here is uncounted exactly once, by
-     * {@link #handshakeEnded()}, when it authenticates or closes.
+     * Counts a new connection as awaiting authentication; if {@code max} others already were, the oldest of them
+     * is closed ({@link SessionHandler#evictUnauthenticated}). Each connection counted here is uncounted exactly
+     * once: by {@link #handshakeEnded} when it authenticates or closes, or here when it is evicted.
      */
-    boolean tryStartHandshake(int max) {
-        while (true) {
-            int n = unauthenticated.get();
-            if (n >= max) {
-                return false;
-            }
-            if (unauthenticated.compareAndSet(n, n + 1)) {
-                return true;
+    void startHandshake(SessionHandler session, int max) {
+        awaitingAuthentication.add(session);
+        if (unauthenticated.incrementAndGet() > max) {
+            SessionHandler oldest = awaitingAuthentication.poll();
+            if (oldest != null) {
+                unauthenticated.decrementAndGet();
+                oldest.evictUnauthenticated(max);
             }
         }
     }
 
-    void handshakeEnded() {
-        unauthenticated.decrementAndGet();
+    void handshakeEnded(SessionHandler session) {
+        if (awaitingAuthentication.remove(session)) {
+            unauthenticated.decrementAndGet();
+        }
     }
 
     /** Connections awaiting authentication now. */

@@ -288,34 +288,35 @@ class SessionHandlerTest {
     }
 
     @Test
-    void connectionsAwaitingAuthenticationAreCapped() {
+    void pastTheCapTheOldestConnectionAwaitingAuthenticationIsClosed() {
         List<EmbeddedChannel> more = new ArrayList<>();
         try {
             for (int i = 1; i < MAX_UNAUTHENTICATED; i++) {
                 more.add(newChannel());
             }
             assertEquals(MAX_UNAUTHENTICATED, sessions.unauthenticated());
-            EmbeddedChannel over = newChannel();
-            more.add(over);
-            ByteBuf out = over.readOutbound();
+            EmbeddedChannel newest = newChannel();
+            more.add(newest);
+            channel.runPendingTasks(); // the eviction hops onto the oldest connection's event loop
+            ByteBuf out = channel.readOutbound();
             out.skipBytes(Protocol.LENGTH_FIELD_BYTES);
             Message.Error error = assertInstanceOf(Message.Error.class, codec.decode(out));
             out.release();
             assertEquals(Message.Error.OVERLOAD, error.code());
             assertTrue(error.text().contains("awaiting authentication"), error.text());
-            over.runPendingTasks();
-            assertFalse(over.isOpen(), "closed on arrival");
+            channel.runPendingTasks();
+            assertFalse(channel.isOpen(), "the oldest was closed");
+            assertTrue(newest.isOpen(), "the newest was admitted");
             assertEquals(1, rejected("unauthenticated_limit"));
-            assertEquals(MAX_UNAUTHENTICATED, sessions.unauthenticated(), "the refused connection was never counted");
+            assertEquals(MAX_UNAUTHENTICATED, sessions.unauthenticated());
 
-            authenticate(1000); // frees a place
+            more.get(0).close(); // a close frees a place
             assertEquals(MAX_UNAUTHENTICATED - 1, sessions.unauthenticated());
-            more.get(0).close(); // and so does a close
-            assertEquals(MAX_UNAUTHENTICATED - 2, sessions.unauthenticated());
             EmbeddedChannel admitted = newChannel();
             more.add(admitted);
             assertTrue(admitted.isOpen());
-            assertEquals(MAX_UNAUTHENTICATED - 1, sessions.unauthenticated());
+            assertEquals(MAX_UNAUTHENTICATED, sessions.unauthenticated());
+            assertEquals(1, rejected("unauthenticated_limit"), "nobody was evicted for it");
         } finally {
             more.forEach(EmbeddedChannel::finishAndReleaseAll);
         }
