@@ -159,6 +159,7 @@ class PageServerProcessTest {
             CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> server.sigterm(Duration.ofSeconds(30)));
 
             boolean draining = false;
+            IOException end = null;
             try {
                 while (true) {
                     Message m = client.receive();
@@ -171,10 +172,10 @@ class PageServerProcessTest {
                     }
                 }
             } catch (EOFException | java.net.SocketException closed) {
-                // the server closed the connection after the drain
+                end = closed; // the server closed the connection after the drain
             }
             assertEquals(0, exit.get(40, TimeUnit.SECONDS), server.output());
-            assertTrue(draining, "DRAINING was sent; completed " + completed.size() + "; output:\n" + server.output());
+            assertTrue(draining, "DRAINING was sent; completed " + completed.size() + "; ended by " + end + "; output:\n" + server.output());
             assertEquals(accepted, completed, "every accepted request completed before the exit");
             assertTrue(server.output().contains("page server stopped"), server.output());
         }

@@ -1,5 +1,6 @@
 package org.hapager.server.session;
 
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -602,12 +603,20 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Closes the connection from any thread. */
-    void close() {
-        ctx.executor().execute(() -> {
-            enterClosed();
-            ctx.close();
-        });
+    /**
+     * Closes the connection from any thread, after whatever this session's event loop was asked to do before
+     * (a DRAINING frame is flushed first); the returned future completes when the connection is closed.
+     */
+    ChannelFuture close() {
+        try {
+            ctx.executor().execute(() -> {
+                enterClosed();
+                ctx.close();
+            });
+        } catch (RejectedExecutionException e) {
+            log.debug("session {}: close not queued: event loop stopped", sessionId);
+        }
+        return ctx.channel().closeFuture();
     }
 
     /**

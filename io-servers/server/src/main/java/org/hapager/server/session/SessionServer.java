@@ -151,7 +151,9 @@ public final class SessionServer implements AutoCloseable {
     @Override
     public void close() {
         serverChannel.close();
-        sessions.closeAll();
+        if (!sessions.closeAll(TimeUnit.SECONDS.toMillis(CLOSE_WAIT_SECONDS))) {
+            log.warn("connections still open {} s after close; the event loops close them", CLOSE_WAIT_SECONDS);
+        }
         // bounded: a stop must end even if an event loop does not (the process exits after this)
         for (EventLoopGroup group : new EventLoopGroup[] {workerGroup, bossGroup}) {
             if (!group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {

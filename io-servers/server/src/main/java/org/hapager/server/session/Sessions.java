@@ -1,6 +1,9 @@
 package org.hapager.server.session;
 
+import io.netty.channel.ChannelFuture;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -191,9 +194,23 @@ public final class Sessions {
     }
 
     /** Closes every connection. */
-    public void closeAll() {
+    /**
+     * Closes every connection and waits up to {@code timeoutMillis} until they are closed: a stop calls this
+     * before it shuts the event loops down, since shutting an event loop down closes its connections at once,
+     * before the tasks queued on it run (a DRAINING frame would never be sent).
+     */
+    public boolean closeAll(long timeoutMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        List<ChannelFuture> closing = new ArrayList<>();
         for (SessionHandler s : sessions) {
-            s.close();
+            closing.add(s.close());
         }
+        for (ChannelFuture f : closing) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !f.awaitUninterruptibly(left, TimeUnit.NANOSECONDS)) {
+                return false;
+            }
+        }
+        return true;
     }
 }
