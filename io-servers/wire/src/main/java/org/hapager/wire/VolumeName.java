@@ -8,8 +8,10 @@ import java.nio.charset.StandardCharsets;
  * {@link #directory(String)} allows it.
  *
  * <p>Rejected: absolute paths, {@code .} and {@code ..} segments, empty segments ({@code a//b}, a trailing
- * {@code /}), backslashes, NUL and other control characters (C0, DEL and C1), a segment over {@value #MAX_SEGMENT_BYTES}
- * UTF-8 bytes and a name over {@value #MAX_NAME_BYTES} bytes.
+ * {@code /}), backslashes, NUL and other control characters (C0, DEL and C1), the line and paragraph separators and
+ * invisible format characters (bidi overrides, zero-width characters, U+FEFF: a name echoed in a log line or an
+ * error text reads as what it is), a segment over {@value #MAX_SEGMENT_BYTES} UTF-8 bytes and a name over
+ * {@value #MAX_NAME_BYTES} bytes.
  */
 public final class VolumeName {
 
@@ -60,6 +62,10 @@ public final class VolumeName {
             }
             if (Character.isISOControl(c)) {
                 return "name contains control character 0x" + Integer.toHexString(c);
+            }
+            int type = Character.getType(c);
+            if (type == Character.FORMAT || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR) {
+                return "name contains invisible or line-breaking character U+" + String.format("%04X", (int) c);
             }
             if (Character.isSurrogate(c) && !validSurrogatePair(name, i)) {
                 return "name contains an unpaired surrogate";
