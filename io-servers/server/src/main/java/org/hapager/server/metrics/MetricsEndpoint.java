@@ -30,7 +30,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Deque;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * Serves {@code GET /metrics} in the Prometheus text format, on one event-loop thread of its own: no
  * connection can hold the thread, so a client that sends half a request or never reads the answer delays
  * nobody. Bounded: a request line and headers of at most {@value #MAX_HEADER_BYTES} bytes, no body,
- * {@value #MAX_CONNECTIONS} connections (more are closed at once), and a connection that sends nothing for
+ * {@value #MAX_CONNECTIONS} connections (a new one closes the oldest), and a connection that sends nothing for
  * {@value #IDLE_SECONDS} s is closed. Anything but {@code GET /metrics} is a 404 (405 for another method); a
  * scrape that fails is a 500, logged.
  */
@@ -61,7 +62,7 @@ public final class MetricsEndpoint implements AutoCloseable {
     public static MetricsEndpoint start(InetSocketAddress address, PrometheusMeterRegistry registry) throws IOException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("metrics-http", true),
                 NioIoHandler.newFactory());
-        AtomicInteger connections = new AtomicInteger();
+        Deque<Channel> connections = new ConcurrentLinkedDeque<>(); // oldest first
         try {
             Channel channel = new ServerBootstrap()
                     .group(group)
@@ -69,12 +70,14 @@ public final class MetricsEndpoint implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            if (connections.incrementAndGet() > MAX_CONNECTIONS) {
-                                connections.decrementAndGet();
-                                ch.close();
-                                return;
+                            connections.add(ch);
+                            ch.closeFuture().addListener(f -> connections.remove(ch));
+                            if (connections.size() > MAX_CONNECTIONS) {
+                                Channel oldest = connections.poll(); // a held connection must not keep a scrape out
+                                if (oldest != null) {
+                                    oldest.close();
+                                }
                             }
-                            ch.closeFuture().addListener(f -> connections.decrementAndGet());
                             ch.pipeline().addLast(new ReadTimeoutHandler(IDLE_SECONDS, TimeUnit.SECONDS),
                                     new HttpServerCodec(MAX_HEADER_BYTES, MAX_HEADER_BYTES, MAX_HEADER_BYTES),
                                     new HttpObjectAggregator(0),

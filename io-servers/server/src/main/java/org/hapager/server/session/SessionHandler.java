@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
+import io.netty.util.AttributeKey;
 import io.netty.util.collection.LongObjectHashMap;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
@@ -93,6 +94,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     enum Role { NONE, CLIENT, PEER }
 
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
+    /** Set by the accepting thread ({@link SessionServer}): the order in which the server accepted a connection. */
+    static final AttributeKey<Long> ACCEPTED = AttributeKey.valueOf("hapager.accepted");
     /** Budget held by any request beyond its pages: its frames and bookkeeping. */
     static final long REQUEST_OVERHEAD_BYTES = 256;
 
@@ -106,6 +109,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private State state = State.AWAIT_HELLO;
     private Role role = Role.NONE;
     private boolean awaitingAuthentication;
+    /** Where this connection stands in the order of acceptance (see {@link #ACCEPTED}). */
+    private long acceptOrder;
     /** From HELLO, escaped: for log lines only. */
     private String clientName = "";
     private int version;
@@ -166,7 +171,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         awaitingAuthentication = true;
-        sessions.startHandshake(this, settings.maxUnauthenticated());
+        Long accepted = ctx.channel().attr(ACCEPTED).get();
+        acceptOrder = accepted != null ? accepted : sessions.nextAcceptOrder();
+        sessions.startHandshake(acceptOrder, this, settings.maxUnauthenticated());
         handshakeTimer = ctx.executor().schedule(this::handshakeTimedOut, settings.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();
     }
@@ -667,7 +674,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private void endHandshake() {
         if (awaitingAuthentication) {
             awaitingAuthentication = false;
-            sessions.handshakeEnded(this);
+            sessions.handshakeEnded(acceptOrder);
         }
     }
 

@@ -2,6 +2,8 @@ package org.hapager.server.session;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -94,6 +96,13 @@ public final class SessionServer implements AutoCloseable {
                     .channel(channelClass)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .option(ChannelOption.AUTO_READ, false) // accept nothing until the settings are known
+                    .handler(new ChannelInboundHandlerAdapter() { // on the one accepting thread, in accept order
+                        @Override
+                        public void channelRead(ChannelHandlerContext ctx, Object accepted) {
+                            ((Channel) accepted).attr(SessionHandler.ACCEPTED).set(sessions.nextAcceptOrder());
+                            ctx.fireChannelRead(accepted);
+                        }
+                    })
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     // past the high mark a connection is unwritable, and SessionHandler stops reading it
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(512 * 1024, 2 * 1024 * 1024))

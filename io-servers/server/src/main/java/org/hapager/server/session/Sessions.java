@@ -2,11 +2,11 @@ package org.hapager.server.session;
 
 import io.netty.channel.ChannelFuture;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,8 +38,13 @@ public final class Sessions {
     private final RateLimitedLog warnings;
     private final BufferBudget budget;
     private final Set<SessionHandler> sessions = ConcurrentHashMap.newKeySet();
-    /** Connections that have not authenticated yet and are not closed, oldest first. */
-    private final Deque<SessionHandler> awaitingAuthentication = new ConcurrentLinkedDeque<>();
+    /**
+     * Connections that have not authenticated yet and are not closed, by the order the server accepted them
+     * ({@link #acceptOrder}): the event loops make connections active in their own order, and a client accepted
+     * after a flood must count as newer than all of it.
+     */
+    private final ConcurrentSkipListMap<Long, SessionHandler> awaitingAuthentication = new ConcurrentSkipListMap<>();
+    private final AtomicLong acceptOrder = new AtomicLong();
     /** How many {@code awaitingAuthentication} holds (its size() is not constant-time). */
     private final AtomicInteger unauthenticated = new AtomicInteger();
     private final AtomicLong nextSessionId = new AtomicLong(ThreadLocalRandom.current().nextLong() & 0x7fff_ffff_0000_0000L);
@@ -80,21 +85,26 @@ public final class Sessions {
      * is closed ({@link SessionHandler#evictUnauthenticated}). Each connection counted here is uncounted exactly
      * once: by {@link #handshakeEnded} when it authenticates or closes, or here when it is evicted.
      */
-    void startHandshake(SessionHandler session, int max) {
-        awaitingAuthentication.add(session);
+    void startHandshake(long accepted, SessionHandler session, int max) {
+        awaitingAuthentication.put(accepted, session);
         if (unauthenticated.incrementAndGet() > max) {
-            SessionHandler oldest = awaitingAuthentication.poll();
+            Map.Entry<Long, SessionHandler> oldest = awaitingAuthentication.pollFirstEntry();
             if (oldest != null) {
                 unauthenticated.decrementAndGet();
-                oldest.evictUnauthenticated(max);
+                oldest.getValue().evictUnauthenticated(max);
             }
         }
     }
 
-    void handshakeEnded(SessionHandler session) {
-        if (awaitingAuthentication.remove(session)) {
+    void handshakeEnded(long accepted) {
+        if (awaitingAuthentication.remove(accepted) != null) {
             unauthenticated.decrementAndGet();
         }
+    }
+
+    /** The next number in the order connections are accepted (called by the accepting thread, or on arrival). */
+    long nextAcceptOrder() {
+        return acceptOrder.incrementAndGet();
     }
 
     /** Connections awaiting authentication now. */

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 class MetricsEndpointTest {
 
     /**
-     * Clients that open connections and send half a request, and never the rest, do not keep a scrape from being
-     * answered (the JDK's server handled one exchange at a time and waited for a request's headers forever).
+     * Clients that open connections and send half a request, and never the rest, even more of them than the
+     * endpoint keeps, do not keep a scrape from being answered (the JDK's server handled one exchange at a time
+     * and waited for a request's headers forever).
      */
     @Test
     void halfSentRequestsDoNotBlockAScrape() throws Exception {
@@ -31,7 +32,7 @@ class MetricsEndpointTest {
         try (MetricsEndpoint endpoint = MetricsEndpoint.start(new InetSocketAddress("127.0.0.1", 0), registry)) {
             List<Socket> slow = new ArrayList<>();
             try {
-                for (int i = 0; i < 8; i++) {
+                for (int i = 0; i < MetricsEndpoint.MAX_CONNECTIONS + 8; i++) { // past the cap: the oldest go
                     Socket s = new Socket("127.0.0.1", endpoint.address().getPort());
                     OutputStream out = s.getOutputStream();
                     out.write("GET /metrics HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
