@@ -1,5 +1,7 @@
 package org.hapager.server.metrics;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -59,6 +61,11 @@ public final class ServerMetrics {
         this.registry = registry;
         // jvm_memory_used_bytes, jvm_buffer_memory_used_bytes{id="direct"}: what the buffer budget bounds
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+        if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider allocator) {
+            Gauge.builder("hapager.server.netty.direct.bytes", allocator, a -> a.metric().usedDirectMemory())
+                    .description("Direct memory Netty's allocator holds for the connections, in use or kept for reuse")
+                    .strongReference(true).register(registry);
+        }
         this.fsync = Timer.builder("hapager.server.fsync")
                 .description("One group-commit force of one file").register(registry);
         this.fsyncBatch = DistributionSummary.builder("hapager.server.fsync.batch")

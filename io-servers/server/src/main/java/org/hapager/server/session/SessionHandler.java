@@ -15,6 +15,7 @@ import org.hapager.server.fault.FaultPoint;
 import org.hapager.server.metrics.ServerMetrics.Rejection;
 import org.hapager.server.store.IoErrors;
 import org.hapager.server.store.StoreException;
+import org.hapager.wire.FrameAdmission;
 import org.hapager.wire.FrameDecoder;
 import org.hapager.wire.HandshakeProof;
 import org.hapager.wire.Message;
@@ -86,7 +87,7 @@ import org.slf4j.LoggerFactory;
  *     that waits for the budget closes the sessions whose answers went unread for the stall timeout.</li>
  * </ol>
  */
-public final class SessionHandler extends ChannelInboundHandlerAdapter {
+public final class SessionHandler extends ChannelInboundHandlerAdapter implements FrameAdmission {
 
     enum State { AWAIT_HELLO, AWAIT_AUTH, SERVING, DRAINING, CLOSED }
 
@@ -129,8 +130,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private int unflushed;
     /** Budget bytes this session holds: its executing requests and its unflushed completions. */
     private long heldBytes;
-    /** Registered with the budget to be woken by the next release. */
+    /** Registered with the budget to be woken by the next release: for a pending request, for a frame. */
     private boolean awaitingBudget;
+    private boolean awaitingFrameBudget;
+    /** The decoder admitted a frame it is still receiving (see {@link #admit}). */
+    private boolean frameInProgress;
     /** Not reading the socket: answers are not being taken or the budget is spent (see {@link #updateReading}). */
     private boolean paused;
     /** While waiting for the budget: the next look for stalled connections to evict. */
@@ -140,6 +144,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
      * other sessions' threads in {@link Sessions#evictStalled}.
      */
     private volatile long stalledSinceNanos = -1;
+    /** When this connection, being read, started a frame it has not finished, or -1 (read like the above). */
+    private volatile long frameSinceNanos = -1;
 
     /** A request accepted on this connection; {@code cost} is what it holds of the budget while it runs. */
     private record Admitted(long id, Op op, FaultPoint fault, long cost) {
@@ -285,7 +291,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         endHandshake();
         FrameDecoder decoder = ctx.pipeline().get(FrameDecoder.class);
         if (decoder != null) {
-            decoder.authenticated(); // from the next frame on: frames up to maxFrameBytes
+            decoder.authenticated(this); // from the next frame on: frames up to maxFrameBytes, admitted by the budget
         }
         sessionId = sessions.newSessionId();
         int leaseMillis = settings.clampLease(auth.leaseMillis());
@@ -404,17 +410,21 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
      * budget from others for that long at most.
      */
     private void evictStalled() {
-        if (state == State.CLOSED || !awaitingBudget) {
+        if (state == State.CLOSED || !(awaitingBudget || awaitingFrameBudget)) {
             return;
         }
         sessions.evictStalled(ctx.executor().ticker().nanoTime(), sessions.budget().stallTimeoutNanos());
         stallCheck = ctx.executor().schedule(this::evictStalled, sessions.budget().stallTimeoutNanos() / 4 + 1, TimeUnit.NANOSECONDS);
     }
 
-    /** How long this connection's answers have gone unread while it holds budget; 0 if they are being read. */
+    /**
+     * How long this connection has held budget without progress: its answers unread, or a frame it is sending
+     * unfinished while this server reads it; 0 if neither.
+     */
     long stalledNanos(long nowNanos) {
-        long since = stalledSinceNanos;
-        return since < 0 ? 0 : nowNanos - since;
+        long answers = stalledSinceNanos;
+        long frame = frameSinceNanos;
+        return Math.max(answers < 0 ? 0 : nowNanos - answers, frame < 0 ? 0 : nowNanos - frame);
     }
 
     /** Called from any thread: closes this connection if its answers are still stalled. */
@@ -422,9 +432,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         ctx.executor().execute(() -> {
             long stalled = stalledNanos(ctx.executor().ticker().nanoTime());
             if (state != State.CLOSED && stalled >= timeoutNanos) {
-                fail(Message.Error.OVERLOAD, Rejection.STALLED, "answers not read for "
-                        + TimeUnit.NANOSECONDS.toMillis(stalled) + " ms while other connections wait for the buffer"
-                        + " budget; " + inflight.size() + " requests dropped");
+                fail(Message.Error.OVERLOAD, Rejection.STALLED, "held buffer budget without progress (answers not"
+                        + " read, or a frame not finished) for " + TimeUnit.NANOSECONDS.toMillis(stalled) + " ms while"
+                        + " other connections wait for it; " + inflight.size() + " requests dropped");
             }
         });
     }
@@ -434,9 +444,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         try {
             ctx.executor().execute(() -> {
                 awaitingBudget = false;
-                if (stallCheck != null) {
-                    stallCheck.cancel(false);
-                }
+                cancelStallCheck();
                 runPending();
             });
         } catch (RejectedExecutionException e) {
@@ -444,21 +452,82 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    private void cancelStallCheck() {
+        if (stallCheck != null && !awaitingBudget && !awaitingFrameBudget) {
+            stallCheck.cancel(false);
+        }
+    }
+
     /**
-     * Reads the socket only while this connection's answers are being taken (the channel is writable) and no
-     * accepted request waits for the budget: a client that does not read its answers gets no more of them.
+     * Reads the socket only while this connection's answers are being taken (the channel is writable), no
+     * accepted request waits for the budget and the frame it is sending has room: a client that does not read
+     * its answers gets no more of them.
      */
     private void updateReading() {
         boolean writable = ctx.channel().isWritable();
+        long now = ctx.executor().ticker().nanoTime();
         boolean stalled = state != State.CLOSED && !writable && heldBytes > 0;
         if (stalled != (stalledSinceNanos >= 0)) {
-            stalledSinceNanos = stalled ? ctx.executor().ticker().nanoTime() : -1;
+            stalledSinceNanos = stalled ? now : -1;
         }
-        boolean pause = state != State.CLOSED && (!pending.isEmpty() || !writable);
+        boolean pause = state != State.CLOSED && (!pending.isEmpty() || !writable || awaitingFrameBudget);
         if (pause != paused) {
             paused = pause;
             ctx.channel().config().setAutoRead(!pause);
             sessions.metrics().sessionPaused(pause);
+        }
+        // an unfinished frame counts as stalled only while this server reads the connection
+        boolean frameStalls = frameInProgress && !paused && state != State.CLOSED;
+        if (frameStalls != (frameSinceNanos >= 0)) {
+            frameSinceNanos = frameStalls ? now : -1;
+        }
+    }
+
+    // ------------------------------------------------------------------ frame admission (FrameDecoder)
+
+    /**
+     * The decoder is about to receive a frame of {@code frameBytes}: it holds that much of the budget from now
+     * until it is decoded. Without room, the connection stops being read until a release wakes it
+     * ({@link #frameBudgetReleased}), and the decoder waits with what it has.
+     */
+    @Override
+    public boolean admit(int frameBytes) {
+        if (!sessions.budget().reserveOrWait(frameBytes, this::frameBudgetReleased)) {
+            awaitingFrameBudget = true;
+            evictStalled();
+            updateReading();
+            return false;
+        }
+        frameInProgress = true;
+        updateReading();
+        return true;
+    }
+
+    @Override
+    public void release(int frameBytes) {
+        frameInProgress = false;
+        frameSinceNanos = -1;
+        sessions.budget().release(frameBytes);
+    }
+
+    private void frameBudgetReleased() {
+        try {
+            ctx.executor().execute(() -> {
+                awaitingFrameBudget = false;
+                cancelStallCheck();
+                if (state == State.CLOSED) {
+                    return;
+                }
+                // still not reading: the decoder asks again, and only an admitted frame lets reading resume (waking
+                // up and reading first would take in a chunk of every waiting frame at each release)
+                FrameDecoder decoder = ctx.pipeline().get(FrameDecoder.class);
+                if (decoder != null) {
+                    decoder.retry(ctx);
+                }
+                updateReading();
+            });
+        } catch (RejectedExecutionException e) {
+            log.debug("session {}: budget wake-up dropped: event loop stopped", sessionId);
         }
     }
 
@@ -707,6 +776,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             stallCheck.cancel(false);
         }
         stalledSinceNanos = -1;
+        frameSinceNanos = -1;
         sessions.remove(this);
     }
 
