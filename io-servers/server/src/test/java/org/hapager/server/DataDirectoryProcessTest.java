@@ -1,12 +1,14 @@
 package org.hapager.server;
 
+import static org.hapager.server.testing.Pages.assertOk;
+import static org.hapager.server.testing.Pages.bytesOf;
+import static org.hapager.server.testing.Pages.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -23,21 +25,20 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.hapager.server.process.PageServerProcess;
 import org.hapager.server.testing.BlockingClient;
+import org.hapager.server.testing.TempServerDirectory;
 import org.hapager.wire.Message;
 import org.hapager.wire.Op;
 import org.hapager.wire.Outcome;
-import org.hapager.wire.PageChecksums;
 import org.hapager.wire.Status;
 import org.hapager.wire.TokenFile;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * How a real page-server process touches its data directory: it never leaves it, whatever a local process does
  * to the directories inside it while the server works (symbolic-link swaps, planted hard links); it creates
  * what it stores private to its user; and it stores a name the protocol accepts the same way under any locale.
  */
-class DataDirectoryProcessTest {
+class DataDirectoryProcessTest extends TempServerDirectory {
 
     static final int PAGE = 4096;
     /** The racer's bounds: the client stops after this long or this many rounds, whichever comes first. */
@@ -62,34 +63,6 @@ class DataDirectoryProcessTest {
             "            sys.exit('renameat2: ' + os.strerror(ctypes.get_errno()))",
             "        swaps += 1",
             "print(swaps)");
-
-    @TempDir
-    Path dir;
-
-    Path data() {
-        return dir.resolve("data");
-    }
-
-    Path token() {
-        return dir.resolve("token");
-    }
-
-    static Op.Write write(String volume, long firstPage, byte[] bytes) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        int pages = bytes.length / PAGE;
-        return new Op.Write(volume, PAGE, firstPage, pages, PageChecksums.compute(buf, PAGE, pages), buf);
-    }
-
-    static void assertOk(Message.Completion c) {
-        assertEquals(Status.OK, c.status(), c.error());
-    }
-
-    static byte[] bytesOf(Message.Completion read) {
-        ByteBuffer data = ((Outcome.PagesRead) read.outcome()).data();
-        byte[] got = new byte[data.remaining()];
-        data.duplicate().get(got);
-        return got;
-    }
 
     /** Every regular file under {@code top} (relative name to SHA-256), following nothing. */
     static Map<String, String> hashes(Path top) throws IOException {

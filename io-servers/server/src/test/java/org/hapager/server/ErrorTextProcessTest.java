@@ -1,5 +1,7 @@
 package org.hapager.server;
 
+import static org.hapager.server.testing.Pages.DEFAULT_PAGE;
+import static org.hapager.server.testing.Pages.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,13 +18,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.hapager.server.process.PageServerProcess;
 import org.hapager.server.testing.BlockingClient;
+import org.hapager.server.testing.TempServerDirectory;
 import org.hapager.wire.Message;
 import org.hapager.wire.Op;
 import org.hapager.wire.Status;
 import org.hapager.wire.TokenFile;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real page server whose storage refuses a change for a real reason: the client's error text names the
@@ -32,19 +34,14 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>As root, permissions are not enforced, so the cause is the immutable attribute ({@code chattr +i}: EPERM,
  * "operation not permitted"); as another user it is the permission bits (EACCES, "permission denied").
  */
-class ErrorTextProcessTest {
-
-    @TempDir
-    Path dir;
+class ErrorTextProcessTest extends TempServerDirectory {
 
     @Test
     void aRefusedChangeIsDescribedInWordsWithoutJavaDetailsOrServerPaths() throws Exception {
-        Path data = dir.resolve("data");
-        Path token = dir.resolve("token");
-        Path frozenDir = data.resolve("volumes/frozen");
+        Path frozenDir = data().resolve("volumes/frozen");
         Path frozenVolume = frozenDir.resolve("v");
         Files.createDirectories(frozenDir);
-        Files.write(frozenVolume, new byte[PageServerProcessTest.PAGE]);
+        Files.write(frozenVolume, new byte[DEFAULT_PAGE]);
         boolean root = "0".equals(run("id", "-u").strip());
         String reason;
         List<Path> immutable = new ArrayList<>();
@@ -60,11 +57,10 @@ class ErrorTextProcessTest {
             Files.setPosixFilePermissions(frozenDir, PosixFilePermissions.fromString("r-xr-xr-x"));
             reason = "permission denied";
         }
-        try (PageServerProcess server = PageServerProcess.start(data, token, "--warmup-ops", "0");
+        try (PageServerProcess server = PageServerProcess.start(data(), token(), "--warmup-ops", "0");
              BlockingClient client = BlockingClient.connect(server.address())) {
-            client.handshake(TokenFile.read(token), 5000);
-            Message.Completion write = client.call(1, PageServerProcessTest.write("frozen/v", 0,
-                    new byte[PageServerProcessTest.PAGE]));
+            client.handshake(TokenFile.read(token()), 5000);
+            Message.Completion write = client.call(1, write("frozen/v", 0, new byte[DEFAULT_PAGE]));
             Message.Completion create = client.call(2, new Op.Create("frozen/w", true));
             Message.Completion delete = client.call(3, new Op.Delete("frozen/v"));
             for (Message.Completion c : List.of(write, create, delete)) {

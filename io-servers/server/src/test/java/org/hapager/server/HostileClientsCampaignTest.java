@@ -1,10 +1,12 @@
 package org.hapager.server;
 
-import static org.hapager.server.SlowReaderTest.assertOk;
-import static org.hapager.server.SlowReaderTest.awaitTrue;
-import static org.hapager.server.SlowReaderTest.metricsUrl;
-import static org.hapager.server.SlowReaderTest.rssBytes;
-import static org.hapager.server.SlowReaderTest.scrape;
+import static org.hapager.server.testing.Pages.assertOk;
+import static org.hapager.server.testing.Pages.bytesOf;
+import static org.hapager.server.testing.Pages.write;
+import static org.hapager.server.testing.ServerProbe.awaitTrue;
+import static org.hapager.server.testing.ServerProbe.metricsUrl;
+import static org.hapager.server.testing.ServerProbe.rssBytes;
+import static org.hapager.server.testing.ServerProbe.scrape;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -19,7 +21,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,14 +29,13 @@ import java.util.Map;
 import java.util.Random;
 import org.hapager.server.process.PageServerProcess;
 import org.hapager.server.testing.BlockingClient;
+import org.hapager.server.testing.TempServerDirectory;
 import org.hapager.wire.Message;
 import org.hapager.wire.Op;
 import org.hapager.wire.Outcome;
-import org.hapager.wire.PageChecksums;
 import org.hapager.wire.Status;
 import org.hapager.wire.TokenFile;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every attack on the page server, one after another, against one real process: huge frames before
@@ -45,23 +45,19 @@ import org.junit.jupiter.api.io.TempDir;
  * reads, and the server's RSS is sampled: it must stay under its ready size plus the heap's maximum and twice
  * the buffer budget. At the end SIGTERM must end the process while an attacker is still connected.
  */
-class HostileClientsCampaignTest {
+class HostileClientsCampaignTest extends TempServerDirectory {
 
     static final int PAGE = 4096;
     static final int BUDGET_MIB = 64;
     /** The heap's maximum in PageServerProcess (-Xmx256m) and the buffer budget twice over. */
     static final long RSS_GROWTH_BOUND = (256L << 20) + 2L * (BUDGET_MIB << 20);
 
-    @TempDir
-    Path dir;
-
     @Test
     void theServerStaysBoundedAndServesThroughEveryAttack() throws Exception {
-        Path token = dir.resolve("token");
-        try (PageServerProcess server = PageServerProcess.start(dir.resolve("data"), token, "--metrics-port", "0",
+        try (PageServerProcess server = PageServerProcess.start(data(), token(), "--metrics-port", "0",
                 "--max-buffer-mib", Integer.toString(BUDGET_MIB), "--max-volume-bytes", Long.toString(1L << 30),
                 "--drain-timeout-ms", "1000")) {
-            byte[] secret = TokenFile.read(token);
+            byte[] secret = TokenFile.read(token());
             String metrics = metricsUrl(server);
             long rssReady = rssBytes(server.pid());
             Map<String, Long> rssAfter = new LinkedHashMap<>();
@@ -71,7 +67,7 @@ class HostileClientsCampaignTest {
             try (BlockingClient setup = BlockingClient.connect(server.address())) {
                 setup.handshake(secret, 10_000);
                 assertOk(setup.call(1, new Op.Create("big", true)));
-                assertOk(setup.call(2, SlowReaderTest.write("big", 0, big)));
+                assertOk(setup.call(2, write("big", 64 * 1024, 0, big)));
             }
 
             // 1. 256 connections announcing a 1 MiB HELLO and sending 64 KiB of it
@@ -195,18 +191,14 @@ class HostileClientsCampaignTest {
             Op.Write w = writeOne(volume, 0, random);
             assertOk(client.call(2, w));
             Message.Completion read = client.call(3, new Op.Read(volume, PAGE, 0, 1));
-            assertOk(read);
-            byte[] got = new byte[PAGE];
-            ((Outcome.PagesRead) read.outcome()).data().duplicate().get(got);
-            assertArrayEquals(w.data().array(), got, "a client's page read back " + when);
+            assertArrayEquals(w.data().array(), bytesOf(read), "a client's page read back " + when);
         }
     }
 
     private static Op.Write writeOne(String volume, long page, Random random) {
         byte[] bytes = new byte[PAGE];
         random.nextBytes(bytes);
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        return new Op.Write(volume, PAGE, page, 1, PageChecksums.compute(buf, PAGE, 1), buf);
+        return write(volume, PAGE, page, bytes);
     }
 
     private static void closeAll(List<Socket> sockets) throws IOException {

@@ -1,5 +1,10 @@
 package org.hapager.server;
 
+import static org.hapager.server.testing.Pages.assertOk;
+import static org.hapager.server.testing.Pages.bytesOf;
+import static org.hapager.server.testing.Pages.write;
+import static org.hapager.server.testing.ServerProbe.metricsText;
+import static org.hapager.server.testing.ServerProbe.metricsUrl;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,10 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,44 +24,21 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.hapager.server.testing.BlockingClient;
 import org.hapager.server.process.PageServerProcess;
+import org.hapager.server.testing.BlockingClient;
+import org.hapager.server.testing.TempServerDirectory;
 import org.hapager.wire.Message;
 import org.hapager.wire.Op;
 import org.hapager.wire.Outcome;
 import org.hapager.wire.PageChecksums;
-import org.hapager.wire.Status;
 import org.hapager.wire.TokenFile;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Real page-server processes: crash durability, connection isolation, drain on SIGTERM, the token file. */
-class PageServerProcessTest {
+class PageServerProcessTest extends TempServerDirectory {
 
     static final int PAGE = 4096;
-
-    @TempDir
-    Path dir;
-
-    Path data() {
-        return dir.resolve("data");
-    }
-
-    Path token() {
-        return dir.resolve("token");
-    }
-
-    static Op.Write write(String volume, long firstPage, byte[] bytes) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        int pages = bytes.length / PAGE;
-        return new Op.Write(volume, PAGE, firstPage, pages, PageChecksums.compute(buf, PAGE, pages), buf);
-    }
-
-    static void assertOk(Message.Completion c) {
-        assertEquals(Status.OK, c.status(), c.error());
-    }
 
     @Test
     void tokenFileIsCreatedOwnerOnly() throws IOException {
@@ -94,11 +72,8 @@ class PageServerProcessTest {
             client.handshake(TokenFile.read(token()), 5000);
             Message.Completion read = client.call(1, new Op.Read("db/seg0/c10.dat", PAGE, 3, 8));
             assertOk(read);
-            Outcome.PagesRead r = (Outcome.PagesRead) read.outcome();
-            byte[] got = new byte[r.data().remaining()];
-            r.data().duplicate().get(got);
-            assertArrayEquals(pages, got, "seed " + seed);
-            assertArrayEquals(PageChecksums.compute(ByteBuffer.wrap(pages), PAGE, 8), r.crcs());
+            assertArrayEquals(pages, bytesOf(read), "seed " + seed);
+            assertArrayEquals(PageChecksums.compute(ByteBuffer.wrap(pages), PAGE, 8), ((Outcome.PagesRead) read.outcome()).crcs());
         }
     }
 
@@ -121,10 +96,7 @@ class PageServerProcessTest {
             assertEquals(new Outcome.Stat(true, true, 0), stat.outcome());
             server.awaitOutput(Pattern.compile("WARN .*unknown message type 99"), Duration.ofSeconds(10)); // pumped asynchronously
 
-            Matcher m = Pattern.compile("metrics at (http://\\S+/metrics)").matcher(server.output());
-            assertTrue(m.find(), server.output());
-            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(m.group(1))).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String metrics = metricsText(metricsUrl(server));
             assertTrue(metrics.contains("hapager_server_requests_total{op=\"mkdirs\",status=\"ok\"} 1.0"), metrics);
             assertTrue(metrics.contains("hapager_server_rejected_connections_total{reason=\"protocol\"} 1.0"), metrics);
         }

@@ -1,8 +1,8 @@
 package org.hapager.server;
 
-import static org.hapager.server.PageServerProcessTest.PAGE;
-import static org.hapager.server.PageServerProcessTest.assertOk;
-import static org.hapager.server.PageServerProcessTest.write;
+import static org.hapager.server.testing.Pages.DEFAULT_PAGE;
+import static org.hapager.server.testing.Pages.assertOk;
+import static org.hapager.server.testing.Pages.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,30 +12,20 @@ import java.time.Duration;
 import java.util.regex.Pattern;
 import org.hapager.server.process.PageServerProcess;
 import org.hapager.server.testing.BlockingClient;
+import org.hapager.server.testing.TempServerDirectory;
 import org.hapager.wire.Message;
 import org.hapager.wire.Op;
 import org.hapager.wire.Outcome;
 import org.hapager.wire.Status;
 import org.hapager.wire.TokenFile;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Real page servers with and without {@code --max-volume-bytes} and {@code --max-data-bytes}. */
-class SizeLimitProcessTest {
+class SizeLimitProcessTest extends TempServerDirectory {
 
+    static final int PAGE = DEFAULT_PAGE;
     static final long TIB = 1L << 40;
     static final long MIB = 1L << 20;
-
-    @TempDir
-    Path dir;
-
-    Path data() {
-        return dir.resolve("data");
-    }
-
-    Path token() {
-        return dir.resolve("token");
-    }
 
     Path volume(String name) {
         return data().resolve("volumes").resolve(name);

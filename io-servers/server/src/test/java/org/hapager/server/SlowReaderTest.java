@@ -1,40 +1,36 @@
 package org.hapager.server;
 
+import static org.hapager.server.testing.Pages.assertOk;
+import static org.hapager.server.testing.Pages.write;
+import static org.hapager.server.testing.ServerProbe.awaitTrue;
+import static org.hapager.server.testing.ServerProbe.metricsUrl;
+import static org.hapager.server.testing.ServerProbe.rssBytes;
+import static org.hapager.server.testing.ServerProbe.scrape;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.hapager.server.process.PageServerProcess;
 import org.hapager.server.testing.BlockingClient;
+import org.hapager.server.testing.TempServerDirectory;
 import org.hapager.wire.Message;
 import org.hapager.wire.Op;
 import org.hapager.wire.Outcome;
-import org.hapager.wire.PageChecksums;
-import org.hapager.wire.Status;
 import org.hapager.wire.TokenFile;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Clients that send reads and never read the answers, against a real page-server process: the server's
  * memory stays bounded by its buffer budget, other clients go on being served, the budget comes back when the
  * readers leave, and SIGTERM ends the process while one of them is still connected.
  */
-class SlowReaderTest {
+class SlowReaderTest extends TempServerDirectory {
 
     static final int PAGE = 64 * 1024;
     static final int PAGES = 16; // 1 MiB, the largest read
@@ -50,13 +46,10 @@ class SlowReaderTest {
      */
     static final long RSS_GROWTH_BOUND = (256L << 20) + DIRECT_BOUND;
 
-    @TempDir
-    Path dir;
-
     @Test
     void readersThatNeverReadCannotGrowTheServerNorStallOthers() throws Exception {
-        Path token = dir.resolve("token");
-        try (PageServerProcess server = PageServerProcess.start(dir.resolve("data"), token, "--metrics-port", "0",
+        Path token = token();
+        try (PageServerProcess server = PageServerProcess.start(data(), token, "--metrics-port", "0",
                 "--max-buffer-mib", "64", "--max-connection-buffer-mib", "16", "--drain-timeout-ms", "1000")) {
             byte[] secret = TokenFile.read(token);
             byte[] pages = new byte[PAGE * PAGES];
@@ -64,7 +57,7 @@ class SlowReaderTest {
             try (BlockingClient setup = BlockingClient.connect(server.address())) {
                 setup.handshake(secret, 10_000);
                 assertOk(setup.call(1, new Op.Create("big", true)));
-                assertOk(setup.call(2, write("big", 0, pages)));
+                assertOk(setup.call(2, write("big", PAGE, 0, pages)));
                 assertOk(setup.call(3, new Op.Read("big", PAGE, 0, PAGES)));
             }
             long rssBefore = rssBytes(server.pid());
@@ -92,14 +85,14 @@ class SlowReaderTest {
                     try (BlockingClient other = BlockingClient.connect(server.address())) {
                         other.handshake(secret, 10_000);
                         assertOk(other.call(1, new Op.Create("other" + c, true)));
-                        assertOk(other.call(2, write("other" + c, 0, pages)));
+                        assertOk(other.call(2, write("other" + c, PAGE, 0, pages)));
                         Message.Completion read = other.call(3, new Op.Read("big", PAGE, 0, PAGES));
                         assertOk(read);
                         ByteBuffer got = ((Outcome.PagesRead) read.outcome()).data();
                         assertEquals(ByteBuffer.wrap(pages), got);
                     }
                 }
-                double direct = scrape(metrics, "jvm_buffer_memory_used_bytes\\{id=\"direct\"}");
+                double direct = scrape(metrics, "jvm_buffer_memory_used_bytes{id=\"direct\"}");
                 assertTrue(direct >= 0 && direct <= DIRECT_BOUND, "the server holds " + ((long) direct >> 20)
                         + " MiB of direct buffers while six clients do not read (bound " + (DIRECT_BOUND >> 20) + " MiB)");
                 long growth = rssBytes(server.pid()) - rssBefore;
@@ -124,9 +117,9 @@ class SlowReaderTest {
 
     @Test
     void theDefaultBudgetComesBackWhenTheReadersLeave() throws Exception {
-        Path token = dir.resolve("token");
+        Path token = token();
         // the default budget: 32 MiB per connection, 128 MiB in all under PageServerProcess's -Xmx256m
-        try (PageServerProcess server = PageServerProcess.start(dir.resolve("data"), token, "--metrics-port", "0")) {
+        try (PageServerProcess server = PageServerProcess.start(data(), token, "--metrics-port", "0")) {
             byte[] secret = TokenFile.read(token);
             byte[] pages = new byte[PAGE * PAGES];
             new Random(8).nextBytes(pages);
@@ -134,7 +127,7 @@ class SlowReaderTest {
             try (BlockingClient setup = BlockingClient.connect(server.address())) {
                 setup.handshake(secret, 10_000);
                 assertOk(setup.call(1, new Op.Create("big", true)));
-                assertOk(setup.call(2, write("big", 0, pages)));
+                assertOk(setup.call(2, write("big", PAGE, 0, pages)));
             }
             for (int round = 0; round < 3; round++) {
                 try (BlockingClient a = BlockingClient.connect(server.address(), 4096);
@@ -170,14 +163,14 @@ class SlowReaderTest {
      */
     @Test
     void unfinishedFramesOfAuthenticatedClientsStayWithinTheBudget() throws Exception {
-        Path token = dir.resolve("token");
-        try (PageServerProcess server = PageServerProcess.start(dir.resolve("data"), token, "--metrics-port", "0",
+        Path token = token();
+        try (PageServerProcess server = PageServerProcess.start(data(), token, "--metrics-port", "0",
                 "--max-buffer-mib", "64", "--max-connection-buffer-mib", "16")) {
             byte[] secret = TokenFile.read(token);
             String metrics = metricsUrl(server);
             byte[] pages = new byte[PAGE * PAGES];
             new Random(9).nextBytes(pages);
-            byte[] frame = encodedFrame(new Message.Request(1, write("big", 0, pages)));
+            byte[] frame = encodedFrame(new Message.Request(1, write("big", PAGE, 0, pages)));
             List<BlockingClient> senders = new ArrayList<>();
             try {
                 for (int c = 0; c < SENDERS; c++) {
@@ -190,7 +183,7 @@ class SlowReaderTest {
                         // evicted as stalled while this test was still sending to it
                     }
                 }
-                double direct = scrape(metrics, "jvm_buffer_memory_used_bytes\\{id=\"direct\"}");
+                double direct = scrape(metrics, "jvm_buffer_memory_used_bytes{id=\"direct\"}");
                 double buffered = scrape(metrics, "hapager_server_buffered_bytes");
                 System.out.printf("%d unfinished 1 MiB frames: direct buffers %d MiB (Netty's allocator %d MiB), budget held"
                         + " %d MiB%n", SENDERS, (long) direct >> 20,
@@ -201,7 +194,7 @@ class SlowReaderTest {
                 try (BlockingClient other = BlockingClient.connect(server.address())) {
                     other.handshake(secret, 10_000);
                     assertOk(other.call(1, new Op.Create("other", true)));
-                    assertOk(other.call(2, write("other", 0, pages)));
+                    assertOk(other.call(2, write("other", PAGE, 0, pages)));
                     Message.Completion read = other.call(3, new Op.Read("other", PAGE, 0, PAGES));
                     assertOk(read);
                     assertEquals(ByteBuffer.wrap(pages), ((Outcome.PagesRead) read.outcome()).data());
@@ -221,55 +214,5 @@ class SlowReaderTest {
         buf.readBytes(bytes);
         buf.release();
         return bytes;
-    }
-
-    static Op.Write write(String volume, long firstPage, byte[] bytes) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        int pages = bytes.length / PAGE;
-        return new Op.Write(volume, PAGE, firstPage, pages, PageChecksums.compute(buf, PAGE, pages), buf);
-    }
-
-    static void assertOk(Message.Completion c) {
-        assertEquals(Status.OK, c.status(), c.error());
-    }
-
-    static long rssBytes(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
-            }
-        }
-        throw new IOException("no VmRSS in /proc/" + pid + "/status");
-    }
-
-    static String metricsUrl(PageServerProcess server) {
-        Matcher m = Pattern.compile("metrics at (http://\\S+/metrics)").matcher(server.output());
-        assertTrue(m.find(), server.output());
-        return m.group(1);
-    }
-
-    /** The value of an untagged gauge, or -1 if the server does not export it. */
-    static double scrape(String url, String gauge) {
-        try {
-            String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            Matcher m = Pattern.compile("(?m)^" + gauge + " (\\S+)$").matcher(body);
-            return m.find() ? Double.parseDouble(m.group(1)) : -1;
-        } catch (IOException e) {
-            throw new AssertionError("scraping " + url + " failed", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
-    }
-
-    static void awaitTrue(BooleanSupplier condition, String what, PageServerProcess server) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 30 s: " + what + "; server output:\n" + server.output());
-            }
-            Thread.sleep(50); // polling another process's metrics: there is nothing to wait on
-        }
     }
 }

@@ -1,5 +1,6 @@
 package org.hapager.server.fault;
 
+import static org.hapager.server.testing.Pages.assertOk;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,7 +22,6 @@ import org.hapager.wire.Message;
 import org.hapager.wire.Op;
 import org.hapager.wire.Outcome;
 import org.hapager.wire.PageChecksums;
-import org.hapager.wire.Status;
 import org.hapager.wire.TokenFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,10 +44,6 @@ class FaultPointProcessTest {
         BlockingClient client = BlockingClient.connect(server.address());
         client.handshake(TokenFile.read(dir.resolve("token")), 10_000);
         return client;
-    }
-
-    static void assertOk(Message.Completion c) {
-        assertEquals(Status.OK, c.status(), c.error());
     }
 
     static void assertNoMoreFrames(BlockingClient client) throws IOException {

@@ -1,12 +1,13 @@
 package org.hapager.server.reservation;
 
+import static org.hapager.server.testing.Pages.assertOk;
+import static org.hapager.server.testing.Pages.bytesOf;
+import static org.hapager.server.testing.Pages.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -14,17 +15,15 @@ import java.util.regex.MatchResult;
 import java.util.regex.Pattern;
 import org.hapager.server.process.PageServerProcess;
 import org.hapager.server.testing.BlockingClient;
+import org.hapager.server.testing.TempServerDirectory;
 import org.hapager.wire.Message;
 import org.hapager.wire.Op;
-import org.hapager.wire.Outcome;
-import org.hapager.wire.PageChecksums;
 import org.hapager.wire.Status;
 import org.hapager.wire.TokenFile;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Two real page-server processes on one data directory: yield, fencing of a frozen holder, a failing fence, a crash. */
-class ReservationProcessTest {
+class ReservationProcessTest extends TempServerDirectory {
 
     static final int PAGE = 4096;
     static final long FENCE_TIMEOUT_MILLIS = 500;
@@ -33,17 +32,6 @@ class ReservationProcessTest {
     static final Duration LOG_WAIT = Duration.ofSeconds(10);
     /** Long enough that a holder frozen for the length of a fence keeps its sessions. */
     static final int LEASE_MILLIS = 10_000;
-
-    @TempDir
-    Path dir;
-
-    Path data() {
-        return dir.resolve("data");
-    }
-
-    Path token() {
-        return dir.resolve("token");
-    }
 
     PageServerProcess start(String id, String... extra) {
         String[] args = new String[extra.length + 2];
@@ -57,24 +45,6 @@ class ReservationProcessTest {
         BlockingClient client = BlockingClient.connect(server.address());
         client.handshake(TokenFile.read(token()), LEASE_MILLIS);
         return client;
-    }
-
-    static Op.Write write(String volume, long firstPage, byte[] bytes) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        int pages = bytes.length / PAGE;
-        return new Op.Write(volume, PAGE, firstPage, pages, PageChecksums.compute(buf, PAGE, pages), buf);
-    }
-
-    static void assertOk(Message.Completion c) {
-        assertEquals(Status.OK, c.status(), c.error());
-    }
-
-    static byte[] pages(Message.Completion read) {
-        assertOk(read);
-        ByteBuffer data = ((Outcome.PagesRead) read.outcome()).data().duplicate();
-        byte[] got = new byte[data.remaining()];
-        data.get(got);
-        return got;
     }
 
     /** The duration the taker logged for an acquisition with {@code outcome}. */
@@ -93,7 +63,7 @@ class ReservationProcessTest {
             assertOk(toA.call(2, write("v", 0, bytes)));
             acquiredMillis(a, "free");
 
-            assertArrayEquals(bytes, pages(toB.call(1, new Op.Read("v", PAGE, 0, 2))), "B reads what A wrote");
+            assertArrayEquals(bytes, bytesOf(toB.call(1, new Op.Read("v", PAGE, 0, 2))), "B reads what A wrote");
             long millis = acquiredMillis(b, "yielded");
             a.awaitOutput(Pattern.compile("server A yielded the reservation of \\S+ to B"), LOG_WAIT);
 
@@ -104,7 +74,7 @@ class ReservationProcessTest {
             // a client that connects anew to A takes the reservation back (failback) and sees B's write
             assertOk(toB.call(2, write("v", 0, new byte[2 * PAGE])));
             try (BlockingClient again = connect(a)) {
-                assertArrayEquals(new byte[2 * PAGE], pages(again.call(1, new Op.Read("v", PAGE, 0, 2))));
+                assertArrayEquals(new byte[2 * PAGE], bytesOf(again.call(1, new Op.Read("v", PAGE, 0, 2))));
             }
             b.awaitOutput(Pattern.compile("server B yielded the reservation"), LOG_WAIT);
             System.out.printf("yield took %d ms%n", millis);

@@ -1,5 +1,8 @@
 package org.hapager.server.reservation;
 
+import static org.hapager.server.testing.Pages.assertOk;
+import static org.hapager.server.testing.Pages.bytesOf;
+import static org.hapager.server.testing.Pages.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,29 +10,25 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
 import java.util.regex.Pattern;
 import org.hapager.server.process.PageServerProcess;
 import org.hapager.server.testing.BlockingClient;
+import org.hapager.server.testing.TempServerDirectory;
 import org.hapager.wire.HandshakeProof;
 import org.hapager.wire.Message;
 import org.hapager.wire.Op;
-import org.hapager.wire.Outcome;
-import org.hapager.wire.PageChecksums;
 import org.hapager.wire.Status;
 import org.hapager.wire.TokenFile;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Who may make a real page-server process give up its storage reservation, and what becomes of the strings a
  * YIELD carries: only a connection that authenticated with the peer token (a page server) may yield it, and
  * wire strings reach the log and other clients' error texts escaped, so they cannot forge log records.
  */
-class YieldAuthorityProcessTest {
+class YieldAuthorityProcessTest extends TempServerDirectory {
 
     static final int PAGE = 4096;
     static final int LEASE_MILLIS = 10_000;
@@ -38,27 +37,6 @@ class YieldAuthorityProcessTest {
     static final Pattern FORGED_RECORD = Pattern.compile("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} +ERROR +\\[[^]]+\\] \\S+ - FORGED.*");
     static final String FORGERY = "\n12:34:56.789 ERROR [reservation] Reservation - FORGED: the disk is on fire\r\n"
             + "12:34:56.790 ERROR [reservation] Reservation - FORGED: second line";
-
-    @TempDir
-    Path dir;
-
-    Path data() {
-        return dir.resolve("data");
-    }
-
-    Path token() {
-        return dir.resolve("token");
-    }
-
-    static Op.Write write(String volume, long firstPage, byte[] bytes) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        int pages = bytes.length / PAGE;
-        return new Op.Write(volume, PAGE, firstPage, pages, PageChecksums.compute(buf, PAGE, pages), buf);
-    }
-
-    static void assertOk(Message.Completion c) {
-        assertEquals(Status.OK, c.status(), c.error());
-    }
 
     /** What a page server authenticates a YIELD with: the peer token next to the client token in the data directory. */
     HandshakeProof peerProof() throws IOException {
@@ -89,10 +67,7 @@ class YieldAuthorityProcessTest {
             assertOk(holder.call(3, write("v", 4, bytes)));
             Message.Completion read = holder.call(4, new Op.Read("v", PAGE, 4, 4));
             assertOk(read);
-            ByteBuffer data = ((Outcome.PagesRead) read.outcome()).data().duplicate();
-            byte[] got = new byte[data.remaining()];
-            data.get(got);
-            assertArrayEquals(bytes, got);
+            assertArrayEquals(bytes, bytesOf(read));
 
             server.awaitOutput(Pattern.compile("WARN .*YIELD is accepted only from a page server"), LOG_WAIT);
             assertFalse(server.output().contains("yielded the reservation"), server.output());

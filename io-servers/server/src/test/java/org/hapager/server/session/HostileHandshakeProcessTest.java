@@ -1,5 +1,14 @@
 package org.hapager.server.session;
 
+import static org.hapager.server.testing.Pages.assertOk;
+import static org.hapager.server.testing.Pages.bytesOf;
+import static org.hapager.server.testing.Pages.write;
+import static org.hapager.server.testing.ServerProbe.awaitCounter;
+import static org.hapager.server.testing.ServerProbe.counter;
+import static org.hapager.server.testing.ServerProbe.metricsText;
+import static org.hapager.server.testing.ServerProbe.metricsUrl;
+import static org.hapager.server.testing.ServerProbe.rssBytes;
+import static org.hapager.server.testing.ServerProbe.tail;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,32 +21,20 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.locks.LockSupport;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hapager.server.process.PageServerProcess;
 import org.hapager.server.testing.BlockingClient;
-import org.hapager.wire.Message;
+import org.hapager.server.testing.TempServerDirectory;
 import org.hapager.wire.MessageType;
 import org.hapager.wire.Op;
-import org.hapager.wire.Outcome;
-import org.hapager.wire.PageChecksums;
-import org.hapager.wire.Status;
 import org.hapager.wire.TokenFile;
 import org.hapager.wire.WireLimits;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Hostile connections against a real page-server process, before they authenticate: frames as large as any
@@ -45,43 +42,13 @@ import org.junit.jupiter.api.io.TempDir;
  * authenticated client must be served throughout, the server's memory must stay bounded, and its log must not
  * grow by one WARN line per bad connection.
  */
-class HostileHandshakeProcessTest {
+class HostileHandshakeProcessTest extends TempServerDirectory {
 
     static final int PAGE = 4096;
     /** Long enough that no hostile connection is closed by the handshake timeout during a test. */
     static final String HANDSHAKE_TIMEOUT = "60000";
     static final Duration WAIT = Duration.ofSeconds(20);
     static final Pattern WARN_LINE = Pattern.compile("(?m)^\\S+ WARN ");
-
-    @TempDir
-    Path dir;
-
-    Path data() {
-        return dir.resolve("data");
-    }
-
-    Path token() {
-        return dir.resolve("token");
-    }
-
-    static Op.Write write(String volume, long firstPage, byte[] bytes) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        int pages = bytes.length / PAGE;
-        return new Op.Write(volume, PAGE, firstPage, pages, PageChecksums.compute(buf, PAGE, pages), buf);
-    }
-
-    static byte[] read(BlockingClient client, long id, String volume, long firstPage, int pages) throws IOException {
-        Message.Completion c = client.call(id, new Op.Read(volume, PAGE, firstPage, pages));
-        assertEquals(Status.OK, c.status(), c.error());
-        ByteBuffer data = ((Outcome.PagesRead) c.outcome()).data().duplicate();
-        byte[] got = new byte[data.remaining()];
-        data.get(got);
-        return got;
-    }
-
-    static void assertOk(Message.Completion c) {
-        assertEquals(Status.OK, c.status(), c.error());
-    }
 
     /**
      * 256 connections, each sending the length prefix of a HELLO as large as any frame (1,114,112 bytes) and then
@@ -102,7 +69,7 @@ class HostileHandshakeProcessTest {
             good.handshake(token, 10_000);
             assertOk(good.call(1, new Op.Create("v", true)));
             assertOk(good.call(2, write("v", 0, pages)));
-            long rssBefore = rssKiB(server.pid());
+            long rssBefore = rssBytes(server.pid()) >> 10;
 
             List<Socket> hostile = new ArrayList<>();
             long rssDuring;
@@ -120,7 +87,7 @@ class HostileHandshakeProcessTest {
                         refusedWhileSending++;
                     }
                 }
-                rssDuring = rssKiB(server.pid());
+                rssDuring = rssBytes(server.pid()) >> 10;
                 System.out.printf("server RSS %d KiB before %d hostile HELLOs, %d KiB after (%d refused while sending)%n",
                         rssBefore, connections, rssDuring, refusedWhileSending);
 
@@ -128,8 +95,8 @@ class HostileHandshakeProcessTest {
                 byte[] more = new byte[8 * PAGE];
                 new Random(12).nextBytes(more);
                 assertOk(good.call(3, write("v", 8, more)));
-                assertArrayEquals(pages, read(good, 4, "v", 0, 8));
-                assertArrayEquals(more, read(good, 5, "v", 8, 8));
+                assertArrayEquals(pages, bytesOf(good.call(4, new Op.Read("v", PAGE, 0, 8))));
+                assertArrayEquals(more, bytesOf(good.call(5, new Op.Read("v", PAGE, 8, 8))));
 
                 for (int i = 0; i < hostile.size(); i++) {
                     assertClosedByServer(hostile.get(i), "hostile connection " + i, server);
@@ -141,10 +108,10 @@ class HostileHandshakeProcessTest {
             }
             try (BlockingClient late = BlockingClient.connect(server.address())) {
                 late.handshake(token, 10_000);
-                assertArrayEquals(pages, read(late, 1, "v", 0, 8));
+                assertArrayEquals(pages, bytesOf(late.call(1, new Op.Read("v", PAGE, 0, 8))));
             }
 
-            String metrics = metrics(server);
+            String metrics = metricsText(metricsUrl(server));
             long refused = counter(metrics, "hapager_server_rejected_connections_total{reason=\"protocol\"}")
                     + counter(metrics, "hapager_server_rejected_connections_total{reason=\"unauthenticated_limit\"}");
             assertEquals(connections, refused, metrics);
@@ -182,7 +149,7 @@ class HostileHandshakeProcessTest {
                     idle.add(s);
                 }
                 String limit = "hapager_server_rejected_connections_total{reason=\"unauthenticated_limit\"}";
-                awaitCounter(server, limit, connections - cap);
+                awaitCounter(server, limit, connections - cap, WAIT);
 
                 // the oldest idle connections were closed; a new client still gets in, and evicts the next oldest
                 for (int i = 0; i < connections - cap; i++) {
@@ -192,14 +159,14 @@ class HostileHandshakeProcessTest {
                     newcomer.handshake(token, 10_000);
                     assertOk(newcomer.call(1, new Op.Stat("d")));
                 }
-                awaitCounter(server, limit, connections - cap + 1);
+                awaitCounter(server, limit, connections - cap + 1, WAIT);
                 assertOk(good.call(2, new Op.Stat("d")));
             } finally {
                 for (Socket s : idle) {
                     s.close();
                 }
             }
-            awaitCounter(server, "hapager_server_sessions", 1);
+            awaitCounter(server, "hapager_server_sessions", 1, WAIT);
             try (BlockingClient late = BlockingClient.connect(server.address())) {
                 late.handshake(token, 10_000);
                 assertOk(late.call(1, new Op.Stat("d")));
@@ -246,51 +213,6 @@ class HostileHandshakeProcessTest {
             // closed (or reset: the server closed it with part of the hostile frame unread)
         } catch (SocketTimeoutException e) {
             throw new AssertionError(what + " was not closed by the server; server output:\n" + tail(server.output()), e);
-        }
-    }
-
-    static String tail(String output) {
-        return output.length() <= 4000 ? output : "..." + output.substring(output.length() - 4000);
-    }
-
-    /** VmRSS of a process, in KiB. */
-    static long rssKiB(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D", ""));
-            }
-        }
-        throw new IOException("no VmRSS in /proc/" + pid + "/status");
-    }
-
-    static String metrics(PageServerProcess server) throws IOException, InterruptedException {
-        Matcher m = Pattern.compile("metrics at (http://\\S+/metrics)").matcher(server.output());
-        assertTrue(m.find(), server.output());
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(m.group(1))).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    /** The value of a Prometheus sample line {@code name value}, 0 if absent. */
-    static long counter(String metrics, String name) {
-        for (String line : metrics.split("\n")) {
-            if (line.startsWith(name + " ")) {
-                return (long) Double.parseDouble(line.substring(name.length() + 1).trim());
-            }
-        }
-        return 0;
-    }
-
-    /** Polls the metrics endpoint until {@code name} has {@code value}; fails with the metrics after {@link #WAIT}. */
-    static void awaitCounter(PageServerProcess server, String name, long value) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        String metrics = metrics(server);
-        while (counter(metrics, name) != value) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError(name + " is " + counter(metrics, name) + " (expected: " + value + ")\n" + metrics
-                        + "\nserver output:\n" + tail(server.output()));
-            }
-            LockSupport.parkNanos(10_000_000); // a polling interval, not a wait for success
-            metrics = metrics(server);
         }
     }
 }

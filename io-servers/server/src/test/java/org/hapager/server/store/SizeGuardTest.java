@@ -1,7 +1,7 @@
 package org.hapager.server.store;
 
 import static org.hapager.server.store.StoreFixture.pattern;
-import static org.hapager.server.store.StoreFixture.write;
+import static org.hapager.server.testing.Pages.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

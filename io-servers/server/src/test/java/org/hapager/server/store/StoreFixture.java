@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -13,7 +12,6 @@ import java.util.concurrent.TimeoutException;
 import org.hapager.server.metrics.ServerMetrics;
 import org.hapager.wire.Op;
 import org.hapager.wire.Outcome;
-import org.hapager.wire.PageChecksums;
 import org.hapager.wire.Status;
 import org.hapager.wire.WireLimits;
 
@@ -65,24 +63,11 @@ final class StoreFixture implements AutoCloseable {
         }
     }
 
-    static Op.Write write(String volume, int pageSize, long firstPage, byte[] data) {
-        ByteBuffer buf = ByteBuffer.wrap(data);
-        int pages = data.length / pageSize;
-        return new Op.Write(volume, pageSize, firstPage, pages, PageChecksums.compute(buf, pageSize, pages), buf);
-    }
-
     static byte[] pattern(int length, int seed) {
         byte[] b = new byte[length];
         for (int i = 0; i < length; i++) {
             b[i] = (byte) (seed * 31 + i * 7);
         }
-        return b;
-    }
-
-    static byte[] bytes(Outcome.PagesRead read) {
-        ByteBuffer d = read.data().duplicate();
-        byte[] b = new byte[d.remaining()];
-        d.get(b);
         return b;
     }
 

@@ -1,9 +1,9 @@
 package org.hapager.server.store;
 
-import static org.hapager.server.store.StoreFixture.bytes;
 import static org.hapager.server.store.StoreFixture.pattern;
-import static org.hapager.server.store.StoreFixture.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.hapager.server.testing.Pages.bytesOf;
+import static org.hapager.server.testing.Pages.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -64,7 +64,7 @@ class VolumeStoreTest {
         assertEquals(3 * 512, r.volumeLength());
         byte[] expected = new byte[4 * 512];
         System.arraycopy(data, 0, expected, 512, data.length);
-        assertArrayEquals(expected, bytes(r));
+        assertArrayEquals(expected, bytesOf(r));
         assertArrayEquals(PageChecksums.compute(ByteBuffer.wrap(expected), 512, 4), r.crcs());
     }
 
@@ -156,7 +156,7 @@ class VolumeStoreTest {
         f.ok(new Op.Rename("src", "dst", true));
         assertFalse(Files.exists(f.volumes().resolve("src")));
         Outcome.PagesRead r = (Outcome.PagesRead) f.ok(new Op.Read("dst", 512, 0, 1));
-        assertArrayEquals(pattern(512, 7), bytes(r), "reads the renamed volume, not a cached channel of the old dst");
+        assertArrayEquals(pattern(512, 7), bytesOf(r), "reads the renamed volume, not a cached channel of the old dst");
         f.ok(new Op.Rename("dst", "new/dir/moved", false));
         assertTrue(Files.isRegularFile(f.volumes().resolve("new/dir/moved")));
         f.failure(new Op.Rename("new", "new/dir/inside", false), Status.INVALID);
@@ -308,7 +308,7 @@ class VolumeStoreTest {
                         model[first + i] = java.util.Arrays.copyOfRange(data, i * pageSize, (i + 1) * pageSize);
                     }
                 } else {
-                    byte[] got = bytes((Outcome.PagesRead) f.ok(new Op.Read("m", pageSize, first, count)));
+                    byte[] got = bytesOf((Outcome.PagesRead) f.ok(new Op.Read("m", pageSize, first, count)));
                     for (int i = 0; i < count; i++) {
                         byte[] expected = model[first + i] == null ? new byte[pageSize] : model[first + i];
                         assertArrayEquals(expected, java.util.Arrays.copyOfRange(got, i * pageSize, (i + 1) * pageSize),
