@@ -52,10 +52,13 @@ public final class MetricsEndpoint implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel channel;
+    /** The open connections, oldest first. */
+    private final Deque<Channel> connections;
 
-    private MetricsEndpoint(EventLoopGroup group, Channel channel) {
+    private MetricsEndpoint(EventLoopGroup group, Channel channel, Deque<Channel> connections) {
         this.group = group;
         this.channel = channel;
+        this.connections = connections;
     }
 
     /** Binds {@code address} and starts serving; port 0 picks a free port (see {@link #address()}). */
@@ -85,7 +88,7 @@ public final class MetricsEndpoint implements AutoCloseable {
                         }
                     })
                     .bind(address).sync().channel();
-            return new MetricsEndpoint(group, channel);
+            return new MetricsEndpoint(group, channel, connections);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -151,9 +154,13 @@ public final class MetricsEndpoint implements AutoCloseable {
         }
     }
 
+    /** Stops listening, closes every connection (so a client's kept-alive one is not left open), stops the thread. */
     @Override
     public void close() {
         channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        for (Channel c : connections) {
+            c.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
     }
 }
