@@ -83,8 +83,11 @@ import org.slf4j.LoggerFactory;
  *     start until then ({@code heldBytes} is the sum). The socket is read only while the channel is writable
  *     and no accepted request waits for the budget ({@code paused}, {@link #updateReading}); so a client that
  *     does not read its answers stops being read, and what waits for it is bounded by its share of the budget.
+ *     Once authenticated, a frame longer than a handshake frame holds its length of the budget from its length
+ *     prefix until it is decoded ({@link #admit}); without room the connection is not read either.
  *     Paused by the budget while writable, the lease does not run (the silence is this server's). A session
- *     that waits for the budget closes the sessions whose answers went unread for the stall timeout.</li>
+ *     that waits for the budget closes the sessions that held budget without progress (answers unread, a frame
+ *     unfinished while read) for the stall timeout.</li>
  * </ol>
  */
 public final class SessionHandler extends ChannelInboundHandlerAdapter implements FrameAdmission {
