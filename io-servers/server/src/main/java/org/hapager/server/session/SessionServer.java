@@ -10,7 +10,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -32,7 +31,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The listening socket and its event loops: native epoll when {@link Epoll#isAvailable()}, NIO otherwise.
  * Each accepted connection gets {@code FrameDecoder → FrameEncoder (shared) → SessionHandler}; the decoder reads
- * handshake-sized frames only until the session has authenticated ({@link FrameDecoder#forHandshake}).
+ * handshake-sized frames only until the session has authenticated ({@link FrameDecoder#forHandshake}). A
+ * connection is unwritable past Netty's default write-buffer high mark (64 KiB), and its session then stops reading
+ * it; larger marks (512 KiB / 2 MiB) cost a quarter of the QD64 read throughput in {@code hapager bench}.
  *
  * <p>Lifecycle: {@link #bind} → {@link #stopAccepting} → {@link #drain} → {@link #close}; the owner (the
  * {@code PageServer}) calls these from one thread.
@@ -104,8 +105,6 @@ public final class SessionServer implements AutoCloseable {
                         }
                     })
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    // past the high mark a connection is unwritable, and SessionHandler stops reading it
-                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(512 * 1024, 2 * 1024 * 1024))
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
