@@ -417,6 +417,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
             return;
         }
         sessions.evictStalled(ctx.executor().ticker().nanoTime(), sessions.budget().stallTimeoutNanos());
+        if (stallCheck != null) {
+            stallCheck.cancel(false); // one look scheduled at a time, however many waits asked for it
+        }
         stallCheck = ctx.executor().schedule(this::evictStalled, sessions.budget().stallTimeoutNanos() / 4 + 1, TimeUnit.NANOSECONDS);
     }
 
