@@ -2,6 +2,7 @@ package org.hapager.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -82,7 +83,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
     /** There may be room now for a frame {@link FrameAdmission#admit} refused: decode what has been received. */
     public void retry(ChannelHandlerContext ctx) {
-        ctx.pipeline().fireChannelRead(io.netty.buffer.Unpooled.EMPTY_BUFFER);
+        ctx.pipeline().fireChannelRead(Unpooled.EMPTY_BUFFER);
         ctx.pipeline().fireChannelReadComplete();
     }
 

@@ -252,4 +252,74 @@ class FrameDecoderTest {
                 () -> channel.writeInbound(Unpooled.buffer(1).writeZero(1)));
         assertEquals("HEARTBEAT frame has " + (MAX - 9) + " unexpected trailing bytes", e.getMessage());
     }
+
+    /** A budget of one frame at a time, as a server's session would give. */
+    private static final class OneFrameBudget implements FrameAdmission {
+        boolean room = false;
+        int admitted;
+        int released;
+
+        @Override
+        public boolean admit(int frameBytes) {
+            if (!room) {
+                return false;
+            }
+            admitted += frameBytes;
+            return true;
+        }
+
+        @Override
+        public void release(int frameBytes) {
+            released += frameBytes;
+        }
+    }
+
+    @Test
+    void aLargeFrameWaitsForAdmissionAndIsReleasedOnceDecoded() {
+        FrameDecoder decoder = FrameDecoder.forHandshake(Wire.CODEC);
+        OneFrameBudget budget = new OneFrameBudget();
+        decoder.authenticated(budget);
+        EmbeddedChannel server = new EmbeddedChannel(decoder);
+        try {
+            java.nio.ByteBuffer pages = java.nio.ByteBuffer.allocate(16 * 4096);
+            Message write = new Message.Request(9, new Op.Write("v", 4096, 0, 16,
+                    PageChecksums.compute(pages, 4096, 16), pages));
+            byte[] frame = Wire.frame(write);
+            server.writeInbound(Unpooled.wrappedBuffer(frame, 0, 1000));
+            assertNull(server.readInbound(), "refused: nothing decoded");
+            assertEquals(0, budget.admitted);
+
+            budget.room = true;
+            decoder.retry(server.pipeline().firstContext());
+            assertEquals(frame.length - 4, budget.admitted, "admitted from its length prefix");
+            assertEquals(0, budget.released, "held while the frame arrives");
+            server.writeInbound(Unpooled.wrappedBuffer(frame, 1000, frame.length - 1000));
+            Message decoded = server.readInbound();
+            assertArrayEquals(frame, Wire.frame(decoded));
+            assertEquals(budget.admitted, budget.released, "released once, when decoded");
+
+            // a small frame (a read) needs no admission
+            budget.room = false;
+            server.writeInbound(Unpooled.wrappedBuffer(Wire.frame(new Message.Request(10, new Op.Read("v", 4096, 0, 1)))));
+            assertTrue(server.readInbound() instanceof Message.Request);
+        } finally {
+            server.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void anAdmittedFrameIsReleasedWhenTheConnectionCloses() {
+        FrameDecoder decoder = FrameDecoder.forHandshake(Wire.CODEC);
+        OneFrameBudget budget = new OneFrameBudget();
+        budget.room = true;
+        decoder.authenticated(budget);
+        EmbeddedChannel server = new EmbeddedChannel(decoder);
+        java.nio.ByteBuffer pages = java.nio.ByteBuffer.allocate(4 * 4096);
+        byte[] frame = Wire.frame(new Message.Request(9, new Op.Write("v", 4096, 0, 4,
+                PageChecksums.compute(pages, 4096, 4), pages)));
+        server.writeInbound(Unpooled.wrappedBuffer(frame, 0, frame.length - 1));
+        assertEquals(frame.length - 4, budget.admitted);
+        server.finishAndReleaseAll();
+        assertEquals(budget.admitted, budget.released);
+    }
 }
