@@ -64,8 +64,8 @@ public final class PageServerMain implements Callable<Integer> {
     private int port;
 
     @Option(names = "--token-file", paramLabel = "FILE",
-            description = "Shared secret; created with mode 0600 and a random token if missing (default: DIR/token, in"
-                    + " the data directory the servers share).")
+            description = "The client token, shared with the clients; created with mode 0600 and a random token if"
+                    + " missing (default: DIR/token, in the data directory the servers share).")
     private Path tokenFile;
 
     @Option(names = "--peer-token-file", paramLabel = "FILE",
@@ -83,13 +83,14 @@ public final class PageServerMain implements Callable<Integer> {
     private Integer metricsPort;
 
     @Option(names = "--max-inflight", paramLabel = "N", defaultValue = "256",
-            description = "Requests in flight per connection before it is closed as overloaded (default: ${DEFAULT-VALUE}).")
+            description = "Requests in flight per connection, counted until their answers are sent, before it is closed as"
+                    + " overloaded (default: ${DEFAULT-VALUE}).")
     private int maxInflight;
 
     @Option(names = "--max-buffer-mib", paramLabel = "MIB",
-            description = "Payload all connections together may hold: pages of executing writes and answers not yet"
-                    + " sent. A connection whose request does not fit stops being read until answers drain (default:"
-                    + " 256, or half the JVM's direct memory if that is less).")
+            description = "Payload all connections together may hold: frames being received, pages of executing writes,"
+                    + " answers not yet sent. A connection whose frame or request does not fit stops being read until"
+                    + " there is room (default: 256, or half the JVM's direct memory if that is less).")
     private Integer maxBufferMib;
 
     @Option(names = "--max-connection-buffer-mib", paramLabel = "MIB", defaultValue = "32",
@@ -98,8 +99,9 @@ public final class PageServerMain implements Callable<Integer> {
     private int maxConnectionBufferMib;
 
     @Option(names = "--stall-timeout-ms", paramLabel = "MS", defaultValue = "1000",
-            description = "While a connection waits for the buffer budget, a connection whose answers have not been"
-                    + " read for this long is closed to give its share back (default: ${DEFAULT-VALUE}).")
+            description = "While a connection waits for the buffer budget, a connection that has held some of it this"
+                    + " long without progress (answers unread, a frame unfinished) is closed to give it back"
+                    + " (default: ${DEFAULT-VALUE}).")
     private long stallTimeoutMillis;
 
     @Option(names = "--io-threads", paramLabel = "N", defaultValue = "4",
