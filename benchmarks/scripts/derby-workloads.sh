@@ -1,35 +1,86 @@
 #!/usr/bin/env bash
 # TPC-C and pgbench's TPC-B-like transaction on Apache Derby, on hapager (an embedded pair of page servers)
-# and on Derby's own disk storage, in one run: each workload on one storage after the other, same seed, same
-# clients, same duration. Results: bench-results/derby-workloads/{tpcc,tpcb}-{disk,hapager}.json and a table
-# on stdout. Usage: benchmarks/scripts/derby-workloads.sh [SECONDS] [CLIENTS]   (default 60 s, 4 clients)
+# and on Derby's own disk storage, side by side: for each pair, each client count and each workload, disk
+# then hapager with the same seed, clients and duration, so the machine's noise falls on both alike.
+# Results: one JSON per run under bench-results/derby-workloads/, a summary bench-results/derby-workloads.json
+# (per workload and client count: each pair's figures, the hapager/disk ratio of each pair, their mean and
+# spread) and the same as a table on stdout.
+#
+# Usage: benchmarks/scripts/derby-workloads.sh [SECONDS] [CLIENTS] [PAIRS]
+#   SECONDS  measured seconds per run (default 60)
+#   CLIENTS  comma-separated client counts (default 1,4)
+#   PAIRS    disk/hapager pairs per cell (default 2)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}
-clients=${2:-4}
+clients_list=${2:-1,4}
+pairs=${3:-2}
 out=bench-results/derby-workloads
 mkdir -p "$out"
+command -v python3 >/dev/null || { echo "derby-workloads.sh: python3 is needed for the summary" >&2; exit 2; }
 
-run() { # workload storage extra-args...
-  local workload=$1 storage=$2
-  shift 2
-  echo "== $workload on $storage: $clients clients, ${seconds}s" >&2
+run() { # workload storage clients pair extra-args...
+  local workload=$1 storage=$2 clients=$3 pair=$4
+  shift 4
+  echo "== pair $pair: $workload on $storage, $clients clients, ${seconds}s" >&2
   ./hapager "$workload" --storage "$storage" -c "$clients" -T "${seconds}s" --seed 42 -P 10 \
-      --json "$out/$workload-$storage.json" "$@" >&2
+      --json "$out/$workload-$storage-c$clients-p$pair.json" "$@" >&2
 }
 
-for storage in disk hapager; do
-  run tpcc "$storage" --reduce 3   # a third of the items and customers, as the demo loads
-  run tpcb "$storage" -s 1         # 100,000 accounts
-done
-
-field() { grep -o "\"$2\":[0-9.null]*" "$out/$1.json" | sed -n 1p | cut -d: -f2; }
-printf '%-6s %-8s %10s %10s %14s %14s\n' workload storage tps tpmC p99_first_ms failures
-for workload in tpcc tpcb; do
-  for storage in disk hapager; do
-    f="$workload-$storage"
-    p99=$(grep -o '"p99":[0-9.]*' "$out/$f.json" | sed -n 1p | cut -d: -f2)
-    printf '%-6s %-8s %10s %10s %14s %14s\n' "$workload" "$storage" "$(field "$f" tps)" "$(field "$f" tpmC)" \
-        "$p99" "$(grep -o '"failures":[0-9]*' "$out/$f.json" | sed -n 1p | cut -d: -f2)"
+IFS=, read -r -a client_counts <<< "$clients_list"
+for pair in $(seq 1 "$pairs"); do
+  for clients in "${client_counts[@]}"; do
+    for storage in disk hapager; do
+      run tpcc "$storage" "$clients" "$pair" --reduce 3   # a third of the items and customers, as the demo loads
+      run tpcb "$storage" "$clients" "$pair" -s 1         # 100,000 accounts
+    done
   done
 done
+
+python3 - "$out" "$seconds" "$pairs" "$clients_list" <<'EOF'
+import json, os, statistics, sys
+out, seconds, pairs, clients_list = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+
+def first(obj, key):
+    """The first value of key anywhere in the run's JSON (the workload commands nest their totals)."""
+    if isinstance(obj, dict):
+        if key in obj and not isinstance(obj[key], (dict, list)):
+            return obj[key]
+        children = obj.values()
+    elif isinstance(obj, list):
+        children = obj
+    else:
+        return None
+    for child in children:
+        found = first(child, key)
+        if found is not None:
+            return found
+    return None
+
+cells = []
+print(f"{'workload':8} {'clients':>7} {'pair':>4} {'disk':>10} {'hapager':>10} {'ratio':>7}   (tpmC for tpcc, tps for tpcb)")
+for workload, metric in (("tpcc", "tpmC"), ("tpcb", "tps")):
+    for clients in clients_list.split(","):
+        ratios, runs = [], []
+        for pair in range(1, pairs + 1):
+            figures = {}
+            for storage in ("disk", "hapager"):
+                with open(os.path.join(out, f"{workload}-{storage}-c{clients}-p{pair}.json")) as f:
+                    doc = json.load(f)
+                figures[storage] = {"value": first(doc, metric), "failures": first(doc, "failures")}
+            ratio = figures["hapager"]["value"] / figures["disk"]["value"]
+            ratios.append(ratio)
+            runs.append({"pair": pair, "disk": figures["disk"], "hapager": figures["hapager"], "ratio": round(ratio, 3)})
+            print(f"{workload:8} {clients:>7} {pair:>4} {figures['disk']['value']:>10.1f} "
+                  f"{figures['hapager']['value']:>10.1f} {ratio:>6.2f}x")
+        cell = {"workload": workload, "metric": metric, "clients": int(clients), "pairs": runs,
+                "ratio_mean": round(statistics.mean(ratios), 3),
+                "ratio_spread": round(max(ratios) - min(ratios), 3)}
+        cells.append(cell)
+        print(f"{workload:8} {clients:>7} {'all':>4} {'':>10} {'':>10} {cell['ratio_mean']:>6.2f}x"
+              f"  (spread {cell['ratio_spread']:.2f})")
+summary = {"bench": "derby-workloads", "seconds": seconds, "cells": cells}
+with open(out + ".json", "w") as f:
+    json.dump(summary, f, indent=2)
+print("summary:", os.path.abspath(out + ".json"))
+EOF
