@@ -202,7 +202,28 @@ public final class PagerClient implements AutoCloseable {
                         + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sendByNanos) + " ms ago"));
     }
 
+    /**
+     * Writes the pages like {@link #write(Volume, long, ByteBuffer)}, but completes once a server has written
+     * them into the volume, before they are durable: they become durable with the next {@link #sync} of the
+     * volume, or the next durable write or length change of it, that completes. A buffered write costs no flush
+     * of its own; a database writes its data pages back this way and syncs them at its checkpoint.
+     *
+     * <p>Acknowledged is not lost: until such a barrier completes the client keeps a copy of the pages, and when
+     * the server is lost (its host may have died with the pages in its cache) it writes them again to the next
+     * server, in the order they were written, before it sends anything else there. The copies are bounded by
+     * {@link PagerConfig#maxUnsyncedBytes()}: past it, buffered writes are sent durable, which also makes the
+     * volume's earlier buffered writes durable. The bytes must not change until the future completes.
+     */
+    public CompletableFuture<Long> writeBuffered(Volume volume, long firstPage, ByteBuffer data) {
+        return write(volume, firstPage, data, null, table.unsyncedBytes() < config.maxUnsyncedBytes());
+    }
+
     private CompletableFuture<Long> write(Volume volume, long firstPage, ByteBuffer data, CallbackRecord.SendCheck deadline) {
+        return write(volume, firstPage, data, deadline, false);
+    }
+
+    private CompletableFuture<Long> write(Volume volume, long firstPage, ByteBuffer data, CallbackRecord.SendCheck deadline,
+                                          boolean buffered) {
         int pageCount = data.remaining() / volume.pageSize();
         String problem = data.remaining() % volume.pageSize() != 0
                 ? "buffer of " + data.remaining() + " bytes is not a whole number of pages"
@@ -212,7 +233,7 @@ public final class PagerClient implements AutoCloseable {
         }
         ByteBuffer pages = data.duplicate();
         int[] crcs = PageChecksums.compute(pages, volume.pageSize(), pageCount);
-        Op.Write op = new Op.Write(volume.name(), volume.pageSize(), firstPage, pageCount, crcs, pages);
+        Op.Write op = new Op.Write(volume.name(), volume.pageSize(), firstPage, pageCount, crcs, pages, !buffered);
         return submit(op, null, deadline).thenApply(o -> ((Outcome.PagesWritten) o).volumeLength());
     }
 
@@ -306,7 +327,7 @@ public final class PagerClient implements AutoCloseable {
         String first;
         String second = null;
         switch (op.code()) {
-            case WRITE, SET_LENGTH, CREATE, DELETE, MKDIRS -> first = op.volume();
+            case WRITE, WRITE_BUFFERED, SET_LENGTH, CREATE, DELETE, MKDIRS -> first = op.volume();
             case RENAME -> {
                 first = op.volume();
                 second = ((Op.Rename) op).target();

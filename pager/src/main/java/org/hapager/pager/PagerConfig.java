@@ -30,6 +30,7 @@ public final class PagerConfig {
     private final Duration failoverDeadline;
     private final WireLimits limits;
     private final MeterRegistry meterRegistry;
+    private final long maxUnsyncedBytes;
 
     private PagerConfig(Builder b) {
         if (b.servers.isEmpty()) {
@@ -50,6 +51,10 @@ public final class PagerConfig {
         this.failoverDeadline = positive(b.failoverDeadline, "failoverDeadline");
         this.limits = b.limits;
         this.meterRegistry = b.meterRegistry;
+        if (b.maxUnsyncedBytes < 0) {
+            throw new IllegalArgumentException("maxUnsyncedBytes : " + b.maxUnsyncedBytes + " (expected: >= 0)");
+        }
+        this.maxUnsyncedBytes = b.maxUnsyncedBytes;
     }
 
     public static Builder builder() {
@@ -110,6 +115,14 @@ public final class PagerConfig {
         return limits;
     }
 
+    /**
+     * Most bytes of acknowledged buffered writes ({@link PagerClient#writeBuffered}) the client keeps copies of
+     * until a barrier makes them durable; past it, buffered writes are sent durable. 0: every write is durable.
+     */
+    public long maxUnsyncedBytes() {
+        return maxUnsyncedBytes;
+    }
+
     public MeterRegistry meterRegistry() {
         return meterRegistry;
     }
@@ -117,6 +130,7 @@ public final class PagerConfig {
     public static final class Builder {
         private List<InetSocketAddress> servers = List.of();
         private byte[] token;
+        private long maxUnsyncedBytes = 64L << 20;
         private String clientName = "pager-" + ProcessHandle.current().pid();
         private int maxInflight = 256;
         private Duration submitTimeout = Duration.ofSeconds(30);
@@ -193,6 +207,12 @@ public final class PagerConfig {
         /** Default 30 s. */
         public Builder failoverDeadline(Duration failoverDeadline) {
             this.failoverDeadline = failoverDeadline;
+            return this;
+        }
+
+        /** Default 64 MiB; 0 sends every buffered write durable. */
+        public Builder maxUnsyncedBytes(long maxUnsyncedBytes) {
+            this.maxUnsyncedBytes = maxUnsyncedBytes;
             return this;
         }
 

@@ -21,7 +21,7 @@ import java.util.ArrayList;
  * AUTH_OK     serverProof:32 sessionId:u64 leaseMillis:u32 maxInflight:u32 maxFrameBytes:u32
  * REQUEST     requestId:u64 op:u8 op-fields
  *   READ        name:str pageSize:u32 firstPage:u64 pageCount:u32
- *   WRITE       name:str pageSize:u32 firstPage:u64 pageCount:u32 crc:u32×pageCount data:pageSize×pageCount
+ *   WRITE, WRITE_BUFFERED   name:str pageSize:u32 firstPage:u64 pageCount:u32 crc:u32×pageCount data:pageSize×pageCount
  *   SYNC, DELETE, STAT, MKDIRS   name:str
  *   CREATE      name:str exclusive:u8
  *   RENAME      name:str target:str replace:u8
@@ -30,7 +30,7 @@ import java.util.ArrayList;
  * ACCEPTED    requestId:u64
  * COMPLETION  requestId:u64 op:u8 status:u8 then, if status is OK, the outcome, else error:str
  *   READ        volumeLength:u64 pageCount:u32 pageSize:u32 crc:u32×pageCount data:pageSize×pageCount
- *   WRITE       volumeLength:u64
+ *   WRITE, WRITE_BUFFERED   volumeLength:u64
  *   STAT        flags:u8 (1 exists, 2 directory) length:u64
  *   LIST        count:u32 then count × (name:str directory:u8 length:u64)
  *   others      nothing
@@ -169,7 +169,7 @@ public final class MessageCodec {
                 out.writeLong(r.firstPage());
                 out.writeInt(r.pageCount());
             }
-            case WRITE -> {
+            case WRITE, WRITE_BUFFERED -> {
                 Op.Write w = (Op.Write) op;
                 out.writeInt(w.pageSize());
                 out.writeLong(w.firstPage());
@@ -198,7 +198,7 @@ public final class MessageCodec {
                 out.writeInt(pageSize);
                 writePages(out, r.crcs(), r.data(), pageSize, pageCount);
             }
-            case WRITE -> out.writeLong(((Outcome.PagesWritten) outcome).volumeLength());
+            case WRITE, WRITE_BUFFERED -> out.writeLong(((Outcome.PagesWritten) outcome).volumeLength());
             case STAT -> {
                 Outcome.Stat s = (Outcome.Stat) outcome;
                 out.writeByte((s.exists() ? 1 : 0) | (s.directory() ? 2 : 0));
@@ -304,13 +304,14 @@ public final class MessageCodec {
                 checkRun(pageSize, firstPage, pageCount);
                 yield new Op.Read(name, pageSize, firstPage, pageCount);
             }
-            case WRITE -> {
+            case WRITE, WRITE_BUFFERED -> {
                 int pageSize = readInt(in, "page size");
                 long firstPage = readLong(in, "first page");
                 int pageCount = readInt(in, "page count");
                 checkRun(pageSize, firstPage, pageCount);
                 int[] crcs = readCrcs(in, pageCount);
-                yield new Op.Write(name, pageSize, firstPage, pageCount, crcs, readData(in, pageSize, pageCount));
+                yield new Op.Write(name, pageSize, firstPage, pageCount, crcs, readData(in, pageSize, pageCount),
+                        op == OpCode.WRITE);
             }
             case SYNC -> new Op.Sync(name);
             case CREATE -> new Op.Create(name, readBoolean(in, "exclusive"));
@@ -353,7 +354,7 @@ public final class MessageCodec {
                 int[] crcs = readCrcs(in, pageCount);
                 yield new Outcome.PagesRead(volumeLength, crcs, readData(in, pageSize, pageCount));
             }
-            case WRITE -> new Outcome.PagesWritten(readNonNegativeLong(in, "volume length"));
+            case WRITE, WRITE_BUFFERED -> new Outcome.PagesWritten(readNonNegativeLong(in, "volume length"));
             case STAT -> {
                 int flags = readU8(in, "stat flags");
                 if ((flags & ~3) != 0) {

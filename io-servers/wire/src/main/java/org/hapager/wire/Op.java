@@ -25,11 +25,29 @@ public sealed interface Op {
 
     /**
      * Writes {@code pageCount} pages from {@code firstPage}; {@code crcs[i]} is the writer's CRC32C of page i.
-     * Durable on the storage when it completes.
+     *
+     * <p>Two classes, as storage protocols have them (a write with FUA, a plain write and a flush):
+     * <ul>
+     *   <li><b>durable</b> ({@link OpCode#WRITE}): completes once the pages are on the storage
+     *       ({@code fdatasync} of the volume, group-committed);</li>
+     *   <li><b>buffered</b> ({@link OpCode#WRITE_BUFFERED}): completes once the server has written the pages
+     *       into the volume file (the kernel's page cache); they become durable with the next durable write,
+     *       length change or {@link Sync} of the volume that the server executes after it, whichever server
+     *       that is, since all of them share the one file.</li>
+     * </ul>
+     * A buffered write lost with its server's host before a barrier is the client's to repeat: it keeps a copy
+     * until a barrier completes (see the pager's {@code UnsyncedWrites}).
      */
-    record Write(String volume, int pageSize, long firstPage, int pageCount, int[] crcs, ByteBuffer data) implements Op {
+    record Write(String volume, int pageSize, long firstPage, int pageCount, int[] crcs, ByteBuffer data,
+                 boolean durable) implements Op {
+
+        /** A durable write. */
+        public Write(String volume, int pageSize, long firstPage, int pageCount, int[] crcs, ByteBuffer data) {
+            this(volume, pageSize, firstPage, pageCount, crcs, data, true);
+        }
+
         public OpCode code() {
-            return OpCode.WRITE;
+            return durable ? OpCode.WRITE : OpCode.WRITE_BUFFERED;
         }
     }
 

@@ -91,7 +91,7 @@ public final class CallbackRecord {
                 Op.Read r = (Op.Read) op;
                 appendPages(b, r.volume(), r.firstPage(), r.pageCount());
             }
-            case WRITE -> {
+            case WRITE, WRITE_BUFFERED -> {
                 Op.Write w = (Op.Write) op;
                 appendPages(b, w.volume(), w.firstPage(), w.pageCount());
             }

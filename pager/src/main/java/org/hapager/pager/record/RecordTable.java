@@ -113,6 +113,11 @@ public final class RecordTable {
         this.nanoClock = nanoClock;
     }
 
+    /** Bytes of acknowledged buffered writes kept until a barrier; read from any thread. */
+    public long unsyncedBytes() {
+        return 0; // kept copies come with UnsyncedWrites
+    }
+
     /** Number of records in the table (submitted, not yet completed). */
     public int size() {
         return records.size();
@@ -368,7 +373,7 @@ public final class RecordTable {
                     into.put(pages.data().duplicate());
                 }
             }
-            case WRITE -> metrics.bytesWritten(((Op.Write) r.op).data().remaining());
+            case WRITE, WRITE_BUFFERED -> metrics.bytesWritten(((Op.Write) r.op).data().remaining());
             default -> { }
         }
         return outcome;

@@ -128,7 +128,7 @@ final class RequestOrdering {
                 Op.Read read = (Op.Read) op;
                 yield new Claim[] {new Claim(r, volume, read.firstPage(), read.firstPage() + read.pageCount())};
             }
-            case WRITE -> {
+            case WRITE, WRITE_BUFFERED -> {
                 Op.Write write = (Op.Write) op;
                 yield new Claim[] {new Claim(r, volume, write.firstPage(), write.firstPage() + write.pageCount())};
             }

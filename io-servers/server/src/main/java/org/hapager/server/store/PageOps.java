@@ -14,8 +14,9 @@ import org.hapager.wire.PageChecksums;
 import org.hapager.wire.Status;
 
 /**
- * The page operations: read, write, set length and sync. Runs on the I/O threads; writes, length changes and
- * syncs hand their file to the {@link GroupCommitter} and complete once it has forced the file. Writes and length
+ * The page operations: read, write, set length and sync. Runs on the I/O threads; durable writes, length changes
+ * and syncs hand their file to the {@link GroupCommitter} and complete once it has forced the file; a buffered
+ * write completes once it is in the file (see {@link Op.Write}). Writes and length
  * changes are checked against the {@link SizeGuard}'s limits before anything is written.
  */
 final class PageOps {
@@ -90,6 +91,13 @@ final class PageOps {
             throw StoreException.io(what(op), e);
         }
         int bytes = op.pageSize() * op.pageCount();
+        if (!op.durable()) {
+            // in the file, not yet on the storage: the next force of this file (a durable write's, a length
+            // change's, a sync's, by this server or the next) makes it durable; until then the client keeps a copy
+            openFiles.release(file);
+            metrics.bytesWritten(bytes);
+            return CompletableFuture.completedFuture(new Outcome.PagesWritten(volumeLength));
+        }
         return committer.commit(file).handle((ok, failure) -> {
             if (failure != null) {
                 throw new java.util.concurrent.CompletionException(StoreException.io(what(op) + ": force", failure));

@@ -140,7 +140,7 @@ public final class VolumeStore implements AutoCloseable {
             return CompletableFuture.failedFuture(StoreException.io(op.code().tag() + " volume " + op.volume()
                     + " not executed", failed));
         }
-        if (inlinePageIo && (op.code() == OpCode.READ || op.code() == OpCode.WRITE)) {
+        if (inlinePageIo && (op.code() == OpCode.READ || op instanceof Op.Write)) {
             return execute(op);
         }
         CompletableFuture<Outcome> result = new CompletableFuture<>();
@@ -163,7 +163,7 @@ public final class VolumeStore implements AutoCloseable {
         try {
             return switch (op.code()) {
                 case READ -> CompletableFuture.completedFuture(pages.read((Op.Read) op));
-                case WRITE -> pages.write((Op.Write) op);
+                case WRITE, WRITE_BUFFERED -> pages.write((Op.Write) op);
                 case SET_LENGTH -> pages.setLength((Op.SetLength) op);
                 case SYNC -> pages.sync((Op.Sync) op);
                 case CREATE -> CompletableFuture.completedFuture(namespace.create((Op.Create) op));
