@@ -115,6 +115,9 @@ public final class PagerClient implements AutoCloseable {
                         config.clientName(), config.lease().toMillis(), config.heartbeatInterval().toNanos(),
                         (int) config.connectTimeout().toMillis(), listener),
                 table, metrics, ioThread, config.failoverDeadline().toNanos());
+        gauges.add(Gauge.builder("hapager.pager.unsynced", table::unsyncedBytes).baseUnit("bytes")
+                .description("Bytes of acknowledged buffered writes the client keeps until a sync makes them durable")
+                .register(config.meterRegistry()));
         for (int i = 0; i < config.servers().size(); i++) {
             int index = i;
             gauges.add(Gauge.builder("hapager.pager.server.current", () -> failover.servingIndex() == index ? 1 : 0)

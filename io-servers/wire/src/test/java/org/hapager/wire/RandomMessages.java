@@ -148,11 +148,11 @@ final class RandomMessages {
                 int pc = pageCount(ps);
                 yield new Op.Read(v, ps, firstPage(ps, pc), pc);
             }
-            case WRITE -> {
+            case WRITE, WRITE_BUFFERED -> {
                 int ps = pageSize();
                 int pc = pageCount(ps);
                 ByteBuffer data = data(ps, pc);
-                yield new Op.Write(v, ps, firstPage(ps, pc), pc, PageChecksums.compute(data, ps, pc), data);
+                yield new Op.Write(v, ps, firstPage(ps, pc), pc, PageChecksums.compute(data, ps, pc), data, code == OpCode.WRITE);
             }
             case SYNC -> new Op.Sync(v);
             case CREATE -> new Op.Create(v, random.nextBoolean());
@@ -173,7 +173,7 @@ final class RandomMessages {
                 ByteBuffer data = data(ps, pc);
                 yield new Outcome.PagesRead(random.nextLong(Long.MAX_VALUE), PageChecksums.compute(data, ps, pc), data);
             }
-            case WRITE -> new Outcome.PagesWritten(random.nextLong(Long.MAX_VALUE));
+            case WRITE, WRITE_BUFFERED -> new Outcome.PagesWritten(random.nextLong(Long.MAX_VALUE));
             case STAT -> new Outcome.Stat(random.nextBoolean(), random.nextBoolean(), random.nextLong(Long.MAX_VALUE));
             case LIST -> {
                 List<Outcome.Entry> entries = new ArrayList<>();
@@ -256,7 +256,7 @@ final class RandomMessages {
         for (OpCode op : OpCode.values()) {
             Outcome outcome = switch (op) {
                 case READ -> new Outcome.PagesRead(4096, twoCrcs.clone(), two.duplicate());
-                case WRITE -> new Outcome.PagesWritten(8192);
+                case WRITE, WRITE_BUFFERED -> new Outcome.PagesWritten(8192);
                 case STAT -> new Outcome.Stat(true, false, 123);
                 case LIST -> new Outcome.Listing(List.of(new Outcome.Entry("x", false, 10),
                         new Outcome.Entry("ü", true, 0)));

@@ -37,6 +37,8 @@ public final class CallbackRecord {
     /** Set when a server holding it was lost: the last attempt may or may not have been applied. */
     boolean outcomeUnknown;
     long sentNanos;
+    /** The table's send count at this record's last send: orders it against buffered writes' acknowledgements. */
+    long sentSeq;
     long acceptedNanos;
     /** Earlier conflicting requests this one waits for, each once (see {@link RequestOrdering}); null if none. */
     ArrayList<CallbackRecord> blockers;

@@ -40,6 +40,10 @@ import org.slf4j.LoggerFactory;
  *   <li>Ids follow admission order: {@link #admit} gives them, on this thread, so "earlier" means the same
  *       thing to the ordering, to reissue (in id order) and to expiry, whichever caller thread submitted
  *       first.</li>
+ *   <li>An acknowledged buffered write is kept ({@link UnsyncedWrites}) until a barrier of its volume sent after
+ *       its acknowledgement completes OK, or its volume is deleted. While kept copies are written again to a
+ *       newly attached connection ({@code replayQueue} not null), no record is sent to it and no two copies
+ *       that overlap are in flight at once; replays are in flight only during a replay.</li>
  * </ol>
  *
  * <h2>States and transitions</h2>
@@ -100,6 +104,23 @@ public final class RecordTable {
     private long lastId;
     /** When the last server was lost, while the first reissued completion is still awaited; 0 otherwise. */
     private long detachedNanos;
+    /** Sends so far, replays included: what orders a barrier's send after a buffered write's acknowledgement. */
+    private long sends;
+    /** Acknowledged buffered writes not yet made durable by a barrier. */
+    private final UnsyncedWrites unsynced = new UnsyncedWrites();
+    /**
+     * While kept copies are written again to a newly attached server (see {@link UnsyncedWrites}): those not yet
+     * sent, from {@code replayNext} on; null when no replay is under way. Nothing else is sent meanwhile.
+     */
+    private List<UnsyncedWrites.Kept> replayQueue;
+    private int replayNext;
+    /** Replays sent to the current connection and not yet answered, by request id. */
+    private final LongObjectHashMap<UnsyncedWrites.Kept> replaying = new LongObjectHashMap<>();
+    /**
+     * Volumes with an acknowledged buffered write that could not be written again after its server was lost, and
+     * why: the next sync of the volume fails with that reason instead of claiming durability.
+     */
+    private final java.util.Map<String, String> lostWrites = new java.util.HashMap<>();
 
     /**
      * @param permits the client's in-flight bound, {@code maxPermits} in all: each record holds one, taken by
@@ -115,7 +136,7 @@ public final class RecordTable {
 
     /** Bytes of acknowledged buffered writes kept until a barrier; read from any thread. */
     public long unsyncedBytes() {
-        return 0; // kept copies come with UnsyncedWrites
+        return unsynced.bytes();
     }
 
     /** Number of records in the table (submitted, not yet completed). */
@@ -149,6 +170,9 @@ public final class RecordTable {
         if (current == null || !current.isServing()) {
             return;
         }
+        if (replayQueue != null && !sendReplays()) {
+            return; // kept copies first: nothing may overtake them
+        }
         int room = current.parameters().maxInflight() - sentToCurrent;
         int sent = 0;
         while (sent < room && !ready.isEmpty()) {
@@ -162,6 +186,7 @@ public final class RecordTable {
             r.server = current;
             r.attempts++;
             r.sentNanos = nanoClock.getAsLong();
+            r.sentSeq = ++sends;
             current.send(new Message.Request(r.id, r.op));
             sent++;
         }
@@ -175,7 +200,73 @@ public final class RecordTable {
     public void attach(Session connection) {
         current = connection;
         sentToCurrent = 0;
+        if (!unsynced.isEmpty()) {
+            replayQueue = unsynced.replayOrder();
+            replayNext = 0;
+            log.info("writing {} acknowledged buffered write(s) ({} bytes) not yet made durable again to {}",
+                    replayQueue.size(), unsynced.bytes(), connection);
+        }
         sendReady();
+    }
+
+    /**
+     * Sends kept copies to the current connection while it has room, in write order, never two that overlap at
+     * once (so a page's copies land in the order they were written). Returns true when the replay is over.
+     */
+    private boolean sendReplays() {
+        int room = current.parameters().maxInflight() - replaying.size();
+        int sent = 0;
+        while (replayNext < replayQueue.size() && sent < room) {
+            UnsyncedWrites.Kept k = replayQueue.get(replayNext);
+            if (!unsynced.contains(k)) {
+                replayNext++;
+                continue;
+            }
+            boolean overlaps = false;
+            for (UnsyncedWrites.Kept inFlight : replaying.values()) {
+                overlaps |= inFlight.overlaps(k);
+            }
+            if (overlaps) {
+                break; // after the earlier copy of these pages lands
+            }
+            long id = ++lastId;
+            sends++;
+            replaying.put(id, k);
+            current.send(new Message.Request(id, k.write));
+            replayNext++;
+            sent++;
+        }
+        if (sent > 0) {
+            current.flush();
+        }
+        if (replayNext < replayQueue.size() || !replaying.isEmpty()) {
+            return false;
+        }
+        replayQueue = null;
+        return true;
+    }
+
+    /** The answer to a replayed copy: acknowledged again (kept until a barrier), or dropped and why. */
+    private boolean onReplayCompletion(UnsyncedWrites.Kept k, Session connection, Message.Completion completion) {
+        Status status = completion.status();
+        Op.Write w = k.write;
+        switch (status) {
+            case OK -> k.ackedAt = sends;
+            case SHUTTING_DOWN, NOT_RESERVED -> {
+                return false; // not executed: this connection goes, the next attach writes them again
+            }
+            case NOT_FOUND -> unsynced.drop(k); // the volume is gone, and its pages with it
+            default -> {
+                unsynced.drop(k);
+                String why = "buffered write of \"" + w.volume() + "\" pages " + w.firstPage() + ".."
+                        + (w.firstPage() + w.pageCount() - 1) + " was acknowledged, then its server was lost before a sync,"
+                        + " and writing it again to " + connection + " failed: " + completion.error();
+                lostWrites.putIfAbsent(w.volume(), why);
+                log.error("{}; the next sync of \"{}\" fails", why, w.volume());
+            }
+        }
+        sendReady();
+        return true;
     }
 
     public void onAccepted(Session connection, long requestId) {
@@ -194,6 +285,12 @@ public final class RecordTable {
      * not execute the request (draining, or without the storage reservation): the record is QUEUED again.
      */
     public boolean onCompletion(Session connection, Message.Completion completion) {
+        if (connection == current) {
+            UnsyncedWrites.Kept replayed = replaying.remove(completion.requestId());
+            if (replayed != null) {
+                return onReplayCompletion(replayed, connection, completion);
+            }
+        }
         CallbackRecord r = records.get(completion.requestId());
         if (r == null || r.server != connection) {
             return true; // late word from a replaced server (invariant 5)
@@ -212,6 +309,7 @@ public final class RecordTable {
         if (status == Status.OK || (r.outcomeUnknown && isDuplicateOfFirstAttempt(r.op, status))) {
             try {
                 outcome = accept(r, status == Status.OK ? completion.outcome() : Outcome.Done.INSTANCE);
+                failure = applied(r);
             } catch (PageIoException e) {
                 failure = e;
             }
@@ -238,6 +336,8 @@ public final class RecordTable {
         if (wasCurrent) {
             current = null;
             sentToCurrent = 0;
+            replayQueue = null; // the next attach writes every kept copy again, acknowledged here or not
+            replaying.clear();
         }
         List<CallbackRecord> unreferenced = new ArrayList<>();
         int neverSent = 0;
@@ -295,6 +395,13 @@ public final class RecordTable {
     /** Fails every record and refuses new ones: the client is closing. */
     public void closeAll(PageIoException cause) {
         closedCause = cause;
+        long unsyncedBytes = unsynced.clear();
+        if (unsyncedBytes > 0) {
+            log.warn("closing with {} bytes of acknowledged buffered writes no sync made durable: they are in the servers'"
+                    + " files, and lost if a server's host fails before its next flush", unsyncedBytes);
+        }
+        replayQueue = null;
+        replaying.clear();
         List<CallbackRecord> all = new ArrayList<>();
         records.forEach((id, r) -> all.add(r));
         all.sort((a, b) -> Long.compare(a.id, b.id));
@@ -314,6 +421,30 @@ public final class RecordTable {
             r.server = null;
             ready.addFirst(r);
         }
+    }
+
+    /**
+     * {@code r} took effect: keeps a buffered write's copy, lets a barrier drop the copies it made durable, and
+     * moves or drops those of a renamed or deleted volume. Returns the failure of a sync of a volume whose
+     * acknowledged buffered write could not be written again after a failover, else null.
+     */
+    private PageIoException applied(CallbackRecord r) {
+        Op op = r.op;
+        switch (op.code()) {
+            case WRITE_BUFFERED -> unsynced.keep((Op.Write) op, sends);
+            case WRITE, SET_LENGTH -> unsynced.barrier(op.volume(), r.sentSeq);
+            case SYNC -> {
+                unsynced.barrier(op.volume(), r.sentSeq);
+                String lost = lostWrites.remove(op.volume());
+                if (lost != null) {
+                    return new PageIoException(PageIoException.Kind.STORAGE, r.describe() + " failed: " + lost);
+                }
+            }
+            case DELETE -> unsynced.deleted(op.volume(), r.sentSeq);
+            case RENAME -> unsynced.renamed(op.volume(), ((Op.Rename) op).target(), r.sentSeq);
+            default -> { }
+        }
+        return null;
     }
 
     /** The failure a repeat gets when the first attempt of this namespace change had landed. */
@@ -438,6 +569,8 @@ public final class RecordTable {
         for (CallbackRecord r : ready) {
             check(records.get(r.id) == r && r.state == RecordState.QUEUED, r, "is ready but not QUEUED in the table"); // 1, 3
         }
+        unsynced.assertInvariants();                                                                    // 8
+        check(replayQueue != null || replaying.isEmpty(), null, "replays in flight with no replay under way");
         if (current != null) {                                                                           // 2
             int onCurrent = sent;
             check(sent == sentToCurrent, null, () -> "sentToCurrent " + sentToCurrent + " but " + onCurrent + " records are on it");

@@ -58,6 +58,120 @@ class RecordTableTest {
         assertEquals(16, permits.availablePermits());
     }
 
+    /**
+     * Buffered writes acknowledged by a server that is then lost are written again to the next one before anything
+     * else, in write order, never two copies of one page at once; a barrier sent after them drops the copies, one
+     * sent before them does not.
+     */
+    @Test
+    void keptCopiesAreWrittenAgainInOrderBeforeAnythingElseAndDroppedByALaterBarrier() {
+        FakeSession a = new FakeSession("A");
+        table.attach(a);
+        CallbackRecord early = admit(new Op.Sync("v")); // sent before the buffered writes are acknowledged
+        CallbackRecord w0 = admit(buffered(0, 1));
+        complete(a, early);
+        complete(a, w0);
+        CallbackRecord w1 = admit(buffered(1, 1));
+        CallbackRecord w0again = admit(buffered(0, 2));
+        complete(a, w1);
+        complete(a, w0again);
+        assertEquals(3 * 4096, table.unsyncedBytes(), "the early sync covered none of them");
+
+        CallbackRecord read = admit(new Op.Read("v", 4096, 0, 1));
+        table.detach(a); // A's host died: what it acknowledged may be gone
+        table.assertInvariants();
+        FakeSession b = new FakeSession("B");
+        table.attach(b);
+        table.assertInvariants();
+        List<Message.Request> first = List.copyOf(b.flushed);
+        assertEquals(2, first.size(), "page 0's first copy and page 1's, not page 0's second yet: " + first);
+        assertEquals(List.of(0L, 1L), first.stream().map(m -> ((Op.Write) m.op()).firstPage()).toList());
+        assertEquals(1, ((Op.Write) first.get(0).op()).data().get(0), "the first copy of page 0 first");
+        answer(b, first.get(0));
+        table.assertInvariants();
+        Message.Request second = b.flushed.get(2);
+        assertEquals(2, ((Op.Write) second.op()).data().get(0), "then the second copy of page 0");
+        answer(b, first.get(1));
+        assertEquals(3, b.flushed.size(), "the read waits for the last copy");
+        answer(b, second);
+        table.assertInvariants();
+        assertEquals(read.id, b.flushed.get(3).requestId(), "then the records: the read");
+        assertEquals(3 * 4096, table.unsyncedBytes(), "still kept: acknowledged again, not yet durable");
+
+        CallbackRecord sync = admit(new Op.Sync("v"));
+        complete(b, read);
+        complete(b, sync);
+        assertTrue(sync.future.isDone() && !sync.future.isCompletedExceptionally());
+        assertEquals(0, table.unsyncedBytes(), "the sync made them durable");
+        table.assertInvariants();
+    }
+
+    /** A copy that cannot be written again fails the volume's next sync instead of reporting it durable. */
+    @Test
+    void aCopyTheNextServerRefusesFailsTheNextSync() {
+        FakeSession a = new FakeSession("A");
+        table.attach(a);
+        complete(a, admit(buffered(3, 7)));
+        table.detach(a);
+        FakeSession b = new FakeSession("B");
+        table.attach(b);
+        Message.Request replay = b.flushed.get(0);
+        table.onCompletion(b, Message.Completion.failed(replay.requestId(), replay.op().code(), org.hapager.wire.Status.IO_ERROR, "disk on fire"));
+        table.assertInvariants();
+        CallbackRecord sync = admit(new Op.Sync("v"));
+        complete(b, sync);
+        assertTrue(sync.future.isCompletedExceptionally(), "the sync must not claim the lost write durable");
+        PageIoException e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.CompletionException.class,
+                sync.future::join).getCause() instanceof PageIoException p ? p : null;
+        assertTrue(e != null && e.getMessage().contains("pages 3..3") && e.getMessage().contains("disk on fire"), String.valueOf(e));
+        assertEquals(0, table.unsyncedBytes());
+    }
+
+    /** A renamed volume's copies follow it; a deleted volume's are dropped. */
+    @Test
+    void copiesFollowARenameAndLeaveWithADelete() {
+        FakeSession a = new FakeSession("A");
+        table.attach(a);
+        complete(a, admit(buffered(0, 1)));
+        complete(a, admit(new Op.Rename("v", "w", false)));
+        CallbackRecord other = admit(new Op.Write("x", 4096, 0, 1, PageChecksums.compute(ByteBuffer.allocate(4096), 4096, 1),
+                ByteBuffer.allocate(4096), false));
+        complete(a, other);
+        complete(a, admit(new Op.Delete("x")));
+        table.detach(a);
+        FakeSession b = new FakeSession("B");
+        table.attach(b);
+        assertEquals(List.of("w"), b.flushed.stream().map(m -> m.op().volume()).toList());
+        answer(b, b.flushed.get(0));
+        table.assertInvariants();
+    }
+
+    private void complete(FakeSession s, CallbackRecord r) {
+        table.onCompletion(s, Message.Completion.ok(r.id, r.op.code(), outcomeOf(r.op)));
+        table.assertInvariants();
+    }
+
+    private void answer(FakeSession s, Message.Request m) {
+        table.onCompletion(s, Message.Completion.ok(m.requestId(), m.op().code(), outcomeOf(m.op())));
+    }
+
+    private static Outcome outcomeOf(Op op) {
+        return switch (op.code()) {
+            case WRITE, WRITE_BUFFERED -> new Outcome.PagesWritten(4096);
+            case READ -> {
+                ByteBuffer data = ByteBuffer.allocate(4096);
+                yield new Outcome.PagesRead(4096, PageChecksums.compute(data, 4096, 1), data);
+            }
+            default -> Outcome.Done.INSTANCE;
+        };
+    }
+
+    private static Op buffered(long page, int fill) {
+        ByteBuffer data = ByteBuffer.allocate(4096);
+        data.put(0, (byte) fill);
+        return new Op.Write("v", 4096, page, 1, PageChecksums.compute(data, 4096, 1), data, false);
+    }
+
     private CallbackRecord admit(Op op) {
         permits.acquireUninterruptibly();
         CallbackRecord r = new CallbackRecord(op, null);

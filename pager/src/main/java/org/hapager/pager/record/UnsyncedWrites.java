@@ -1,0 +1,215 @@
+package org.hapager.pager.record;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.hapager.wire.Op;
+
+/**
+ * Buffered writes a server acknowledged that no barrier has made durable yet: the copies the client keeps so
+ * that an acknowledged write outlives the server that holds it only in its host's page cache.
+ *
+ * <h2>Why an acknowledged buffered write is never lost</h2>
+ * A buffered write is acknowledged once the server has written it into the volume file, that is into the page
+ * cache of the server's host, before any {@code fdatasync}.
+ * <ul>
+ *   <li>If the server process dies (kill -9, a crash), the page cache is the kernel's: the next server opens the
+ *       same file and its next force flushes those pages with its own.</li>
+ *   <li>If the host dies, or its path to the storage fails, or its {@code fdatasync} fails (after which Linux may
+ *       have dropped the dirty pages), the pages may be gone. The client still has its copy: when it attaches to
+ *       the next server it writes every kept copy again ({@link #replayOrder}), in the order they were first
+ *       acknowledged, and sends nothing else until they are all acknowledged again, so no later read, write or
+ *       barrier can overtake them.</li>
+ * </ul>
+ * A copy is dropped ({@link #barrier}) when a request that forces its volume's file completes OK: a sync, a
+ * durable write or a length change, provided the client <em>sent</em> it after the copy's acknowledgement. That
+ * request was then executed after the write, and its {@code fdatasync} of the file covered the write, whichever
+ * server executed either. What the shared storage must give for this: a force of the file by any server makes
+ * durable every write to that file that completed before the force began, by whichever server. One host's page
+ * cache gives it, and so does a cluster file system with coherent caches; a storage without it (NFS with
+ * per-host caches) needs every write durable ({@code maxUnsyncedBytes} 0).
+ *
+ * <p>A copy of a deleted volume is dropped; a renamed volume's copies follow it to its new name (both only for
+ * copies acknowledged before the delete or rename was sent).
+ *
+ * <p>Owner: the pager's I/O thread, like the {@link RecordTable} that holds it; {@link #bytes()} may be read from
+ * any thread.
+ */
+final class UnsyncedWrites {
+
+    /** One kept copy: the write as it is sent again, when it was last acknowledged, its place in write order. */
+    static final class Kept {
+        Op.Write write;
+        /** The table's send count when this copy was last acknowledged: barriers sent later cover it. */
+        long ackedAt;
+        /** First-acknowledgement order: copies are written again in this order. */
+        final long order;
+
+        Kept(Op.Write write, long ackedAt, long order) {
+            this.write = write;
+            this.ackedAt = ackedAt;
+            this.order = order;
+        }
+
+        boolean overlaps(Kept other) {
+            Op.Write a = write;
+            Op.Write b = other.write;
+            return a.volume().equals(b.volume()) && a.firstPage() < b.firstPage() + b.pageCount()
+                    && b.firstPage() < a.firstPage() + a.pageCount();
+        }
+    }
+
+    /** Kept copies by volume name, each queue in write order. */
+    private final Map<String, ArrayDeque<Kept>> byVolume = new HashMap<>();
+    private long nextOrder;
+    private volatile long bytes;
+
+    /** Bytes of page data kept. */
+    long bytes() {
+        return bytes;
+    }
+
+    boolean isEmpty() {
+        return byVolume.isEmpty();
+    }
+
+    /**
+     * Keeps a copy of {@code write}, just acknowledged when the table's send count was {@code ackedAt}. Copies
+     * the page bytes now: the caller may reuse its buffer once its future completes.
+     */
+    void keep(Op.Write write, long ackedAt) {
+        ByteBuffer copy = ByteBuffer.allocate(write.data().remaining());
+        copy.put(write.data().duplicate()).flip();
+        Op.Write kept = new Op.Write(write.volume(), write.pageSize(), write.firstPage(), write.pageCount(),
+                write.crcs(), copy.asReadOnlyBuffer(), false);
+        byVolume.computeIfAbsent(write.volume(), v -> new ArrayDeque<>()).addLast(new Kept(kept, ackedAt, nextOrder++));
+        bytes += copy.capacity();
+    }
+
+    /** A request sent at {@code sentAt} forced {@code volume}: the copies acknowledged before it are durable. */
+    void barrier(String volume, long sentAt) {
+        ArrayDeque<Kept> kept = byVolume.get(volume);
+        if (kept == null) {
+            return;
+        }
+        long dropped = 0;
+        for (Iterator<Kept> it = kept.iterator(); it.hasNext(); ) {
+            Kept k = it.next();
+            if (k.ackedAt < sentAt) {
+                dropped += k.write.data().capacity();
+                it.remove();
+            }
+        }
+        bytes -= dropped;
+        if (kept.isEmpty()) {
+            byVolume.remove(volume);
+        }
+    }
+
+    /** {@code name} (a volume, or a directory and everything under it) was deleted by a request sent at {@code sentAt}. */
+    void deleted(String name, long sentAt) {
+        for (String volume : under(name)) {
+            barrier(volume, sentAt); // its pages are gone with the file: nothing left to make durable
+        }
+    }
+
+    /** {@code from} was renamed to {@code to} (replacing it, if it existed) by a request sent at {@code sentAt}. */
+    void renamed(String from, String to, long sentAt) {
+        deleted(to, sentAt); // a replaced target's copies are of a file that no longer exists
+        for (String volume : under(from)) {
+            ArrayDeque<Kept> kept = byVolume.get(volume);
+            String target = to + volume.substring(from.length());
+            List<Kept> moved = new ArrayList<>();
+            for (Iterator<Kept> it = kept.iterator(); it.hasNext(); ) {
+                Kept k = it.next();
+                if (k.ackedAt < sentAt) {
+                    Op.Write w = k.write;
+                    k.write = new Op.Write(target, w.pageSize(), w.firstPage(), w.pageCount(), w.crcs(), w.data(), false);
+                    moved.add(k);
+                    it.remove();
+                }
+            }
+            if (kept.isEmpty()) {
+                byVolume.remove(volume);
+            }
+            if (!moved.isEmpty()) {
+                ArrayDeque<Kept> into = byVolume.computeIfAbsent(target, v -> new ArrayDeque<>());
+                moved.addAll(into);
+                moved.sort(Comparator.comparingLong(k -> k.order));
+                into.clear();
+                into.addAll(moved);
+            }
+        }
+    }
+
+    /** Drops one copy (its volume is gone, or it could not be written again). */
+    void drop(Kept k) {
+        ArrayDeque<Kept> kept = byVolume.get(k.write.volume());
+        if (kept != null && kept.remove(k)) {
+            bytes -= k.write.data().capacity();
+            if (kept.isEmpty()) {
+                byVolume.remove(k.write.volume());
+            }
+        }
+    }
+
+    /** Whether {@code k} is still kept (no barrier, delete or drop removed it). */
+    boolean contains(Kept k) {
+        ArrayDeque<Kept> kept = byVolume.get(k.write.volume());
+        return kept != null && kept.contains(k);
+    }
+
+    /** Every kept copy, in the order they were first acknowledged: the order to write them again in. */
+    List<Kept> replayOrder() {
+        List<Kept> all = new ArrayList<>();
+        byVolume.values().forEach(all::addAll);
+        all.sort(Comparator.comparingLong(k -> k.order));
+        return all;
+    }
+
+    /** Forgets every copy (the client is closing). Returns how many bytes were kept. */
+    long clear() {
+        long was = bytes;
+        byVolume.clear();
+        bytes = 0;
+        return was;
+    }
+
+    private List<String> under(String name) {
+        String prefix = name.isEmpty() ? "" : name + "/";
+        List<String> volumes = new ArrayList<>();
+        for (String volume : byVolume.keySet()) {
+            if (volume.equals(name) || volume.startsWith(prefix)) {
+                volumes.add(volume);
+            }
+        }
+        return volumes;
+    }
+
+    /** Checks that the count of bytes matches the copies and every queue is non-empty and in write order. */
+    void assertInvariants() {
+        long sum = 0;
+        for (Map.Entry<String, ArrayDeque<Kept>> e : byVolume.entrySet()) {
+            if (e.getValue().isEmpty()) {
+                throw new IllegalStateException("unsynced writes: empty queue kept for " + e.getKey());
+            }
+            long order = -1;
+            for (Kept k : e.getValue()) {
+                if (!k.write.volume().equals(e.getKey()) || k.order <= order) {
+                    throw new IllegalStateException("unsynced writes: copy of " + k.write.volume() + " (order " + k.order
+                            + ") misplaced in the queue of " + e.getKey());
+                }
+                order = k.order;
+                sum += k.write.data().capacity();
+            }
+        }
+        if (sum != bytes) {
+            throw new IllegalStateException("unsynced writes: " + bytes + " bytes counted, " + sum + " kept");
+        }
+    }
+}
