@@ -222,6 +222,12 @@ public final class RecordTable {
                 replayNext++;
                 continue;
             }
+            PageIoException refused = k.origin.sendCheck == null ? null : k.origin.sendCheck.refusal(k.origin);
+            if (refused != null) { // the caller's guard: e.g. a database whose lock lapsed sends nothing more
+                lost(k, "its send guard refused to write it again: " + refused.getMessage());
+                replayNext++;
+                continue;
+            }
             boolean overlaps = false;
             for (UnsyncedWrites.Kept inFlight : replaying.values()) {
                 overlaps |= inFlight.overlaps(k);
@@ -249,24 +255,27 @@ public final class RecordTable {
     /** The answer to a replayed copy: acknowledged again (kept until a barrier), or dropped and why. */
     private boolean onReplayCompletion(UnsyncedWrites.Kept k, Session connection, Message.Completion completion) {
         Status status = completion.status();
-        Op.Write w = k.write;
         switch (status) {
             case OK -> k.ackedAt = sends;
             case SHUTTING_DOWN, NOT_RESERVED -> {
                 return false; // not executed: this connection goes, the next attach writes them again
             }
             case NOT_FOUND -> unsynced.drop(k); // the volume is gone, and its pages with it
-            default -> {
-                unsynced.drop(k);
-                String why = "buffered write of \"" + w.volume() + "\" pages " + w.firstPage() + ".."
-                        + (w.firstPage() + w.pageCount() - 1) + " was acknowledged, then its server was lost before a sync,"
-                        + " and writing it again to " + connection + " failed: " + completion.error();
-                lostWrites.putIfAbsent(w.volume(), why);
-                log.error("{}; the next sync of \"{}\" fails", why, w.volume());
-            }
+            default -> lost(k, "writing it again to " + connection + " failed: " + completion.error());
         }
         sendReady();
         return true;
+    }
+
+    /** A kept copy that cannot be written again: dropped, and the next sync of its volume fails saying why. */
+    private void lost(UnsyncedWrites.Kept k, String why) {
+        unsynced.drop(k);
+        Op.Write w = k.write;
+        String what = "buffered write of \"" + w.volume() + "\" pages " + w.firstPage() + ".."
+                + (w.firstPage() + w.pageCount() - 1) + " was acknowledged, then its server was lost before a sync, and "
+                + why;
+        lostWrites.putIfAbsent(w.volume(), what);
+        log.error("{}; the next sync of \"{}\" fails", what, w.volume());
     }
 
     public void onAccepted(Session connection, long requestId) {
@@ -431,7 +440,7 @@ public final class RecordTable {
     private PageIoException applied(CallbackRecord r) {
         Op op = r.op;
         switch (op.code()) {
-            case WRITE_BUFFERED -> unsynced.keep((Op.Write) op, sends);
+            case WRITE_BUFFERED -> unsynced.keep(r, sends);
             case WRITE, SET_LENGTH -> unsynced.barrier(op.volume(), r.sentSeq);
             case SYNC -> {
                 unsynced.barrier(op.volume(), r.sentSeq);

@@ -42,16 +42,21 @@ import org.hapager.wire.Op;
  */
 final class UnsyncedWrites {
 
-    /** One kept copy: the write as it is sent again, when it was last acknowledged, its place in write order. */
+    /**
+     * One kept copy: the write as it is sent again, the record it came from (whose send check, a caller's
+     * guard, is asked again before the copy is), when it was last acknowledged, its place in write order.
+     */
     static final class Kept {
         Op.Write write;
+        final CallbackRecord origin;
         /** The table's send count when this copy was last acknowledged: barriers sent later cover it. */
         long ackedAt;
         /** First-acknowledgement order: copies are written again in this order. */
         final long order;
 
-        Kept(Op.Write write, long ackedAt, long order) {
+        Kept(Op.Write write, CallbackRecord origin, long ackedAt, long order) {
             this.write = write;
+            this.origin = origin;
             this.ackedAt = ackedAt;
             this.order = order;
         }
@@ -79,15 +84,16 @@ final class UnsyncedWrites {
     }
 
     /**
-     * Keeps a copy of {@code write}, just acknowledged when the table's send count was {@code ackedAt}. Copies
-     * the page bytes now: the caller may reuse its buffer once its future completes.
+     * Keeps a copy of {@code origin}'s buffered write, just acknowledged when the table's send count was
+     * {@code ackedAt}. Copies the page bytes now: the caller may reuse its buffer once its future completes.
      */
-    void keep(Op.Write write, long ackedAt) {
+    void keep(CallbackRecord origin, long ackedAt) {
+        Op.Write write = (Op.Write) origin.op;
         ByteBuffer copy = ByteBuffer.allocate(write.data().remaining());
         copy.put(write.data().duplicate()).flip();
         Op.Write kept = new Op.Write(write.volume(), write.pageSize(), write.firstPage(), write.pageCount(),
                 write.crcs(), copy.asReadOnlyBuffer(), false);
-        byVolume.computeIfAbsent(write.volume(), v -> new ArrayDeque<>()).addLast(new Kept(kept, ackedAt, nextOrder++));
+        byVolume.computeIfAbsent(write.volume(), v -> new ArrayDeque<>()).addLast(new Kept(kept, origin, ackedAt, nextOrder++));
         bytes += copy.capacity();
     }
 

@@ -127,6 +127,32 @@ class RecordTableTest {
         assertEquals(0, table.unsyncedBytes());
     }
 
+    /**
+     * A kept copy is written again only if its caller's send guard still lets it go (a database whose lock lapsed
+     * must not write anything more); refused, it is dropped and the volume's next sync fails.
+     */
+    @Test
+    void aKeptCopyIsWrittenAgainOnlyIfItsGuardStillLetsItGo() {
+        FakeSession a = new FakeSession("A");
+        table.attach(a);
+        boolean[] fenced = {false};
+        permits.acquireUninterruptibly();
+        CallbackRecord guarded = new CallbackRecord(buffered(5, 9), null, r -> fenced[0]
+                ? new PageIoException(PageIoException.Kind.UNAVAILABLE, "the database's lock lapsed") : null);
+        table.admit(guarded);
+        table.sendReady();
+        complete(a, guarded);
+        fenced[0] = true;
+        table.detach(a);
+        FakeSession b = new FakeSession("B");
+        table.attach(b);
+        table.assertInvariants();
+        assertEquals(List.of(), b.flushed, "the refused copy was sent");
+        CallbackRecord sync = admit(new Op.Sync("v"));
+        complete(b, sync);
+        assertTrue(sync.future.isCompletedExceptionally(), "the sync must not claim the unsent write durable");
+    }
+
     /** A renamed volume's copies follow it; a deleted volume's are dropped. */
     @Test
     void copiesFollowARenameAndLeaveWithADelete() {
