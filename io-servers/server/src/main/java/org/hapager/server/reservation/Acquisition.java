@@ -13,6 +13,8 @@ import org.slf4j.LoggerFactory;
  * <ol>
  * <li>{@code tryLock}: free (no holder, or the holder died and the kernel freed its lock) → {@link Outcome#FREE}.</li>
  * <li>Read the holder line (retrying while the holder has the lock but has not written its line yet).</li>
+ * <li>If this server's {@link HolderWatch} has not heard from the holder for a whole fence timeout, go to 4 at
+ *     once: the holder was given its fence timeout to answer already.</li>
  * <li>Ask the holder to yield ({@link YieldClient}) and wait for {@code YIELDED} until the fence deadline
  *     (start + fence timeout); on {@code YIELDED(true)} retry {@code tryLock} until that same deadline →
  *     {@link Outcome#YIELDED}. A holder that answers {@code YIELDED(false)} is alive and says it does not hold:
@@ -48,10 +50,13 @@ final class Acquisition {
     private final LockFile lockFile;
     private final Holder self;
     private final YieldClient yieldClient;
+    private final HolderWatch watch;
     private final FenceCommand fence;
     private final long fenceTimeoutNanos;
 
-    Acquisition(LockFile lockFile, Holder self, YieldClient yieldClient, FenceCommand fence, long fenceTimeoutMillis) {
+    Acquisition(LockFile lockFile, Holder self, YieldClient yieldClient, HolderWatch watch, FenceCommand fence,
+                long fenceTimeoutMillis) {
+        this.watch = watch;
         this.lockFile = lockFile;
         this.self = self;
         this.yieldClient = yieldClient;
@@ -69,25 +74,15 @@ final class Acquisition {
         if (holder == null) {
             return Outcome.FREE; // the holder went away while we read its line
         }
-        String why;
-        try {
-            Message.Yielded answer = yieldClient.askToYield(holder, reason, deadline);
-            if (answer.released()) {
-                if (awaitLock(deadline)) {
-                    return Outcome.YIELDED;
-                }
-                throw new FailedException(holder.describe() + " answered YIELDED(released) but " + lockFile.path()
-                        + " was still locked " + millis(fenceTimeoutNanos) + " ms after the request");
+        String why = silence(holder);
+        if (why == null) {
+            try {
+                return yielded(holder, reason, deadline);
+            } catch (SocketTimeoutException e) {
+                why = "no YIELDED within the fence timeout of " + millis(fenceTimeoutNanos) + " ms";
+            } catch (IOException | RuntimeException e) {
+                why = "unreachable while it holds the lock (" + e + ")";
             }
-            if (awaitLock(deadline)) {
-                return Outcome.FREE;
-            }
-            throw new FailedException(holder.describe() + " answered that it does not hold the reservation ("
-                    + answer.detail() + "), yet " + lockFile.path() + " is still locked; not fencing a server that answers");
-        } catch (SocketTimeoutException e) {
-            why = "no YIELDED within the fence timeout of " + millis(fenceTimeoutNanos) + " ms";
-        } catch (IOException | RuntimeException e) {
-            why = "unreachable while it holds the lock (" + e + ")";
         }
         log.warn("{} did not yield the reservation: {}; fencing it with '{}'", holder.describe(), why, fence);
         try {
@@ -100,6 +95,30 @@ final class Acquisition {
         }
         throw new FailedException("fencing " + holder.describe() + " with " + fence.commandFor(holder) + " exited 0, but "
                 + lockFile.path() + " was still locked " + millis(fenceTimeoutNanos) + " ms later (" + why + ")");
+    }
+
+    /** Asks {@code holder} to yield and waits for the lock until the deadline (step 3). */
+    private Outcome yielded(Holder holder, String reason, long deadline) throws FailedException, IOException {
+        Message.Yielded answer = yieldClient.askToYield(holder, reason, deadline);
+        if (answer.released()) {
+            if (awaitLock(deadline)) {
+                return Outcome.YIELDED;
+            }
+            throw new FailedException(holder.describe() + " answered YIELDED(released) but " + lockFile.path()
+                    + " was still locked " + millis(fenceTimeoutNanos) + " ms after the request");
+        }
+        if (awaitLock(deadline)) {
+            return Outcome.FREE;
+        }
+        throw new FailedException(holder.describe() + " answered that it does not hold the reservation ("
+                + answer.detail() + "), yet " + lockFile.path() + " is still locked; not fencing a server that answers");
+    }
+
+    /** Why {@code holder} is fenced without a YIELD (silent to the watch for a fence timeout), or null to ask it. */
+    private String silence(Holder holder) {
+        long silent = watch.silentNanos(holder);
+        return silent < fenceTimeoutNanos ? null : "silent to this server's holder watch for " + millis(silent)
+                + " ms, longer than the fence timeout of " + millis(fenceTimeoutNanos) + " ms";
     }
 
     /**

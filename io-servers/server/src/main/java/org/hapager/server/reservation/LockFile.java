@@ -20,7 +20,8 @@ import org.hapager.server.store.PrivateFiles;
  * releases them all, so opening the file a second time (say to read the holder line) and closing it would
  * silently drop the reservation.
  *
- * <p>Thread-safety: none; only the reservation thread calls these (see {@link Reservation}).
+ * <p>Thread-safety: only the reservation thread (see {@link Reservation}) takes, writes and releases; the
+ * {@link HolderWatch}'s thread also calls {@link #readLine}, a positional read of the one channel.
  */
 final class LockFile implements AutoCloseable {
 

@@ -111,6 +111,8 @@ public final class Reservation implements AutoCloseable {
     });
     /** Set once by {@link #identify}, before the first connection is accepted. */
     private volatile Holder self;
+    /** Started by {@link #identify}: this server's view of whether the holder answers. */
+    private volatile HolderWatch watch;
 
     // ---- guarded by this
     private State state = State.PASSIVE;
@@ -145,6 +147,13 @@ public final class Reservation implements AutoCloseable {
     /** Who this server is (written into the lock file, sent as the taker id); called once before serving. */
     public void identify(Holder holder) {
         this.self = holder;
+        // a heartbeat every third of the fence timeout: a holder silent for one has missed about three
+        long interval = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(TimeUnit.SECONDS.toNanos(1),
+                TimeUnit.MILLISECONDS.toNanos(fenceTimeoutMillis) / 3));
+        HolderWatch started = new HolderWatch(lockFile, holder, new YieldClient(peerToken, holder.serverId()), interval,
+                TimeUnit.MILLISECONDS.toNanos(fenceTimeoutMillis), System::nanoTime);
+        this.watch = started;
+        started.start();
     }
 
     synchronized State state() {
@@ -233,7 +242,8 @@ public final class Reservation implements AutoCloseable {
     private void acquire() {
         Holder me = self;
         long start = System.nanoTime();
-        Acquisition acquisition = new Acquisition(lockFile, me, new YieldClient(peerToken, me.serverId()), fence, fenceTimeoutMillis);
+        Acquisition acquisition = new Acquisition(lockFile, me, new YieldClient(peerToken, me.serverId()), watch, fence,
+                fenceTimeoutMillis);
         try {
             Acquisition.Outcome outcome = acquisition.run("server " + me.describe() + " received a storage request");
             try {
@@ -377,6 +387,9 @@ public final class Reservation implements AutoCloseable {
         synchronized (this) {
             closed = true;
             state = State.PASSIVE;
+        }
+        if (watch != null) {
+            watch.close();
         }
         thread.shutdownNow();
         try {

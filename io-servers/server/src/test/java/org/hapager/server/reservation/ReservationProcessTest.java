@@ -99,6 +99,26 @@ class ReservationProcessTest extends TempServerDirectory {
         }
     }
 
+    /**
+     * A holder frozen for longer than a fence timeout before a client turns to the other server (a client's lease
+     * is longer than the fence timeout) has been silent to the other server's holder watch all that time: it is
+     * fenced at once, not asked to yield and given one more fence timeout first.
+     */
+    @Test
+    void holderSilentToTheWatchForAFenceTimeoutIsFencedWithoutAYield() throws IOException {
+        try (PageServerProcess a = start("A"); PageServerProcess b = start("B", "--fence-timeout-ms", Long.toString(FENCE_TIMEOUT_MILLIS));
+             BlockingClient toA = connect(a); BlockingClient toB = connect(b)) {
+            assertOk(toA.call(1, new Op.Mkdirs("d")));
+            b.awaitOutput(Pattern.compile("holder watch: watching server A "), LOG_WAIT);
+            a.sigstop();
+            b.awaitOutput(Pattern.compile("holder watch: server A .* has not answered for \\d+ ms, longer than the fence timeout"), LOG_WAIT);
+            assertOk(toB.call(1, new Op.Stat("d")));
+            assertTrue(a.awaitExit(LOG_WAIT), "the frozen holder was killed");
+            b.awaitOutput(Pattern.compile("server A .* did not yield the reservation: silent to this server's holder watch for \\d+ ms"), LOG_WAIT);
+            System.out.printf("fence of a holder silent to the watch: %d ms%n", acquiredMillis(b, "fenced"));
+        }
+    }
+
     @Test
     void failingFenceCommandLeavesTheHolderInPlace() throws IOException {
         try (PageServerProcess a = start("A"); PageServerProcess b = start("B", "--fence-command", "false");
