@@ -127,7 +127,8 @@ class FailoverWindowsTest {
             List<byte[]> pages = writeAll(client, v, futures);
             assertAllCompletedOnceAndRight(client, v, pages, futures);
             // taking the reservation from a frozen holder fences it (default: kill -KILL its pid)
-            assertTrue(pair.primary.awaitExit(Duration.ofSeconds(10)), "the frozen primary was fenced");
+            assertTrue(pair.primary.awaitExit(Duration.ofSeconds(10)), () -> "the frozen primary was not fenced; the"
+                    + " secondary's output:\n" + pair.secondary.output() + "\nthe primary's:\n" + pair.primary.output());
         }
     }
 

@@ -51,8 +51,10 @@ import org.slf4j.LoggerFactory;
  * <li>SERVING: REQUEST, HEARTBEAT and, from a PEER only, YIELD (answered with YIELDED once the reservation
  *     decided, see {@link YieldHandler}; a CLIENT's YIELD → ERROR(PROTOCOL)). Each REQUEST is refused with
  *     ERROR(OVERLOAD) past {@code maxInflight}, with ERROR(PROTOCOL) if its id is already in flight; otherwise
- *     ACCEPTED, and the operation runs on the I/O threads once its bytes fit in the {@link BufferBudget}
- *     ({@link #onRequest}, {@link #runPending}). Every frame renews the lease; a lease that lapses sends
+ *     it is accepted, and the operation runs on the I/O threads once its bytes fit in the {@link BufferBudget}
+ *     ({@link #onRequest}, {@link #runPending}). ACCEPTED goes out with the flush that ends the read, and only
+ *     for a request whose COMPLETION was not written by then: a completion implies acceptance, so a request
+ *     executed within the read (inline page I/O) costs one answer frame, not two ({@link #announceAccepted}). Every frame renews the lease; a lease that lapses sends
  *     ERROR(LEASE_EXPIRED) ({@link #checkLease}).</li>
  * <li>DRAINING ({@link #startDraining}): the server is stopping. DRAINING was sent; accepted requests still
  *     complete; new REQUESTs get COMPLETION(SHUTTING_DOWN) without being executed; YIELD is still answered.
@@ -69,7 +71,7 @@ import org.slf4j.LoggerFactory;
  * <ol>
  * <li>Every field is read and written only on the channel's event loop; {@link #startDraining} and
  *     {@link #close} hop onto it, and so do completions from the I/O threads.</li>
- * <li>{@code inflight} holds exactly the ids that were ACCEPTED and whose COMPLETION has not been delivered
+ * <li>{@code inflight} holds exactly the ids that were accepted and whose COMPLETION has not been delivered
  *     or dropped; each of them counts once in {@link Sessions#inflight()}, released after the completion was
  *     flushed (or dropped), so a drain never closes a connection under a completion.</li>
  * <li>Any frame not allowed in the current state, and any decoder error, ends the connection with an ERROR frame
@@ -127,6 +129,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
     private ScheduledFuture<?> leaseTimer;
     /** Accepted and not yet delivered (waiting for the budget, executing, or completed on the way back). */
     private final LongObjectHashMap<Admitted> inflight = new LongObjectHashMap<>();
+    /** Accepted in this read, ACCEPTED not yet written: see {@link #announceAccepted}. */
+    private final java.util.ArrayList<Admitted> unannounced = new java.util.ArrayList<>();
     /** Accepted and waiting for the buffer budget, in arrival order. */
     private final ArrayDeque<Admitted> pending = new ArrayDeque<>();
     /** Completions written and not yet flushed to the socket; they still count against {@code maxInflight}. */
@@ -238,6 +242,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        announceAccepted();
         ctx.flush();
         ctx.fireChannelReadComplete();
     }
@@ -362,10 +367,23 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
         inflight.put(id, admitted);
         sessions.requestAccepted();
         if (fault == FaultPoint.NONE) {
-            ctx.write(new Message.Accepted(id));
+            unannounced.add(admitted); // a fault point's request announces itself, see start
         }
         pending.add(admitted);
         runPending();
+    }
+
+    /**
+     * At the end of a read, before its flush: ACCEPTED for each request accepted in it that is still in flight.
+     * One whose COMPLETION was written meanwhile needs none (the client takes a completion as acceptance too).
+     */
+    private void announceAccepted() {
+        for (Admitted a : unannounced) {
+            if (inflight.get(a.id()) == a && state != State.CLOSED) {
+                ctx.write(new Message.Accepted(a.id()));
+            }
+        }
+        unannounced.clear();
     }
 
     /**

@@ -52,6 +52,8 @@ class SessionHandlerTest {
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final Sessions sessions = new Sessions(new ServerMetrics(registry));
     final List<CompletableFuture<Outcome>> operations = new ArrayList<>();
+    /** When set, operations complete at once with it, within the read that brought them (inline page I/O). */
+    Outcome completeAtOnce;
     EmbeddedChannel channel;
     byte[] clientNonce;
     Message.Challenge challenge;
@@ -66,6 +68,9 @@ class SessionHandlerTest {
         SessionSettings settings = new SessionSettings("test-server", proof, peerProof, LEASE_MAX_MILLIS, MAX_INFLIGHT,
                 HANDSHAKE_TIMEOUT_MILLIS, MAX_UNAUTHENTICATED, WireLimits.DEFAULT, org.hapager.server.fault.FaultPoints.NONE);
         OpExecutor executor = op -> {
+            if (completeAtOnce != null) {
+                return CompletableFuture.completedFuture(completeAtOnce);
+            }
             CompletableFuture<Outcome> f = new CompletableFuture<>();
             operations.add(f);
             return f;
@@ -151,6 +156,19 @@ class SessionHandlerTest {
         operations.get(0).complete(new Outcome.Stat(true, false, 10));
         assertEquals(Message.Completion.ok(42, OpCode.STAT, new Outcome.Stat(true, false, 10)), next());
         assertEquals(0, sessions.inflight());
+    }
+
+    /** A request completed within the read that brought it is answered with its COMPLETION alone: one frame. */
+    @Test
+    void aRequestCompletedWithinItsReadGetsNoSeparateAccepted() {
+        authenticate(1000);
+        completeAtOnce = new Outcome.Stat(true, false, 10);
+        send(new Message.Request(5, new Op.Stat("v")));
+        assertEquals(Message.Completion.ok(5, OpCode.STAT, completeAtOnce), next());
+        assertNull(next(), "no ACCEPTED after its completion");
+        completeAtOnce = null;
+        send(new Message.Request(6, new Op.Stat("v")));
+        assertEquals(new Message.Accepted(6), next(), "one still running at the end of the read is announced");
     }
 
     @Test

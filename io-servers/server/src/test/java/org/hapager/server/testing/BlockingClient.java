@@ -108,19 +108,18 @@ public final class BlockingClient implements AutoCloseable {
         return codec.decode(Unpooled.wrappedBuffer(frame));
     }
 
-    /** Sends a request and returns its completion, checking that ACCEPTED came first. */
+    /**
+     * Sends a request and returns its completion, checking that an ACCEPTED, if any, came first (a request the
+     * server completed within the read that brought it gets its COMPLETION alone).
+     */
     public Message.Completion call(long requestId, Op op) throws IOException {
         send(new Message.Request(requestId, op));
-        Message accepted = receive();
-        if (!(accepted instanceof Message.Accepted a) || a.requestId() != requestId) {
-            if (accepted instanceof Message.Completion c && c.requestId() == requestId) {
-                return c; // refused without being accepted (SHUTTING_DOWN)
-            }
-            throw new IOException("expected ACCEPTED(" + requestId + "), got " + accepted);
+        Message answer = receive();
+        if (answer instanceof Message.Accepted a && a.requestId() == requestId) {
+            answer = receive();
         }
-        Message completion = receive();
-        if (!(completion instanceof Message.Completion c) || c.requestId() != requestId) {
-            throw new IOException("expected COMPLETION(" + requestId + "), got " + completion);
+        if (!(answer instanceof Message.Completion c) || c.requestId() != requestId) {
+            throw new IOException("expected ACCEPTED(" + requestId + ") or COMPLETION(" + requestId + "), got " + answer);
         }
         return c;
     }
