@@ -23,7 +23,7 @@ public interface FaultPoints {
     FaultPoint onRequest();
 
     /**
-     * Called by the store's group committer before each force of a volume file, on the {@code group-commit}
+     * Called by the store's group committer before each force of a volume file, on a {@code group-commit-N}
      * thread; throws to make that force fail ({@link FaultPoint#FAIL_FORCE}). Does nothing by default.
      */
     default void beforeForce() throws IOException {

@@ -2,27 +2,35 @@ package org.hapager.server.store;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.hapager.server.metrics.ServerMetrics;
 import org.hapager.server.store.OpenFiles.OpenFile;
 import org.hapager.wire.Status;
 
 /**
- * Makes writes durable by group commit: one thread collects every write that has finished its positional
- * write, forces each distinct file of the batch once ({@code fdatasync} via {@code force(false)}), then
- * completes the whole batch. While a force runs, new commits accumulate for the next batch, so many
- * in-flight writes share one flush and there is never one fsync per write.
+ * Makes writes durable by group commit, one lane per file: the writes of a file that finished their positional
+ * write while a force of it ran are forced together by the next ({@code fdatasync} via {@code force(false)}),
+ * then completed; there is never one force per write. Files are forced independently, on a few threads: a
+ * checkpoint's force of a large data file does not hold up the small force a database's log commit waits for.
  *
  * <h2>Protocol</h2>
  * A caller that wrote into an {@link OpenFile} hands its reference over with {@link #commit}; the committer
  * releases it after the force, so the channel cannot be closed under the force by a delete, rename or
- * eviction. The returned future completes on the {@code group-commit} thread once the data is durable, or
+ * eviction. The returned future completes on a {@code group-commit-N} thread once the data is durable, or
  * exceptionally with a {@link FlushFailedException}.
+ *
+ * <h2>Lanes</h2>
+ * A lane holds the commits of one open file (one descriptor) not yet forced. It is drained by at most one thread
+ * at a time, batch after batch, until it is empty; then it is removed. So every force of one channel runs after
+ * the previous one returned, which the failure rule below needs, while different files' forces overlap.
  *
  * <h2>A failed force is sticky</h2>
  * A failed force leaves the page cache in an unknown state: Linux may drop the dirty pages it could not write
@@ -30,14 +38,15 @@ import org.hapager.wire.Status;
  * before the failure are gone. Hence the first failed force puts the store's {@link StickyFlushFailure} into
  * FAILED (which tells the owner first, see {@link StorageFailure}), and from then on <em>no</em> commit or
  * barrier completes normally: not the rest of the failed file's batch, not commits queued behind it on the same
- * descriptor, not commits of other files or of a reopened channel. They all fail with the first failure, and
- * nothing is forced any more. The page server fences itself on that callback, so none of these failures is
- * ever answered: the client reissues the requests to the secondary.
+ * descriptor, not commits of other files or of a reopened channel, not another lane's batch whose force was
+ * running meanwhile. They all fail with the first failure, and nothing is forced any more. The page server
+ * fences itself on that callback, so none of these failures is ever answered: the client reissues the requests
+ * to the secondary.
  *
  * <p>{@link #flush} is a barrier: its future completes after every commit queued before it.
  *
- * <p>Concurrency: {@code queue} and {@code closed} are guarded by {@code this}; everything else belongs to
- * the {@code group-commit} thread.
+ * <p>Concurrency: {@code lanes} and {@code closed} are guarded by {@code this}; a lane's batch in progress
+ * belongs to the thread draining it.
  */
 final class GroupCommitter implements AutoCloseable {
 
@@ -48,17 +57,35 @@ final class GroupCommitter implements AutoCloseable {
 
     static final Forcer FDATASYNC = channel -> channel.force(false);
 
-    /** One queued commit; {@code file == null} is a flush barrier. */
+    /** Threads that force files; a lane uses one at a time. Forces wait on the device, not the CPU. */
+    static final int FORCING_THREADS = 4;
+
+    /** One queued commit. */
     private record Pending(OpenFile file, CompletableFuture<Void> durable) {
     }
+
+    /** The commits of one open file not yet forced, and whether a thread is draining them. */
+    private static final class Lane {
+        final OpenFile file;
+        ArrayList<Pending> queued = new ArrayList<>();
+        boolean draining;
+        /** The future of the last commit added: a barrier waits for it. */
+        CompletableFuture<Void> last;
+
+        Lane(OpenFile file) {
+            this.file = file;
+        }
+    }
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(GroupCommitter.class);
 
     private final OpenFiles openFiles;
     private final Forcer forcer;
     private final StickyFlushFailure failures;
     private final ServerMetrics metrics;
-    private final Thread thread;
+    private final ExecutorService forcing;
     /** Guarded by {@code this}. */
-    private ArrayDeque<Pending> queue = new ArrayDeque<>();
+    private final Map<OpenFile, Lane> lanes = new IdentityHashMap<>();
     /** Guarded by {@code this}. */
     private boolean closed;
 
@@ -67,89 +94,87 @@ final class GroupCommitter implements AutoCloseable {
         this.forcer = forcer;
         this.failures = failures;
         this.metrics = metrics;
-        this.thread = new Thread(this::run, "group-commit");
-        this.thread.setDaemon(true);
-        this.thread.start();
+        AtomicInteger threads = new AtomicInteger();
+        this.forcing = Executors.newFixedThreadPool(FORCING_THREADS, r -> {
+            Thread t = new Thread(r, "group-commit-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Takes over the caller's reference to {@code file}; completes once what was written to it is durable. */
     CompletableFuture<Void> commit(OpenFile file) {
-        return enqueue(new Pending(file, new CompletableFuture<>()));
+        Pending pending = new Pending(file, new CompletableFuture<>());
+        Lane toStart = null;
+        synchronized (this) {
+            if (closed) {
+                openFiles.release(file);
+                pending.durable.completeExceptionally(new StoreException(Status.SHUTTING_DOWN, "the server is stopping"));
+                return pending.durable;
+            }
+            Lane lane = lanes.computeIfAbsent(file, Lane::new);
+            lane.queued.add(pending);
+            lane.last = pending.durable;
+            if (!lane.draining) {
+                lane.draining = true;
+                toStart = lane;
+            }
+        }
+        if (toStart != null) {
+            Lane lane = toStart;
+            forcing.execute(() -> drain(lane));
+        }
+        return pending.durable;
     }
 
     /** Completes after every commit queued before this call. */
     CompletableFuture<Void> flush() {
-        return enqueue(new Pending(null, new CompletableFuture<>()));
-    }
-
-    private CompletableFuture<Void> enqueue(Pending pending) {
+        List<CompletableFuture<Void>> before = new ArrayList<>();
         synchronized (this) {
-            if (!closed) {
-                queue.add(pending);
-                notifyAll();
-                return pending.durable;
+            if (closed) {
+                return CompletableFuture.failedFuture(new StoreException(Status.SHUTTING_DOWN, "the server is stopping"));
+            }
+            for (Lane lane : lanes.values()) {
+                before.add(lane.last);
             }
         }
-        if (pending.file != null) {
-            openFiles.release(pending.file);
-        }
-        pending.durable.completeExceptionally(new StoreException(Status.SHUTTING_DOWN, "the server is stopping"));
-        return pending.durable;
+        return CompletableFuture.allOf(before.toArray(CompletableFuture[]::new)).handle((ok, e) -> {
+            FlushFailedException failure = failures.failure();
+            if (failure != null) {
+                throw new java.util.concurrent.CompletionException(failure);
+            }
+            return null;
+        });
     }
 
-    private void run() {
+    /** Forces the lane's commits batch after batch until none is queued, then retires the lane. */
+    private void drain(Lane lane) {
         while (true) {
-            ArrayDeque<Pending> batch;
+            List<Pending> batch;
             synchronized (this) {
-                while (queue.isEmpty() && !closed) {
-                    try {
-                        wait();
-                    } catch (InterruptedException e) {
-                        // only close() ends this thread; it sets closed first
-                    }
-                }
-                if (queue.isEmpty()) {
+                if (lane.queued.isEmpty()) {
+                    lane.draining = false;
+                    lanes.remove(lane.file);
+                    notifyAll(); // close waits for the lanes to empty
                     return;
                 }
-                batch = queue;
-                queue = new ArrayDeque<>();
+                batch = lane.queued;
+                lane.queued = new ArrayList<>();
             }
-            commitBatch(batch);
-        }
-    }
-
-    private void commitBatch(ArrayDeque<Pending> batch) {
-        Map<OpenFile, List<Pending>> byFile = new IdentityHashMap<>();
-        List<Pending> barriers = new ArrayList<>();
-        for (Pending p : batch) {
-            if (p.file == null) {
-                barriers.add(p);
-            } else {
-                byFile.computeIfAbsent(p.file, f -> new ArrayList<>()).add(p);
-            }
-        }
-        for (Map.Entry<OpenFile, List<Pending>> e : byFile.entrySet()) {
-            OpenFile file = e.getKey();
-            List<Pending> writes = e.getValue();
             FlushFailedException failure = failures.failure();
             if (failure == null) {
-                failure = force(file, writes.size());
+                failure = force(lane.file, batch.size());
             }
-            for (Pending p : writes) {
+            if (failure == null) {
+                failure = failures.failure(); // another lane's force failed while this one ran
+            }
+            for (Pending p : batch) {
                 openFiles.release(p.file);
                 if (failure == null) {
                     p.durable.complete(null);
                 } else {
                     p.durable.completeExceptionally(failure);
                 }
-            }
-        }
-        FlushFailedException failure = failures.failure();
-        for (Pending p : barriers) {
-            if (failure == null) {
-                p.durable.complete(null);
-            } else {
-                p.durable.completeExceptionally(failure);
             }
         }
     }
@@ -174,17 +199,29 @@ final class GroupCommitter implements AutoCloseable {
         return sticky;
     }
 
-    /** Commits everything already queued, then stops the thread; later commits fail. */
+    /** How long {@link #close} waits for the forces in progress: a hung device must not hang the shutdown. */
+    private static final long CLOSE_WAIT_MILLIS = 60_000;
+
+    /** Forces everything already queued, then stops the threads; later commits fail. Waits at most a minute. */
     @Override
     public void close() {
         synchronized (this) {
             closed = true;
-            notifyAll();
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
+            try {
+                while (!lanes.isEmpty()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        log.warn("group commit: {} file(s) still being forced after {} ms; stopping without them",
+                                lanes.size(), CLOSE_WAIT_MILLIS);
+                        break;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        forcing.shutdown();
     }
 }

@@ -168,7 +168,7 @@ final class PageOps {
 
     /**
      * Makes the volume durable: fsyncs its directory here, then hands the file to the group committer like a write.
-     * Every force of a volume's channel thus runs on the one {@code group-commit} thread, one after another: Linux
+     * Every force of a volume's channel thus runs in its file's lane of the committer, one after another: Linux
      * reports a failed writeback once per descriptor, so two threads forcing one channel at once could see one EIO
      * and one success, and the success could be acknowledged before the failure is recorded (see
      * {@link StickyFlushFailure}). {@code fdatasync} also makes the file's length durable.

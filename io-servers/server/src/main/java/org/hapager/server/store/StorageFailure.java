@@ -18,7 +18,7 @@ import java.nio.file.Path;
 public interface StorageFailure {
 
     /**
-     * Called at most once per store, on the thread whose force failed (the {@code group-commit} thread or an I/O
+     * Called at most once per store, on the thread whose force failed (a {@code group-commit-N} thread or an I/O
      * thread), before the futures of the requests that depended on it complete. Must not block.
      *
      * @param volume the volume or directory name (its path under {@code DIR/volumes}; "." for that directory)

@@ -22,7 +22,7 @@ import org.hapager.wire.WireLimits;
  * <p>{@link #submit} runs an operation on a fixed pool of I/O threads, or page reads and writes on the
  * calling thread when {@code inlinePageIo} is set, and returns a future that completes
  * with the {@link Outcome}, or exceptionally with a {@link StoreException} carrying the protocol status.
- * Futures complete on an I/O thread or on the {@code group-commit} thread (writes, set length, sync), in any
+ * Futures complete on an I/O thread or on a {@code group-commit-N} thread (writes, set length, sync), in any
  * order. A write or length change completes only once it is durable; namespace operations fsync the
  * directories they change before completing.
  *

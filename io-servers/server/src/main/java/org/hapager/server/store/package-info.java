@@ -4,9 +4,9 @@
  *
  * <p>{@link org.hapager.server.store.VolumeStore} is the package's API: it executes one {@link org.hapager.wire.Op}
  * on a fixed pool of I/O threads and completes a future with the {@link org.hapager.wire.Outcome} or a
- * {@link org.hapager.server.store.StoreException}. Writes and length changes become durable through one
- * group-commit thread ({@link org.hapager.server.store.GroupCommitter}) that forces each touched file once per
- * batch. Open channels are cached by {@link org.hapager.server.store.OpenFiles}. Every name is checked again
+ * {@link org.hapager.server.store.StoreException}. Durable writes, length changes and syncs become durable through
+ * the group committer ({@link org.hapager.server.store.GroupCommitter}), which forces each file once per batch of
+ * its commits, files independently. Open channels are cached by {@link org.hapager.server.store.OpenFiles}. Every name is checked again
  * by {@link org.hapager.server.store.VolumePaths}, which maps it to pure ASCII file names and reaches every file
  * through directory handles opened without following links (never by a path a link could redirect), and refuses
  * a volume file with more than one link. What the store creates is private: directories 0700, files 0600
@@ -22,7 +22,7 @@
  * server fences itself on that call (no answer to anything, connections closed, exit code 74), so clients
  * reissue to the secondary.
  *
- * <p>Threads: I/O threads ({@code page-io-N}) run operations; {@code group-commit} forces files and
- * completes writes. Nothing here runs on a Netty event loop.
+ * <p>Threads: I/O threads ({@code page-io-N}) run operations; {@code group-commit-N} force files and
+ * complete writes. Nothing here runs on a Netty event loop.
  */
 package org.hapager.server.store;

@@ -110,6 +110,43 @@ class GroupCommitterTest {
         assertEquals(List.of(), failure.calls);
     }
 
+    /**
+     * Files are forced independently: while a long force of one file runs (a checkpoint's data file), a commit of
+     * another (a database's log) is forced and completed, not queued behind it.
+     */
+    @Test
+    void aSlowForceOfOneFileDoesNotHoldUpAnother() throws Exception {
+        Path data = Files.createFile(dir.resolve("data"));
+        Path logFile = Files.createFile(dir.resolve("log"));
+        OpenFiles files = new OpenFiles(8);
+        OpenFiles.OpenFile dataFile = acquire(files, data);
+        CountDownLatch dataForceEntered = new CountDownLatch(1);
+        CountDownLatch releaseData = new CountDownLatch(1);
+        GroupCommitter.Forcer forcer = channel -> {
+            if (channel == dataFile.channel) {
+                dataForceEntered.countDown();
+                try {
+                    if (!releaseData.await(10, TimeUnit.SECONDS)) {
+                        throw new IOException("test never released the data file's force");
+                    }
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+            }
+            channel.force(false);
+        };
+        try (GroupCommitter committer = committer(files, forcer, new RecordingFailure(), new SimpleMeterRegistry())) {
+            CompletableFuture<Void> checkpoint = committer.commit(dataFile);
+            assertTrue(dataForceEntered.await(10, TimeUnit.SECONDS), "the data file was never forced");
+            CompletableFuture<Void> barrier = committer.flush();
+            committer.commit(acquire(files, logFile)).get(10, TimeUnit.SECONDS); // completes while the data force runs
+            assertFalse(checkpoint.isDone() || barrier.isDone(), "the data file's commit, and a barrier after it, wait");
+            releaseData.countDown();
+            checkpoint.get(10, TimeUnit.SECONDS);
+            barrier.get(10, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void aFailedForceFailsItsWritesAndDropsTheChannel() throws Exception {
         Path a = Files.createFile(dir.resolve("a"));
