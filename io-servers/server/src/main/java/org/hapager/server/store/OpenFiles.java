@@ -35,6 +35,11 @@ final class OpenFiles {
         private int refs;
         /** Guarded by the owning {@link OpenFiles}: out of the map, close on the last release. */
         private boolean retired;
+        /**
+         * A sync through this channel fsynced the directory entry of its path: later syncs need not (a rename or
+         * a delete fsyncs the directories itself, and drops this channel from the cache).
+         */
+        volatile boolean entryDurable;
 
         private OpenFile(Path path, FileChannel channel) {
             this.path = path;

@@ -167,26 +167,31 @@ final class PageOps {
     }
 
     /**
-     * Makes the volume durable: fsyncs its directory here, then hands the file to the group committer like a write.
-     * Every force of a volume's channel thus runs in its file's lane of the committer, one after another: Linux
-     * reports a failed writeback once per descriptor, so two threads forcing one channel at once could see one EIO
-     * and one success, and the success could be acknowledged before the failure is recorded (see
-     * {@link StickyFlushFailure}). {@code fdatasync} also makes the file's length durable.
+     * Makes the volume durable: fsyncs its directory entry here, the first time through this channel (creates and
+     * renames fsync the directories they change themselves; this covers a file another process created and did
+     * not get to fsync), then hands the file to the group committer like a write. Every force of a volume's
+     * channel thus runs in its file's lane of the committer, one after another: Linux reports a failed writeback
+     * once per descriptor, so two threads forcing one channel at once could see one EIO and one success, and the
+     * success could be acknowledged before the failure is recorded (see {@link StickyFlushFailure}).
+     * {@code fdatasync} also makes the file's length durable.
      */
     CompletableFuture<Outcome> sync(Op.Sync op) throws StoreException {
         String what = "sync volume " + op.volume();
         OpenFile file = open(op);
-        try (VolumePaths.Location location = paths.locate(op.volume(), false)) {
-            if (!location.parentExists()) {
-                throw StoreException.notFound(op.volume()); // deleted meanwhile
+        if (!file.entryDurable) {
+            try (VolumePaths.Location location = paths.locate(op.volume(), false)) {
+                if (!location.parentExists()) {
+                    throw StoreException.notFound(op.volume()); // deleted meanwhile
+                }
+                durability.fsyncDirectory(location.parent, file.path.getParent());
+                file.entryDurable = true;
+            } catch (StoreException e) {
+                openFiles.release(file);
+                throw e;
+            } catch (IOException e) {
+                openFiles.release(file);
+                throw StoreException.io(what, e);
             }
-            durability.fsyncDirectory(location.parent, file.path.getParent());
-        } catch (StoreException e) {
-            openFiles.release(file);
-            throw e;
-        } catch (IOException e) {
-            openFiles.release(file);
-            throw StoreException.io(what, e);
         }
         return committer.commit(file).handle((ok, failure) -> {
             if (failure != null) {
