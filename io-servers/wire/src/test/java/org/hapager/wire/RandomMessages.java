@@ -148,11 +148,12 @@ final class RandomMessages {
                 int pc = pageCount(ps);
                 yield new Op.Read(v, ps, firstPage(ps, pc), pc);
             }
-            case WRITE -> {
+            case WRITE, WRITE_BUFFERED -> {
                 int ps = pageSize();
                 int pc = pageCount(ps);
                 ByteBuffer data = data(ps, pc);
-                yield new Op.Write(v, ps, firstPage(ps, pc), pc, PageChecksums.compute(data, ps, pc), data);
+                yield new Op.Write(v, ps, firstPage(ps, pc), pc, PageChecksums.compute(data, ps, pc), data,
+                        code == OpCode.WRITE);
             }
             case SYNC -> new Op.Sync(v);
             case CREATE -> new Op.Create(v, random.nextBoolean());
@@ -173,7 +174,7 @@ final class RandomMessages {
                 ByteBuffer data = data(ps, pc);
                 yield new Outcome.PagesRead(random.nextLong(Long.MAX_VALUE), PageChecksums.compute(data, ps, pc), data);
             }
-            case WRITE -> new Outcome.PagesWritten(random.nextLong(Long.MAX_VALUE));
+            case WRITE, WRITE_BUFFERED -> new Outcome.PagesWritten(random.nextLong(Long.MAX_VALUE));
             case STAT -> new Outcome.Stat(random.nextBoolean(), random.nextBoolean(), random.nextLong(Long.MAX_VALUE));
             case LIST -> {
                 List<Outcome.Entry> entries = new ArrayList<>();
