@@ -8,7 +8,8 @@ import org.hapager.pager.Volume;
 /**
  * Page I/O that completes at once on the caller's thread and stores nothing: a read stamps the page number
  * into the first 8 bytes of the frame (so a benchmark can check that the pool served the page it asked for),
- * a write is dropped. The pool therefore pays only for its own bookkeeping on a miss.
+ * a write (durable or buffered) is dropped and a sync does nothing. The pool therefore pays only for its own
+ * bookkeeping on a miss.
  */
 public final class MemoryPageIo implements PageIo {
 
@@ -24,7 +25,17 @@ public final class MemoryPageIo implements PageIo {
     }
 
     @Override
-    public CompletableFuture<?> write(Volume volume, long page, ByteBuffer data) {
+    public CompletableFuture<?> write(Volume volume, long firstPage, ByteBuffer data) {
+        return DONE;
+    }
+
+    @Override
+    public CompletableFuture<?> writeBuffered(Volume volume, long page, ByteBuffer data) {
+        return DONE;
+    }
+
+    @Override
+    public CompletableFuture<?> sync(String volume) {
         return DONE;
     }
 

@@ -20,8 +20,10 @@ import org.slf4j.LoggerFactory;
  * cause and no half-filled frame stays behind. {@link #prefetch} and automatic read-ahead of sequential fixes
  * read pages before they are fixed, never waiting. Dirty pages are written back when evicted, by
  * {@link #sync}, and in the background by the flusher thread ({@code hapager-bufferpool-flusher}) when too
- * many are dirty or one has been dirty too long. {@link #discard} drops the pages of a truncated or deleted
- * volume unwritten. When every frame is pinned or in I/O, {@code fix} waits up to
+ * many are dirty or one has been dirty too long; eviction and the flusher write buffered (no flush of their
+ * own on the page server), a sync durable, in runs of contiguous pages, plus one barrier of the volume when
+ * buffered write-backs of it are not yet durable (see {@code WriteBack}). {@link #discard} drops the pages
+ * of a truncated or deleted volume unwritten. When every frame is pinned or in I/O, {@code fix} waits up to
  * {@link BufferPoolConfig#fixTimeout()} and then throws {@link FixTimeoutException}; no wait of the pool is
  * unbounded (see "Bounded waits" below).
  *
@@ -52,10 +54,13 @@ import org.slf4j.LoggerFactory;
  *   <li>CLEAN → DIRTY: {@link PageHandle#markDirty()} ({@code WriteBack.dirtied}; an exclusive pin is
  *       held).</li>
  *   <li>DIRTY → WRITING: {@code WriteBack.start}, by {@code Victims.takeForFix} (eviction) or the
- *       {@code Flusher}, both only when unpinned, or by {@link #sync} (when no exclusive pin is held: shared
- *       holders only read).</li>
- *   <li>WRITING → CLEAN: {@code WriteBack.writeDone} on success. WRITING → DIRTY: on failure (the page stays
- *       dirty and is written again later; a sync waiting for it fails with the cause).</li>
+ *       {@code Flusher}, both only when unpinned, one buffered write per page; or {@code WriteBack.startRun},
+ *       by {@link #sync} (when no exclusive pin is held: shared holders only read), one durable write per run
+ *       of contiguous pages.</li>
+ *   <li>WRITING → CLEAN: {@code WriteBack.writeDone} on success, for every frame of the write at once (after a
+ *       buffered write the page is in the volume but durable only after the volume's next barrier).
+ *       WRITING → DIRTY: on failure, every frame of the write (the pages stay dirty and are written again
+ *       later; a sync waiting for one fails with the cause).</li>
  *   <li>CLEAN → FREE: {@code Victims.evict}, inside {@code takeForFix} or {@code forPrefetch}; the frame is
  *       remapped at once.</li>
  *   <li>CLEAN or DIRTY → FREE: {@link #discard}, only when unpinned with no fixer waiting for it, after the
@@ -94,6 +99,12 @@ import org.slf4j.LoggerFactory;
  *       unmapping); their count matches the frames.</li>
  *   <li>A mapped frame is in its volume's index of frames not yet durable ({@code FrameTable.notDurable},
  *       what {@code sync} waits for) exactly when {@code dirtyEpoch > durableEpoch}.</li>
+ *   <li>Barrier bookkeeping ({@code WriteBack}): a volume is a key of {@code WriteBack.uncovered} exactly when
+ *       a buffered write-back of it completed that no successful barrier is known to cover (a
+ *       {@code PageIo.sync}, or a sync's durable write started after that completion), with the sequence
+ *       number of its latest such completion, between 1 and the count of buffered completions; a sync of the
+ *       volume that finds it a key once its pages are written issues a barrier. A discard from page 0
+ *       forgets the volume.</li>
  * </ol>
  *
  * <h2>Parts</h2>
@@ -130,6 +141,9 @@ import org.slf4j.LoggerFactory;
  *       <td>{@link BufferPoolConfig#ioTimeout()} without progress (a page durable or gone, or a write-back
  *       started)</td><td>{@link PoolTimeoutException} (UNAVAILABLE for a write-back, REJECTED for a pin)</td>
  *       <td>same</td></tr>
+ *   <tr><td>{@link #sync}: then for the volume's barrier ({@code PageIo.sync}), if it issues one</td>
+ *       <td>{@code ioTimeout} from its submission</td><td>{@link PoolTimeoutException} (UNAVAILABLE,
+ *       {@code PAGER_REQUEST})</td><td>same</td></tr>
  *   <tr><td>{@link #prefetch}</td><td>never waits for a frame or a read</td><td>-</td><td>-</td></tr>
  *   <tr><td>{@link #close}: for the flusher thread to end</td><td>{@code fixTimeout}, at least 1 s</td>
  *       <td>a warning is logged; close returns</td><td>close returns, flag set again</td></tr>
@@ -400,10 +414,14 @@ public final class BufferPool implements AutoCloseable {
 
     /**
      * Returns when every page of {@code volume} dirtied (by {@link PageHandle#markDirty()}) before the call
-     * is durable on the page servers: writes back each such page, waiting for its exclusive pin to end (new
-     * exclusive fixes of those pages wait meanwhile). A write-back completes only when it is durable, so no
-     * separate sync of the volume follows. A caller must not hold an exclusive fix of a dirty page of the
-     * volume while calling, or it waits for itself (until the bound below).
+     * is durable on the page servers: writes back each such page durable, each run of contiguous dirty pages
+     * (up to 64, fewer if the page I/O's largest write is smaller) in one write, waiting for its exclusive pin
+     * to end (new exclusive fixes of those pages wait meanwhile), and waits for the write-backs already in
+     * flight. Then, if a buffered write-back of the volume (by eviction or the flusher) completed that no
+     * barrier is known to have made durable, issues one {@link PageIo#sync} of the volume and waits for it; a
+     * durable write that this or an earlier sync issued after such a completion covers it, so most syncs need
+     * none. A caller must not hold an exclusive fix of a dirty page of the volume while calling, or it waits
+     * for itself (until the bound below).
      *
      * <p>The wait is bounded: when none of the pages it waits for became durable, and it could start no
      * write-back of one, for {@link BufferPoolConfig#ioTimeout()}, the sync fails with a
@@ -411,10 +429,13 @@ public final class BufferPool implements AutoCloseable {
      * complete, kind UNAVAILABLE; an exclusive fix that did not end, kind REJECTED). An interrupt ends the wait
      * at once with a REJECTED {@link PageIoException}, the thread's interrupt flag set again. Either way the
      * write-backs already started go on: their frames stay WRITING until the I/O completes, and a later sync
-     * waits for them again. Repeating a sync is always safe.
+     * waits for them again. The same holds for the volume's barrier (bounded by {@code ioTimeout} from its
+     * submission; a failed one fails the sync with its kind and cause, and the next sync issues it again).
+     * Repeating a sync is always safe.
      *
      * @throws PoolTimeoutException if it made no progress for {@code ioTimeout}
-     * @throws PageIoException      if a write-back failed (the cause says why), or the caller was interrupted
+     * @throws PageIoException      if a write-back or the barrier failed (the cause says why), or the caller was
+     *                              interrupted
      */
     public void sync(String volume) throws PageIoException {
         writeBack.sync(volume);
@@ -428,7 +449,8 @@ public final class BufferPool implements AutoCloseable {
      * and never written. First waits, up to {@link BufferPoolConfig#fixTimeout()}, for the reads and
      * write-backs in flight on those pages to finish, so that none lands after this returns; then the frames
      * go back to the free list (CLEAN or DIRTY → FREE). A {@link #sync} waiting for a discarded page stops
-     * waiting for it. Forgets the volume's read-ahead stream.
+     * waiting for it. Forgets the volume's read-ahead stream and, from page 0, that its buffered write-backs
+     * need a barrier (the volume is going away or becoming empty).
      *
      * <p>The caller must not fix those pages meanwhile; a page being fixed (or a fixer waiting for its read)
      * is a bug in the caller and nothing is discarded. Truncate or delete on the servers right after: a page
@@ -478,6 +500,9 @@ public final class BufferPool implements AutoCloseable {
                         table.release(f);
                     }
                     readAhead.forget(volume);
+                    if (fromPage == 0) {
+                        writeBack.forget(volume); // deleted, emptied or renamed away: no barrier owed for it
+                    }
                     table.changed.signalAll();
                     return;
                 }

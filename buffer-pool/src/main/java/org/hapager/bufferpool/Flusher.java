@@ -9,8 +9,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The background flusher: a daemon thread that writes back unpinned DIRTY frames, so that fixes find clean
- * victims and a crash or a sync has less to write. It starts write-backs ({@code WriteBack.start} with cause
- * FLUSHER: DIRTY → WRITING, the frame pinned by its I/O, never under any pin) when
+ * victims and a crash or a sync has less to write. It starts buffered write-backs ({@code WriteBack.start}
+ * with cause FLUSHER: DIRTY → WRITING, the frame pinned by its I/O, never under any pin; the page is durable
+ * after the volume's next barrier, which a sync issues) when
  * <ul>
  *   <li>more than {@code flushHighWater} of the frames are DIRTY: then oldest first until at most
  *       {@code flushLowWater} of them are, and</li>

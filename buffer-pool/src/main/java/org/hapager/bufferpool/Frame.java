@@ -25,7 +25,10 @@ final class Frame {
     boolean exclusivePin;
     /** Bumped by every markDirty. */
     long dirtyEpoch;
-    /** The dirtyEpoch the last completed write-back made durable. CLEAN means durableEpoch == dirtyEpoch. */
+    /**
+     * The dirtyEpoch the last completed write-back wrote: durable, or, after a buffered one, durable with the
+     * volume's next barrier (a sync issues it). CLEAN means durableEpoch == dirtyEpoch.
+     */
     long durableEpoch;
     /** The read in flight (READING) or that failed; fixers waiting for it watch this future. */
     CompletableFuture<Void> load;

@@ -45,8 +45,9 @@ final class FrameTable {
 
     private final Map<PageId, Frame> table = new HashMap<>();
     /**
-     * By volume name, the mapped frames holding changes not yet durable ({@code dirtyEpoch > durableEpoch}:
-     * DIRTY, or WRITING): what a {@code sync} of the volume waits for, found without scanning every frame
+     * By volume name, the mapped frames holding changes not yet written back ({@code dirtyEpoch > durableEpoch}:
+     * DIRTY, or WRITING): what a {@code sync} of the volume waits for (then for a barrier, if buffered
+     * write-backs of the volume are not yet covered: {@code WriteBack}), found without scanning every frame
      * (a scan under the lock took two thirds of the CPU of a commit-heavy Derby run). Invariant 10.
      */
     private final Map<String, Set<Frame>> notDurable = new HashMap<>();

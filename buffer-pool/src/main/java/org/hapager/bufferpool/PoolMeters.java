@@ -17,6 +17,8 @@ final class PoolMeters {
     final Counter evictions;
     final Counter prefetchHits;
     final Counter prefetchReads;
+    /** Syncs of a volume that {@code BufferPool.sync} issued to make buffered write-backs durable. */
+    final Counter barriers;
     private final Map<WriteBack.Cause, Counter> writeBacks = new EnumMap<>(WriteBack.Cause.class);
     /** Fixes that could not pin at once (a miss, or a wait for a pin, a read or a write): how long they took. */
     final Timer fixWait;
@@ -33,9 +35,13 @@ final class PoolMeters {
                 .description("first fixes of a page that a prefetch or read-ahead brought in (or was bringing in)").register(registry);
         prefetchReads = Counter.builder("hapager.bufferpool.prefetch.reads")
                 .description("reads started by prefetch or read-ahead").register(registry);
+        barriers = Counter.builder("hapager.bufferpool.sync.barriers")
+                .description("volume syncs a pool sync issued because buffered write-backs (eviction, flusher) of the "
+                        + "volume were not yet durable").register(registry);
         for (WriteBack.Cause cause : WriteBack.Cause.values()) {
             writeBacks.put(cause, Counter.builder("hapager.bufferpool.writebacks").tag("cause", cause.tag)
-                    .description("dirty frames written back, by who started the write: eviction, flusher or sync")
+                    .description("dirty frames written back, by who started the write: eviction or flusher (buffered), "
+                            + "sync (durable)")
                     .register(registry));
         }
         fixWait = Timer.builder("hapager.bufferpool.fix.wait")

@@ -30,7 +30,7 @@ public class PoolTimeoutException extends PageIoException {
         READ,
         /** The page's write-back in flight. */
         WRITE_BACK,
-        /** A request to the pager (a paged memory's open: create, stat, set-length). */
+        /** A request to the pager (a paged memory's open: create, stat, set-length; a sync's barrier). */
         PAGER_REQUEST;
 
         /** UNAVAILABLE for I/O, REJECTED for a frame or a pin. */

@@ -10,8 +10,8 @@ import java.util.function.Supplier;
  *
  * <p>Caffeine (W-TinyLFU) is the policy only: a bounded cache keyed by page whose
  * {@code policy().eviction().coldest(n)} ({@link FrameTable#coldest}) orders candidates; a miss takes the
- * first unpinned CLEAN one and starts write-back of unpinned DIRTY ones on the way. Caffeine never evicts by
- * itself (its maximum is the frame count and it holds only mapped pages) and its weights are not used for
+ * first unpinned CLEAN one and starts buffered write-back of unpinned DIRTY ones on the way. Caffeine never
+ * evicts by itself (its maximum is the frame count and it holds only mapped pages) and its weights are not used for
  * pinning: its zero-weight pinning has known races (ben-manes/caffeine issues 1776 and 1791), so this class
  * alone decides which frame may go, by the pin rule of {@link BufferPool} (invariant 4), and the frame table
  * holds the budget. All policy calls happen under the pool's lock, with maintenance on the caller's thread.

@@ -270,14 +270,29 @@ class BufferPoolBoundedWaitTest {
             }
 
             @Override
-            public CompletableFuture<?> write(Volume volume, long page, java.nio.ByteBuffer data) {
+            public CompletableFuture<?> write(Volume volume, long firstPage, java.nio.ByteBuffer data) {
+                blockInSubmit();
+                return io.write(volume, firstPage, data);
+            }
+
+            @Override
+            public CompletableFuture<?> writeBuffered(Volume volume, long page, java.nio.ByteBuffer data) {
+                blockInSubmit();
+                return io.writeBuffered(volume, page, data);
+            }
+
+            private void blockInSubmit() {
                 entered.countDown();
                 try {
                     release.await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                return io.write(volume, page, data);
+            }
+
+            @Override
+            public CompletableFuture<?> sync(String volume) {
+                return io.sync(volume);
             }
         };
         pool = new BufferPool(blocking, new BufferPoolConfig(4L * PAGE_SIZE, PAGE_SIZE, BOUND, new SimpleMeterRegistry())

@@ -5,7 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.hapager.pager.Volume;
 
-/** Page I/O that counts calls and holds each read or write until its gate opens (tests force races with it). */
+/** Page I/O that counts calls and holds each read or write (and sync) until its gate opens (tests force races with it). */
 final class GatedIo implements PageIo {
 
     private final PageIo real;
@@ -25,9 +25,25 @@ final class GatedIo implements PageIo {
     }
 
     @Override
-    public CompletableFuture<?> write(Volume volume, long page, ByteBuffer data) {
+    public CompletableFuture<?> write(Volume volume, long firstPage, ByteBuffer data) {
         writes.incrementAndGet();
-        return writeGate.thenCompose(x -> real.write(volume, page, data));
+        return writeGate.thenCompose(x -> real.write(volume, firstPage, data));
+    }
+
+    @Override
+    public CompletableFuture<?> writeBuffered(Volume volume, long page, ByteBuffer data) {
+        writes.incrementAndGet();
+        return writeGate.thenCompose(x -> real.writeBuffered(volume, page, data));
+    }
+
+    @Override
+    public CompletableFuture<?> sync(String volume) {
+        return writeGate.thenCompose(x -> real.sync(volume));
+    }
+
+    @Override
+    public int maxWriteBytes() {
+        return real.maxWriteBytes();
     }
 
 }

@@ -16,14 +16,19 @@ import org.hapager.pager.Volume;
 /**
  * Page I/O over memory for unit tests: counts calls, holds reads or writes until their gate opens, and fails
  * every read of the pages in {@link #failReads}. An I/O completes on the caller's thread if its gate is open,
- * else on the thread that opens it. A page never written reads as zeros.
+ * else on the thread that opens it. A page never written reads as zeros. Buffered writes are stored like
+ * durable ones (nothing here is lost), so {@link #sync} only counts and waits for the write gate.
  */
 final class MemoryIo implements PageIo {
 
     private final Map<String, Map<Long, byte[]>> volumes = new ConcurrentHashMap<>();
     final AtomicInteger reads = new AtomicInteger();
+    /** Write calls, durable and buffered (a durable write of several pages counts once). */
     final AtomicInteger writes = new AtomicInteger();
-    /** "volume#page" of every write, in the order submitted. */
+    /** Of {@link #writes}, the buffered ones. */
+    final AtomicInteger bufferedWrites = new AtomicInteger();
+    final AtomicInteger syncs = new AtomicInteger();
+    /** "volume#page" of every page written, in the order submitted. */
     final List<String> written = Collections.synchronizedList(new ArrayList<>());
     /** Pages ("volume#page") whose reads fail with STORAGE. */
     final Set<String> failReads = ConcurrentHashMap.newKeySet();
@@ -46,18 +51,34 @@ final class MemoryIo implements PageIo {
     }
 
     @Override
-    public CompletableFuture<?> write(Volume volume, long page, ByteBuffer data) {
+    public CompletableFuture<?> write(Volume volume, long firstPage, ByteBuffer data) {
         writes.incrementAndGet();
-        written.add(volume.name() + "#" + page);
+        int pages = data.remaining() / volume.pageSize();
+        for (int i = 0; i < pages; i++) {
+            written.add(volume.name() + "#" + (firstPage + i));
+        }
         ByteBuffer source = data.duplicate();
         return writeGate.thenApply(x -> {
-            byte[] bytes = new byte[volume.pageSize()];
-            source.get(0, bytes);
-            pages(volume.name()).put(page, bytes);
+            for (int i = 0; i < pages; i++) {
+                byte[] bytes = new byte[volume.pageSize()];
+                source.get(source.position() + i * volume.pageSize(), bytes);
+                pages(volume.name()).put(firstPage + i, bytes);
+            }
             return null;
         });
     }
 
+    @Override
+    public CompletableFuture<?> writeBuffered(Volume volume, long page, ByteBuffer data) {
+        bufferedWrites.incrementAndGet();
+        return write(volume, page, data);
+    }
+
+    @Override
+    public CompletableFuture<?> sync(String volume) {
+        syncs.incrementAndGet();
+        return writeGate;
+    }
 
     /** The stored bytes of a page, or null if it was never written. */
     byte[] stored(String volume, long page) {

@@ -299,7 +299,8 @@ public final class PagedMemory implements AutoCloseable {
 
     /**
      * Returns when every write to this memory that returned before the call is durable on the page servers
-     * (through {@link BufferPool#sync}: write-back of the volume's dirty pages, then the pager's sync).
+     * (through {@link BufferPool#sync}: durable write-back of the volume's dirty pages, then the volume's sync if
+     * evictions wrote pages back buffered).
      *
      * @throws PagedMemoryException if a write-back failed, or none of the pages waited for became durable
      *                              within the pool's {@link BufferPoolConfig#ioTimeout()} (the cause is a

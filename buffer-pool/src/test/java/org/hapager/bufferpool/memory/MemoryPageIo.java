@@ -15,7 +15,7 @@ import org.hapager.pager.Volume;
 /**
  * Pages in a map, completed on one I/O thread as the pager does. A page never written reads as zeros, like
  * a hole on a page server. Reads of the pages in {@link #failReads} fail with kind STORAGE; writes fail while
- * {@link #failWrites} is set. Counts every call.
+ * {@link #failWrites} is set. Counts every call. Buffered writes are stored like durable ones.
  */
 final class MemoryPageIo implements PageIo, AutoCloseable {
 
@@ -28,7 +28,9 @@ final class MemoryPageIo implements PageIo, AutoCloseable {
     final Set<Long> failReads = ConcurrentHashMap.newKeySet();
     volatile boolean failWrites;
     final AtomicInteger reads = new AtomicInteger();
+    /** Write calls, durable and buffered (a durable write of several pages counts once). */
     final AtomicInteger writes = new AtomicInteger();
+    final AtomicInteger syncs = new AtomicInteger();
 
     @Override
     public CompletableFuture<?> read(Volume volume, long page, ByteBuffer into) {
@@ -50,18 +52,34 @@ final class MemoryPageIo implements PageIo, AutoCloseable {
     }
 
     @Override
-    public CompletableFuture<?> write(Volume volume, long page, ByteBuffer data) {
+    public CompletableFuture<?> write(Volume volume, long firstPage, ByteBuffer data) {
         writes.incrementAndGet();
         return CompletableFuture.supplyAsync(() -> {
             if (failWrites) {
                 throw new java.util.concurrent.CompletionException(new PageIoException(PageIoException.Kind.STORAGE,
-                        "write of " + volume + " page " + page + ": injected failure"));
+                        "write of " + volume + " page " + firstPage + ": injected failure"));
             }
-            byte[] copy = new byte[volume.pageSize()];
-            data.duplicate().get(copy);
-            volumes.computeIfAbsent(volume.name(), v -> new ConcurrentHashMap<>()).put(page, copy);
+            ByteBuffer from = data.duplicate();
+            for (long page = firstPage; from.hasRemaining(); page++) {
+                byte[] copy = new byte[volume.pageSize()];
+                from.get(copy);
+                volumes.computeIfAbsent(volume.name(), v -> new ConcurrentHashMap<>()).put(page, copy);
+            }
             return null;
         }, ioThread);
+    }
+
+    /** Stored like a durable write: nothing in memory is lost. */
+    @Override
+    public CompletableFuture<?> writeBuffered(Volume volume, long page, ByteBuffer data) {
+        return write(volume, page, data);
+    }
+
+    /** Completes on the I/O thread after every earlier request (one thread: in order). */
+    @Override
+    public CompletableFuture<?> sync(String volume) {
+        syncs.incrementAndGet();
+        return CompletableFuture.runAsync(() -> { }, ioThread);
     }
 
     /** The page as last written through this I/O, or null if never written. */

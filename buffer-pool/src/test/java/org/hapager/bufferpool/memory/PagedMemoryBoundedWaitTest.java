@@ -45,7 +45,7 @@ class PagedMemoryBoundedWaitTest {
     @TempDir
     Path dir;
 
-    /** Memory page I/O whose reads and writes wait for gates (completed later on the memory's I/O thread). */
+    /** Memory page I/O whose reads and writes (and syncs) wait for gates (completed later on the memory's I/O thread). */
     static final class Gated implements PageIo {
         final MemoryPageIo real = new MemoryPageIo();
         volatile CompletableFuture<Void> readGate = CompletableFuture.completedFuture(null);
@@ -57,8 +57,18 @@ class PagedMemoryBoundedWaitTest {
         }
 
         @Override
-        public CompletableFuture<?> write(Volume volume, long page, ByteBuffer data) {
-            return writeGate.thenCompose(x -> real.write(volume, page, data));
+        public CompletableFuture<?> write(Volume volume, long firstPage, ByteBuffer data) {
+            return writeGate.thenCompose(x -> real.write(volume, firstPage, data));
+        }
+
+        @Override
+        public CompletableFuture<?> writeBuffered(Volume volume, long page, ByteBuffer data) {
+            return writeGate.thenCompose(x -> real.writeBuffered(volume, page, data));
+        }
+
+        @Override
+        public CompletableFuture<?> sync(String volume) {
+            return writeGate.thenCompose(x -> real.sync(volume));
         }
     }
 

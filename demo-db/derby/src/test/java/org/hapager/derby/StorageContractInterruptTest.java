@@ -180,9 +180,11 @@ class StorageContractInterruptTest {
         }
     }
 
-    /** Page writes held until {@link #release()}: the pool's write-backs stay in flight meanwhile. */
+    /** Page writes and syncs held until {@link #release()}: the pool's write-backs stay in flight meanwhile. */
     static final class HeldWrites implements PageIo {
         final List<CompletableFuture<Object>> held = new CopyOnWriteArrayList<>();
+        /** Pages in the writes held so far (a sync writes contiguous pages in one write). */
+        final AtomicInteger heldPages = new AtomicInteger();
         volatile boolean holding = true;
 
         @Override
@@ -191,7 +193,23 @@ class StorageContractInterruptTest {
         }
 
         @Override
-        public CompletableFuture<?> write(Volume volume, long page, ByteBuffer data) {
+        public CompletableFuture<?> write(Volume volume, long firstPage, ByteBuffer data) {
+            heldPages.addAndGet(data.remaining() / volume.pageSize());
+            return hold();
+        }
+
+        @Override
+        public CompletableFuture<?> writeBuffered(Volume volume, long page, ByteBuffer data) {
+            heldPages.incrementAndGet();
+            return hold();
+        }
+
+        @Override
+        public CompletableFuture<?> sync(String volume) {
+            return hold();
+        }
+
+        private CompletableFuture<?> hold() {
             if (!holding) {
                 return CompletableFuture.completedFuture(null);
             }
@@ -226,7 +244,7 @@ class StorageContractInterruptTest {
             }
         }, "syncer");
         syncer.start();
-        while (io.held.size() < 3) {
+        while (io.heldPages.get() < 3) {
             Thread.yield();
         }
         Thread shrinking = Thread.currentThread();
