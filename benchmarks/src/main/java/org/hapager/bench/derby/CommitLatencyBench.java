@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -92,7 +93,7 @@ public final class CommitLatencyBench {
      * {@code perSecond} is commits (or round trips, or syncs) per second; {@code requests} what the pager and
      * the servers saw during a hapager cell (empty otherwise).
      */
-    record Cell(String kind, int pair, double seconds, Histogram nanos, double perSecond, List<Requests> requests,
+    record Cell(String kind, int pair, double seconds, Histogram nanos, double perSecond, Cpu cpu, List<Requests> requests,
                 Forces forces) {
         Latency latency() {
             return Latency.of(nanos);
@@ -100,14 +101,58 @@ public final class CommitLatencyBench {
 
         String json() {
             StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
-                    "{\"kind\": \"%s\", \"pair\": %d, \"seconds\": %.1f, %s, \"per_second\": %.1f",
-                    kind, pair, seconds, latency().json(), perSecond));
+                    "{\"kind\": \"%s\", \"pair\": %d, \"seconds\": %.1f, %s, \"per_second\": %.1f, %s",
+                    kind, pair, seconds, latency().json(), perSecond, cpu.json()));
             if (forces != null) {
                 b.append(", \"requests_per_commit\": [");
                 b.append(String.join(", ", requests.stream().map(Requests::json).toList()));
                 b.append("], ").append(forces.json());
             }
             return b.append('}').toString();
+        }
+    }
+
+    /**
+     * CPU time per operation (commit, round trip, sync) of a cell, in microseconds: the measuring thread's own
+     * (Derby, and the pager's submit path, run on it), the rest of this JVM (the pager's I/O thread, the buffer
+     * pool's flusher, the loopback echo thread, GC, JIT), and the two page-server processes together (from
+     * {@code /proc/PID/stat}, in 10 ms ticks; NaN where that cannot be read).
+     */
+    record Cpu(double callerUs, double restOfJvmUs, double serversUs) {
+        String json() {
+            return String.format(Locale.ROOT, "\"cpu_us_per_op\": {\"caller\": %.1f, \"rest_of_jvm\": %.1f,"
+                    + " \"page_servers\": %s}", callerUs, restOfJvmUs, number(serversUs));
+        }
+    }
+
+    /** CPU time used so far, in nanoseconds: this thread's, this process's, and the servers' (-1 if unknown). */
+    private record CpuClock(long threadNanos, long processNanos, long serverNanos) {
+        /** Linux's USER_HZ: the unit of utime and stime in /proc/PID/stat. */
+        private static final long NANOS_PER_TICK = 10_000_000L;
+
+        static CpuClock read(List<PageServerProcess> servers) {
+            long serverNanos = 0;
+            for (PageServerProcess server : servers) {
+                try {
+                    String stat = Files.readString(Path.of("/proc", Long.toString(server.pid()), "stat"));
+                    // fields after the command name in parentheses: state is field 3, utime 14, stime 15
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    serverNanos += (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * NANOS_PER_TICK;
+                } catch (IOException | RuntimeException e) {
+                    serverNanos = -1;
+                    break;
+                }
+            }
+            return new CpuClock(ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime(),
+                    ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime(),
+                    serverNanos);
+        }
+
+        Cpu perOperationSince(CpuClock start, long operations) {
+            double thread = threadNanos - start.threadNanos;
+            double process = processNanos - start.processNanos;
+            double servers = serverNanos < 0 || start.serverNanos < 0 ? Double.NaN : serverNanos - start.serverNanos;
+            return new Cpu(thread / operations / 1e3, (process - thread) / operations / 1e3, servers / operations / 1e3);
         }
     }
 
@@ -180,6 +225,7 @@ public final class CommitLatencyBench {
                 o.serverJvmOptions() == null ? Map.of() : Map.of("JAVA_TOOL_OPTIONS", o.serverJvmOptions()),
                 "--metrics-port", "0")) {
             dataDir = storages.store();
+            List<PageServerProcess> servers = List.of(storages.primary(), storages.secondary());
             List<URI> metrics = List.of(metricsUri(storages.primary()), metricsUri(storages.secondary()));
             String disk = storages.diskUrl("commit-db");
             String hapager = storages.hapagerUrl("commit-db");
@@ -197,18 +243,20 @@ public final class CommitLatencyBench {
             if (onHapager) {
                 commits(hapager, rows, o.warmupSeconds(), rnd);
             }
-            System.out.printf(Locale.ROOT, "%-10s %4s %10s %10s %10s %10s  %s%n", "cell", "pair", "per second", "p50 us",
-                    "p99 us", "max us", "hapager: requests per commit (client / server mean us)");
+            System.out.println("CPU us per operation: thread = the measuring thread (Derby, the pager's submit), jvm = the rest"
+                    + " of this JVM (pager I/O thread, flusher, GC), servers = both page servers");
+            System.out.printf(Locale.ROOT, "%-10s %4s %10s %10s %10s %10s %7s %7s %7s  %s%n", "cell", "pair", "per second", "p50 us",
+                    "p99 us", "max us", "thread", "jvm", "servers", "hapager: requests per commit (client / server mean us)");
             for (int pair = 1; pair <= o.pairs(); pair++) {
-                cells.add(print(timed("loopback", pair, () -> loopback(seconds))));
-                cells.add(print(timed("fdatasync", pair, () -> fdatasync(syncFile, seconds, rnd))));
+                cells.add(print(timed("loopback", pair, servers, () -> loopback(seconds))));
+                cells.add(print(timed("fdatasync", pair, servers, () -> fdatasync(syncFile, seconds, rnd))));
                 if (onDisk) {
-                    cells.add(print(timed("disk", pair, () -> commits(disk, rows, seconds, rnd))));
+                    cells.add(print(timed("disk", pair, servers, () -> commits(disk, rows, seconds, rnd))));
                 }
                 if (onHapager) {
                     Map<String, Double> serverBefore = scrape(metrics);
                     Map<String, double[]> clientBefore = pagerIo(pagerMeters);
-                    Cell c = timed("hapager", pair, () -> commits(hapager, rows, seconds, rnd));
+                    Cell c = timed("hapager", pair, servers, () -> commits(hapager, rows, seconds, rnd));
                     cells.add(print(withRequests(c, clientBefore, pagerIo(pagerMeters), serverBefore, scrape(metrics))));
                 }
             }
@@ -387,11 +435,13 @@ public final class CommitLatencyBench {
         Histogram run() throws Exception;
     }
 
-    private static Cell timed(String kind, int pair, Measurement m) throws Exception {
+    private static Cell timed(String kind, int pair, List<PageServerProcess> servers, Measurement m) throws Exception {
+        CpuClock cpu = CpuClock.read(servers);
         long start = System.nanoTime();
         Histogram nanos = m.run();
         double elapsed = (System.nanoTime() - start) / 1e9;
-        return new Cell(kind, pair, elapsed, nanos, nanos.getTotalCount() / elapsed, List.of(), null);
+        Cpu perOperation = CpuClock.read(servers).perOperationSince(cpu, Math.max(1, nanos.getTotalCount()));
+        return new Cell(kind, pair, elapsed, nanos, nanos.getTotalCount() / elapsed, perOperation, List.of(), null);
     }
 
     private static Cell print(Cell c) {
@@ -405,8 +455,9 @@ public final class CommitLatencyBench {
             requests.append(String.format(Locale.ROOT, "fsync %.2f (%.0f us, %.1f writes each)", c.forces().perCommit(),
                     c.forces().meanUs(), c.forces().writesPerForce()));
         }
-        System.out.printf(Locale.ROOT, "%-10s %4d %10.1f %10.1f %10.1f %10.1f  %s%n", c.kind(), c.pair(), c.perSecond(),
-                l.p50Us(), l.p99Us(), l.maxUs(), requests.toString().strip());
+        System.out.printf(Locale.ROOT, "%-10s %4d %10.1f %10.1f %10.1f %10.1f %7.1f %7.1f %7.1f  %s%n", c.kind(), c.pair(),
+                c.perSecond(), l.p50Us(), l.p99Us(), l.maxUs(), c.cpu().callerUs(), c.cpu().restOfJvmUs(), c.cpu().serversUs(),
+                requests.toString().strip());
         return c;
     }
 
@@ -485,7 +536,7 @@ public final class CommitLatencyBench {
         double durableWrites = delta(serverBefore, serverAfter, "hapager_server_fsync_batch_sum");
         Forces f = new Forces(forces / commits, forces == 0 ? Double.NaN : forceSeconds / forces * 1e6,
                 forces == 0 ? Double.NaN : durableWrites / forces);
-        return new Cell(c.kind(), c.pair(), c.seconds(), c.nanos(), c.perSecond(), List.copyOf(requests.values()), f);
+        return new Cell(c.kind(), c.pair(), c.seconds(), c.nanos(), c.perSecond(), c.cpu(), List.copyOf(requests.values()), f);
     }
 
     private static double delta(Map<String, Double> before, Map<String, Double> after, String sample) {
