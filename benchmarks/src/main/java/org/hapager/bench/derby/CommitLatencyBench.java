@@ -52,13 +52,15 @@ import org.hapager.server.process.PageServerProcess;
  * autocommit off, on one connection and one thread; its latency runs from the UPDATE to the return of
  * {@code commit()}. Each pair measures, one after the other, the loopback round trip, the fdatasync, Derby on
  * disk and Derby on hapager, {@code --seconds} each, so the machine's noise falls on all alike; before the
- * pairs each storage runs untimed for {@code --warmup} seconds (JIT, the table in the cache). For every hapager
+ * pairs each storage runs untimed for {@code --warmup} seconds (the table in the cache, and the JIT: with 3 s the C2
+ * compilers of this JVM and of the serving page server still took about a third of the 2 cores during the first
+ * hapager cell). For every hapager
  * cell the bench also reports what the pager client and the page servers saw (their meters; the servers run
  * with {@code --metrics-port 0} and are scraped before and after): requests per commit by operation with their
  * mean time at the client and at the server, and the servers' group-commit forces.
  *
  * <p>{@code java -cp benchmarks/target/benchmarks.jar org.hapager.bench.derby.CommitLatencyBench [--seconds 10]
- * [--pairs 2] [--warmup 3] [--rows 10000] [--storage both|disk|hapager] [--server-jvm-options "OPTS"]
+ * [--pairs 2] [--warmup 10] [--rows 10000] [--storage both|disk|hapager] [--server-jvm-options "OPTS"]
  * [--out bench-results/commit-latency.json]}; {@code --server-jvm-options} reaches the page servers' JVMs
  * through {@code JAVA_TOOL_OPTIONS}, for example a flight recording into an existing directory, one file per
  * server ({@code -XX:StartFlightRecording=filename=/tmp/server-jfr,settings=profile,dumponexit=true}), written
@@ -181,7 +183,7 @@ public final class CommitLatencyBench {
         static Options parse(String[] args) {
             double seconds = 10;
             int pairs = 2;
-            double warmupSeconds = 3;
+            double warmupSeconds = 10;
             int rows = 10_000;
             String storage = "both";
             String serverJvmOptions = null;
