@@ -11,10 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import org.hapager.derby.ClusterSettings;
-import org.hapager.derby.HapagerDerby;
-import org.hapager.pager.PagerConfig;
-import org.hapager.server.process.PageServerProcess;
 
 /**
  * How long Derby takes to create a database, and to boot an existing one and shut it down again, on its own
@@ -58,18 +54,10 @@ public final class DerbyBootBench {
             System.err.println("DerbyBootBench: --boots " + boots + " (expected: >= 1)");
             System.exit(2);
         }
-        Path dir = Files.createTempDirectory("hapager-boot");
-        System.setProperty("derby.stream.error.file", dir.resolve("derby.log").toString());
-        HapagerDerby.install();
-        Path store = Files.createDirectories(dir.resolve("store"));
-        Path token = dir.resolve("token");
         List<Storage> results = new ArrayList<>();
-        try (PageServerProcess primary = PageServerProcess.start(store, token);
-             PageServerProcess secondary = PageServerProcess.start(store, token)) {
-            HapagerDerby.register("boot", ClusterSettings.of(PagerConfig.builder()
-                    .servers(primary.address(), secondary.address()).tokenFile(token).build()).withPool(64L << 20, 4096));
+        try (DerbyStorages storages = DerbyStorages.start("hapager-boot", "boot", 64L << 20)) {
             String[] names = {"directory (local disk)", "hapager (2 page servers)"};
-            String[] urls = {"jdbc:derby:directory:" + dir.resolve("local-db"), "jdbc:derby:hapager:boot/db"};
+            String[] urls = {storages.diskUrl("local-db"), storages.hapagerUrl("db")};
             double[] createMs = new double[2];
             double[][] bootMs = new double[2][boots];
             double[][] shutdownMs = new double[2][boots];
@@ -105,8 +93,6 @@ public final class DerbyBootBench {
             for (int s = 0; s < 2; s++) {
                 results.add(new Storage(names[s], urls[s], createMs[s], bootMs[s], shutdownMs[s]));
             }
-        } finally {
-            HapagerDerby.closeAll();
         }
         Storage disk = results.get(0);
         Storage ha = results.get(1);

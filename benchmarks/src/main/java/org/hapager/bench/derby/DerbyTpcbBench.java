@@ -18,9 +18,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.HdrHistogram.Recorder;
 import org.HdrHistogram.Histogram;
-import org.hapager.derby.ClusterSettings;
-import org.hapager.derby.HapagerDerby;
-import org.hapager.pager.PagerConfig;
 import org.hapager.server.process.PageServerProcess;
 
 /**
@@ -67,35 +64,22 @@ public final class DerbyTpcbBench {
                 }
             }
         }
-        Path dir = Files.createTempDirectory("hapager-tpcb");
-        System.setProperty("derby.stream.error.file", dir.resolve("derby.log").toString());
         System.setProperty("derby.locks.deadlockTimeout", "1");
-        HapagerDerby.install();
         List<Cell> cells = new ArrayList<>();
-        Path store = Files.createDirectories(dir.resolve("store"));
-        Path token = dir.resolve("token");
-        PageServerProcess primary = PageServerProcess.start(store, token);
-        PageServerProcess secondary = PageServerProcess.start(store, token);
-        try {
-            HapagerDerby.register("bench", ClusterSettings.of(PagerConfig.builder()
-                    .servers(primary.address(), secondary.address()).tokenFile(token).build()).withPool(128L << 20, 4096));
-            String local = "jdbc:derby:directory:" + dir.resolve("local-db");
-            String remote = "jdbc:derby:hapager:bench/tpcb";
+        try (DerbyStorages storages = DerbyStorages.start("hapager-tpcb", "bench", 128L << 20)) {
+            String local = storages.diskUrl("local-db");
+            String remote = storages.hapagerUrl("tpcb");
             for (String url : List.of(local, remote)) {
                 load(url, scale);
             }
             cells.add(print(run("directory (local disk)", local, "none", threads, seconds, scale, null)));
             cells.add(print(run("hapager (2 page servers)", remote, "none", threads, seconds, scale, null)));
-            PageServerProcess victim = primary;
+            PageServerProcess victim = storages.primary();
             cells.add(print(run("hapager (2 page servers)", remote, "kill9 of the serving server at half time", threads,
                     seconds, scale, () -> {
                         System.out.println("  >>> kill -9 of page server " + victim.address());
                         victim.kill9();
                     })));
-        } finally {
-            HapagerDerby.closeAll();
-            primary.close();
-            secondary.close();
         }
         Files.createDirectories(out.toAbsolutePath().getParent());
         try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out))) {
