@@ -11,14 +11,19 @@ import org.junit.jupiter.api.Test;
  *
  * <h2>What is simulated</h2>
  * Each step picks one event at random: a caller submits a request (reads and writes of a few pages on
- * volumes {@code a}, {@code b} and sometimes {@code c}, syncs, set-lengths, creates and deletes of {@code c});
+ * volumes {@code a}, {@code b} and sometimes {@code c}, half the writes buffered, syncs, set-lengths, creates
+ * and deletes of {@code c});
  * a server accepts a request; a server executes one against the shared storage and completes it (completion
  * and release in one message, as the real server); a server crashes after executing some of what it held
- * with the completions lost (some linger on the "network" and are delivered late, after the detach); a
+ * with the completions lost (some linger on the "network" and are delivered late, after the detach), and its
+ * host's dirty pages are lost with it ({@link SimStorage}: a cluster file system, disk plus one coherent cache
+ * of dirty pages, each remembering its writer); a
  * server answers NOT_RESERVED (then its session is closed, as {@code FailoverController} does) or starts
  * draining and answers SHUTTING_DOWN to what it had not accepted; the other server takes over with a fresh
  * session ({@code table.attach}); servers restart; the clock advances, and with no server serving the table
- * expires what waited longer than the deadline. A schedule ends by healing everything and draining the table.
+ * expires what waited longer than the deadline. The table's replays of kept buffered writes (requests that are
+ * not records) are held, accepted, executed, refused, lost and delivered late like records. A schedule ends by
+ * healing everything and draining the table, then losing the last serving server's host and healing again.
  *
  * <h2>What is checked</h2>
  * <ul>
@@ -26,7 +31,11 @@ import org.junit.jupiter.api.Test;
  *   <li>Fencing: nothing is sent to, or executed by, a session that is detached, crashed or draining; a
  *       session never holds more than its max in flight.</li>
  *   <li>Ordering: a server never executes a request while an earlier conflicting request is unfinished;
- *       each page's applied versions (request ids) never go backwards on the storage, reissues included.</li>
+ *       each page's applied versions (the record id its content carries) never go backwards on the storage,
+ *       reissues included.</li>
+ *   <li>Replays: sent under request ids never given, only buffered writes; where one lands, per page, it carries
+ *       an acknowledged buffered write, and no write, set-length or delete of the page acknowledged after it
+ *       other than buffered writes (kept, so written again after it): no old version comes back.</li>
  *   <li>Reissued records are sent before records never sent (the table's "reissued records first").</li>
  *   <li>Every caller future completes exactly once; every permit comes back; the table ends empty.</li>
  *   <li>Failures: only UNAVAILABLE, only from {@code expire}, only with no server and after the deadline; a
@@ -37,7 +46,8 @@ import org.junit.jupiter.api.Test;
  *       {@code c} is tolerated.)</li>
  *   <li>Data: a read returns, page by page, the content of the latest write (or set-length / delete) submitted
  *       before it; where later such requests were abandoned, their content is also allowed (unknown outcome).
- *       At the end the storage equals the model for every page whose last write succeeded.</li>
+ *       At the end the storage equals the model for every page whose last write succeeded. With the host
+ *       losses, these two are what proves that no acknowledged write, buffered or durable, is lost.</li>
  * </ul>
  *
  * <p>{@code -Dhapager.seed=N} fixes the master seed the schedule seeds derive from; a failure prints the
@@ -74,7 +84,8 @@ class RecordTableSimulationTest {
                     && stats.refusedShuttingDown > 0 && stats.refusedNotReserved > 0 && stats.duplicateCreateOk > 0
                     && stats.expired > 0 && stats.expiredBlocked > 0 && stats.expiredWhileDraining > 0
                     && stats.admittedInReverse > 0 && stats.schedulesWithoutFailure > SCHEDULES / 2
-                    && stats.readsChecked > 0, "simulation coverage too thin: " + stats);
+                    && stats.readsChecked > 0 && stats.bufferedWritesOk > 0 && stats.hostLostPages > 0
+                    && stats.replaysExecuted > 0, "simulation coverage too thin: " + stats);
         }
     }
 

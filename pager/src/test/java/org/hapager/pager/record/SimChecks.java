@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.hapager.pager.PageIoException;
+import org.hapager.wire.Message;
 import org.hapager.wire.Op;
 import org.hapager.wire.Outcome;
 
@@ -81,6 +82,61 @@ final class SimChecks {
         return sub;
     }
 
+    /** Whether request {@code id} is one of the table's replays of a kept buffered write, not a record. */
+    boolean isReplay(long id) {
+        return !subs.containsKey(id);
+    }
+
+    /** The table sends replay {@code request} to {@code s}: a buffered write, under a request id never given. */
+    void replaySent(SimSession s, Message.Request request) {
+        long id = request.requestId();
+        check(id > world.lastId, "replay " + id + " sent to " + s + " under an id already given (last " + world.lastId + ")");
+        world.lastId = id;
+        check(request.op() instanceof Op.Write w && !w.durable(), "replay " + id + " is not a buffered write: " + request.op());
+        Op.Write w = (Op.Write) request.op();
+        byte[] first = new byte[PAGE_SIZE];
+        w.data().duplicate().get(first);
+        world.note("replay " + id + " of version " + versionOf(first) + " (" + w.volume() + " pages " + w.firstPage()
+                + ".." + (w.firstPage() + w.pageCount() - 1) + ") sent to " + s);
+    }
+
+    /**
+     * Session {@code s} is about to execute replay {@code h}. Fencing as for records; and where it lands (its
+     * volume exists), per page, the version it carries must be an acknowledged buffered write of that page, and
+     * every later entry of the page's history that was acknowledged too must be a buffered write (kept, so
+     * written again after this one): no replay may bring back an old version over a newer acknowledged write,
+     * set-length or delete. Later entries still unfinished (reissued after the replay) or abandoned are allowed.
+     */
+    void checkReplay(SimSession s, SimSession.Held h) {
+        check(!s.detached && s.server.up, "replay " + h.id + " executed by " + s + " after it was detached or crashed");
+        Op.Write w = (Op.Write) h.op;
+        if (!world.storage.volumes.containsKey(w.volume())) {
+            return; // NOT_FOUND: the table drops the copy
+        }
+        for (int i = 0; i < w.pageCount(); i++) {
+            long page = w.firstPage() + i;
+            byte[] bytes = new byte[PAGE_SIZE];
+            w.data().duplicate().position(i * PAGE_SIZE).get(bytes);
+            long version = versionOf(bytes);
+            List<Long> history = model.history(w.volume(), page);
+            int at = history.lastIndexOf(version);
+            Sub written = subs.get(version);
+            check(at >= 0 && written != null && written.op instanceof Op.Write ww && !ww.durable()
+                    && written.completions == 1 && !written.failed,
+                    "replay " + h.id + " by " + s + " carries version " + version + " of " + w.volume() + " page " + page
+                    + ", not an acknowledged buffered write of it");
+            for (int j = at + 1; j < history.size(); j++) {
+                long entry = history.get(j);
+                Sub later = subs.get(Math.abs(entry));
+                boolean acknowledged = later.completions == 1 && !later.failed;
+                check(!acknowledged || (entry > 0 && later.op instanceof Op.Write lw && !lw.durable()),
+                        "replay " + h.id + " by " + s + " brings version " + version + " back to " + w.volume() + " page "
+                        + page + " after acknowledged " + later.r.describe());
+            }
+        }
+        stats.replaysExecuted++;
+    }
+
     /** With no server, nothing still waits once the deadline has passed. */
     void checkNothingWaitsPastDeadline() {
         long now = world.now;
@@ -121,6 +177,9 @@ final class SimChecks {
                     check(cUnknown, sub.r.describe() + " failed: " + failure);
                 }
                 return;
+            }
+            if (op instanceof Op.Write w && !w.durable()) {
+                stats.bufferedWritesOk++;
             }
             if (sub.r.attempts > 1) {
                 stats.reissuedOk++;

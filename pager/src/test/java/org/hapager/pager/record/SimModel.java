@@ -55,7 +55,8 @@ final class SimModel {
                 data.put(content(volume, first + i, id));
             }
             data.flip();
-            return new Op.Write(volume, PAGE_SIZE, first, count, PageChecksums.compute(data, PAGE_SIZE, count), data);
+            boolean durable = rnd.nextBoolean(); // the other half buffered: acknowledged in the cache, durable at a barrier
+            return new Op.Write(volume, PAGE_SIZE, first, count, PageChecksums.compute(data, PAGE_SIZE, count), data, durable);
         } else if (roll < 80) {
             return new Op.Read(volume, PAGE_SIZE, first, count);
         } else if (roll < 90) {

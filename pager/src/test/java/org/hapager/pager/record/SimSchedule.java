@@ -30,8 +30,6 @@ final class SimSchedule {
 
     /** The outage profile: long both-down periods, so requests expire. */
     final boolean outages;
-    /** Records admitted so far: the table gives the next one this plus one as its id. */
-    long admitted;
 
     SimSchedule(long seed, int steps, SimStats stats) {
         this.seed = seed;
@@ -102,7 +100,7 @@ final class SimSchedule {
     }
 
     void submit() {
-        CallbackRecord r = create(checks.model.randomOp(rnd, admitted + 1));
+        CallbackRecord r = create(checks.model.randomOp(rnd, world.lastId + 1));
         if (r != null) {
             admit(r);
             world.table.sendReady();
@@ -118,10 +116,11 @@ final class SimSchedule {
         if (world.permits.availablePermits() < 2) {
             return;
         }
-        // the model's versions are ids, so each op carries the id it will be admitted with; page requests only,
+        // the model's versions are ids, so each op carries the id it will be admitted with (nothing is sent, so no
+        // replay takes an id, between the two admissions); page requests only,
         // as the model decides what a namespace change on c does from the state the one before left
-        CallbackRecord first = create(pageOp(admitted + 2));
-        CallbackRecord second = create(pageOp(admitted + 1));
+        CallbackRecord first = create(pageOp(world.lastId + 2));
+        CallbackRecord second = create(pageOp(world.lastId + 1));
         stats.admittedInReverse++;
         admit(second);
         admit(first);
@@ -144,7 +143,8 @@ final class SimSchedule {
 
     private void admit(CallbackRecord r) {
         world.table.admit(r);
-        check(r.id() == ++admitted, r.describe() + " got id " + r.id() + ", admitted as number " + admitted);
+        check(r.id() == world.lastId + 1, r.describe() + " got id " + r.id() + ", the last id given was " + world.lastId);
+        world.lastId = r.id();
         checks.submitted(r);
         note("submit " + r.describe());
     }
@@ -181,7 +181,10 @@ final class SimSchedule {
         }
     }
 
-    /** {@code server} dies: it executes some of what it holds first, the completions lost; then it is detached. */
+    /**
+     * {@code server}'s host dies: it executes some of what it holds first, the completions lost; the dirty pages
+     * it wrote last are lost from the cache ({@link SimStorage#hostLost}); then its sessions are detached.
+     */
     void crash(SimServer server) {
         if (server == null || !server.up) {
             return;
@@ -205,7 +208,14 @@ final class SimSchedule {
                 }
             }
             note(s + " crashes holding " + s.held.keySet());
-            detach(s);
+        }
+        int lost = world.storage.hostLost(server.name);
+        stats.hostLostPages += lost;
+        note("host of server " + server.name + " dies: " + lost + " dirty page(s) it wrote lost");
+        for (SimSession s : new ArrayList<>(world.live)) {
+            if (s.server == server) {
+                detach(s);
+            }
         }
         server.up = false;
         server.draining = false;
@@ -377,19 +387,34 @@ final class SimSchedule {
 
     /** The simulated server runs {@code h} against the shared storage (it must be allowed to). */
     Message.Completion execute(SimSession s, Held h) {
+        if (checks.isReplay(h.id)) {
+            checks.checkReplay(s, h);
+            return world.storage.execute(h.id, h.op, s.server.name, true, checks);
+        }
         Sub sub = checks.checkExecutable(s, h);
-        Message.Completion c = world.storage.execute(h.id, h.op, checks);
+        Message.Completion c = world.storage.execute(h.id, h.op, s.server.name, false, checks);
         if (c.status() == Status.ALREADY_EXISTS && sub.r.outcomeUnknown) {
             sub.duplicateOfLanded = true;
         }
         return c;
     }
 
-    /** Heals every fault and completes everything left, then checks the end state. */
+    /**
+     * Heals every fault and completes everything left; then the serving server's host dies and it is healed
+     * again, so that every schedule ends by losing the dirty pages of the last server (written again by the
+     * table's replay to the next one).
+     */
     void heal() {
+        healOnce();
+        crash(world.servingServer());
+        healOnce();
+    }
+
+    private void healOnce() {
         note("heal: restart every server, complete everything");
         world.stale.clear();
-        for (int guard = 0; guard < 100_000 && (world.table.size() > 0 || world.live.stream().anyMatch(x -> !x.serving)); guard++) {
+        for (int guard = 0; guard < 100_000 && (world.table.size() > 0 || world.servingSession() == null
+                || world.live.stream().anyMatch(x -> !x.serving || !x.held.isEmpty())); guard++) {
             for (SimServer server : world.servers) {
                 server.up = server.up || !server.draining;
             }

@@ -11,7 +11,8 @@ import org.hapager.wire.Op;
 
 /**
  * A simulated session to a {@link SimServer}: what the table sends is checked for fencing (never to a session
- * that is detached, crashed or draining; never more than the max in flight) and for reissued records first.
+ * that is detached, crashed or draining; never more than the max in flight), for reissued records first, and,
+ * for the table's replays of kept buffered writes (requests that are not records), by {@link SimChecks#replaySent}.
  */
 final class SimSession implements Session {
     final SimServer server;
@@ -45,7 +46,11 @@ final class SimSession implements Session {
     public void send(Message.Request request) {
         checks.check(serving && !detached && server.up, "request " + request.requestId() + " sent to " + this
                 + (detached ? " after it was detached" : " while it is not serving"));
-        checks.checkReissuesFirst(request.requestId());
+        if (checks.isReplay(request.requestId())) {
+            checks.replaySent(this, request);
+        } else {
+            checks.checkReissuesFirst(request.requestId());
+        }
         unflushed.add(request);
     }
 

@@ -4,7 +4,7 @@ package org.hapager.pager.record;
 final class SimStats {
     long submitted, reissuedOk, lostCompletions, staleDelivered, refusedShuttingDown, refusedNotReserved,
             duplicateCreateOk, expired, expiredBlocked, expiredWhileDraining, crashes, readsChecked, schedulesWithoutFailure,
-            admittedInReverse;
+            admittedInReverse, bufferedWritesOk, replaysExecuted, hostLostPages;
 
     @Override
     public String toString() {
@@ -13,6 +13,7 @@ final class SimStats {
                 + refusedShuttingDown + " notReserved=" + refusedNotReserved + " duplicateCreateOk="
                 + duplicateCreateOk + " expired=" + expired + " (blocked " + expiredBlocked + ", while draining "
                 + expiredWhileDraining + ") admittedInReverse=" + admittedInReverse + " readsChecked=" + readsChecked
+                + " bufferedWritesOk=" + bufferedWritesOk + " hostLostPages=" + hostLostPages + " replaysExecuted=" + replaysExecuted
                 + " schedulesWithoutFailure=" + schedulesWithoutFailure;
     }
 }

@@ -33,6 +33,8 @@ final class SimWorld {
     /** Messages a crashed server sent that the network delivers late, after the detach. */
     final List<Stale> stale = new ArrayList<>();
 
+    /** The last request id the table gave, to a record or to a replay (both take the next one). */
+    long lastId;
     long now = 1_000 * MS;
     long noServerSince = now;
     long longestOutage;
