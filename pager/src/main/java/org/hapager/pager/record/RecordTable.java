@@ -41,9 +41,12 @@ import org.slf4j.LoggerFactory;
  *       thing to the ordering, to reissue (in id order) and to expiry, whichever caller thread submitted
  *       first.</li>
  *   <li>An acknowledged buffered write is kept ({@link UnsyncedWrites}) until a barrier of its volume sent after
- *       its acknowledgement completes OK, or its volume is deleted. While kept copies are written again to a
- *       newly attached connection ({@code replayQueue} not null), no record is sent to it and no two copies
- *       that overlap are in flight at once; replays are in flight only during a replay.</li>
+ *       its acknowledgement completes OK on the connection that acknowledged it last, or its volume is deleted.
+ *       When a connection is attached (and when one that acknowledged a kept copy, or had one being written
+ *       again, is detached) a replay is wanted: no record is sent until none is in flight on any connection; then
+ *       every kept copy is written again to the current connection ({@code replayOn}; {@code replayQueue} not
+ *       null exactly then), no two that overlap at once, and no record is sent until all are answered. Replays
+ *       are in flight only during a replay, all on {@code replayOn}.</li>
  * </ol>
  *
  * <h2>States and transitions</h2>
@@ -109,12 +112,19 @@ public final class RecordTable {
     /** Acknowledged buffered writes not yet made durable by a barrier. */
     private final UnsyncedWrites unsynced = new UnsyncedWrites();
     /**
-     * While kept copies are written again to a newly attached server (see {@link UnsyncedWrites}): those not yet
-     * sent, from {@code replayNext} on; null when no replay is under way. Nothing else is sent meanwhile.
+     * A connection that acknowledged a kept copy went away: every copy is to be written again once no request is
+     * in flight anywhere (invariant 8).
+     */
+    private boolean replayWanted;
+    /**
+     * While kept copies are being written again (see {@link UnsyncedWrites}): those not yet sent, from
+     * {@code replayNext} on; null when no replay is under way. Nothing else is sent meanwhile.
      */
     private List<UnsyncedWrites.Kept> replayQueue;
     private int replayNext;
-    /** Replays sent to the current connection and not yet answered, by request id. */
+    /** The connection the replay under way writes to; null when none is under way. */
+    private Session replayOn;
+    /** Replays sent to {@code replayOn} and not yet answered, by request id. */
     private final LongObjectHashMap<UnsyncedWrites.Kept> replaying = new LongObjectHashMap<>();
     /**
      * Volumes with an acknowledged buffered write that could not be written again after its server was lost, and
@@ -170,6 +180,9 @@ public final class RecordTable {
         if (current == null || !current.isServing()) {
             return;
         }
+        if (replayWanted && !startReplay()) {
+            return; // requests still in flight somewhere: the copies go after them
+        }
         if (replayQueue != null && !sendReplays()) {
             return; // kept copies first: nothing may overtake them
         }
@@ -200,13 +213,37 @@ public final class RecordTable {
     public void attach(Session connection) {
         current = connection;
         sentToCurrent = 0;
+        // Nothing goes to the new connection before every request still running on another (a draining
+        // predecessor) has finished and every kept copy is written again here: so all copies are acknowledged by
+        // the connection a later barrier runs on, and none can land after a newer write of its pages.
+        replayWanted = true;
+        sendReady();
+    }
+
+    /**
+     * A replay is wanted: starts it once no record and no replay is in flight on any connection (a draining
+     * predecessor finishes first), and returns whether it started (or there was nothing to write again).
+     */
+    private boolean startReplay() {
+        if (!replaying.isEmpty()) {
+            return false;
+        }
+        for (CallbackRecord r : records.values()) {
+            if (r.server != null) {
+                return false;
+            }
+        }
+        replayWanted = false;
+        replayQueue = null;
+        replayOn = null;
         if (!unsynced.isEmpty()) {
+            replayOn = current;
             replayQueue = unsynced.replayOrder();
             replayNext = 0;
             log.info("writing {} acknowledged buffered write(s) ({} bytes) not yet made durable again to {}",
-                    replayQueue.size(), unsynced.bytes(), connection);
+                    replayQueue.size(), unsynced.bytes(), current);
         }
-        sendReady();
+        return true;
     }
 
     /**
@@ -214,6 +251,9 @@ public final class RecordTable {
      * once (so a page's copies land in the order they were written). Returns true when the replay is over.
      */
     private boolean sendReplays() {
+        if (current != replayOn) {
+            return false; // a new replay is wanted (attach), after this one's answers
+        }
         int room = current.parameters().maxInflight() - replaying.size();
         int sent = 0;
         while (replayNext < replayQueue.size() && sent < room) {
@@ -249,6 +289,7 @@ public final class RecordTable {
             return false;
         }
         replayQueue = null;
+        replayOn = null;
         return true;
     }
 
@@ -256,9 +297,13 @@ public final class RecordTable {
     private boolean onReplayCompletion(UnsyncedWrites.Kept k, Session connection, Message.Completion completion) {
         Status status = completion.status();
         switch (status) {
-            case OK -> k.ackedAt = sends;
+            case OK -> {
+                k.ackedAt = sends;
+                k.ackedBy = connection;
+            }
             case SHUTTING_DOWN, NOT_RESERVED -> {
-                return false; // not executed: this connection goes, the next attach writes them again
+                replayWanted = true; // not executed: the whole replay starts over once nothing is in flight
+                return false;
             }
             case NOT_FOUND -> unsynced.drop(k); // the volume is gone, and its pages with it
             default -> lost(k, "writing it again to " + connection + " failed: " + completion.error());
@@ -294,11 +339,9 @@ public final class RecordTable {
      * not execute the request (draining, or without the storage reservation): the record is QUEUED again.
      */
     public boolean onCompletion(Session connection, Message.Completion completion) {
-        if (connection == current) {
-            UnsyncedWrites.Kept replayed = replaying.remove(completion.requestId());
-            if (replayed != null) {
-                return onReplayCompletion(replayed, connection, completion);
-            }
+        UnsyncedWrites.Kept replayed = connection == replayOn ? replaying.remove(completion.requestId()) : null;
+        if (replayed != null) {
+            return onReplayCompletion(replayed, connection, completion);
         }
         CallbackRecord r = records.get(completion.requestId());
         if (r == null || r.server != connection) {
@@ -345,8 +388,14 @@ public final class RecordTable {
         if (wasCurrent) {
             current = null;
             sentToCurrent = 0;
-            replayQueue = null; // the next attach writes every kept copy again, acknowledged here or not
+        }
+        if (connection == replayOn) { // the replay's effects are unknown: all again, to the next server
             replaying.clear();
+            replayQueue = null;
+            replayOn = null;
+            replayWanted = true;
+        } else if (unsynced.acknowledgedBy(connection)) {
+            replayWanted = true; // what it acknowledged may be gone with its host: all again, after what is in flight
         }
         List<CallbackRecord> unreferenced = new ArrayList<>();
         int neverSent = 0;
@@ -409,7 +458,9 @@ public final class RecordTable {
             log.warn("closing with {} bytes of acknowledged buffered writes no sync made durable: they are in the servers'"
                     + " files, and lost if a server's host fails before its next flush", unsyncedBytes);
         }
+        replayWanted = false;
         replayQueue = null;
+        replayOn = null;
         replaying.clear();
         List<CallbackRecord> all = new ArrayList<>();
         records.forEach((id, r) -> all.add(r));
@@ -440,10 +491,10 @@ public final class RecordTable {
     private PageIoException applied(CallbackRecord r) {
         Op op = r.op;
         switch (op.code()) {
-            case WRITE_BUFFERED -> unsynced.keep(r, sends);
-            case WRITE, SET_LENGTH -> unsynced.barrier(op.volume(), r.sentSeq);
+            case WRITE_BUFFERED -> unsynced.keep(r, sends, r.server);
+            case WRITE, SET_LENGTH -> unsynced.barrier(op.volume(), r.sentSeq, r.server);
             case SYNC -> {
-                unsynced.barrier(op.volume(), r.sentSeq);
+                unsynced.barrier(op.volume(), r.sentSeq, r.server);
                 String lost = lostWrites.remove(op.volume());
                 if (lost != null) {
                     return new PageIoException(PageIoException.Kind.STORAGE, r.describe() + " failed: " + lost);
@@ -579,7 +630,8 @@ public final class RecordTable {
             check(records.get(r.id) == r && r.state == RecordState.QUEUED, r, "is ready but not QUEUED in the table"); // 1, 3
         }
         unsynced.assertInvariants();                                                                    // 8
-        check(replayQueue != null || replaying.isEmpty(), null, "replays in flight with no replay under way");
+        check(replayQueue != null || replaying.isEmpty(), null, "replays in flight with no replay under way"); // 8
+        check((replayQueue == null) == (replayOn == null), null, "a replay queue without its connection, or the reverse");
         if (current != null) {                                                                           // 2
             int onCurrent = sent;
             check(sent == sentToCurrent, null, () -> "sentToCurrent " + sentToCurrent + " but " + onCurrent + " records are on it");

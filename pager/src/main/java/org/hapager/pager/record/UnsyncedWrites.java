@@ -21,18 +21,22 @@ import org.hapager.wire.Op;
  *   <li>If the server process dies (kill -9, a crash), the page cache is the kernel's: the next server opens the
  *       same file and its next force flushes those pages with its own.</li>
  *   <li>If the host dies, or its path to the storage fails, or its {@code fdatasync} fails (after which Linux may
- *       have dropped the dirty pages), the pages may be gone. The client still has its copy: when it attaches to
- *       the next server it writes every kept copy again ({@link #replayOrder}), in the order they were first
- *       acknowledged, and sends nothing else until they are all acknowledged again, so no later read, write or
- *       barrier can overtake them.</li>
+ *       have dropped the dirty pages), the pages may be gone. The client still has its copy. Once a connection that
+ *       acknowledged a kept copy is gone (lost, or drained and closed: its host may die later, and a client
+ *       cannot tell), the client waits until no request is in flight on any connection, writes every kept copy
+ *       again to the current server ({@link #replayOrder}), in the order they were first acknowledged, and
+ *       sends nothing else until they are all acknowledged again: no later read, write or barrier can
+ *       overtake them, and no earlier request still running elsewhere can land after them.</li>
  * </ul>
- * A copy is dropped ({@link #barrier}) when a request that forces its volume's file completes OK: a sync, a
- * durable write or a length change, provided the client <em>sent</em> it after the copy's acknowledgement. That
- * request was then executed after the write, and its {@code fdatasync} of the file covered the write, whichever
- * server executed either. What the shared storage must give for this: a force of the file by any server makes
- * durable every write to that file that completed before the force began, by whichever server. One host's page
- * cache gives it, and so does a cluster file system with coherent caches; a storage without it (NFS with
- * per-host caches) needs every write durable ({@code maxUnsyncedBytes} 0).
+ * A copy is dropped ({@link #barrier}) when a request that forces its volume's file completes OK on the connection
+ * that acknowledged the copy, provided the client <em>sent</em> it after that acknowledgement: a sync, a durable
+ * write or a length change. That request ran on the same server after the write, and its {@code fdatasync} of
+ * the file covered the write. A force by another server proves nothing about this copy: the acknowledging
+ * host may have lost it before that force ran; the copy is written again once its connection is gone, and a
+ * later barrier there drops it. What the shared storage must give: a file's {@code fdatasync} on a host makes
+ * durable what that host wrote to it, and a page written by one server is what the next reads (one host's page
+ * cache; a cluster file system with coherent caches). Without that second property (NFS with per-host caches)
+ * make every write durable ({@code maxUnsyncedBytes} 0).
  *
  * <p>A copy of a deleted volume is dropped; a renamed volume's copies follow it to its new name (both only for
  * copies acknowledged before the delete or rename was sent).
@@ -51,10 +55,13 @@ final class UnsyncedWrites {
         final CallbackRecord origin;
         /** The table's send count when this copy was last acknowledged: barriers sent later cover it. */
         long ackedAt;
+        /** The connection that last acknowledged it: when that one goes away, the copy is written again. */
+        Object ackedBy;
         /** First-acknowledgement order: copies are written again in this order. */
         final long order;
 
-        Kept(Op.Write write, CallbackRecord origin, long ackedAt, long order) {
+        Kept(Op.Write write, CallbackRecord origin, long ackedAt, Object ackedBy, long order) {
+            this.ackedBy = ackedBy;
             this.write = write;
             this.origin = origin;
             this.ackedAt = ackedAt;
@@ -87,18 +94,26 @@ final class UnsyncedWrites {
      * Keeps a copy of {@code origin}'s buffered write, just acknowledged when the table's send count was
      * {@code ackedAt}. Copies the page bytes now: the caller may reuse its buffer once its future completes.
      */
-    void keep(CallbackRecord origin, long ackedAt) {
+    void keep(CallbackRecord origin, long ackedAt, Object ackedBy) {
         Op.Write write = (Op.Write) origin.op;
         ByteBuffer copy = ByteBuffer.allocate(write.data().remaining());
         copy.put(write.data().duplicate()).flip();
         Op.Write kept = new Op.Write(write.volume(), write.pageSize(), write.firstPage(), write.pageCount(),
                 write.crcs(), copy.asReadOnlyBuffer(), false);
-        byVolume.computeIfAbsent(write.volume(), v -> new ArrayDeque<>()).addLast(new Kept(kept, origin, ackedAt, nextOrder++));
+        byVolume.computeIfAbsent(write.volume(), v -> new ArrayDeque<>()).addLast(new Kept(kept, origin, ackedAt, ackedBy, nextOrder++));
         bytes += copy.capacity();
     }
 
-    /** A request sent at {@code sentAt} forced {@code volume}: the copies acknowledged before it are durable. */
-    void barrier(String volume, long sentAt) {
+    /**
+     * A request sent at {@code sentAt} on {@code connection} forced {@code volume}: the copies that connection
+     * acknowledged before are durable. Not those another connection acknowledged: its host may have died with
+     * them before this force ran, and they are written again once that connection is gone.
+     */
+    void barrier(String volume, long sentAt, Object connection) {
+        dropBefore(volume, sentAt, connection);
+    }
+
+    private void dropBefore(String volume, long sentAt, Object connection) {
         ArrayDeque<Kept> kept = byVolume.get(volume);
         if (kept == null) {
             return;
@@ -106,7 +121,7 @@ final class UnsyncedWrites {
         long dropped = 0;
         for (Iterator<Kept> it = kept.iterator(); it.hasNext(); ) {
             Kept k = it.next();
-            if (k.ackedAt < sentAt) {
+            if (k.ackedAt < sentAt && (connection == null || k.ackedBy == connection)) {
                 dropped += k.write.data().capacity();
                 it.remove();
             }
@@ -120,7 +135,7 @@ final class UnsyncedWrites {
     /** {@code name} (a volume, or a directory and everything under it) was deleted by a request sent at {@code sentAt}. */
     void deleted(String name, long sentAt) {
         for (String volume : under(name)) {
-            barrier(volume, sentAt); // its pages are gone with the file: nothing left to make durable
+            dropBefore(volume, sentAt, null); // its pages are gone with the file: nothing left to make durable
         }
     }
 
@@ -168,6 +183,18 @@ final class UnsyncedWrites {
     boolean contains(Kept k) {
         ArrayDeque<Kept> kept = byVolume.get(k.write.volume());
         return kept != null && kept.contains(k);
+    }
+
+    /** Whether a copy was last acknowledged by {@code connection}. */
+    boolean acknowledgedBy(Object connection) {
+        for (ArrayDeque<Kept> kept : byVolume.values()) {
+            for (Kept k : kept) {
+                if (k.ackedBy == connection) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Every kept copy, in the order they were first acknowledged: the order to write them again in. */
