@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One open hapager cluster: its pager client, its buffer pool and the {@link FileContents} of the files
  * Derby has touched. Shared by every database of the cluster and every storage factory instance Derby
- * makes for them. Opened by {@link HapagerDerby} on first use; closed when the last database booted on it
- * shuts down, or by {@link HapagerDerby#close}.
+ * makes for them. Opened by {@link HapagerDerby} on first use; closed once no database booted on it for its
+ * {@link ClusterSettings#idleClose()}, or by {@link HapagerDerby#close}.
  *
  * <p>Namespace operations that involve cached pages (delete, rename, truncate) go through here so the pool
  * never writes a page of a file that no longer exists under that name.
