@@ -2,7 +2,8 @@ package org.hapager.wire;
 
 /** The operation of a request. Codes are part of the protocol: never renumber, only add. */
 public enum OpCode {
-    READ(1), WRITE(2), SYNC(3), CREATE(4), DELETE(5), RENAME(6), LIST(7), STAT(8), SET_LENGTH(9), MKDIRS(10);
+    READ(1), WRITE(2), SYNC(3), CREATE(4), DELETE(5), RENAME(6), LIST(7), STAT(8), SET_LENGTH(9), MKDIRS(10),
+    COMPARE_AND_WRITE(12);
 
     private static final OpCode[] BY_CODE = new OpCode[256];
 
