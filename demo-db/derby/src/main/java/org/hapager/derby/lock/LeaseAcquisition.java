@@ -11,6 +11,7 @@ import org.hapager.derby.lock.LeaseRecord.State;
 import org.hapager.derby.lock.LeaseRecord.Valid;
 import org.hapager.derby.lock.LockPage.Read;
 import org.hapager.pager.CompareAndWriteResult;
+import org.hapager.pager.PageIoException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,7 +69,7 @@ final class LeaseAcquisition {
                 stage = "claim the lock";
                 Claim claim = claim(basis, deadline);
                 if (claim.attempt() == Attempt.ACQUIRED) {
-                    lease.hold(claim.mine(), claim.validUntil(), claim.submitted() + config.renewalInterval().toNanos());
+                    lease.hold(claim.mine(), claim.validUntil(), claim.submitted() + config.renewalInterval().toNanos(), basis.page());
                     log.info("lock {}: acquired by {} (owner {}, counter {}), lease {}", page.volume().name(), lease.description(),
                             lease.ownerId(), claim.mine().counter(), config.lease());
                     return true;
@@ -153,6 +154,11 @@ final class LeaseAcquisition {
             if (deadline - ioDeadline <= 0) {
                 throw e;
             }
+        } catch (IOException e) {
+            if (!(e.getCause() instanceof PageIoException p && p.kind() == PageIoException.Kind.UNAVAILABLE)) {
+                throw e;
+            }
+            // not sent by its deadline, or no server to send it to: void like a claim that came late
         }
         long completed = System.nanoTime();
         if (!write.isDone() || write.isCompletedExceptionally() || completed - ioDeadline > 0) {
