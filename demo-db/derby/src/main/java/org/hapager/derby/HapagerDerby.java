@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * {@code stop()} deletes obsolete log files after the data factory's); such a late use ({@link #lingering})
  * finds the cluster still open and extends the linger instead of reopening it, so nothing of the cluster
  * survives the engine's shutdown by more than the linger. {@link #close} and {@link #closeAll} close clusters
- * at once (a booted database's later I/O then fails).
+ * at once (a booted database's later I/O then fails). A boot on a cluster left open does not trust what the
+ * cluster cached of the database unless the database lock shows that no other JVM held it meanwhile (see
+ * {@link Cluster#lockDatabase}).
  *
  * <p>The idle closes run on one daemon thread that ends when no close is pending: a lingering cluster never
  * keeps the JVM alive (the pager's and the pool's threads are daemons too). A close and a holder that comes

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
@@ -288,6 +289,10 @@ public final class DatabaseLease implements AutoCloseable {
     /** Why the lease is SUSPENDED, and since when (System.nanoTime). */
     private volatile String suspendReason;
     private volatile long suspendedAt;
+    /** The page as read before the claim by which {@link #tryAcquire()} last took the lock (read-only), or null. */
+    private volatile ByteBuffer acquiredOver;
+    /** The RELEASED record the latest {@link #release()} wrote (read-only), or null if it wrote none. */
+    private volatile ByteBuffer released;
     /** Our latest write of the page not known to be complete (a late renewal, a void claim), or null: see step 4. */
     private volatile CompletableFuture<?> inDoubt;
 
@@ -377,13 +382,15 @@ public final class DatabaseLease implements AutoCloseable {
     }
 
     /** Step 2 to 4: a claim that wrote makes this lease HELD until {@code expiry} and starts the renewal thread. */
-    void hold(LeaseRecord mine, long expiry, long firstRenewal) {
+    void hold(LeaseRecord mine, long expiry, long firstRenewal, ByteBuffer basis) {
         CountDownLatch stop = new CountDownLatch(1);
         Thread t = new Thread(() -> renewal.renewLoop(stop, firstRenewal), "hapager-lock-renewal " + volume.name());
         t.setDaemon(true);
         synchronized (lock) {
             current = mine;
             expiryNanos = expiry;
+            acquiredOver = basis.asReadOnlyBuffer();
+            released = null;
             lossReason = null;
             refusal = "";
             valid = true;
@@ -578,6 +585,7 @@ public final class DatabaseLease implements AutoCloseable {
             try {
                 CompareAndWriteResult result = page.await(write, submitted + config.ioTimeout().toNanos(), "write RELEASED");
                 if (result.written()) {
+                    this.released = released.encode(LeaseRecord.PAGE_SIZE).asReadOnlyBuffer();
                     log.info("lock {}: released by {} (owner {}, counter {})", volume.name(), description, ownerId, released.counter());
                 } else {
                     log.warn("lock {}: not released: the page no longer held our record {} but {}; nothing was written",
@@ -663,6 +671,19 @@ public final class DatabaseLease implements AutoCloseable {
     /** This lease's owner id, written in every record. */
     public UUID ownerId() {
         return ownerId;
+    }
+
+    /**
+     * The lock page as it was read before the claim by which {@link #tryAcquire()} last took the lock: blank,
+     * a RELEASED record, or an outwaited one. Null if it never took the lock. Read-only.
+     */
+    public ByteBuffer acquiredOver() {
+        return acquiredOver;
+    }
+
+    /** The RELEASED record the latest {@link #release()} wrote, or null if it wrote none. Read-only. */
+    public ByteBuffer released() {
+        return released;
     }
 
     /** Host and pid, as written in the records. */
