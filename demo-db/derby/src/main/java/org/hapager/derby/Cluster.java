@@ -227,11 +227,16 @@ final class Cluster implements AutoCloseable {
             log.warn("database lock {} not taken: {}", path, lease.refusal());
             return false;
         }
-        locks.put(path, lease);
         ByteBuffer releasedByUs = releasedHere.remove(path);
         if (releasedByUs == null || !releasedByUs.equals(lease.acquiredOver())) {
-            reloadCached(database, path);
+            try {
+                reloadCached(database, path);
+            } catch (IOException | RuntimeException e) {
+                lease.release(); // not booted: the lock must not stay held, nor be renewed, by nobody
+                throw e;
+            }
         }
+        locks.put(path, lease);
         WriteFence fence = new WriteFence(lease, "/" + name + "/" + database, settings.pager().failoverDeadline().toNanos());
         fences.put(database, fence);
         guards.put(database, pager.guard(database, fence));
