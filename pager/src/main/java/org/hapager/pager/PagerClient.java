@@ -65,6 +65,8 @@ import org.hapager.wire.VolumeName;
  *   <li><b>Availability.</b> While at least one configured server lives, no request fails because another
  *       died. With none serving, a request waits up to {@link PagerConfig#failoverDeadline()} and then fails
  *       with {@link PageIoException.Kind#UNAVAILABLE}, naming every server and the request.</li>
+ *   <li><b>Compare-and-write.</b> {@link #compareAndWrite} changes one page only if it holds expected bytes,
+ *       atomically on the server; ordered and guarded like a write of that page.</li>
  *   <li><b>Send guards.</b> A write may carry a send deadline, and a directory's changes may be put under a
  *       {@link SendGuard} ({@link #guard}): both are checked on the I/O thread before every send of the request,
  *       reissues included, and a refused request completes with the refusal, never sent. So a caller can bound
@@ -200,9 +202,14 @@ public final class PagerClient implements AutoCloseable {
      * completion.
      */
     public CompletableFuture<Long> write(Volume volume, long firstPage, ByteBuffer data, long sendByNanos) {
-        return write(volume, firstPage, data, r -> System.nanoTime() - sendByNanos < 0 ? null
+        return write(volume, firstPage, data, sendDeadline(sendByNanos));
+    }
+
+    /** Refuses a send at or after {@code sendByNanos}. */
+    private static CallbackRecord.SendCheck sendDeadline(long sendByNanos) {
+        return r -> System.nanoTime() - sendByNanos < 0 ? null
                 : new PageIoException(PageIoException.Kind.UNAVAILABLE, r.describe() + " was not sent: its send deadline passed "
-                        + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sendByNanos) + " ms ago"));
+                        + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sendByNanos) + " ms ago");
     }
 
     /**
@@ -238,6 +245,50 @@ public final class PagerClient implements AutoCloseable {
         int[] crcs = PageChecksums.compute(pages, volume.pageSize(), pageCount);
         Op.Write op = new Op.Write(volume.name(), volume.pageSize(), firstPage, pageCount, crcs, pages, !buffered);
         return submit(op, null, deadline).thenApply(o -> ((Outcome.PagesWritten) o).volumeLength());
+    }
+
+    /**
+     * Compares page {@code page} with {@code expected} and, only if they are equal, writes {@code data} there:
+     * one atomic step on the server, which no other write of the volume can split (SCSI's COMPARE AND WRITE,
+     * VMware's ATS). Both buffers hold one page (position to limit) and, as for a write, must not change until
+     * the future completes. Ordered as a write of that page. Pages past the end of the volume compare as
+     * zeros. Completes when the outcome is durable: written, or not written with the page as it was compared.
+     *
+     * <p><b>Reissue.</b> If a failover leaves the first attempt's outcome unknown and the reissue finds the page
+     * already holding {@code data}, the result says written: the first attempt is taken to have written it. So
+     * {@code data} must be bytes that nobody else writes (a lock record with an owner id and a counter is).
+     */
+    public CompletableFuture<CompareAndWriteResult> compareAndWrite(Volume volume, long page, ByteBuffer expected, ByteBuffer data) {
+        return compareAndWrite(volume, page, expected, data, null);
+    }
+
+    /**
+     * {@link #compareAndWrite(Volume, long, ByteBuffer, ByteBuffer)} with a send deadline, as
+     * {@link #write(Volume, long, ByteBuffer, long)} has: never sent, nor sent again, at or after
+     * {@code sendByNanos} ({@link System#nanoTime()}).
+     */
+    public CompletableFuture<CompareAndWriteResult> compareAndWrite(Volume volume, long page, ByteBuffer expected, ByteBuffer data,
+                                                                    long sendByNanos) {
+        return compareAndWrite(volume, page, expected, data, sendDeadline(sendByNanos));
+    }
+
+    private CompletableFuture<CompareAndWriteResult> compareAndWrite(Volume volume, long page, ByteBuffer expected, ByteBuffer data,
+                                                                     CallbackRecord.SendCheck deadline) {
+        int pageSize = volume.pageSize();
+        String problem = expected.remaining() != pageSize || data.remaining() != pageSize
+                ? "expected " + expected.remaining() + " and data " + data.remaining() + " bytes (expected: one page of " + pageSize + ")"
+                : config.limits().checkRun(pageSize, page, 1);
+        if (problem != null) {
+            return invalid("compare-and-write of " + volume + ": " + problem);
+        }
+        ByteBuffer was = expected.duplicate();
+        ByteBuffer now = data.duplicate();
+        Op.CompareAndWrite op = new Op.CompareAndWrite(volume.name(), pageSize, page,
+                PageChecksums.compute(was, pageSize, 1)[0], was, PageChecksums.compute(now, pageSize, 1)[0], now);
+        return submit(op, null, deadline).thenApply(o -> {
+            Outcome.Compared c = (Outcome.Compared) o;
+            return new CompareAndWriteResult(c.written(), c.volumeLength(), c.current());
+        });
     }
 
     /** Completes when every earlier request on the volume has completed and the volume is durable. */
@@ -330,7 +381,7 @@ public final class PagerClient implements AutoCloseable {
         String first;
         String second = null;
         switch (op.code()) {
-            case WRITE, WRITE_BUFFERED, SET_LENGTH, CREATE, DELETE, MKDIRS -> first = op.volume();
+            case WRITE, WRITE_BUFFERED, COMPARE_AND_WRITE, SET_LENGTH, CREATE, DELETE, MKDIRS -> first = op.volume();
             case RENAME -> {
                 first = op.volume();
                 second = ((Op.Rename) op).target();

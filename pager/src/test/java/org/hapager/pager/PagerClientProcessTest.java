@@ -85,6 +85,54 @@ class PagerClientProcessTest {
         client.checkInvariants();
     }
 
+    /**
+     * Compare-and-write through the pager: written when the page holds the expected bytes, else not, with the
+     * page as it is; and of two clients racing from the same bytes, round after round, exactly one wins.
+     */
+    @Test
+    void compareAndWriteWritesOnlyOverTheExpectedBytesAndOneOfTwoRacersWins() throws Exception {
+        PagerClient a = client();
+        PagerClient b = client();
+        Volume v = Volume.of("db1/dbex.lck", 512);
+        a.create(v.name(), true).join();
+        ByteBuffer zeros = ByteBuffer.allocate(512);
+        CompareAndWriteResult first = a.compareAndWrite(v, 0, zeros, filled(1)).join();
+        assertTrue(first.written(), "a new volume's page compares as zeros");
+        assertEquals(512L, first.volumeLength());
+        CompareAndWriteResult refused = b.compareAndWrite(v, 0, zeros, filled(2)).join();
+        assertFalse(refused.written());
+        assertEquals(filled(1), refused.current(), "a miscompare returns the page as it is");
+        assertEquals(filled(1), a.read(v, 0, 1).join().data(), "and leaves it so");
+
+        ByteBuffer before = filled(1);
+        for (int round = 0; round < 40; round++) {
+            ByteBuffer mineA = filled(10 + 2 * round);
+            ByteBuffer mineB = filled(11 + 2 * round);
+            CompletableFuture<CompareAndWriteResult> fa = a.compareAndWrite(v, 0, before, mineA);
+            CompletableFuture<CompareAndWriteResult> fb = b.compareAndWrite(v, 0, before, mineB);
+            CompareAndWriteResult ra = fa.get(30, TimeUnit.SECONDS);
+            CompareAndWriteResult rb = fb.get(30, TimeUnit.SECONDS);
+            assertTrue(ra.written() ^ rb.written(), "round " + round + ": exactly one wins (a " + ra.written()
+                    + ", b " + rb.written() + ")");
+            ByteBuffer won = ra.written() ? mineA : mineB;
+            assertEquals(won, (ra.written() ? rb : ra).current(), "round " + round + ": the loser sees the winner's page");
+            assertEquals(won, a.read(v, 0, 1).join().data());
+            before = won;
+        }
+        assertThrows(CompletionException.class, () -> a.compareAndWrite(v, 0, ByteBuffer.allocate(100), filled(3)).join(),
+                "one page each, or nothing is sent");
+        a.checkInvariants();
+        b.checkInvariants();
+    }
+
+    private static ByteBuffer filled(int value) {
+        ByteBuffer page = ByteBuffer.allocate(512);
+        while (page.hasRemaining()) {
+            page.put((byte) value);
+        }
+        return page.clear();
+    }
+
     /** A client reopened on the same registry (as the Derby engine does per boot) owns the gauges. */
     @Test
     void closingAClientRemovesItsGaugesSoTheNextOneOnTheRegistryOwnsThem() throws Exception {

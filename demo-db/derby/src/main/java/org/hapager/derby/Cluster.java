@@ -2,6 +2,7 @@ package org.hapager.derby;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One open hapager cluster: its pager client, its buffer pool and the {@link FileContents} of the files
  * Derby has touched. Shared by every database of the cluster and every storage factory instance Derby
- * makes for them. Opened by {@link HapagerDerby} on first use; closed when the last database booted on it
- * shuts down, or by {@link HapagerDerby#close}.
+ * makes for them. Opened by {@link HapagerDerby} on first use; closed once no database booted on it for its
+ * {@link ClusterSettings#idleClose()}, or by {@link HapagerDerby#close}.
  *
  * <p>Namespace operations that involve cached pages (delete, rename, truncate) go through here so the pool
  * never writes a page of a file that no longer exists under that name.
@@ -45,6 +46,11 @@ final class Cluster implements AutoCloseable {
      */
     private final Map<String, WriteFence> fences = new ConcurrentHashMap<>();
     private final Map<String, SendGuard.Registration> guards = new ConcurrentHashMap<>();
+    /**
+     * The RELEASED record this cluster last wrote on each lock page, by lock file path: a later acquisition
+     * over exactly that record shows that no other JVM held the lock meanwhile (see {@link #lockDatabase}).
+     */
+    private final Map<String, ByteBuffer> releasedHere = new ConcurrentHashMap<>();
 
     private Cluster(String name, ClusterSettings settings, PagerClient pager, BufferPool pool) {
         this.name = name;
@@ -196,7 +202,9 @@ final class Cluster implements AutoCloseable {
 
     /**
      * Takes the database lock stored in {@code path} (Derby's {@code dbex.lck}): a lease on the page servers,
-     * renewed while held, that frees itself {@link ClusterSettings#lockLease()} after its holder dies.
+     * renewed while held, that frees itself {@link ClusterSettings#lockLease()} after its holder dies. Unless
+     * the lock was taken over the RELEASED record this cluster itself last wrote on it (nobody else held it
+     * since), the database's cached files are reloaded first: another JVM may have changed them.
      *
      * @return false if another live JVM holds it (the reason is logged, naming the holder)
      */
@@ -219,6 +227,15 @@ final class Cluster implements AutoCloseable {
             log.warn("database lock {} not taken: {}", path, lease.refusal());
             return false;
         }
+        ByteBuffer releasedByUs = releasedHere.remove(path);
+        if (releasedByUs == null || !releasedByUs.equals(lease.acquiredOver())) {
+            try {
+                reloadCached(database, path);
+            } catch (IOException | RuntimeException e) {
+                lease.release(); // not booted: the lock must not stay held, nor be renewed, by nobody
+                throw e;
+            }
+        }
         locks.put(path, lease);
         WriteFence fence = new WriteFence(lease, "/" + name + "/" + database, settings.pager().failoverDeadline().toNanos());
         fences.put(database, fence);
@@ -237,6 +254,10 @@ final class Cluster implements AutoCloseable {
             return;
         }
         lease.release();
+        ByteBuffer released = lease.released();
+        if (released != null) {
+            releasedHere.put(path, released);
+        }
         String database = databaseOf(path);
         WriteFence fence = fences.get(database);
         if (fence != null && fence.lease() == lease && !lease.isFenced()) {
@@ -244,6 +265,21 @@ final class Cluster implements AutoCloseable {
             SendGuard.Registration r = guards.remove(database);
             if (r != null) {
                 r.close();
+            }
+        }
+    }
+
+    /**
+     * Reloads every file of {@code database} this cluster cached (but the lock file): taken by a lease that was
+     * not acquired over this cluster's own RELEASED record, the lock may have been held by another JVM since
+     * these pages and lengths were read, and that JVM may have changed the files. A cluster that outlives a
+     * database's shutdown (its idle close) must not boot it again from them.
+     */
+    private void reloadCached(String database, String lockPath) throws IOException {
+        for (String p : cachedUnder(database)) {
+            FileContents c = files.get(p);
+            if (c != null && !p.equals(lockPath) && !c.reload()) {
+                files.remove(p, c);
             }
         }
     }

@@ -31,6 +31,7 @@ import org.hapager.wire.WireLimits;
  *   <tr><td>{@code hapager.derby.C.lease}</td><td>PT1S</td><td>the pager's lease on its server (failover detection)</td></tr>
  *   <tr><td>{@code hapager.derby.C.failoverDeadline}</td><td>PT30S</td><td>how long requests wait for a server before failing</td></tr>
  *   <tr><td>{@code hapager.derby.C.lockLease}</td><td>PT10S</td><td>lease of the database lock ({@code dbex.lck}): a crashed JVM's lock frees after it; a renewal stalled past it suspends the database's writes until the lock resumes or is fenced</td></tr>
+ *   <tr><td>{@code hapager.derby.C.idleClose}</td><td>PT30S</td><td>how long the cluster stays open with no database booted (and no other use by Derby): a boot within it reuses the open pager and pool; {@code PT0S} closes it as soon as Derby is done with it (after the 1 s linger that Derby's own shutdown needs)</td></tr>
  * </table>
  *
  * @param pager     the pager client's configuration
@@ -38,13 +39,20 @@ import org.hapager.wire.WireLimits;
  * @param pageSize  buffer pool page size
  * @param fixTimeout how long a page fix waits for a frame
  * @param lockLease lease of the database lock
+ * @param idleClose how long the cluster stays open once no storage factory instance holds it (zero or more)
  * @param meterRegistry where the pool's meters go (the pager's are in {@code pager.meterRegistry()})
  */
 public record ClusterSettings(PagerConfig pager, long poolBytes, int pageSize, Duration fixTimeout, Duration lockLease,
-                              MeterRegistry meterRegistry) {
+                              Duration idleClose, MeterRegistry meterRegistry) {
 
     public static final long DEFAULT_POOL_BYTES = 64L << 20;
     public static final Duration DEFAULT_LOCK_LEASE = Duration.ofSeconds(10);
+    /**
+     * How long an unused cluster stays open by default: long enough that an application that shuts a database
+     * down and boots it again soon after (a restart, a test suite, a tool run per command) does not reconnect
+     * to the page servers and refill the pool each time, short enough not to keep idle sessions for long.
+     */
+    public static final Duration DEFAULT_IDLE_CLOSE = Duration.ofSeconds(30);
 
     public ClusterSettings {
         Objects.requireNonNull(pager, "pager");
@@ -60,21 +68,33 @@ public record ClusterSettings(PagerConfig pager, long poolBytes, int pageSize, D
         if (lockLease.compareTo(Duration.ofMillis(100)) < 0) {
             throw new IllegalArgumentException("lockLease : " + lockLease + " (expected: at least 100 ms)");
         }
+        Objects.requireNonNull(idleClose, "idleClose");
+        if (idleClose.isNegative()) {
+            throw new IllegalArgumentException("idleClose : " + idleClose + " (expected: >= 0)");
+        }
         Objects.requireNonNull(meterRegistry, "meterRegistry");
     }
 
-    /** Defaults for everything but the pager: 64 MiB of 4 KiB pages, a 10 s lock lease, the global registry. */
+    /**
+     * Defaults for everything but the pager: 64 MiB of 4 KiB pages, a 10 s lock lease, a 30 s idle close, the
+     * pager's meter registry.
+     */
     public static ClusterSettings of(PagerConfig pager) {
         return new ClusterSettings(pager, DEFAULT_POOL_BYTES, WireLimits.DEFAULT_PAGE_SIZE, Duration.ofSeconds(60),
-                DEFAULT_LOCK_LEASE, pager.meterRegistry());
+                DEFAULT_LOCK_LEASE, DEFAULT_IDLE_CLOSE, pager.meterRegistry());
     }
 
     public ClusterSettings withPool(long bytes, int size) {
-        return new ClusterSettings(pager, bytes, size, fixTimeout, lockLease, meterRegistry);
+        return new ClusterSettings(pager, bytes, size, fixTimeout, lockLease, idleClose, meterRegistry);
     }
 
     public ClusterSettings withLockLease(Duration lease) {
-        return new ClusterSettings(pager, poolBytes, pageSize, fixTimeout, lease, meterRegistry);
+        return new ClusterSettings(pager, poolBytes, pageSize, fixTimeout, lease, idleClose, meterRegistry);
+    }
+
+    /** With another {@link #idleClose()}; {@link Duration#ZERO} closes an unused cluster as soon as Derby lets it. */
+    public ClusterSettings withIdleClose(Duration idle) {
+        return new ClusterSettings(pager, poolBytes, pageSize, fixTimeout, lockLease, idle, meterRegistry);
     }
 
     /**
@@ -103,7 +123,8 @@ public record ClusterSettings(PagerConfig pager, long poolBytes, int pageSize, D
             long poolBytes = Long.parseLong(props.getProperty(prefix + "poolBytes", Long.toString(DEFAULT_POOL_BYTES)));
             int pageSize = Integer.parseInt(props.getProperty(prefix + "pageSize", Integer.toString(WireLimits.DEFAULT_PAGE_SIZE)));
             return new ClusterSettings(pager, poolBytes, pageSize, Duration.ofSeconds(60),
-                    duration(props, prefix + "lockLease", DEFAULT_LOCK_LEASE), Metrics.globalRegistry);
+                    duration(props, prefix + "lockLease", DEFAULT_LOCK_LEASE),
+                    duration(props, prefix + "idleClose", DEFAULT_IDLE_CLOSE), Metrics.globalRegistry);
         } catch (IllegalArgumentException e) { // NumberFormatException and bad values of the builders
             throw new IOException("hapager cluster '" + cluster + "': " + e.getMessage(), e);
         }

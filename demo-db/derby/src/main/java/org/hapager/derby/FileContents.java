@@ -228,6 +228,35 @@ final class FileContents {
         }
     }
 
+    /**
+     * Forgets the pages and the length this JVM cached: another JVM may have held the database's lock and
+     * changed the file since they were read (see {@link Cluster#lockDatabase}). Writes back what is dirty first
+     * (nothing is expected: this JVM wrote back before it let the lock go), drops the file's pages from the
+     * pool and takes the servers' length, which the other JVM's last sync made exact.
+     *
+     * @return false if the file is gone from the servers (it is then marked removed: its handles fail)
+     */
+    boolean reload() throws IOException {
+        sync();
+        lengthLock.writeLock().lock();
+        try {
+            Uninterruptible.discard(pool, volume.name(), 0);
+            org.hapager.pager.VolumeStat stat = Uninterruptible.await(pager, () -> pager.stat(volume.name()),
+                    "stat of " + volume.name());
+            synchronized (this) {
+                if (!stat.exists() || stat.directory()) {
+                    removed = "removed by another JVM while this one did not hold the database's lock";
+                    return false;
+                }
+                length = stat.length();
+                serverLengthStale = false;
+                return true;
+            }
+        } finally {
+            lengthLock.writeLock().unlock();
+        }
+    }
+
     /** How many times {@link #sync} starts over after the write fence refused its write-backs. */
     private static final int SYNC_ATTEMPTS = 3;
 

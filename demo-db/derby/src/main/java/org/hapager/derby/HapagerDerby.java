@@ -28,14 +28,24 @@ import org.slf4j.LoggerFactory;
  * Every storage factory instance that uses it holds it ({@link #acquire}) until Derby shuts that instance
  * down ({@link #release}): the instance that stores a booted database from its boot on, the short-lived ones
  * Derby makes to look a database up or read its service properties from their first file operation on.
- * When the last holder lets go, the cluster lingers {@link #IDLE_CLOSE} and is then synced and closed (its
- * pager's I/O thread, its server sessions, the pool's flusher and off-heap memory go with it); a holder that
- * comes within the linger keeps it open. The linger serves two habits of Derby's: it looks a database up
- * through throwaway instances just before booting it, and it keeps using a booted database's instance after
- * shutting it down (the log's {@code stop()} deletes obsolete log files after the data factory's); such a
- * late use ({@link #lingering}) finds the cluster still open and extends the linger instead of reopening
- * it, so nothing of the cluster survives the engine's shutdown. {@link #close} and {@link #closeAll} close
- * clusters at once (a booted database's later I/O then fails).
+ * When the last holder lets go, the cluster lingers for its {@link ClusterSettings#idleClose()} (30 s by
+ * default), and at least {@link #MIN_LINGER}, and is then synced and closed (its pager's I/O thread, its
+ * server sessions, the pool's flusher and off-heap memory go with it); a holder that comes within the linger
+ * (the next boot of a database) cancels the close and finds the cluster connected, its pool warm. The
+ * minimum linger serves two habits of Derby's: it looks a database up through throwaway instances just before
+ * booting it, and it keeps using a booted database's instance after shutting it down (the log's
+ * {@code stop()} deletes obsolete log files after the data factory's); such a late use ({@link #lingering})
+ * finds the cluster still open and extends the linger instead of reopening it, so nothing of the cluster
+ * survives the engine's shutdown by more than the linger. {@link #close} and {@link #closeAll} close clusters
+ * at once (a booted database's later I/O then fails). A boot on a cluster left open does not trust what the
+ * cluster cached of the database unless the database lock shows that no other JVM held it meanwhile (see
+ * {@link Cluster#lockDatabase}).
+ *
+ * <p>The idle closes run on one daemon thread that ends when no close is pending: a lingering cluster never
+ * keeps the JVM alive (the pager's and the pool's threads are daemons too). A close and a holder that comes
+ * meanwhile cannot both win: {@link #acquire} cancels the pending close and counts itself a holder under the
+ * registry's lock, and the close, under the same lock, does nothing unless the cluster still has no holder and
+ * it is still the latest close scheduled for it.
  *
  * <p>Thread-safe; every method synchronizes on the registry.
  */
@@ -49,10 +59,11 @@ public final class HapagerDerby {
     private static final Pattern CLUSTER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     /**
-     * How long a cluster with no holder stays open before it closes: longer than the gap between Derby's
-     * look-up of a database and its boot, and between its data factory's and its log's stop (milliseconds).
+     * The shortest time a cluster with no holder stays open before it closes, whatever its
+     * {@link ClusterSettings#idleClose()}: longer than the gap between Derby's look-up of a database and its
+     * boot, and between its data factory's and its log's stop (milliseconds).
      */
-    static final Duration IDLE_CLOSE = Duration.ofSeconds(1);
+    static final Duration MIN_LINGER = Duration.ofSeconds(1);
 
     private static final Map<String, ClusterSettings> registered = new HashMap<>();
     /** Open clusters and their holders; guarded by the class. */
@@ -68,8 +79,12 @@ public final class HapagerDerby {
         ScheduledFuture<?> idleClose;
         long idleCloses;
 
+        /** How long the cluster stays open once it has no holder (milliseconds). */
+        final long lingerMillis;
+
         Open(Cluster cluster) {
             this.cluster = cluster;
+            this.lingerMillis = Math.max(cluster.settings.idleClose().toMillis(), MIN_LINGER.toMillis());
         }
 
         void cancelIdleClose() {
@@ -86,7 +101,7 @@ public final class HapagerDerby {
             t.setDaemon(true);
             return t;
         });
-        e.setKeepAliveTime(IDLE_CLOSE.toMillis(), TimeUnit.MILLISECONDS);
+        e.setKeepAliveTime(MIN_LINGER.toMillis(), TimeUnit.MILLISECONDS);
         e.allowCoreThreadTimeOut(true);
         e.setRemoveOnCancelPolicy(true);
         return e;
@@ -154,6 +169,18 @@ public final class HapagerDerby {
         return o;
     }
 
+    /** The open cluster {@code name}, or null if it is closed: for tests; opens nothing. */
+    static synchronized Cluster openNow(String name) {
+        Open o = open.get(name);
+        return o == null ? null : o.cluster;
+    }
+
+    /** Whether an idle close of cluster {@code name} is pending: for tests. */
+    static synchronized boolean idleClosePending(String name) {
+        Open o = open.get(name);
+        return o != null && o.idleClose != null;
+    }
+
     /** Holds cluster {@code name}, opening it if needed: it stays open until {@link #release}. */
     static synchronized Cluster acquire(String name) throws IOException {
         Open o = openCluster(name);
@@ -163,8 +190,8 @@ public final class HapagerDerby {
     }
 
     /**
-     * Lets go of a cluster {@link #acquire} returned; the last holder's release closes it after
-     * {@link #IDLE_CLOSE}. Nothing if that cluster was closed meanwhile ({@link #close}).
+     * Lets go of a cluster {@link #acquire} returned; the last holder's release closes it after its linger
+     * (see the class comment). Nothing if that cluster was closed meanwhile ({@link #close}).
      */
     static synchronized void release(Cluster cluster) {
         Open o = open.get(cluster.name);
@@ -178,7 +205,7 @@ public final class HapagerDerby {
 
     /**
      * Cluster {@code name} for a use that holds nothing (a storage factory instance Derby keeps using after
-     * shutting it down): the open cluster, whose idle close this use postpones by {@link #IDLE_CLOSE}.
+     * shutting it down): the open cluster, whose idle close this use postpones by a whole linger.
      *
      * @throws IOException if the cluster is closed: it is not reopened for a factory that was shut down
      */
@@ -197,7 +224,7 @@ public final class HapagerDerby {
     private static void scheduleIdleClose(Open o) {
         o.cancelIdleClose();
         long number = ++o.idleCloses;
-        o.idleClose = closer.schedule(() -> closeIdle(o, number), IDLE_CLOSE.toMillis(), TimeUnit.MILLISECONDS);
+        o.idleClose = closer.schedule(() -> closeIdle(o, number), o.lingerMillis, TimeUnit.MILLISECONDS);
     }
 
     private static synchronized void closeIdle(Open o, long number) {

@@ -17,6 +17,7 @@ final class DerbyCluster implements AutoCloseable {
 
     final String name;
     final ServerPair servers;
+    private ClusterSettings settings;
 
     DerbyCluster(String name, Path dir) throws Exception {
         this(name, dir, 8L << 20);
@@ -54,7 +55,15 @@ final class DerbyCluster implements AutoCloseable {
                 .lease(Duration.ofMillis(500))
                 .failoverDeadline(failoverDeadline)
                 .build();
-        HapagerDerby.register(name, ClusterSettings.of(pager).withPool(poolBytes, 4096).withLockLease(lockLease));
+        settings = ClusterSettings.of(pager).withPool(poolBytes, 4096).withLockLease(lockLease);
+        HapagerDerby.register(name, settings);
+    }
+
+    /** Registers the cluster again with another idle close; the cluster opened next takes it. */
+    DerbyCluster idleClose(Duration idle) {
+        settings = settings.withIdleClose(idle);
+        HapagerDerby.register(name, settings);
+        return this;
     }
 
     /** Derby's log of this JVM (derby.log), wherever the first boot put it. */

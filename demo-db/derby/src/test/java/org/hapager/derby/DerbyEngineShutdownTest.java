@@ -48,7 +48,7 @@ class DerbyEngineShutdownTest {
         Map<String, Integer> threadsBefore = clusterThreads();
         long directAfterFirst = 0;
         try (DerbyCluster cluster = new DerbyCluster("engine", dir, POOL_BYTES, Duration.ofSeconds(30),
-                List.of("--metrics-port", "0"))) {
+                List.of("--metrics-port", "0")).idleClose(Duration.ZERO)) {
             for (int cycle = 1; cycle <= 3; cycle++) {
                 int done = cycle;
                 // each cycle on a thread of its own: Derby's engine shutdown drops its per-thread context list

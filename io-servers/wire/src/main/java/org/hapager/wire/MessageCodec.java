@@ -27,12 +27,14 @@ import java.util.ArrayList;
  *   RENAME      name:str target:str replace:u8
  *   LIST        name:str (empty: the root)
  *   SET_LENGTH  name:str length:u64
+ *   COMPARE_AND_WRITE  name:str pageSize:u32 page:u64 expectedCrc:u32 dataCrc:u32 expected:pageSize data:pageSize
  * ACCEPTED    requestId:u64
  * COMPLETION  requestId:u64 op:u8 status:u8 then, if status is OK, the outcome, else error:str
  *   READ        volumeLength:u64 pageCount:u32 pageSize:u32 crc:u32×pageCount data:pageSize×pageCount
  *   WRITE, WRITE_BUFFERED   volumeLength:u64
  *   STAT        flags:u8 (1 exists, 2 directory) length:u64
  *   LIST        count:u32 then count × (name:str directory:u8 length:u64)
+ *   COMPARE_AND_WRITE  written:u8 volumeLength:u64, then if not written: pageSize:u32 crc:u32 current:pageSize
  *   others      nothing
  * HEARTBEAT, HEARTBEAT_ACK   sequence:u64
  * DRAINING    reason:str
@@ -82,9 +84,15 @@ public final class MessageCodec {
         if (message instanceof Message.Request r && r.op() instanceof Op.Write w) {
             pages = w.data().remaining();
             pageCount = w.pageCount();
+        } else if (message instanceof Message.Request r && r.op() instanceof Op.CompareAndWrite c) {
+            pages = 2 * c.pageSize();
+            pageCount = 2;
         } else if (message instanceof Message.Completion c && c.outcome() instanceof Outcome.PagesRead r) {
             pages = r.data().remaining();
             pageCount = r.crcs().length;
+        } else if (message instanceof Message.Completion c && c.outcome() instanceof Outcome.Compared cmp) {
+            pages = cmp.current().remaining();
+            pageCount = 1;
         }
         return SMALL_FRAME_BYTES + pages + 4 * pageCount;
     }
@@ -183,6 +191,15 @@ public final class MessageCodec {
                 out.writeBoolean(r.replace());
             }
             case SET_LENGTH -> out.writeLong(((Op.SetLength) op).length());
+            case COMPARE_AND_WRITE -> {
+                Op.CompareAndWrite c = (Op.CompareAndWrite) op;
+                out.writeInt(c.pageSize());
+                out.writeLong(c.page());
+                out.writeInt(c.expectedCrc());
+                out.writeInt(c.dataCrc());
+                writePage(out, c.expected(), c.pageSize(), "expected");
+                writePage(out, c.data(), c.pageSize(), "data");
+            }
             case SYNC, DELETE, LIST, STAT, MKDIRS -> { }
         }
     }
@@ -199,6 +216,16 @@ public final class MessageCodec {
                 writePages(out, r.crcs(), r.data(), pageSize, pageCount);
             }
             case WRITE, WRITE_BUFFERED -> out.writeLong(((Outcome.PagesWritten) outcome).volumeLength());
+            case COMPARE_AND_WRITE -> {
+                Outcome.Compared c = (Outcome.Compared) outcome;
+                out.writeBoolean(c.written());
+                out.writeLong(c.volumeLength());
+                if (!c.written()) {
+                    out.writeInt(c.current().remaining());
+                    out.writeInt(c.crc());
+                    out.writeBytes(c.current().duplicate());
+                }
+            }
             case STAT -> {
                 Outcome.Stat s = (Outcome.Stat) outcome;
                 out.writeByte((s.exists() ? 1 : 0) | (s.directory() ? 2 : 0));
@@ -227,6 +254,13 @@ public final class MessageCodec {
             out.writeInt(crc);
         }
         out.writeBytes(data.duplicate());
+    }
+
+    private static void writePage(ByteBuf out, ByteBuffer page, int pageSize, String what) {
+        if (page.remaining() != pageSize) {
+            throw new IllegalArgumentException(what + " page : " + page.remaining() + " bytes (expected: " + pageSize + ")");
+        }
+        out.writeBytes(page.duplicate());
     }
 
     private static void writeFixed(ByteBuf out, byte[] bytes, int length, String what) {
@@ -327,6 +361,15 @@ public final class MessageCodec {
                 yield new Op.SetLength(name, length);
             }
             case MKDIRS -> new Op.Mkdirs(name);
+            case COMPARE_AND_WRITE -> {
+                int pageSize = readInt(in, "page size");
+                long page = readLong(in, "page");
+                checkRun(pageSize, page, 1);
+                int expectedCrc = readInt(in, "expected checksum");
+                int dataCrc = readInt(in, "data checksum");
+                ByteBuffer expected = readData(in, pageSize, 1);
+                yield new Op.CompareAndWrite(name, pageSize, page, expectedCrc, expected, dataCrc, readData(in, pageSize, 1));
+            }
         };
     }
 
@@ -363,6 +406,17 @@ public final class MessageCodec {
                 yield new Outcome.Stat((flags & 1) != 0, (flags & 2) != 0, readNonNegativeLong(in, "length"));
             }
             case LIST -> decodeListing(in);
+            case COMPARE_AND_WRITE -> {
+                boolean written = readBoolean(in, "written");
+                long volumeLength = readNonNegativeLong(in, "volume length");
+                if (written) {
+                    yield Outcome.Compared.written(volumeLength);
+                }
+                int pageSize = readInt(in, "page size");
+                checkRun(pageSize, 0, 1);
+                int crc = readInt(in, "page checksum");
+                yield new Outcome.Compared(false, volumeLength, crc, readData(in, pageSize, 1));
+            }
             default -> Outcome.Done.INSTANCE;
         };
         return Message.Completion.ok(requestId, op, outcome);

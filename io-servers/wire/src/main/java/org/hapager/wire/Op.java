@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
  * The parameters of one request: everything a server needs to execute it and everything the client needs
  * to reissue it (the callback record keeps the {@code Op}).
  *
- * <p>Page data in a {@link Write} is a view of the caller's buffer (position to limit); it is read when the
+ * <p>Page data in a {@link Write} or a {@link CompareAndWrite} is a view of the caller's buffer (position to limit); it is read when the
  * frame is encoded, so the caller must not modify it until the request's future completes.
  */
 public sealed interface Op {
@@ -48,6 +48,19 @@ public sealed interface Op {
 
         public OpCode code() {
             return durable ? OpCode.WRITE : OpCode.WRITE_BUFFERED;
+        }
+    }
+
+    /**
+     * Compares page {@code page} with {@code expected} and, only if they are equal, writes {@code data} there,
+     * atomically with respect to every other write of the volume: what SCSI's COMPARE AND WRITE (VMware's ATS)
+     * does for one block. Durable when it completes as written. {@code expectedCrc} and {@code dataCrc} are the
+     * writer's CRC32C of the two pages. Pages past the end of the volume compare as zeros.
+     */
+    record CompareAndWrite(String volume, int pageSize, long page, int expectedCrc, ByteBuffer expected, int dataCrc,
+                           ByteBuffer data) implements Op {
+        public OpCode code() {
+            return OpCode.COMPARE_AND_WRITE;
         }
     }
 

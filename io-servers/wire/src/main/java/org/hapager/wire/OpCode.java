@@ -4,7 +4,9 @@ package org.hapager.wire;
 public enum OpCode {
     READ(1), WRITE(2), SYNC(3), CREATE(4), DELETE(5), RENAME(6), LIST(7), STAT(8), SET_LENGTH(9), MKDIRS(10),
     /** A write acknowledged once the server has written it, durable only at the next barrier: see {@link Op.Write}. */
-    WRITE_BUFFERED(11);
+    WRITE_BUFFERED(11),
+    /** One page compared with expected bytes and written only if equal: see {@link Op.CompareAndWrite}. */
+    COMPARE_AND_WRITE(12);
 
     private static final OpCode[] BY_CODE = new OpCode[256];
 

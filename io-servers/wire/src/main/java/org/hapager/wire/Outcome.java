@@ -21,6 +21,21 @@ public sealed interface Outcome {
     record PagesWritten(long volumeLength) implements Outcome {
     }
 
+    /**
+     * A compare-and-write's answer. Written: the page held the expected bytes and now durably holds the new
+     * ones ({@code current} is empty, {@code crc} 0). Not written: the page was left as it is, and
+     * {@code current} is what it held when compared, {@code crc} its CRC32C. {@code volumeLength} is the
+     * volume's length afterwards.
+     */
+    record Compared(boolean written, long volumeLength, int crc, ByteBuffer current) implements Outcome {
+        private static final ByteBuffer NONE = ByteBuffer.allocate(0).asReadOnlyBuffer();
+
+        /** The page was written. */
+        public static Compared written(long volumeLength) {
+            return new Compared(true, volumeLength, 0, NONE);
+        }
+    }
+
     /** What a name is. A missing name is {@code exists == false}, not an error. */
     record Stat(boolean exists, boolean directory, long length) implements Outcome {
     }

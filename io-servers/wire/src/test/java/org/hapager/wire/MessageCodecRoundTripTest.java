@@ -43,6 +43,26 @@ class MessageCodecRoundTripTest {
     }
 
     @Test
+    void compareAndWriteFramesHaveDocumentedLayout() {
+        ByteBuffer expected = ByteBuffer.allocate(512);
+        ByteBuffer data = ByteBuffer.allocate(512);
+        data.put(0, (byte) 0xAB);
+        String request = "00000421" + "0a" + "0000000000000007" + "0c" // type REQUEST, id 7, op COMPARE_AND_WRITE (12)
+                + "0001" + "6c" // name "l"
+                + "00000200" + "0000000000000000" + "00000011" + "00000022" // pageSize, page, expectedCrc, dataCrc
+                + "00".repeat(512) + "ab" + "00".repeat(511);
+        assertEquals(request, HEX.formatHex(Wire.frame(new Message.Request(7,
+                new Op.CompareAndWrite("l", 512, 0, 0x11, expected, 0x22, data)))));
+        String written = "00000014" + "0c" + "0000000000000008" + "0c" + "00" + "01" + "0000000000000200";
+        assertEquals(written, HEX.formatHex(Wire.frame(Message.Completion.ok(8, OpCode.COMPARE_AND_WRITE,
+                Outcome.Compared.written(512)))));
+        String miscompare = "0000021c" + "0c" + "0000000000000009" + "0c" + "00" + "00" + "0000000000000200"
+                + "00000200" + "00000033" + "ab" + "00".repeat(511);
+        assertEquals(miscompare, HEX.formatHex(Wire.frame(Message.Completion.ok(9, OpCode.COMPARE_AND_WRITE,
+                new Outcome.Compared(false, 512, 0x33, data)))));
+    }
+
+    @Test
     void failedCompletionFrameHasDocumentedLayout() {
         String expected = "0000000f" + "0c" + "0000000000000009" + "05" + "01" + "0002" + "6e66";
         assertEquals(expected, HEX.formatHex(Wire.frame(
@@ -99,6 +119,13 @@ class MessageCodecRoundTripTest {
                     assertEquals(w.data(), d.data(), "page data");
                     assertEquals(-1, PageChecksums.firstMismatch(d.data(), d.pageSize(), d.crcs()), "checksums still match");
                 }
+                if (op instanceof Op.CompareAndWrite c) {
+                    Op.CompareAndWrite d = (Op.CompareAndWrite) decoded.op();
+                    assertEquals(List.of(c.pageSize(), c.page(), c.expectedCrc(), c.dataCrc()),
+                            List.of(d.pageSize(), d.page(), d.expectedCrc(), d.dataCrc()));
+                    assertEquals(c.expected(), d.expected(), "expected page");
+                    assertEquals(c.data(), d.data(), "new page");
+                }
             }
         });
     }
@@ -124,6 +151,13 @@ class MessageCodecRoundTripTest {
                     case WRITE, WRITE_BUFFERED -> assertInstanceOf(Outcome.PagesWritten.class, d.outcome());
                     case STAT -> assertEquals(m.outcome(), d.outcome());
                     case LIST -> assertEquals(m.outcome(), d.outcome(), "listings hold only comparable values");
+                    case COMPARE_AND_WRITE -> {
+                        Outcome.Compared sent = (Outcome.Compared) m.outcome();
+                        Outcome.Compared got = assertInstanceOf(Outcome.Compared.class, d.outcome());
+                        assertEquals(List.of(sent.written(), sent.volumeLength(), sent.crc()),
+                                List.of(got.written(), got.volumeLength(), got.crc()));
+                        assertEquals(sent.current(), got.current(), "the page as compared");
+                    }
                     default -> assertSame(Outcome.Done.INSTANCE, d.outcome());
                 }
             }

@@ -57,6 +57,7 @@ class MessageCodecStringRejectionTest {
             Function<ByteBuf, ByteBuf> after = switch (op) {
                 case READ -> b -> b.writeInt(4096).writeLong(0).writeInt(1);
                 case WRITE, WRITE_BUFFERED -> b -> b.writeInt(512).writeLong(0).writeInt(1).writeInt(0).writeZero(512);
+                case COMPARE_AND_WRITE -> b -> b.writeInt(512).writeLong(0).writeInt(0).writeInt(0).writeZero(1024);
                 case CREATE -> b -> b.writeByte(1);
                 case RENAME -> b -> str(b, "target").writeByte(0);
                 case SET_LENGTH -> b -> b.writeLong(0);

@@ -162,6 +162,13 @@ final class RandomMessages {
             case STAT -> new Op.Stat(v);
             case SET_LENGTH -> new Op.SetLength(v, random.nextBoolean() ? random.nextLong(1 << 30) : random.nextLong(Long.MAX_VALUE));
             case MKDIRS -> new Op.Mkdirs(v);
+            case COMPARE_AND_WRITE -> {
+                int ps = pageSize();
+                ByteBuffer expected = data(ps, 1);
+                ByteBuffer data = data(ps, 1);
+                yield new Op.CompareAndWrite(v, ps, firstPage(ps, 1), PageChecksums.compute(expected, ps, 1)[0], expected,
+                        PageChecksums.compute(data, ps, 1)[0], data);
+            }
         };
     }
 
@@ -183,6 +190,14 @@ final class RandomMessages {
                             random.nextLong(Long.MAX_VALUE)));
                 }
                 yield new Outcome.Listing(List.copyOf(entries));
+            }
+            case COMPARE_AND_WRITE -> {
+                if (random.nextBoolean()) {
+                    yield Outcome.Compared.written(random.nextLong(Long.MAX_VALUE));
+                }
+                int ps = pageSize();
+                ByteBuffer current = data(ps, 1);
+                yield new Outcome.Compared(false, random.nextLong(Long.MAX_VALUE), PageChecksums.compute(current, ps, 1)[0], current);
             }
             default -> Outcome.Done.INSTANCE;
         };
@@ -252,6 +267,9 @@ final class RandomMessages {
         all.add(new Message.Request(9, new Op.Stat("a/😀")));
         all.add(new Message.Request(10, new Op.SetLength("a/b", 1L << 40)));
         all.add(new Message.Request(11, new Op.Mkdirs("a/b/c")));
+        ByteBuffer first = two.duplicate().limit(512);
+        ByteBuffer second = two.duplicate().position(512);
+        all.add(new Message.Request(15, new Op.CompareAndWrite("db1/dbex.lck", 512, 0, twoCrcs[0], first, twoCrcs[1], second)));
         all.add(new Message.Accepted(12));
         for (OpCode op : OpCode.values()) {
             Outcome outcome = switch (op) {
@@ -260,6 +278,7 @@ final class RandomMessages {
                 case STAT -> new Outcome.Stat(true, false, 123);
                 case LIST -> new Outcome.Listing(List.of(new Outcome.Entry("x", false, 10),
                         new Outcome.Entry("ü", true, 0)));
+                case COMPARE_AND_WRITE -> new Outcome.Compared(false, 512, twoCrcs[0], two.duplicate().limit(512));
                 default -> Outcome.Done.INSTANCE;
             };
             all.add(Message.Completion.ok(100 + op.code, op, outcome));
@@ -270,6 +289,7 @@ final class RandomMessages {
             }
         }
         all.add(Message.Completion.ok(300, OpCode.LIST, new Outcome.Listing(List.of())));
+        all.add(Message.Completion.ok(301, OpCode.COMPARE_AND_WRITE, Outcome.Compared.written(512)));
         all.add(new Message.Heartbeat(13));
         all.add(new Message.HeartbeatAck(14));
         all.add(new Message.Draining("shutting down"));

@@ -97,6 +97,10 @@ public final class CallbackRecord {
                 Op.Write w = (Op.Write) op;
                 appendPages(b, w.volume(), w.firstPage(), w.pageCount());
             }
+            case COMPARE_AND_WRITE -> {
+                Op.CompareAndWrite c = (Op.CompareAndWrite) op;
+                appendPages(b, c.volume(), c.page(), 1);
+            }
             case RENAME -> b.append('"').append(op.volume()).append("\" to \"").append(((Op.Rename) op).target()).append('"');
             default -> b.append('"').append(op.volume()).append('"');
         }

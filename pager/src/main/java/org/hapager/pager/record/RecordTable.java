@@ -85,7 +85,10 @@ import org.slf4j.LoggerFactory;
  * exclusive create, delete or rename whose first attempt landed fails when repeated. For a reissued record
  * whose first attempt's outcome is unknown, the failure that the first attempt itself would cause
  * (ALREADY_EXISTS for an exclusive create or mkdirs, NOT_FOUND for a delete or rename) counts as success,
- * as NFS clients do after a retransmission.
+ * as NFS clients do after a retransmission. Nor is a compare-and-write: one whose first attempt wrote its page
+ * miscompares when repeated, finding its own new bytes. A reissued compare-and-write whose first attempt's
+ * outcome is unknown and that miscompares on a page holding exactly its new bytes counts as written (its
+ * callers write bytes nobody else writes, see {@link org.hapager.pager.PagerClient#compareAndWrite}).
  *
  * <p>Owner: the pager's I/O thread (the connections' Netty event loop). No method here is thread-safe.
  */
@@ -492,7 +495,7 @@ public final class RecordTable {
         Op op = r.op;
         switch (op.code()) {
             case WRITE_BUFFERED -> unsynced.keep(r, sends, r.server);
-            case WRITE, SET_LENGTH -> unsynced.barrier(op.volume(), r.sentSeq, r.server);
+            case WRITE, SET_LENGTH, COMPARE_AND_WRITE -> unsynced.barrier(op.volume(), r.sentSeq, r.server); // each forces the file
             case SYNC -> {
                 unsynced.barrier(op.volume(), r.sentSeq, r.server);
                 String lost = lostWrites.remove(op.volume());
@@ -505,6 +508,15 @@ public final class RecordTable {
             default -> { }
         }
         return null;
+    }
+
+    /**
+     * Whether a reissued compare-and-write miscompared because its first attempt (outcome unknown) had written:
+     * the page holds exactly its new bytes. That counts as written; {@link org.hapager.pager.PagerClient#compareAndWrite}
+     * asks callers for bytes nobody else writes, so nobody else can have put them there.
+     */
+    private static boolean isDuplicateOfFirstAttempt(Op.CompareAndWrite op, Outcome.Compared miscompare) {
+        return miscompare.current().equals(op.data());
     }
 
     /** The failure a repeat gets when the first attempt of this namespace change had landed. */
@@ -565,6 +577,23 @@ public final class RecordTable {
                 }
             }
             case WRITE, WRITE_BUFFERED -> metrics.bytesWritten(((Op.Write) r.op).data().remaining());
+            case COMPARE_AND_WRITE -> {
+                Op.CompareAndWrite cas = (Op.CompareAndWrite) r.op;
+                Outcome.Compared compared = (Outcome.Compared) outcome;
+                if (compared.written()) {
+                    metrics.bytesWritten(cas.pageSize());
+                    break;
+                }
+                if (compared.current().remaining() != cas.pageSize()
+                        || PageChecksums.firstMismatch(compared.current(), cas.pageSize(), new int[] {compared.crc()}) >= 0) {
+                    throw new PageIoException(PageIoException.Kind.CHECKSUM_MISMATCH, "checksum mismatch in the page "
+                            + r.server + " compared for " + r.describe());
+                }
+                metrics.bytesRead(cas.pageSize());
+                if (r.outcomeUnknown && isDuplicateOfFirstAttempt(cas, compared)) {
+                    return Outcome.Compared.written(compared.volumeLength());
+                }
+            }
             default -> { }
         }
         return outcome;

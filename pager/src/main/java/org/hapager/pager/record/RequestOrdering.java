@@ -14,7 +14,8 @@ import org.hapager.wire.Op;
  *
  * <p>Two pending requests conflict when they touch a common key and not both are read-only:
  * <ul>
- *   <li>a read or write touches its volume's key over its page range;</li>
+ *   <li>a read or write touches its volume's key over its page range, a compare-and-write over its page (as
+ *       a write: it may change it);</li>
  *   <li>sync, set-length, create, delete and stat touch their volume's key over all of it, so a sync waits
  *       for every earlier write of its volume;</li>
  *   <li>rename touches both names; create, delete, rename, mkdirs and list also touch one namespace key, so
@@ -131,6 +132,10 @@ final class RequestOrdering {
             case WRITE, WRITE_BUFFERED -> {
                 Op.Write write = (Op.Write) op;
                 yield new Claim[] {new Claim(r, volume, write.firstPage(), write.firstPage() + write.pageCount())};
+            }
+            case COMPARE_AND_WRITE -> {
+                Op.CompareAndWrite cas = (Op.CompareAndWrite) op;
+                yield new Claim[] {new Claim(r, volume, cas.page(), cas.page() + 1)}; // a write of its page
             }
             case SYNC, SET_LENGTH, STAT -> new Claim[] {whole(r, volume)};
             case CREATE, DELETE, MKDIRS -> new Claim[] {whole(r, volume), whole(r, NAMESPACE_KEY)};

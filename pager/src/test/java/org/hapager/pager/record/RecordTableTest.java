@@ -1,6 +1,7 @@
 package org.hapager.pager.record;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -196,6 +197,63 @@ class RecordTableTest {
         ByteBuffer data = ByteBuffer.allocate(4096);
         data.put(0, (byte) fill);
         return new Op.Write("v", 4096, page, 1, PageChecksums.compute(data, 4096, 1), data, false);
+    }
+
+    /**
+     * A compare-and-write whose server was lost after accepting it is reissued; the next server finds the page
+     * already holding its new bytes (the first attempt wrote them) and miscompares: that counts as written.
+     */
+    @Test
+    void aReissuedCompareAndWriteThatFindsItsOwnBytesCountsAsWritten() throws Exception {
+        FakeSession lost = new FakeSession("L");
+        table.attach(lost);
+        CallbackRecord cas = admit(compareAndWrite(page(0), page(7)));
+        table.onAccepted(lost, cas.id);
+        table.detach(lost);
+        FakeSession next = new FakeSession("N");
+        table.attach(next);
+        assertEquals(List.of(cas.id), next.sentIds(), "reissued");
+        table.onCompletion(next, Message.Completion.ok(cas.id, cas.op.code(), miscompare(page(7))));
+        table.assertInvariants();
+        assertTrue(((Outcome.Compared) cas.future.get()).written(), "its first attempt wrote the page");
+    }
+
+    /** The same miscompare on a first attempt, or on other bytes, stays a miscompare. */
+    @Test
+    void aMiscompareIsOnlyTakenForTheFirstAttemptsWriteAfterAReissue() throws Exception {
+        FakeSession server = new FakeSession("S");
+        table.attach(server);
+        CallbackRecord first = admit(compareAndWrite(page(0), page(7)));
+        table.onCompletion(server, Message.Completion.ok(first.id, first.op.code(), miscompare(page(7))));
+        assertFalse(((Outcome.Compared) first.future.get()).written(), "not reissued: someone else wrote those bytes");
+
+        CallbackRecord other = admit(compareAndWrite(page(0), page(7)));
+        table.onAccepted(server, other.id);
+        table.detach(server);
+        FakeSession next = new FakeSession("N");
+        table.attach(next);
+        table.onCompletion(next, Message.Completion.ok(other.id, other.op.code(), miscompare(page(9))));
+        Outcome.Compared got = (Outcome.Compared) other.future.get();
+        assertFalse(got.written(), "reissued, but the page holds other bytes");
+        assertEquals(page(9), got.current());
+        table.assertInvariants();
+    }
+
+    private static ByteBuffer page(int fill) {
+        ByteBuffer b = ByteBuffer.allocate(4096);
+        while (b.hasRemaining()) {
+            b.put((byte) fill);
+        }
+        return b.clear();
+    }
+
+    private static Op compareAndWrite(ByteBuffer expected, ByteBuffer data) {
+        return new Op.CompareAndWrite("v", 4096, 0, PageChecksums.compute(expected, 4096, 1)[0], expected,
+                PageChecksums.compute(data, 4096, 1)[0], data);
+    }
+
+    private static Outcome.Compared miscompare(ByteBuffer current) {
+        return new Outcome.Compared(false, 4096, PageChecksums.compute(current, 4096, 1)[0], current);
     }
 
     private CallbackRecord admit(Op op) {

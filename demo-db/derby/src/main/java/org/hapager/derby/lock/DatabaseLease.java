@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
@@ -13,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.hapager.derby.lock.LeaseRecord.Content;
 import org.hapager.derby.lock.LeaseRecord.State;
+import org.hapager.pager.CompareAndWriteResult;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.Volume;
 import org.slf4j.Logger;
@@ -21,10 +23,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The lock that keeps two JVMs from booting one Derby database ({@code dbex.lck}): a <i>delta lease</i> (the
  * algorithm of sanlock's delta leases and of Chockler and Malkhi's light-weight leases) kept in page 0 of a
- * lock volume on the page servers. The servers offer nothing but atomic page reads and writes (no
- * compare-and-set, no clock), so the lease is built from those and from each JVM's own monotonic clock
+ * lock volume on the page servers. The servers offer atomic page reads and writes and an atomic
+ * compare-and-write of one page ({@link PagerClient#compareAndWrite}, what VMFS builds its locks on with SCSI's
+ * ATS), but no clock, so the lease is built from those and from each JVM's own monotonic clock
  * ({@link System#nanoTime()}); no two hosts' clocks are ever compared. The page holds a {@link LeaseRecord}:
- * owner id, host and pid, a counter, HELD or RELEASED.
+ * owner id, host and pid, a counter, HELD or RELEASED. Claims and releases are compare-and-writes, so taking
+ * a free lock costs one read and one compare-and-write, with no settle delay; renewals are plain writes.
  *
  * <h2>Use</h2>
  * <pre>{@code
@@ -40,19 +44,23 @@ import org.slf4j.LoggerFactory;
  * <h2>The algorithm</h2>
  * A record on the page is <i>free</i> if the page is zeros or the record is RELEASED, <i>held</i> otherwise
  * (a HELD record, or bytes that are not a record at all, which are treated as a holder that cannot be named).
- * Timing ({@link LeaseConfig}): lease L, renewal interval R, settle delay S, io timeout T = S / 2, margin M.
+ * Timing ({@link LeaseConfig}): lease L, renewal interval R, io timeout T (half the configured settle delay,
+ * which nothing waits any more), margin M.
  * <ol>
  *   <li><b>Observe.</b> Read the page. Free: go to 2 with this read as the <i>basis</i>. Held: re-read it every
  *       R / 2. If it changes to something held, its writer is alive: <b>refused</b>
  *       ({@link #tryAcquire()} returns false, naming the owner). If it changes to free, go to 2 with that read.
  *       If a read submitted at least L + M after the first read completed still returns the same bytes, the
  *       holder is dead: go to 2 with that read.</li>
- *   <li><b>Claim.</b> Write HELD(us, counter + 1). The write must complete within T of the submission of the
- *       basis read. If it does not, the attempt is <i>void</i>: the claim may still take effect later, so we
- *       do not trust it and go back to 1, where our own stale claim is just another record to outwait.</li>
- *   <li><b>Settle and verify.</b> Wait S after the claim completed, then read the page. Our claim: we hold the
- *       lock, valid until <i>claim submission</i> + L (the read must complete before that, else void). Anything
- *       else: someone else won: <b>refused</b>.</li>
+ *   <li><b>Claim.</b> Compare-and-write HELD(us, counter + 1) over exactly the bytes the basis read returned.
+ *       It must complete within T of the submission of the basis read. If it does not, the attempt is
+ *       <i>void</i>: the claim may still take effect later (though only over the basis), so we do not trust it
+ *       and go back to 1, where our own stale claim is just another record to outwait. Written: we hold the
+ *       lock at once, valid until <i>claim submission</i> + L. Not written (the page changed since the basis
+ *       read; the answer carries what it holds now): a free record, go back to 1; anything else, someone else
+ *       won: <b>refused</b>.</li>
+ *   <li>(Step 3, settle and verify, is gone: a compare-and-write decides the race it ran, so nothing waits
+ *       to see whether another claim overwrote ours.)</li>
  *   <li><b>Hold.</b> Every R a daemon thread reads the page (it must still be our latest record; anything else
  *       means someone wrote over us: <b>fenced</b>) and writes HELD(us, counter + 1), never sent after the
  *       current expiry. A renewal that completes before the current expiry moves the expiry to its own
@@ -63,12 +71,13 @@ import org.slf4j.LoggerFactory;
  *       <b>Suspended</b>, every R / 2 the thread waits until our latest write of the page is resolved (its
  *       future done: completed, failed, or refused at its send deadline), then reads the page. If it holds a
  *       HELD record of ours no older than our latest completed one ("still ours, unchanged"), that read is the
- *       basis of a new claim, steps 2 and 3 exactly: verified, the lease is HELD again (<b>resumed</b>, expiry
- *       = claim submission + L); void, it tries again; refused (another claim won), <b>fenced</b>. Anything
- *       else on the page: <b>fenced</b>. Servers still away: it tries again, for as long as it takes.</li>
+ *       basis of a new claim, step 2 exactly: written, the lease is HELD again (<b>resumed</b>, expiry
+ *       = claim submission + L); void, it tries again; not written (another record came), <b>fenced</b>.
+ *       Anything else on the page: <b>fenced</b>. Servers still away: it tries again, for as long as it takes.</li>
  *   <li><b>Release.</b> Stop renewing (and wait for a renewal in flight); from here {@link #isHeld()} is
- *       false. If the lease is HELD with more than T left, write RELEASED(us, counter + 1), never sent after
- *       T, and wait up to T for it. Suspended or fenced: nothing is written, and a suspended lease is fenced by
+ *       false. If the lease is HELD with more than T left, compare-and-write RELEASED(us, counter + 1) over our
+ *       latest HELD record, never sent after T, and wait up to T for it (not written: someone wrote over us;
+ *       nothing to release). Suspended or fenced: nothing is written, and a suspended lease is fenced by
  *       its release ({@link #isFenced()} stays true): it gave the lock up not knowing whether it was its own.</li>
  * </ol>
  * States of one lease:
@@ -79,7 +88,7 @@ import org.slf4j.LoggerFactory;
  *       IDLE ──tryAcquire──► ACQUIRING ──hold──► HELD ───────suspend──────► SUSPENDED
  *                                                │  ▲                          │  │
  *                                                │  └──────── resumed ─────────┘  │ page not ours, or
- *                               page not ours:   │           (claim verified)     │ claim refused: fence
+ *                               page not ours:   │           (claim written)      │ claim not written: fence
  *                               fence            ▼                                ▼
  *                                              FENCED ◄───────────────────────────┘
  *
@@ -95,22 +104,28 @@ import org.slf4j.LoggerFactory;
  *
  * <h3>Who writes the page, and when</h3>
  * Only these writes ever happen: (a) an acquirer's claim, after a complete observation, or a suspended
- * holder's, after reading its own record; (b) a holder's renewals, each submitted before its current expiry;
- * (c) a holder's RELEASED, submitted with more than T left before its expiry. Each carries a <i>send
- * deadline</i> ({@link PagerClient#write(Volume, long, java.nio.ByteBuffer, long)}): the pager never sends it,
- * nor sends it again after a failover, at or after: a claim's is its basis read's submission + T, a
- * renewal's the expiry it renews, a RELEASED's its submission + T. Nothing is written after a lease was
- * fenced. The volume itself is never deleted or truncated by this class, and must not be by anyone while the database may be open (zeros read as free).
+ * holder's, after reading its own record: a compare-and-write over the bytes that read returned; (b) a
+ * holder's renewals, plain writes, each submitted before its current expiry; (c) a holder's RELEASED,
+ * submitted with more than T left before its expiry: a compare-and-write over its latest HELD record. Each
+ * carries a <i>send deadline</i> ({@link PagerClient#write(Volume, long, java.nio.ByteBuffer, long)}): the
+ * pager never sends it, nor sends it again after a failover, at or after: a claim's is its basis read's
+ * submission + T, a renewal's the expiry it renews, a RELEASED's its submission + T. Nothing is written after
+ * a lease was fenced. Every JVM that may open the database runs this algorithm: a claim written plainly (by
+ * the older version that verified after a settle delay) could overwrite a compare-and-write claim unseen. The volume itself is never deleted or truncated by this class, and must not be by anyone while the database may be open (zeros read as free).
  * Every record written is distinct from every other (a random owner id per lease object, a counter that grows
  * with each of its writes), so "unchanged" is decided by comparing bytes and no record can come back (no ABA)
- * except through a write taking effect twice, which (D) bounds.
+ * except through a write taking effect twice, which (D) bounds; the zeros of a new volume never come back.
  *
  * <h2>Assumptions</h2>
  * <ul>
  *   <li><b>(M) Atomic pages, writes inside their interval.</b> A page write takes effect atomically at one or
  *       more instants between its submission and its completion (more than one only when the pager reissued
  *       it after a failover); a read returns the page as of one instant between its submission and its
- *       completion. This is what {@link PagerClient} and the servers' fencing guarantee: a server writes only
+ *       completion. A compare-and-write takes effect atomically at one such instant: it compares the page as of
+ *       that instant and writes only if equal, and no other write of the page falls between (the page server
+ *       runs it under the volume's lock, which every write of the volume takes); each execution of a reissued
+ *       one compares anew, and the pager reports "written" for a reissue that finds the page already holding
+ *       its own new record. This is what {@link PagerClient} and the servers' fencing guarantee: a server writes only
  *       while it holds the storage reservation, and the reservation moves only after its holder drained or
  *       was killed. A write whose completion we stopped waiting for may still take effect later; every such
  *       write is a HELD record (a void claim or a late renewal), see below. Outside the model: a frozen page
@@ -126,12 +141,12 @@ import org.slf4j.LoggerFactory;
  *       fenced before the other server serves (the storage reservation); and a client that froze between
  *       deciding to send and sending for longer than its session lease finds its session closed. With (D),
  *       this is why M must exceed Δ (the constructor warns otherwise).</li>
- *   <li><b>(R) Releases are quick.</b> A RELEASED write completes within T. {@link #release()} checks this and
- *       logs a WARN when it does not (the one case the argument below does not cover).</li>
+ *   <li>(R), that a RELEASED completes within T, is no longer needed for safety: a RELEASED lands only on its
+ *       writer's own latest record. {@link #release()} still bounds its wait by T and logs a WARN beyond it.</li>
  * </ul>
  *
  * <h2>Why two JVMs never hold it at once</h2>
- * A lease <i>holds</i> from the completion of its verify read until its expiry, its loss, or the start of its
+ * A lease <i>holds</i> from the completion of its claim until its expiry, its loss, or the start of its
  * release, whichever comes first.
  * <ol>
  *   <li><b>A holder leaves a trace within every lease.</b> If P holds at instant t, P's latest completed write
@@ -143,39 +158,48 @@ import org.slf4j.LoggerFactory;
  *       then X, which only w writes, was already there at p1 &lt; ℓ − M, before w was submitted: impossible.
  *       Otherwise the page changed at ℓ and was X again at pf, so the one write of X took effect both before p1
  *       and after ℓ &gt; p1 + M, against (D). So nobody holds at pf, and Q's claim (step 2) cannot overlap a
- *       holder that was alive when Q decided; holders that appear later are handled by 3.</li>
- *   <li><b>Two racing claims: the later one is void or seen.</b> Let A and B both verify successfully, and let
- *       a*, b* be the last instants at which their claims took effect before their verify reads' instants
- *       v_A, v_B. A's verify returned A's claim, so nothing took effect in (a*, v_A); likewise for B. Say
- *       b* &gt; a*; then b* &ge; v_A. B's claim completed within T of the submission of B's basis read (else
- *       B's attempt was void), so that read's instant pf_B &ge; b* − T &ge; v_A − T &ge; (A's claim completion
- *       + S) − T &gt; a* (S = 2T leaves T for (C)). So B's basis read came after A's claim took effect and saw
- *       either A's claim or a later write: A's claim or renewal, held → B had to outwait it, and by 2 A did
- *       not hold when B decided (A's claim outwaited means A's verify deadline, claim submission + L, had
- *       passed); A's RELEASED → A had stopped holding; another lease's record → the same reasoning one step
- *       earlier. Either way A's hold ended before B's began.</li>
+ *       holder that was alive when Q decided; holders that appear later are handled by 3 and 4.</li>
+ *   <li><b>A claim writes only over an unchanged page.</b> A claim of Q's based on a read of bytes X writes
+ *       only if the page holds X at the instant it takes effect, and then X was on the page without a break
+ *       since that read. A break would need X to come back: the zeros never do; a RELEASED is a
+ *       compare-and-write over its writer's latest HELD record, and once anything else is on the page a repeat
+ *       of it writes nothing (its writer's HELD record cannot come back: it writes RELEASED only after its
+ *       renewals completed, and a completed write has no later effect); a HELD record comes back only by a
+ *       second effect of its write, less than M after the first (D), while an acquirer basing a claim on
+ *       another's HELD record watched it unchanged for L + M first and a resuming holder resolved its own writes
+ *       before its basis read.</li>
+ *   <li><b>Two claims: the later one saw the earlier one end.</b> Let A's and B's claims write at a* &lt; b*.
+ *       By 3, B's basis was on the page from B's basis read to b*; A's record went on the page at a*, so
+ *       B's basis read came after a* and saw A's record or a later write: A's claim or renewal, held → B had
+ *       outwaited it, and by 2 A did not hold when B decided; A's RELEASED → A had stopped holding; another
+ *       lease's record → the same reasoning for that lease, one claim later. Either way A's hold ended before
+ *       b*, and B's hold begins only when its claim completes, after b*. This replaces the settle delay of the
+ *       version that wrote claims plainly (sanlock's), where a later claim could overwrite an earlier one
+ *       unseen unless both waited 2T and read back.</li>
  *   <li><b>Late writes only delay others.</b> A void claim or a renewal that completed late (its writer no longer
- *       holds) can take effect later, though by (S) less than Δ after its send deadline. It is a HELD record: an acquirer that sees it change
+ *       holds) can take effect later, though by (S) less than Δ after its send deadline; a void claim only over
+ *       its basis (3), when nobody else has claimed since. It is a HELD record: an acquirer that sees it change
  *       refuses (a liveness cost: retry), one that sees it unchanged for L + M may take over (correct by 2), a
- *       verify that sees it fails, and a holder whose page it overwrote notices at its next renewal and gives
+ *       claim based on an older read miscompares, and a holder whose page it overwrote notices at its next renewal and gives
  *       the lock up (safe: a spurious loss, reported). It is never read as free.</li>
- *   <li><b>Releases.</b> A RELEASED record makes the next acquirer skip step 1's wait. By (R) and the rule "more
- *       than T left", all of a release's effects (including a reissue) happen within T of its submission and
- *       before its writer's expiry. An acquirer that based its claim on it verifies at least S &gt; T later,
- *       so no effect of that RELEASED can come after its verify and turn the page back to free under it.</li>
- *   <li><b>Resuming is a claim.</b> A suspended lease P resumes only by steps 2 and 3 on a basis read r that
- *       showed its own record, taken after every earlier write of P's page was resolved. Every such write had
+ *   <li><b>Releases.</b> A RELEASED record makes the next acquirer skip step 1's wait. It is written only over
+ *       its writer's latest HELD record, so it frees the page only while nobody else's record is on it; an
+ *       effect of it that comes late (a reissue after a failover) finds the successor's record and writes
+ *       nothing. So no RELEASED can turn the page back to free under a new holder, however long it takes.</li>
+ *   <li><b>Resuming is a claim.</b> A suspended lease P resumes only by step 2 on a basis read r that
+ *       showed its own record, taken after every earlier write of P's page was resolved, and its claim is a
+ *       compare-and-write over that read. Every such write had
  *       a send deadline no later than P's expiry E at the lapse, so by (S) it took effect before E + Δ, or
  *       never; and an acquirer Q that outwaited P's record claims only after E + M &gt; E + Δ (by 2, P did
  *       not hold when Q decided). So if r shows P's record, no claim of anyone else took effect before r (the
  *       page would show it, or a later record that is not P's: P writes nothing between its resolved writes
- *       and r). From there P's claim and any other are two racing claims, and 3 applies: at most one of them
+ *       and r). From there P's claim and any other are two claims, and 3 and 4 apply: at most one of them
  *       holds. A late write of P's can no longer land on a successor's record and make P's read look
  *       unchanged, which is why resuming needs the send deadlines, not only the comparison of bytes.</li>
  * </ol>
- * The argument is a proof sketch, not a checked proof. The argument for 3 is sanlock's: an acquirer that
- * cannot get its claim durable within T gives up rather than trust it, and S = 2T is long enough for any
- * claim that was not given up to be visible to the other's verify.
+ * The argument is a proof sketch, not a checked proof. Step 2's bound T on a claim is kept from sanlock's
+ * algorithm, though 3 and 4 no longer need it: it bounds, with (S), when a void claim can still land, which is
+ * what lets a resuming holder (7) read a page no write of its own can change any more.
  *
  * <h2>What a lapse and a loss mean for Derby</h2>
  * The page servers do not check the lock, so the JVM stops itself: a {@link WriteFence} per database lets
@@ -202,7 +226,7 @@ import org.slf4j.LoggerFactory;
  * This javadoc is the one statement of the algorithm and its argument; the classes that carry it out refer
  * here. This class keeps the lease's state (the states above, the expiry, the latest record and counter, the
  * write in doubt), the public API, the hand-over to HELD, suspension, resumption and fencing (who is told, and
- * how), the writers' wait ({@link #awaitWritable}) and step 5. {@code LeaseAcquisition} runs steps 1 to 3 for
+ * how), the writers' wait ({@link #awaitWritable}) and step 5. {@code LeaseAcquisition} runs steps 1 and 2 for
  * {@link #tryAcquire()} and a resuming holder; {@code LeaseRenewal} is step 4's renewal thread; {@code
  * LockPage} reads and writes the page with deadlines and says whether a record is free and whose it is;
  * {@link WriteFence} applies {@link #isWritable()} to a database's writes.
@@ -265,6 +289,10 @@ public final class DatabaseLease implements AutoCloseable {
     /** Why the lease is SUSPENDED, and since when (System.nanoTime). */
     private volatile String suspendReason;
     private volatile long suspendedAt;
+    /** The page as read before the claim by which {@link #tryAcquire()} last took the lock (read-only), or null. */
+    private volatile ByteBuffer acquiredOver;
+    /** The RELEASED record the latest {@link #release()} wrote (read-only), or null if it wrote none. */
+    private volatile ByteBuffer released;
     /** Our latest write of the page not known to be complete (a late renewal, a void claim), or null: see step 4. */
     private volatile CompletableFuture<?> inDoubt;
 
@@ -312,8 +340,9 @@ public final class DatabaseLease implements AutoCloseable {
     // ------------------------------------------------------------------ acquire
 
     /**
-     * Tries to take the lock: observes the page (up to {@code lease + margin} if another JVM's record is on it),
-     * claims it, waits the settle delay and reads it back. Returns at once with true if this lease already
+     * Tries to take the lock: observes the page (up to {@code lease + margin} if another JVM's record is on it)
+     * and claims it by a compare-and-write over what it read: a free lock is taken with one read and one
+     * compare-and-write. Returns at once with true if this lease already
      * holds it.
      *
      * @return true if this lease now holds the lock; false if another live JVM holds it, another acquirer won
@@ -352,14 +381,16 @@ public final class DatabaseLease implements AutoCloseable {
         }
     }
 
-    /** Steps 3 to 4: a verified claim makes this lease HELD until {@code expiry} and starts the renewal thread. */
-    void hold(LeaseRecord mine, long expiry, long firstRenewal) {
+    /** Step 2 to 4: a claim that wrote makes this lease HELD until {@code expiry} and starts the renewal thread. */
+    void hold(LeaseRecord mine, long expiry, long firstRenewal, ByteBuffer basis) {
         CountDownLatch stop = new CountDownLatch(1);
         Thread t = new Thread(() -> renewal.renewLoop(stop, firstRenewal), "hapager-lock-renewal " + volume.name());
         t.setDaemon(true);
         synchronized (lock) {
             current = mine;
             expiryNanos = expiry;
+            acquiredOver = basis.asReadOnlyBuffer();
+            released = null;
             lossReason = null;
             refusal = "";
             valid = true;
@@ -401,7 +432,7 @@ public final class DatabaseLease implements AutoCloseable {
 
     /**
      * SUSPENDED → HELD, told by the renewal thread after it claimed the lock again on a read that still showed
-     * our record, and verified the claim: ours until {@code expiry}. False if the lease was released meanwhile.
+     * our record, and that claim wrote: ours until {@code expiry}. False if the lease was released meanwhile.
      */
     boolean resumed(LeaseRecord mine, long expiry) {
         long suspendedNanos;
@@ -547,14 +578,22 @@ public final class DatabaseLease implements AutoCloseable {
             }
             LeaseRecord released = current.next(State.RELEASED);
             counter = released.counter();
-            // never sent after submitted + ioTimeout (< the expiry): a late RELEASED cannot free the page under a new holder
-            CompletableFuture<Long> write = page.write(released.encode(LeaseRecord.PAGE_SIZE), submitted + config.ioTimeout().toNanos());
+            // over our own latest record only, and never sent after submitted + ioTimeout (< the expiry): a RELEASED
+            // can never land on another's record and free the page under a new holder, however late or often it lands
+            CompletableFuture<CompareAndWriteResult> write = page.compareAndWrite(current.encode(LeaseRecord.PAGE_SIZE),
+                    released.encode(LeaseRecord.PAGE_SIZE), submitted + config.ioTimeout().toNanos());
             try {
-                page.await(write, submitted + config.ioTimeout().toNanos(), "write RELEASED");
-                log.info("lock {}: released by {} (owner {}, counter {})", volume.name(), description, ownerId, released.counter());
+                CompareAndWriteResult result = page.await(write, submitted + config.ioTimeout().toNanos(), "write RELEASED");
+                if (result.written()) {
+                    this.released = released.encode(LeaseRecord.PAGE_SIZE).asReadOnlyBuffer();
+                    log.info("lock {}: released by {} (owner {}, counter {})", volume.name(), description, ownerId, released.counter());
+                } else {
+                    log.warn("lock {}: not released: the page no longer held our record {} but {}; nothing was written",
+                            volume.name(), current, LockPage.describe(LockPage.content(result.current())));
+                }
             } catch (TimeoutException e) {
-                log.warn("lock {}: RELEASED was not durable within ioTimeout {}; if it takes effect later, a JVM that has "
-                        + "taken the lock meanwhile could see it as free (assumption (R) of DatabaseLease)", volume.name(), config.ioTimeout());
+                log.warn("lock {}: RELEASED was not durable within ioTimeout {}; it takes effect only over our own record, or "
+                        + "never; else the lock frees itself after {}", volume.name(), config.ioTimeout(), config.deadAfter());
             } catch (IOException e) {
                 log.warn("lock {}: could not write RELEASED ({}); the lock frees itself after {}", volume.name(), e.getMessage(),
                         config.deadAfter());
@@ -634,6 +673,19 @@ public final class DatabaseLease implements AutoCloseable {
         return ownerId;
     }
 
+    /**
+     * The lock page as it was read before the claim by which {@link #tryAcquire()} last took the lock: blank,
+     * a RELEASED record, or an outwaited one. Null if it never took the lock. Read-only.
+     */
+    public ByteBuffer acquiredOver() {
+        return acquiredOver;
+    }
+
+    /** The RELEASED record the latest {@link #release()} wrote, or null if it wrote none. Read-only. */
+    public ByteBuffer released() {
+        return released;
+    }
+
     /** Host and pid, as written in the records. */
     public String description() {
         return description;
@@ -654,7 +706,7 @@ public final class DatabaseLease implements AutoCloseable {
 
     // ------------------------------------------------------------------ shared with the steps' classes
 
-    /** Records a refusal of {@link #tryAcquire()} (steps 1 and 3). */
+    /** Records a refusal of {@link #tryAcquire()} (steps 1 and 2). */
     void refuse(String why) {
         refusal = why;
         log.info("{}", why);

@@ -10,26 +10,31 @@ import org.hapager.derby.lock.LeaseRecord.Content;
 import org.hapager.derby.lock.LeaseRecord.State;
 import org.hapager.derby.lock.LeaseRecord.Valid;
 import org.hapager.derby.lock.LockPage.Read;
+import org.hapager.pager.CompareAndWriteResult;
+import org.hapager.pager.PageIoException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Steps 1 to 3 of the algorithm in {@link DatabaseLease} (observe; claim; settle and verify), run by
+ * Steps 1 and 2 of the algorithm in {@link DatabaseLease} (observe; claim by compare-and-write), run by
  * {@link DatabaseLease#tryAcquire()} on the caller's thread, over again while attempts are void. The states,
  * the timing and the argument for them are in {@link DatabaseLease}'s javadoc; this class only carries the
- * steps out. A successful verify hands the lock to {@link DatabaseLease} (step 4 starts); a refusal is
+ * steps out. A claim that wrote hands the lock to {@link DatabaseLease} (step 4 starts); a refusal is
  * recorded there too.
  */
 final class LeaseAcquisition {
 
-    /** How one claim ended: we hold the lock, someone else does, or the attempt is void (observe again). */
-    enum Attempt { ACQUIRED, REFUSED, VOID }
+    /**
+     * How one claim ended: it wrote (we hold the lock), it miscompared (the page changed since the read it was
+     * based on: someone else's record, or a free one to observe again), or the attempt is void (observe again).
+     */
+    enum Attempt { ACQUIRED, MISCOMPARED, VOID }
 
     /**
-     * One claim (steps 2 and 3): how it ended; our record and its write; when the claim was submitted and
-     * until when the lock is ours if ACQUIRED; what the verify read found if REFUSED.
+     * One claim (step 2): how it ended; our record and its compare-and-write; when the claim was submitted and
+     * until when the lock is ours if ACQUIRED; what the page held instead of the basis if MISCOMPARED.
      */
-    record Claim(Attempt attempt, LeaseRecord mine, CompletableFuture<Long> write, long submitted, long validUntil,
+    record Claim(Attempt attempt, LeaseRecord mine, CompletableFuture<?> write, long submitted, long validUntil,
                  Content seen) {
     }
 
@@ -47,7 +52,7 @@ final class LeaseAcquisition {
     }
 
     /**
-     * Steps 1 to 3, repeated while attempts are void, within {@link LeaseConfig#acquireTimeout()}: the body of
+     * Steps 1 and 2, repeated while attempts are void or find the page changed to another free record, within {@link LeaseConfig#acquireTimeout()}: the body of
      * {@link DatabaseLease#tryAcquire()} once it is ACQUIRING (which see for the results).
      */
     boolean acquire() throws IOException {
@@ -64,12 +69,17 @@ final class LeaseAcquisition {
                 stage = "claim the lock";
                 Claim claim = claim(basis, deadline);
                 if (claim.attempt() == Attempt.ACQUIRED) {
-                    lease.hold(claim.mine(), claim.validUntil(), claim.submitted() + config.renewalInterval().toNanos());
+                    lease.hold(claim.mine(), claim.validUntil(), claim.submitted() + config.renewalInterval().toNanos(), basis.page());
                     log.info("lock {}: acquired by {} (owner {}, counter {}), lease {}", page.volume().name(), lease.description(),
                             lease.ownerId(), claim.mine().counter(), config.lease());
                     return true;
                 }
-                if (claim.attempt() == Attempt.REFUSED) {
+                if (claim.attempt() == Attempt.MISCOMPARED) {
+                    if (LockPage.isFree(claim.seen())) {
+                        log.debug("lock {}: the page changed to {} since we read it; observing again", page.volume().name(),
+                                LockPage.describe(claim.seen()));
+                        continue;
+                    }
                     lease.refuse("lock " + page.volume().name() + ": another JVM won the race for it: the page now holds "
                             + LockPage.describe(claim.seen()));
                     return false;
@@ -124,9 +134,10 @@ final class LeaseAcquisition {
     }
 
     /**
-     * Steps 2 and 3 on {@code basis}, a read that showed a free page, an outwaited record, or (a suspended
-     * holder resuming, step 4) our own record. Used by {@link #acquire()} and by {@code LeaseRenewal}; the
-     * caller acts on the result (hold, refuse, or observe again).
+     * Step 2 on {@code basis}, a read that showed a free page, an outwaited record, or (a suspended holder
+     * resuming, step 4) our own record: a compare-and-write of our next HELD record over exactly the bytes
+     * {@code basis} read. Used by {@link #acquire()} and by {@code LeaseRenewal}; the caller acts on the result
+     * (hold, refuse or fence, or observe again).
      */
     Claim claim(Read basis, long deadline) throws IOException, InterruptedException, TimeoutException {
         long base = LeaseRecord.decode(basis.page()) instanceof Valid v ? v.record().counter() : 0;
@@ -135,44 +146,31 @@ final class LeaseAcquisition {
         ByteBuffer bytes = mine.encode(LeaseRecord.PAGE_SIZE);
         long ioDeadline = basis.submitted() + config.ioTimeout().toNanos();
         long submitted = System.nanoTime();
-        CompletableFuture<Long> write = page.write(bytes, ioDeadline); // a void claim is never sent after ioDeadline
+        // a void claim is never sent after ioDeadline, and writes only over the basis, whenever it lands
+        CompletableFuture<CompareAndWriteResult> write = page.compareAndWrite(basis.page(), bytes, ioDeadline);
         try {
-            page.await(write, Math.min(ioDeadline, deadline), "write the claim");
+            page.await(write, Math.min(ioDeadline, deadline), "claim the lock");
         } catch (TimeoutException e) {
             if (deadline - ioDeadline <= 0) {
                 throw e;
             }
+        } catch (IOException e) {
+            if (!(e.getCause() instanceof PageIoException p && p.kind() == PageIoException.Kind.UNAVAILABLE)) {
+                throw e;
+            }
+            // not sent by its deadline, or no server to send it to: void like a claim that came late
         }
         long completed = System.nanoTime();
-        if (!write.isDone() || completed - ioDeadline > 0) {
+        if (!write.isDone() || write.isCompletedExceptionally() || completed - ioDeadline > 0) {
             log.info("lock {}: our claim was not durable within ioTimeout {} of the read it was based on; it may still take effect, "
                     + "so this attempt is void: observing the page again", page.volume().name(), config.ioTimeout());
             return new Claim(Attempt.VOID, mine, write, submitted, 0, null);
         }
-        long verifyAt = completed + config.settleDelay().toNanos();
-        if (verifyAt - deadline > 0) {
-            throw new TimeoutException("settling the claim");
+        CompareAndWriteResult result = write.join();
+        if (!result.written()) {
+            return new Claim(Attempt.MISCOMPARED, mine, write, submitted, 0, LockPage.content(result.current()));
         }
-        parkUntil(verifyAt);
-        long validUntil = submitted + config.lease().toNanos();
-        Read check;
-        try {
-            check = page.read(Math.min(validUntil, deadline), "read the claim back");
-        } catch (TimeoutException e) {
-            if (deadline - validUntil <= 0) {
-                throw e;
-            }
-            check = null;
-        }
-        if (check == null || check.completed() - validUntil >= 0) {
-            log.info("lock {}: reading our claim back did not complete within its lease {}; this attempt is void: observing again",
-                    page.volume().name(), config.lease());
-            return new Claim(Attempt.VOID, mine, write, submitted, 0, null);
-        }
-        if (!check.page().equals(bytes)) {
-            return new Claim(Attempt.REFUSED, mine, write, submitted, 0, LeaseRecord.decode(check.page()));
-        }
-        return new Claim(Attempt.ACQUIRED, mine, write, submitted, validUntil, null);
+        return new Claim(Attempt.ACQUIRED, mine, write, submitted, submitted + config.lease().toNanos(), null);
     }
 
     /** Waits until {@code deadline} (System.nanoTime); an interrupt ends the wait with InterruptedException. */

@@ -16,8 +16,10 @@ import java.util.Objects;
  *   <tr><td>{@code renewalInterval}</td><td>L / 4</td><td>&gt; 0, &le; lease / 2</td><td>how often the holder
  *       rewrites the page; a renewal may stall for up to about {@code lease - renewalInterval} (a failover)
  *       without losing the lock</td></tr>
- *   <tr><td>{@code settleDelay}</td><td>L / 5</td><td>&ge; 2 ms, &le; lease / 2</td><td>after its claim is
- *       durable an acquirer waits this long before reading the page back</td></tr>
+ *   <tr><td>{@code settleDelay}</td><td>L / 5</td><td>&ge; 2 ms, &le; lease / 2</td><td>nothing waits it any
+ *       more (claims are compare-and-writes, see {@link DatabaseLease}); it sets {@link #ioTimeout()}, and
+ *       keeps its name and default so that configurations and {@link #acquireTimeout()}'s rule stay as they
+ *       were</td></tr>
  *   <tr><td>{@code acquireTimeout}</td><td>3 L</td><td>&ge; lease + margin + 2 settleDelay</td><td>bound
  *       on one {@link DatabaseLease#tryAcquire()}: it decides or throws within it</td></tr>
  *   <tr><td>{@link #ioTimeout()}</td><td colspan="2">settleDelay / 2</td><td>an acquirer's claim must be durable
@@ -32,7 +34,7 @@ import java.util.Objects;
  *
  * @param lease           the lease (see the table)
  * @param renewalInterval how often a holder renews
- * @param settleDelay     the wait between a durable claim and reading it back
+ * @param settleDelay     twice the io timeout (no longer waited: see the table)
  * @param acquireTimeout  bound on one acquisition attempt
  */
 public record LeaseConfig(Duration lease, Duration renewalInterval, Duration settleDelay, Duration acquireTimeout) {

@@ -17,8 +17,8 @@ import org.hapager.derby.lock.LockPage.Read;
  * renewal thread that {@link DatabaseLease} starts for each hold. While HELD, every renewal interval it
  * checks that the page still holds our latest record and writes the next one. A renewal that fails or is
  * late SUSPENDS the lease; then, every poll interval, once our earlier writes of the page are resolved, it
- * reads the page: still our record, it claims the lock again (steps 2 and 3 on that read) and the lease is
- * HELD again; anything else, or a claim that another record beats, FENCES it. The timing rules and why they
+ * reads the page: still our record, it claims the lock again (step 2: a compare-and-write over exactly that
+ * read) and the lease is HELD again; anything else, or a claim that miscompares, FENCES it. The timing rules and why they
  * are safe are in {@link DatabaseLease}'s javadoc.
  */
 final class LeaseRenewal {
@@ -145,7 +145,7 @@ final class LeaseRenewal {
             lease.inDoubt(claim.write());
             return Turn.RETRY;
         }
-        if (claim.attempt() == Attempt.REFUSED) {
+        if (claim.attempt() == Attempt.MISCOMPARED) {
             return fenceBy(claim.seen(), "another JVM claimed the lock while we resumed it: the page holds "
                     + LockPage.describe(claim.seen()));
         }

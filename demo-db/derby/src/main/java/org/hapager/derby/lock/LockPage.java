@@ -11,6 +11,7 @@ import org.hapager.derby.lock.LeaseRecord.Content;
 import org.hapager.derby.lock.LeaseRecord.State;
 import org.hapager.derby.lock.LeaseRecord.Unreadable;
 import org.hapager.derby.lock.LeaseRecord.Valid;
+import org.hapager.pager.CompareAndWriteResult;
 import org.hapager.pager.PageRead;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.Volume;
@@ -58,6 +59,16 @@ final class LockPage {
      */
     CompletableFuture<Long> write(ByteBuffer page, long sendByNanos) {
         return pager.write(volume, 0, page, sendByNanos);
+    }
+
+    /**
+     * Submits a compare-and-write of the page: {@code data} is written only if the page holds {@code expected}
+     * at that instant, atomically against every other write of it. Never sent (nor sent again) at or after
+     * {@code sendByNanos}, like {@link #write}. {@code data} must be a record nobody else writes (they all are:
+     * owner id and counter), which the pager's reissue rule relies on ({@link PagerClient#compareAndWrite}).
+     */
+    CompletableFuture<CompareAndWriteResult> compareAndWrite(ByteBuffer expected, ByteBuffer data, long sendByNanos) {
+        return pager.compareAndWrite(volume, 0, expected, data, sendByNanos);
     }
 
     /** Whether the pager was closed: nothing can be read or written any more. */

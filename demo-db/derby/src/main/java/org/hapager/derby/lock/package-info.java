@@ -11,8 +11,8 @@
  * renewal thread per held lock, the pager's I/O thread for the fence's checks at the send.
  *
  * <h2>No write of a fenced JVM lands after the new holder's first</h2>
- * Names as in {@link org.hapager.derby.lock.DatabaseLease}: lease L, margin M = L / 5, settle S, io timeout
- * T = S / 2, Δ the pager's failover stall (assumption (S) there: a request takes effect less than Δ after the
+ * Names as in {@link org.hapager.derby.lock.DatabaseLease}: lease L, margin M = L / 5, io timeout T,
+ * Δ the pager's failover stall (assumption (S) there: a request takes effect less than Δ after the
  * pager last sent it, or never), with Δ &lt; M. P is a JVM whose lock lapsed (a page-server outage, a network
  * partition, a GC pause or SIGSTOP of P: anything that keeps P from renewing), E its expiry then (the
  * submission of its last completed renewal or claim, + L), and Q a JVM that takes the lock over. "Write" means
@@ -35,12 +35,13 @@
  *   <li><b>Q takes over only after E + M.</b> Q claims only after P's record stayed unchanged for L + M
  *       (step 1), and then, by point 2 of DatabaseLease's argument, P did not hold when Q decided: E had
  *       passed by at least M on Q's clock (rates agree, assumption (C)).</li>
- *   <li><b>Q's first write comes after its verify</b>, at least S after its claim took effect: so after
- *       E + M + S. With 2, every write of P took effect before Q's first: the first property.</li>
+ *   <li><b>Q's first write comes after its claim took effect</b> (Q holds only once its compare-and-write
+ *       completed as written): so after E + M. With 2, every write of P took effect before Q's first: the
+ *       first property.</li>
  *   <li><b>P resumes only if nobody took over.</b> A SUSPENDED P claims the lock again only on a read of
- *       its own record made after its earlier lock writes were resolved (DatabaseLease, point 6 of the
- *       argument): then no other claim had taken effect, and P's claim races any later one like two
- *       acquirers, so at most one of P and Q holds. If Q took over, P reads Q's record and is FENCED.</li>
+ *       its own record made after its earlier lock writes were resolved (DatabaseLease, point 7 of the
+ *       argument): then no other claim had taken effect, and P's claim is a compare-and-write over that read,
+ *       like any other claim, so at most one of P and Q holds. If Q took over, P reads Q's record and is FENCED.</li>
  *   <li><b>Fenced is final.</b> A FENCED lease writes nothing more; its database's fence stays registered
  *       with the pager until the cluster closes, refusing every write of it (its pages in P's pool may be
  *       stale: the storage factory refuses to boot it again in P until then); the storage factory's waits end

@@ -123,6 +123,56 @@ class DatabaseLeaseTest {
         assertEquals(0.0, meters.get("hapager.derby.lock.lost").counter().count());
     }
 
+    /**
+     * A free lock, blank or RELEASED, is taken by one compare-and-write, without the settle delay: with a
+     * settle delay of half an hour (an io timeout of a quarter) the acquisitions below end well within the
+     * test's timeout, which they would not if anything waited for it.
+     */
+    @Test
+    void aFreeLockIsTakenWithoutASettleDelay() throws Exception {
+        LeaseConfig slowSettle = LeaseConfig.ofLease(Duration.ofHours(1)).withSettleDelay(Duration.ofMinutes(30));
+        PagerClient jvm1 = pair.client();
+        PagerClient jvm2 = pair.client();
+        DatabaseLease first = new DatabaseLease(jvm1, "fast/dbex.lck", slowSettle, null);
+        DatabaseLease second = new DatabaseLease(jvm2, "fast/dbex.lck", slowSettle, null);
+
+        assertTrue(first.tryAcquire(), "a blank page: " + first.refusal());
+        assertEquals(first.ownerId(), record(jvm2, "fast/dbex.lck").owner());
+        first.release();
+        LeaseRecord released = record(jvm2, "fast/dbex.lck");
+        assertEquals(State.RELEASED, released.state());
+
+        assertTrue(second.tryAcquire(), "a RELEASED page: " + second.refusal());
+        LeaseRecord taken = record(jvm1, "fast/dbex.lck");
+        assertEquals(second.ownerId(), taken.owner());
+        assertEquals(State.HELD, taken.state());
+        assertTrue(taken.counter() > released.counter());
+        assertTrue(second.isHeld());
+        second.release();
+        assertTrue(first.tryAcquire(), "and taken again at once once released: " + first.refusal());
+        first.release();
+    }
+
+    /**
+     * A RELEASED written over a record that is no longer the releaser's own writes nothing: a compare-and-write
+     * over its own latest record cannot free the page under another holder.
+     */
+    @Test
+    void aReleaseNeverFreesTheLockUnderAnotherHolder() throws Exception {
+        PagerClient jvm1 = pair.client();
+        PagerClient jvm2 = pair.client();
+        // a one-minute lease renews after 15 s: the renewal thread does not see the intruder before the release
+        DatabaseLease first = new DatabaseLease(jvm1, "overwritten-release/dbex.lck", LeaseConfig.ofLease(Duration.ofMinutes(1)), null);
+        assertTrue(first.tryAcquire(), first.refusal());
+        Volume v = Volume.of("overwritten-release/dbex.lck", LeaseRecord.PAGE_SIZE);
+        LeaseRecord intruder = new LeaseRecord(State.HELD, UUID.randomUUID(), 1_000, "another JVM");
+        jvm2.write(v, 0, intruder.encode(LeaseRecord.PAGE_SIZE)).get(10, TimeUnit.SECONDS);
+        first.release();
+        assertEquals(intruder.owner(), record(jvm2, "overwritten-release/dbex.lck").owner(),
+                "the release left the other record in place");
+        assertEquals(State.HELD, record(jvm2, "overwritten-release/dbex.lck").state());
+    }
+
     @Test
     void aCrashedHoldersLockFreesItselfAfterTheLease() throws Exception {
         PagerClient crashing = pair.client();

@@ -396,6 +396,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
             payload = (long) r.pageSize() * r.pageCount();
         } else if (op instanceof Op.Write w) {
             payload = w.data().remaining();
+        } else if (op instanceof Op.CompareAndWrite c) {
+            payload = 3L * c.pageSize(); // the two pages it arrived with and the page it may answer with
         } else if (op instanceof Op.List) {
             payload = settings.limits().maxIoBytes();
         }

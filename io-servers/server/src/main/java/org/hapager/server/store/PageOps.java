@@ -14,12 +14,28 @@ import org.hapager.wire.PageChecksums;
 import org.hapager.wire.Status;
 
 /**
- * The page operations: read, write, set length and sync. Runs on the I/O threads; durable writes, length changes
- * and syncs hand their file to the {@link GroupCommitter} and complete once it has forced the file; a buffered
- * write completes once it is in the file (see {@link Op.Write}). Writes and length
- * changes are checked against the {@link SizeGuard}'s limits before anything is written.
+ * The page operations: read, write, compare-and-write, set length and sync. Runs on the I/O threads; durable
+ * writes, compare-and-writes, length changes and syncs hand their file to the {@link GroupCommitter} and complete
+ * once it has forced the file; a buffered write completes once it is in the file (see {@link Op.Write}). Writes
+ * and length changes are checked against the {@link SizeGuard}'s limits before anything is written.
+ *
+ * <h2>Compare-and-write is atomic</h2>
+ * A compare-and-write reads its page, compares it and writes it while holding its volume's lock
+ * ({@link #lockOf}); every plain write and length change of the volume changes the file under the same lock.
+ * So no write can land between the comparison and the write and be silently overwritten, and two
+ * compare-and-writes of one page never both succeed on the same old bytes: each volume's changes are applied
+ * one at a time, in some order, and a compare-and-write sees the page as the changes before it left it. The
+ * lock covers only the {@code pwrite} or {@code ftruncate}, never the force, and writes of one file are
+ * serialized by the kernel's inode lock anyway, so plain writes lose next to nothing by taking it. Reads do not
+ * take it. The lock is one of {@link #VOLUME_LOCKS} striped by the volume's path, not the {@link OpenFile}'s
+ * monitor: an open file evicted from the cache while in use and opened again is a second object for the same
+ * volume. Both servers of a pair never write at once (the storage reservation), so this lock is all the
+ * atomicity needs.
  */
 final class PageOps {
+
+    /** Stripes of the volume locks; two volumes may share one, costing only a little contention. */
+    static final int VOLUME_LOCKS = 64;
 
     private final VolumePaths paths;
     private final OpenFiles openFiles;
@@ -27,6 +43,8 @@ final class PageOps {
     private final Durability durability;
     private final ServerMetrics metrics;
     private final SizeGuard sizes;
+    /** Held while a volume's file is changed; see the class comment. */
+    private final Object[] volumeLocks = new Object[VOLUME_LOCKS];
 
     PageOps(VolumePaths paths, OpenFiles openFiles, GroupCommitter committer, Durability durability,
             ServerMetrics metrics, SizeGuard sizes) {
@@ -36,6 +54,14 @@ final class PageOps {
         this.openFiles = openFiles;
         this.committer = committer;
         this.metrics = metrics;
+        for (int i = 0; i < volumeLocks.length; i++) {
+            volumeLocks[i] = new Object();
+        }
+    }
+
+    /** The lock every change of {@code file}'s volume is made under (keyed by its path, not the object). */
+    private Object lockOf(OpenFile file) {
+        return volumeLocks[Math.floorMod(file.path.hashCode(), volumeLocks.length)];
     }
 
     Outcome read(Op.Read op) throws StoreException {
@@ -77,12 +103,14 @@ final class PageOps {
         long volumeLength;
         try {
             FileChannel channel = file.channel;
-            if (sizes.countsData()) {
-                counted(file, op, end, () -> writeFully(channel, data, offset));
-            } else {
-                writeFully(channel, data, offset);
+            synchronized (lockOf(file)) {
+                if (sizes.countsData()) {
+                    counted(file, op, end, () -> writeFully(channel, data, offset));
+                } else {
+                    writeFully(channel, data, offset);
+                }
+                volumeLength = channel.size();
             }
-            volumeLength = channel.size();
         } catch (StoreException e) {
             openFiles.release(file);
             throw e;
@@ -107,6 +135,71 @@ final class PageOps {
         });
     }
 
+    /**
+     * Compares the page with {@code op.expected()} and writes {@code op.data()} only if they are equal, under the
+     * volume's lock (see the class comment). Either way the answer waits for a force of the file, so the page as
+     * reported, written or compared, is durable: a miscompare never reports bytes that a crash could take back.
+     */
+    CompletableFuture<Outcome> compareAndWrite(Op.CompareAndWrite op) throws StoreException {
+        int pageSize = op.pageSize();
+        if (PageChecksums.firstMismatch(op.expected(), pageSize, new int[] {op.expectedCrc()}) >= 0
+                || PageChecksums.firstMismatch(op.data(), pageSize, new int[] {op.dataCrc()}) >= 0) {
+            throw new StoreException(Status.CHECKSUM_MISMATCH, what(op) + ": checksum mismatch");
+        }
+        long offset = op.page() * pageSize;
+        long end = offset + pageSize;
+        if (end > sizes.limits().maxVolumeBytes()) {
+            sizes.refuseWrite(what(op), end);
+        }
+        OpenFile file = open(op);
+        ByteBuffer current = ByteBuffer.allocate(pageSize);
+        boolean written;
+        long volumeLength;
+        try {
+            FileChannel channel = file.channel;
+            synchronized (lockOf(file)) {
+                readFully(channel, current, offset);
+                current.clear();
+                written = current.equals(op.expected());
+                if (written) {
+                    ByteBuffer data = op.data().duplicate();
+                    if (sizes.countsData()) {
+                        counted(file, op, end, () -> writeFully(channel, data, offset));
+                    } else {
+                        writeFully(channel, data, offset);
+                    }
+                }
+                volumeLength = channel.size();
+            }
+        } catch (StoreException e) {
+            openFiles.release(file);
+            throw e;
+        } catch (IOException e) {
+            openFiles.release(file);
+            throw StoreException.io(what(op), e);
+        }
+        metrics.bytesRead(pageSize);
+        return committer.commit(file).handle((ok, failure) -> {
+            if (failure != null) {
+                throw new java.util.concurrent.CompletionException(StoreException.io(what(op) + ": force", failure));
+            }
+            if (!written) {
+                return new Outcome.Compared(false, volumeLength, PageChecksums.compute(current, pageSize, 1)[0], current);
+            }
+            metrics.bytesWritten(pageSize);
+            return Outcome.Compared.written(volumeLength);
+        });
+    }
+
+    /** Fills {@code into} from {@code offset} on; what lies past the end of the file is left as zeros. */
+    private static void readFully(FileChannel channel, ByteBuffer into, long offset) throws IOException {
+        while (into.hasRemaining()) {
+            if (channel.read(into, offset + into.position()) < 0) {
+                break;
+            }
+        }
+    }
+
     /** Writes what remains of {@code data} at {@code offset} on. */
     private static void writeFully(FileChannel channel, ByteBuffer data, long offset) throws IOException {
         int start = data.position();
@@ -122,6 +215,9 @@ final class PageOps {
         }
         if (op instanceof Op.Write w) {
             return "write volume " + w.volume() + " pages " + describe(w.firstPage(), w.pageCount(), w.pageSize());
+        }
+        if (op instanceof Op.CompareAndWrite c) {
+            return "compare-and-write volume " + c.volume() + " page " + describe(c.page(), 1, c.pageSize());
         }
         if (op instanceof Op.SetLength l) {
             return "set length of volume " + l.volume() + " to " + l.length();
@@ -146,10 +242,12 @@ final class PageOps {
                     channel.write(ByteBuffer.allocate(1), op.length() - 1);
                 }
             };
-            if (sizes.countsData()) {
-                counted(file, op, op.length(), change);
-            } else {
-                change.run();
+            synchronized (lockOf(file)) {
+                if (sizes.countsData()) {
+                    counted(file, op, op.length(), change);
+                } else {
+                    change.run();
+                }
             }
         } catch (StoreException e) {
             openFiles.release(file);

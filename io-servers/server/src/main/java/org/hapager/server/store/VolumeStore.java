@@ -22,8 +22,9 @@ import org.hapager.wire.WireLimits;
  * <p>{@link #submit} runs an operation on a fixed pool of I/O threads, or page reads and writes on the
  * calling thread when {@code inlinePageIo} is set, and returns a future that completes
  * with the {@link Outcome}, or exceptionally with a {@link StoreException} carrying the protocol status.
- * Futures complete on an I/O thread or on a {@code group-commit-N} thread (writes, set length, sync), in any
- * order. A write or length change completes only once it is durable; namespace operations fsync the
+ * Futures complete on an I/O thread or on a {@code group-commit-N} thread (writes, compare-and-writes, set
+ * length, sync), in any order. A durable write, compare-and-write or length change completes only once it is
+ * durable; a compare-and-write is atomic against every other change of its volume (see {@link PageOps}); namespace operations fsync the
  * directories they change before completing.
  *
  * <h2>A failed flush is final</h2>
@@ -172,6 +173,7 @@ public final class VolumeStore implements AutoCloseable {
                 case LIST -> CompletableFuture.completedFuture(namespace.list((Op.List) op));
                 case STAT -> CompletableFuture.completedFuture(namespace.stat((Op.Stat) op));
                 case MKDIRS -> CompletableFuture.completedFuture(namespace.mkdirs((Op.Mkdirs) op));
+                case COMPARE_AND_WRITE -> pages.compareAndWrite((Op.CompareAndWrite) op);
             };
         } catch (StoreException e) {
             return CompletableFuture.failedFuture(e);

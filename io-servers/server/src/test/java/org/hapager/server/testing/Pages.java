@@ -33,6 +33,16 @@ public final class Pages {
         return new Op.Write(volume, pageSize, firstPage, pages, PageChecksums.compute(buf, pageSize, pages), buf);
     }
 
+    /** A COMPARE_AND_WRITE of page {@code page} (its size the arrays' length), with both pages' checksums. */
+    public static Op.CompareAndWrite compareAndWrite(String volume, long page, byte[] expected, byte[] data) {
+        if (expected.length != data.length) {
+            throw new IllegalArgumentException("expected " + expected.length + " bytes, data " + data.length);
+        }
+        int size = data.length;
+        return new Op.CompareAndWrite(volume, size, page, PageChecksums.compute(ByteBuffer.wrap(expected), size, 1)[0],
+                ByteBuffer.wrap(expected), PageChecksums.compute(ByteBuffer.wrap(data), size, 1)[0], ByteBuffer.wrap(data));
+    }
+
     /** Fails with the completion's error text unless its status is OK. */
     public static void assertOk(Message.Completion c) {
         assertEquals(Status.OK, c.status(), c.error());
