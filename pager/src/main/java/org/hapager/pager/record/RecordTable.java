@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
  *       first.</li>
  *   <li>An acknowledged buffered write is kept ({@link UnsyncedWrites}) until a barrier of its volume sent after
  *       its acknowledgement completes OK on the connection that acknowledged it last, or its volume is deleted.
- *       When a connection is attached (and when one that acknowledged a kept copy, or had one being written
- *       again, is detached) a replay is wanted: no record is sent until none is in flight on any connection; then
+ *       When a connection is attached while copies are kept or buffered writes run on another connection (and
+ *       when one that acknowledged a kept copy, or had one being written again, is detached) a replay is wanted: no record is sent until none is in flight on any connection; then
  *       every kept copy is written again to the current connection ({@code replayOn}; {@code replayQueue} not
  *       null exactly then), no two that overlap at once, and no record is sent until all are answered. Replays
  *       are in flight only during a replay, all on {@code replayOn}.</li>
@@ -216,11 +216,24 @@ public final class RecordTable {
     public void attach(Session connection) {
         current = connection;
         sentToCurrent = 0;
-        // Nothing goes to the new connection before every request still running on another (a draining
-        // predecessor) has finished and every kept copy is written again here: so all copies are acknowledged by
-        // the connection a later barrier runs on, and none can land after a newer write of its pages.
-        replayWanted = true;
+        // With copies kept, or buffered writes still running on another connection (a draining predecessor),
+        // nothing goes to the new one before every request elsewhere has finished and every kept copy is written
+        // again here: so all copies are acknowledged by the connection a later barrier runs on, and none can land
+        // after a newer write of its pages. Without them, requests move to the new connection at once.
+        if (!unsynced.isEmpty() || bufferedWriteRunningElsewhere()) {
+            replayWanted = true;
+        }
         sendReady();
+    }
+
+    /** Whether a buffered write is in flight on a connection other than the current one. */
+    private boolean bufferedWriteRunningElsewhere() {
+        for (CallbackRecord r : records.values()) {
+            if (r.server != null && r.server != current && r.op.code() == org.hapager.wire.OpCode.WRITE_BUFFERED) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

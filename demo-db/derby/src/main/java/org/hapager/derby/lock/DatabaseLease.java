@@ -259,6 +259,8 @@ public final class DatabaseLease implements AutoCloseable {
     private final Volume volume;
     private final LockPage page;
     private final LeaseConfig config;
+    /** {@link LeaseConfig#margin()} in nanoseconds: {@link #isWritable()} runs before every write of the database. */
+    private final long marginNanos;
     private final LossListener listener;
     private final UUID ownerId = UUID.randomUUID();
     private final String description;
@@ -316,6 +318,7 @@ public final class DatabaseLease implements AutoCloseable {
         this.volume = Volume.of(volumeName, LeaseRecord.PAGE_SIZE);
         this.page = new LockPage(pager, volume);
         this.config = Objects.requireNonNull(config, "config");
+        this.marginNanos = config.margin().toNanos();
         this.listener = listener != null ? listener : (l, why) -> { };
         this.description = "host " + Host.NAME + " pid " + ProcessHandle.current().pid();
         Counter renewals = Counter.builder("hapager.derby.lock.renewals").tag("lock", volumeName)
@@ -634,7 +637,7 @@ public final class DatabaseLease implements AutoCloseable {
      * (invariant 3). False while suspended, after a fence or a release.
      */
     public boolean isWritable() {
-        return valid && System.nanoTime() - (expiryNanos - config.margin().toNanos()) < 0;
+        return valid && System.nanoTime() - (expiryNanos - marginNanos) < 0;
     }
 
     /**
