@@ -291,6 +291,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
                 && HandshakeProof.matches(settings.peerProof().clientProof(version, clientNonce, serverNonce), auth.clientProof())) {
             role = Role.PEER;
             proof = settings.peerProof();
+            sessions.authenticatedAsPeer(this);
         } else {
             fail(Message.Error.AUTH_FAILED, Rejection.AUTH, "client proof does not match the token");
             return;

@@ -38,6 +38,8 @@ public final class Sessions {
     private final RateLimitedLog warnings;
     private final BufferBudget budget;
     private final Set<SessionHandler> sessions = ConcurrentHashMap.newKeySet();
+    /** The sessions of {@link #sessions} that authenticated as peers: not counted as client connections. */
+    private final Set<SessionHandler> peers = ConcurrentHashMap.newKeySet();
     /**
      * Connections that have not authenticated yet and are not closed, by the order the server accepted them
      * ({@link #acceptOrder}): the event loops make connections active in their own order, and a client accepted
@@ -131,7 +133,17 @@ public final class Sessions {
     }
 
     void remove(SessionHandler session) {
-        if (sessions.remove(session)) {
+        if (sessions.remove(session) && !peers.remove(session)) {
+            metrics.sessionClosed();
+        }
+    }
+
+    /**
+     * {@code session} authenticated as a peer page server (a YIELD, the other server's holder watch): it stays in
+     * this registry (drains and fences close it too) but no longer counts as a client connection.
+     */
+    void authenticatedAsPeer(SessionHandler session) {
+        if (sessions.contains(session) && peers.add(session)) {
             metrics.sessionClosed();
         }
     }
