@@ -101,9 +101,15 @@ class GroupCommitterTest {
             CompletableFuture.allOf(next.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
             barrier.get(10, TimeUnit.SECONDS);
 
-            assertEquals(3, forcer.forced.size(), "one force for batch 1 (a), one per file for batch 2 (a, b)");
+            // a's second batch gathered the ten commits queued during its first force; b's lane forces on its own
+            // thread (its first force may start before all five of its commits are queued: one or two batches)
+            FileChannel aChannel = forcer.forced.get(0);
+            long forcesOfA = forcer.forced.stream().filter(c -> c == aChannel).count();
+            long forcesOfB = forcer.forced.size() - forcesOfA;
+            assertEquals(2, forcesOfA, "one force for a's first write, one for the ten queued behind it");
+            assertTrue(forcesOfB >= 1 && forcesOfB <= 2, "b's five commits took " + forcesOfB + " forces");
             DistributionSummary batch = registry.get("hapager.server.fsync.batch").summary();
-            assertEquals(3, batch.count());
+            assertEquals(forcer.forced.size(), batch.count());
             assertEquals(16, batch.totalAmount());
             assertEquals(10, batch.max());
         }
