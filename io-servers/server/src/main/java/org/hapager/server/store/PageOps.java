@@ -104,11 +104,7 @@ final class PageOps {
         try {
             FileChannel channel = file.channel;
             synchronized (lockOf(file)) {
-                if (sizes.countsData()) {
-                    counted(file, op, end, () -> writeFully(channel, data, offset));
-                } else {
-                    writeFully(channel, data, offset);
-                }
+                writeAt(file, op, end, data, offset);
                 volumeLength = channel.size();
             }
         } catch (StoreException e) {
@@ -162,12 +158,7 @@ final class PageOps {
                 current.clear();
                 written = current.equals(op.expected());
                 if (written) {
-                    ByteBuffer data = op.data().duplicate();
-                    if (sizes.countsData()) {
-                        counted(file, op, end, () -> writeFully(channel, data, offset));
-                    } else {
-                        writeFully(channel, data, offset);
-                    }
+                    writeAt(file, op, end, op.data().duplicate(), offset);
                 }
                 volumeLength = channel.size();
             }
@@ -189,6 +180,15 @@ final class PageOps {
             metrics.bytesWritten(pageSize);
             return Outcome.Compared.written(volumeLength);
         });
+    }
+
+    /** Writes {@code data} at {@code offset}, its growth counted against the data-directory limit if there is one. */
+    private void writeAt(OpenFile file, Op op, long end, ByteBuffer data, long offset) throws IOException, StoreException {
+        if (sizes.countsData()) {
+            counted(file, op, end, () -> writeFully(file.channel, data, offset));
+        } else {
+            writeFully(file.channel, data, offset);
+        }
     }
 
     /** Fills {@code into} from {@code offset} on; what lies past the end of the file is left as zeros. */
