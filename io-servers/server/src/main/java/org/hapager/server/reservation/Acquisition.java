@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  *     {@link Outcome#YIELDED}. A holder that answers {@code YIELDED(false)} is alive and says it does not hold:
  *     it is not fenced; if the lock does not come free by the deadline the acquisition fails.</li>
  * <li>No answer in time, or unreachable while the lock is held: run the {@link FenceCommand} (exit 0 within
- *     the fence timeout required), then retry {@code tryLock} for another fence timeout → {@link Outcome#FENCED}.</li>
+ *     the fence timeout required), then retry {@code tryLock} for another fence timeout → {@link Outcome#FENCED}.
+ *     If the command fails but the lock is free by then, the holder went away on its own → {@link Outcome#FREE}.</li>
  * </ol>
  * Anything else is a {@link FailedException} whose message names the holder and the reason. Never a success
  * without this process holding the lock.
@@ -88,6 +89,12 @@ final class Acquisition {
         try {
             fence.run(holder, millis(fenceTimeoutNanos));
         } catch (FenceCommand.FenceFailedException e) {
+            if (lockFile.tryLock()) {
+                // the holder went away on its own meanwhile (a holder that fenced itself and exited makes `kill`
+                // fail with "No such process"): the kernel freed its lock, which is all fencing had to reach
+                log.warn("{}, but the reservation's lock came free: {} is gone", e.getMessage(), holder.describe());
+                return Outcome.FREE;
+            }
             throw new FailedException(e.getMessage() + " (" + holder.describe() + " did not yield: " + why + ")");
         }
         if (awaitLock(System.nanoTime() + fenceTimeoutNanos)) {

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -137,6 +140,35 @@ class ReservationProcessTest extends TempServerDirectory {
             assertOk(toB.call(2, new Op.Stat("d/e")));        // and yields when asked again
             acquiredMillis(b, "yielded");
             assertTrue(a.isAlive());
+        }
+    }
+
+    /**
+     * A holder that dies on its own while the taker fences it (the fencing command then finds no process and
+     * fails, as {@code kill} does with "No such process") no longer holds the lock: the taker takes it rather than
+     * refusing the client. Seen when a primary fenced itself after a failed flush and exited just as the
+     * secondary's fence ran.
+     */
+    @Test
+    void holderGoneWhenItsFenceFailsLeavesTheReservationToTheTaker() throws IOException {
+        Path agent = dir.resolve("fence-agent.sh");
+        Files.writeString(agent, "#!/bin/sh\n"
+                + "kill -KILL \"$1\"\n"
+                + "while kill -0 \"$1\" 2>/dev/null; do sleep 0.01; done\n"
+                + "echo \"no such process: $1\"\n"
+                + "exit 1\n");
+        Files.setPosixFilePermissions(agent, PosixFilePermissions.fromString("rwx------"));
+        try (PageServerProcess a = start("A"); PageServerProcess b = start("B", "--fence-timeout-ms", Long.toString(FENCE_TIMEOUT_MILLIS),
+                "--fence-command", agent + " {pid}");
+             BlockingClient toA = connect(a); BlockingClient toB = connect(b)) {
+            assertOk(toA.call(1, new Op.Mkdirs("d")));
+            a.sigstop();
+            Message.Completion answer = toB.call(1, new Op.Stat("d"));
+            assertTrue(a.awaitExit(LOG_WAIT), "the agent killed the holder");
+            assertOk(answer);
+            b.awaitOutput(Pattern.compile("WARN .*fencing server A .* exited with 1: no such process: " + a.pid()
+                    + ".*but the reservation's lock came free"), LOG_WAIT);
+            System.out.printf("holder gone while its fence failed: %d ms%n", acquiredMillis(b, "free"));
         }
     }
 
