@@ -1,6 +1,7 @@
 package org.hapager.server.reservation;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.hapager.server.store.VolumeStore;
 import org.hapager.wire.Op;
 import org.hapager.wire.Outcome;
@@ -11,8 +12,8 @@ import org.hapager.wire.Outcome;
  */
 public interface GuardedStore {
 
-    /** Executes a storage operation (see {@link VolumeStore#submit}). */
-    CompletableFuture<Outcome> submit(Op op);
+    /** Executes a storage operation (see {@link VolumeStore#submit(Op, Executor)}). */
+    CompletableFuture<Outcome> submit(Op op, Executor local);
 
     /** Drops cached file channels (see {@link VolumeStore#forgetOpenFiles}). */
     void forgetOpenFiles();
@@ -23,8 +24,8 @@ public interface GuardedStore {
     static GuardedStore of(VolumeStore store) {
         return new GuardedStore() {
             @Override
-            public CompletableFuture<Outcome> submit(Op op) {
-                return store.submit(op);
+            public CompletableFuture<Outcome> submit(Op op, Executor local) {
+                return store.submit(op, local);
             }
 
             @Override

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -166,10 +167,10 @@ public final class Reservation implements AutoCloseable {
         synchronized (this) {
             yieldsAtStart = yields;
         }
-        return op -> submit(op, yieldsAtStart);
+        return (op, eventLoop) -> submit(op, yieldsAtStart, eventLoop);
     }
 
-    CompletableFuture<Outcome> submit(Op op, long yieldsAtConnectionStart) {
+    CompletableFuture<Outcome> submit(Op op, long yieldsAtConnectionStart, Executor eventLoop) {
         synchronized (this) {
             switch (state) {
                 case HOLDING -> running++;
@@ -202,7 +203,7 @@ public final class Reservation implements AutoCloseable {
                 }
             }
         }
-        return run(op);
+        return run(op, eventLoop);
     }
 
     private CompletableFuture<Outcome> enqueue(Op op) {
@@ -217,10 +218,10 @@ public final class Reservation implements AutoCloseable {
     }
 
     /** Submits an operation already counted in {@code running}; uncounts it when it finishes. */
-    private CompletableFuture<Outcome> run(Op op) {
+    private CompletableFuture<Outcome> run(Op op, Executor eventLoop) {
         CompletableFuture<Outcome> result;
         try {
-            result = store.submit(op);
+            result = store.submit(op, eventLoop);
         } catch (RuntimeException e) {
             finished();
             log.error("{} volume {} failed", op.code().tag(), op.volume(), e);
@@ -269,7 +270,7 @@ public final class Reservation implements AutoCloseable {
                 waiting.clear();
             }
             for (Waiting w : ready) {
-                run(w.op()).whenComplete((outcome2, failure) -> complete(w.result(), outcome2, failure));
+                run(w.op(), null).whenComplete((outcome2, failure) -> complete(w.result(), outcome2, failure));
             }
         } catch (Acquisition.FailedException | IOException | RuntimeException | InterruptedException e) {
             long elapsed = System.nanoTime() - start;

@@ -52,9 +52,10 @@ import org.slf4j.LoggerFactory;
  *     decided, see {@link YieldHandler}; a CLIENT's YIELD → ERROR(PROTOCOL)). Each REQUEST is refused with
  *     ERROR(OVERLOAD) past {@code maxInflight}, with ERROR(PROTOCOL) if its id is already in flight; otherwise
  *     it is accepted, and the operation runs on the I/O threads once its bytes fit in the {@link BufferBudget}
- *     ({@link #onRequest}, {@link #runPending}). ACCEPTED goes out with the flush that ends the read, and only
- *     for a request whose COMPLETION was not written by then: a completion implies acceptance, so a request
- *     executed within the read (inline page I/O) costs one answer frame, not two ({@link #announceAccepted}). Every frame renews the lease; a lease that lapses sends
+ *     ({@link #onRequest}, {@link #runPending}). ACCEPTED goes out from a task queued at the end of the read,
+ *     after the tasks the read's operations queued on the event loop, and only for a request whose COMPLETION
+ *     was not written by then: a completion implies acceptance, so a request executed within the read (inline
+ *     page I/O, a durable write forced on the event loop) costs one answer frame, not two ({@link #announceAccepted}). Every frame renews the lease; a lease that lapses sends
  *     ERROR(LEASE_EXPIRED) ({@link #checkLease}).</li>
  * <li>DRAINING ({@link #startDraining}): the server is stopping. DRAINING was sent; accepted requests still
  *     complete; new REQUESTs get COMPLETION(SHUTTING_DOWN) without being executed; YIELD is still answered.
@@ -131,6 +132,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
     private final LongObjectHashMap<Admitted> inflight = new LongObjectHashMap<>();
     /** Accepted in this read, ACCEPTED not yet written: see {@link #announceAccepted}. */
     private final java.util.ArrayList<Admitted> unannounced = new java.util.ArrayList<>();
+    /** {@link #announceAccepted} is queued and has not run yet. */
+    private boolean announcing;
     /** Accepted and waiting for the buffer budget, in arrival order. */
     private final ArrayDeque<Admitted> pending = new ArrayDeque<>();
     /** Completions written and not yet flushed to the socket; they still count against {@code maxInflight}. */
@@ -242,8 +245,17 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        announceAccepted();
         ctx.flush();
+        if (!unannounced.isEmpty() && !announcing) {
+            // after the tasks the read's operations queued on this event loop (a durable write's force, see
+            // VolumeStore#submit): a request they complete needs no ACCEPTED
+            announcing = true;
+            try {
+                ctx.executor().execute(this::announceAccepted);
+            } catch (RejectedExecutionException e) {
+                log.debug("session {}: ACCEPTED not queued: event loop stopped", sessionId);
+            }
+        }
         ctx.fireChannelReadComplete();
     }
 
@@ -375,16 +387,23 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
     }
 
     /**
-     * At the end of a read, before its flush: ACCEPTED for each request accepted in it that is still in flight.
-     * One whose COMPLETION was written meanwhile needs none (the client takes a completion as acceptance too).
+     * A task queued at the end of a read, so it runs after the tasks the read's operations queued: ACCEPTED for
+     * each request accepted in it that is still in flight. One whose COMPLETION was written meanwhile needs none
+     * (the client takes a completion as acceptance too).
      */
     private void announceAccepted() {
+        announcing = false;
+        boolean wrote = false;
         for (Admitted a : unannounced) {
             if (inflight.get(a.id()) == a && state != State.CLOSED) {
                 ctx.write(new Message.Accepted(a.id()));
+                wrote = true;
             }
         }
         unannounced.clear();
+        if (wrote) {
+            ctx.flush();
+        }
     }
 
     /**
@@ -584,7 +603,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
 
     private void execute(Admitted request, FaultPoint afterFlush) {
         long startNanos = System.nanoTime();
-        executor.execute(request.op()).whenComplete((outcome, failure) ->
+        executor.execute(request.op(), ctx.executor()).whenComplete((outcome, failure) ->
                 completed(request, startNanos, outcome, failure, afterFlush));
     }
 

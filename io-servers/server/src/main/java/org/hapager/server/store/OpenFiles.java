@@ -40,6 +40,11 @@ final class OpenFiles {
          * a delete fsyncs the directories itself, and drops this channel from the cache).
          */
         volatile boolean entryDurable;
+        /**
+         * A buffered write went into this channel since the last force began: forcing it may flush much more
+         * than one request's pages, so {@link GroupCommitter} does not run that force on a caller's event loop.
+         */
+        volatile boolean bufferedSinceForce;
 
         private OpenFile(Path path, FileChannel channel) {
             this.path = path;

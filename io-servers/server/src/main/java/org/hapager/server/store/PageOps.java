@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.hapager.server.metrics.ServerMetrics;
 import org.hapager.server.store.OpenFiles.OpenFile;
 import org.hapager.wire.Op;
@@ -87,7 +88,8 @@ final class PageOps {
         }
     }
 
-    CompletableFuture<Outcome> write(Op.Write op) throws StoreException {
+    /** {@code local}: the caller's event loop or null, where the write's force may run (see {@link GroupCommitter}). */
+    CompletableFuture<Outcome> write(Op.Write op, Executor local) throws StoreException {
         ByteBuffer data = op.data().duplicate();
         int mismatch = PageChecksums.firstMismatch(data, op.pageSize(), op.crcs());
         if (mismatch >= 0) {
@@ -118,11 +120,12 @@ final class PageOps {
         if (!op.durable()) {
             // in the file, not yet on the storage: the next force of this file (a durable write's, a length
             // change's, a sync's, by this server or the next) makes it durable; until then the client keeps a copy
+            file.bufferedSinceForce = true;
             openFiles.release(file);
             metrics.bytesWritten(bytes);
             return CompletableFuture.completedFuture(new Outcome.PagesWritten(volumeLength));
         }
-        return committer.commit(file).handle((ok, failure) -> {
+        return committer.commit(file, local).handle((ok, failure) -> {
             if (failure != null) {
                 throw new java.util.concurrent.CompletionException(StoreException.io(what(op) + ": force", failure));
             }

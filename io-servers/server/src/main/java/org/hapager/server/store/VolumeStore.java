@@ -3,6 +3,7 @@ package org.hapager.server.store;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -131,22 +132,30 @@ public final class VolumeStore implements AutoCloseable {
         return volumesRoot;
     }
 
+    /** As {@link #submit(Op, Executor)} with no event loop of the caller's. */
+    public CompletableFuture<Outcome> submit(Op op) {
+        return submit(op, null);
+    }
+
     /**
      * Executes {@code op} on an I/O thread, or a page read or write here if {@code inlinePageIo}. After a failed
      * flush nothing is executed: the future fails at once with the {@link FlushFailedException}.
+     *
+     * @param local the caller's event loop, or null: with {@code inlinePageIo}, a durable write's force may run
+     *              there after the current read, when it is all its file needs (see {@link GroupCommitter})
      */
-    public CompletableFuture<Outcome> submit(Op op) {
+    public CompletableFuture<Outcome> submit(Op op, Executor local) {
         FlushFailedException failed = failures.failure();
         if (failed != null) {
             return CompletableFuture.failedFuture(StoreException.io(op.code().tag() + " volume " + op.volume()
                     + " not executed", failed));
         }
         if (inlinePageIo && (op.code() == OpCode.READ || op instanceof Op.Write)) {
-            return execute(op);
+            return execute(op, local);
         }
         CompletableFuture<Outcome> result = new CompletableFuture<>();
         try {
-            io.execute(() -> execute(op).whenComplete((outcome, failure) -> {
+            io.execute(() -> execute(op, null).whenComplete((outcome, failure) -> {
                 if (failure == null) {
                     result.complete(outcome);
                 } else {
@@ -160,11 +169,11 @@ public final class VolumeStore implements AutoCloseable {
         return result;
     }
 
-    private CompletableFuture<Outcome> execute(Op op) {
+    private CompletableFuture<Outcome> execute(Op op, Executor local) {
         try {
             return switch (op.code()) {
                 case READ -> CompletableFuture.completedFuture(pages.read((Op.Read) op));
-                case WRITE, WRITE_BUFFERED -> pages.write((Op.Write) op);
+                case WRITE, WRITE_BUFFERED -> pages.write((Op.Write) op, local);
                 case SET_LENGTH -> pages.setLength((Op.SetLength) op);
                 case SYNC -> pages.sync((Op.Sync) op);
                 case CREATE -> CompletableFuture.completedFuture(namespace.create((Op.Create) op));

@@ -118,7 +118,7 @@ class FaultPointProcessTest {
 
     /**
      * fail-force@2: the second group-commit force fails. The server answers that write with nothing at all (no
-     * failure the caller could see), closes the connection, logs one FENCED line naming the volume, the file and the
+     * failure the caller could see, at most its ACCEPTED), closes the connection, logs one FENCED line naming the volume, the file and the
      * exception, and exits with {@link PageServerMain#FENCED_EXIT_CODE}.
      */
     @Test
@@ -127,8 +127,14 @@ class FaultPointProcessTest {
             assertOk(client.call(1, new Op.Create("v", true)));
             assertOk(client.call(2, write("v", 0)));
             client.send(new Message.Request(3, write("v", 1)));
-            assertEquals(3, assertInstanceOf(Message.Accepted.class, client.receive()).requestId());
-            assertNoMoreFrames(client);
+            // forced on the event loop, the write fails before its ACCEPTED was due; on a forcing thread, ACCEPTED
+            // may go out first; never a COMPLETION
+            try {
+                assertEquals(new Message.Accepted(3), client.receive());
+                assertNoMoreFrames(client);
+            } catch (EOFException | SocketException closed) {
+                // closed without a frame
+            }
             assertTrue(server.awaitExit(WAIT), "a fenced server exits");
             assertEquals(PageServerMain.FENCED_EXIT_CODE, server.exitCode(), server.output());
             server.awaitOutput(Pattern.compile("ERROR .*FENCED: page server \\S+ stops serving: force of volume v \\(file "

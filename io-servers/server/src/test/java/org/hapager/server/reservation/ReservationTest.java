@@ -41,7 +41,7 @@ class ReservationTest {
         final AtomicInteger flushes = new AtomicInteger();
 
         @Override
-        public CompletableFuture<Outcome> submit(Op op) {
+        public CompletableFuture<Outcome> submit(Op op, java.util.concurrent.Executor local) {
             CompletableFuture<Outcome> f = new CompletableFuture<>();
             submitted.add(f);
             return f;
@@ -102,7 +102,7 @@ class ReservationTest {
     @Test
     void firstRequestTakesAFreeLockAndWritesTheHolderLine() throws Exception {
         assertEquals(Reservation.State.PASSIVE, reservation.state());
-        CompletableFuture<Outcome> first = reservation.newConnectionGate().execute(STAT);
+        CompletableFuture<Outcome> first = reservation.newConnectionGate().execute(STAT, null);
         store.next().complete(new Outcome.Stat(false, false, 0));
         assertEquals(new Outcome.Stat(false, false, 0), first.get(10, TimeUnit.SECONDS));
         assertEquals(Reservation.State.HOLDING, reservation.state());
@@ -115,12 +115,12 @@ class ReservationTest {
     @Test
     void yieldRefusesNewRequestsDrainsRunningOnesThenReleases() throws Exception {
         OpExecutor gate = reservation.newConnectionGate();
-        CompletableFuture<Outcome> running = gate.execute(STAT);
+        CompletableFuture<Outcome> running = gate.execute(STAT, null);
         CompletableFuture<Outcome> op = store.next();
 
         CompletableFuture<Message.Yielded> yielded = reservation.yieldTo(new Message.Yield("B", "test"));
         assertEquals(Reservation.State.YIELDING, reservation.state());
-        assertEquals(Status.NOT_RESERVED, failureStatus(gate.execute(STAT)));
+        assertEquals(Status.NOT_RESERVED, failureStatus(gate.execute(STAT, null)));
         assertTrue(store.submitted.isEmpty(), "a request in YIELDING is not executed");
         assertFalse(yielded.isDone(), "the yield waits for the running operation");
 
@@ -135,8 +135,8 @@ class ReservationTest {
         assertEquals(0.0, registry.get("hapager.server.reservation.held").gauge().value());
 
         // the old connection does not take it back; a new one does
-        assertEquals(Status.NOT_RESERVED, failureStatus(gate.execute(STAT)));
-        CompletableFuture<Outcome> again = reservation.newConnectionGate().execute(STAT);
+        assertEquals(Status.NOT_RESERVED, failureStatus(gate.execute(STAT, null)));
+        CompletableFuture<Outcome> again = reservation.newConnectionGate().execute(STAT, null);
         store.next().complete(new Outcome.Stat(true, false, 1));
         again.get(10, TimeUnit.SECONDS);
         assertEquals(Reservation.State.HOLDING, reservation.state());
@@ -154,7 +154,7 @@ class ReservationTest {
     void drainTimeoutKeepsTheReservation() throws Exception {
         reservation.close();
         reservation = open(50);
-        reservation.newConnectionGate().execute(STAT);
+        reservation.newConnectionGate().execute(STAT, null);
         CompletableFuture<Outcome> stuck = store.next();
         Message.Yielded answer = reservation.yieldTo(new Message.Yield("B", "test")).get(10, TimeUnit.SECONDS);
         assertFalse(answer.released());

@@ -54,6 +54,8 @@ class SessionHandlerTest {
     final List<CompletableFuture<Outcome>> operations = new ArrayList<>();
     /** When set, operations complete at once with it, within the read that brought them (inline page I/O). */
     Outcome completeAtOnce;
+    /** When set, an operation completes with it from a task it queues on the session's event loop. */
+    Outcome completeOnEventLoop;
     EmbeddedChannel channel;
     byte[] clientNonce;
     Message.Challenge challenge;
@@ -67,9 +69,16 @@ class SessionHandlerTest {
     EmbeddedChannel newChannel() {
         SessionSettings settings = new SessionSettings("test-server", proof, peerProof, LEASE_MAX_MILLIS, MAX_INFLIGHT,
                 HANDSHAKE_TIMEOUT_MILLIS, MAX_UNAUTHENTICATED, WireLimits.DEFAULT, org.hapager.server.fault.FaultPoints.NONE);
-        OpExecutor executor = op -> {
+        OpExecutor executor = (op, eventLoop) -> {
             if (completeAtOnce != null) {
                 return CompletableFuture.completedFuture(completeAtOnce);
+            }
+            if (completeOnEventLoop != null) {
+                // as a durable write forced by a task on the session's event loop after the read
+                Outcome outcome = completeOnEventLoop;
+                CompletableFuture<Outcome> f = new CompletableFuture<>();
+                eventLoop.execute(() -> f.complete(outcome));
+                return f;
             }
             CompletableFuture<Outcome> f = new CompletableFuture<>();
             operations.add(f);
@@ -171,6 +180,19 @@ class SessionHandlerTest {
         assertEquals(new Message.Accepted(6), next(), "one still running at the end of the read is announced");
     }
 
+    /**
+     * A request completed by a task its operation queued on the event loop during the read (a durable write whose
+     * force runs there) is answered with its COMPLETION alone, like one completed within the read.
+     */
+    @Test
+    void aRequestCompletedByATaskOfItsReadGetsNoSeparateAccepted() {
+        authenticate(1000);
+        completeOnEventLoop = new Outcome.Stat(true, false, 10);
+        send(new Message.Request(8, new Op.Stat("v")));
+        assertEquals(Message.Completion.ok(8, OpCode.STAT, completeOnEventLoop), next());
+        assertNull(next(), "no ACCEPTED after its completion");
+    }
+
     @Test
     void leaseRequestAboveTheMaximumIsClamped() {
         assertEquals(LEASE_MAX_MILLIS, authenticate(1_000_000).leaseMillis());
@@ -206,7 +228,7 @@ class SessionHandlerTest {
         assertEquals(0, sessions.inflight(), "the dropped completions released their requests");
 
         EmbeddedChannel late = new EmbeddedChannel(new SessionHandler(new SessionSettings("test-server", proof,
-                LEASE_MAX_MILLIS, MAX_INFLIGHT, HANDSHAKE_TIMEOUT_MILLIS, WireLimits.DEFAULT), op -> new CompletableFuture<>(),
+                LEASE_MAX_MILLIS, MAX_INFLIGHT, HANDSHAKE_TIMEOUT_MILLIS, WireLimits.DEFAULT), (op, eventLoop) -> new CompletableFuture<>(),
                 YieldHandler.NOT_HOLDING, sessions));
         assertFalse(late.isOpen(), "a connection accepted after the fence is closed at once");
         assertEquals(0, sessions.size());

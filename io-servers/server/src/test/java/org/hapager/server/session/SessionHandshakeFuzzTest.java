@@ -129,7 +129,7 @@ class SessionHandshakeFuzzTest {
         byte[] stream = Arrays.copyOfRange(input, 2, input.length);
         List<CompletableFuture<Outcome>> pending = new ArrayList<>();
         int[] executed = {0};
-        OpExecutor executor = op -> {
+        OpExecutor executor = (op, eventLoop) -> {
             executed[0]++;
             return switch (op.code()) {
                 case SYNC -> { // left in flight until the end: exercises maxInflight and completions after close

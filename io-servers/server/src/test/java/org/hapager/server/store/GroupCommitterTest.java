@@ -278,6 +278,57 @@ class GroupCommitterTest {
     }
 
     /** Opens (or finds cached) the channel of a plain test file. */
+    /**
+     * A durable write to a file with no buffered write since its last force is forced by a task on the caller's
+     * event loop, after the read: the commits queued before that task runs share its one force, on that thread.
+     * A commit queued while that force runs goes to the forcing threads, and so does the first commit of a file
+     * that holds a buffered write (its force may flush much more than the write).
+     */
+    @Test
+    void theCallersEventLoopForcesAFileWithoutBufferedWritesOnce() throws Exception {
+        Path log = Files.createFile(dir.resolve("log"));
+        Path data = Files.createFile(dir.resolve("data"));
+        OpenFiles files = new OpenFiles(8);
+        List<String> forcedOn = Collections.synchronizedList(new ArrayList<>());
+        AtomicReference<Runnable> duringForce = new AtomicReference<>(() -> { });
+        GroupCommitter.Forcer forcer = channel -> {
+            forcedOn.add(Thread.currentThread().getName());
+            duringForce.getAndSet(() -> { }).run();
+            channel.force(false);
+        };
+        java.util.ArrayDeque<Runnable> eventLoop = new java.util.ArrayDeque<>();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (GroupCommitter committer = committer(files, forcer, new RecordingFailure(), registry)) {
+            CompletableFuture<Void> first = committer.commit(acquire(files, log), eventLoop::add);
+            CompletableFuture<Void> second = committer.commit(acquire(files, log), eventLoop::add);
+            assertEquals(1, eventLoop.size(), "one task for the lane");
+            assertEquals(List.of(), forcedOn, "nothing forced before the event loop runs its tasks");
+
+            List<CompletableFuture<Void>> queuedDuringTheForce = new ArrayList<>();
+            duringForce.set(() -> {
+                try {
+                    queuedDuringTheForce.add(committer.commit(acquire(files, log), eventLoop::add));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            eventLoop.poll().run();
+            assertTrue(first.isDone() && second.isDone(), "both completed by the event loop's force");
+            assertEquals(List.of(Thread.currentThread().getName()), forcedOn.subList(0, 1));
+            queuedDuringTheForce.get(0).get(10, TimeUnit.SECONDS);
+            assertTrue(forcedOn.get(1).startsWith("group-commit-"), "the commit queued during the force: " + forcedOn);
+            assertTrue(eventLoop.isEmpty(), "the event loop forces once per lane it started");
+
+            OpenFiles.OpenFile dataFile = acquire(files, data);
+            dataFile.bufferedSinceForce = true;
+            committer.commit(dataFile, eventLoop::add).get(10, TimeUnit.SECONDS);
+            assertTrue(eventLoop.isEmpty(), "a file with a buffered write is not forced on the event loop");
+            assertTrue(forcedOn.get(2).startsWith("group-commit-"), forcedOn.toString());
+            assertFalse(dataFile.bufferedSinceForce, "the force covered the buffered write");
+            assertEquals(3, registry.get("hapager.server.fsync.batch").summary().count());
+        }
+    }
+
     private static OpenFiles.OpenFile acquire(OpenFiles files, Path file) throws Exception {
         return files.acquire(file, () -> FileChannel.open(file, java.nio.file.StandardOpenOption.READ,
                 java.nio.file.StandardOpenOption.WRITE));
