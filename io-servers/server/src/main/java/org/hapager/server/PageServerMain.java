@@ -111,9 +111,10 @@ public final class PageServerMain implements Callable<Integer> {
 
     @Option(names = "--inline-page-io", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Read and write pages on the network threads (default). Fastest when the pages are in"
-                    + " the page cache: no thread hand-off; a write still completes only after the group-commit"
-                    + " fdatasync. --no-inline-page-io moves page I/O to the I/O threads, so a slow disk read"
-                    + " cannot stall other connections of the same network thread.")
+                    + " the page cache: no thread hand-off; a durable write still completes only after the group-commit"
+                    + " fdatasync, which the network thread runs itself, once per read, when the file holds no"
+                    + " buffered write. --no-inline-page-io moves page I/O to the I/O threads and every fdatasync to the"
+                    + " group-commit threads, so a slow disk cannot stall other connections of the same network thread.")
     private boolean inlinePageIo;
 
     @Option(names = "--lease-max-ms", paramLabel = "MS", defaultValue = "10000",

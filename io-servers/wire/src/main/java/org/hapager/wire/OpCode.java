@@ -17,9 +17,11 @@ public enum OpCode {
     }
 
     public final int code;
+    private final String tag;
 
     OpCode(int code) {
         this.code = code;
+        this.tag = name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** The operation with this code, or null if the code is unknown. */
@@ -29,6 +31,6 @@ public enum OpCode {
 
     /** Lower-case name for metric tags and logs. */
     public String tag() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return tag;
     }
 }
