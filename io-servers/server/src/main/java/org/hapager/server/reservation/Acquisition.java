@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  *     it is not fenced; if the lock does not come free by the deadline the acquisition fails.</li>
  * <li>No answer in time, or unreachable while the lock is held: run the {@link FenceCommand} (exit 0 within
  *     the fence timeout required), then retry {@code tryLock} for another fence timeout → {@link Outcome#FENCED}.
- *     If the command fails but the lock is free by then, the holder went away on its own → {@link Outcome#FREE}.</li>
+ *     If the command fails but the lock is free by then, the holder went away on its own → {@link Outcome#FREE};
+ *     if it fails after a fence for silence (step 3), the holder is asked to yield after all, as in step 4.</li>
  * </ol>
  * Anything else is a {@link FailedException} whose message names the holder and the reason. Never a success
  * without this process holding the lock.
@@ -76,6 +77,7 @@ final class Acquisition {
             return Outcome.FREE; // the holder went away while we read its line
         }
         String why = silence(holder);
+        boolean silentToWatch = why != null;
         if (why == null) {
             try {
                 return yielded(holder, reason, deadline);
@@ -94,6 +96,14 @@ final class Acquisition {
                 // fail with "No such process"): the kernel freed its lock, which is all fencing had to reach
                 log.warn("{}, but the reservation's lock came free: {} is gone", e.getMessage(), holder.describe());
                 return Outcome.FREE;
+            }
+            if (silentToWatch) {
+                // the watch's word is up to a heartbeat late (a holder frozen, then resumed): ask before refusing
+                try {
+                    return yielded(holder, reason, System.nanoTime() + fenceTimeoutNanos);
+                } catch (IOException | RuntimeException | FailedException notYielded) {
+                    why += "; asked to yield after the failed fence: " + notYielded.getMessage();
+                }
             }
             throw new FailedException(e.getMessage() + " (" + holder.describe() + " did not yield: " + why + ")");
         }
