@@ -314,7 +314,7 @@ class GroupCommitterTest {
             });
             eventLoop.poll().run();
             assertTrue(first.isDone() && second.isDone(), "both completed by the event loop's force");
-            assertEquals(List.of(Thread.currentThread().getName()), forcedOn.subList(0, 1));
+            assertEquals(Thread.currentThread().getName(), forcedOn.get(0), "the first force ran on the event loop");
             queuedDuringTheForce.get(0).get(10, TimeUnit.SECONDS);
             assertTrue(forcedOn.get(1).startsWith("group-commit-"), "the commit queued during the force: " + forcedOn);
             assertTrue(eventLoop.isEmpty(), "the event loop forces once per lane it started");
