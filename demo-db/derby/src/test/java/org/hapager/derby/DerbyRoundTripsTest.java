@@ -14,11 +14,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Booting a database again costs few questions to the page servers: Derby asks whether each container and log
- * file exists several times as it opens them, and {@link NameCache} answers those while this JVM holds the
- * database's lock. Counted from the pager's {@code hapager.pager.io} meter; real page-server processes.
+ * What Derby's common steps cost in requests to the page servers, counted from the pager's
+ * {@code hapager.pager.io} meter; real page-server processes.
+ * <ul>
+ *   <li>Booting a database again: Derby asks whether each container and log file exists several times as it
+ *       opens them, and {@link NameCache} answers those while this JVM holds the database's lock.</li>
+ *   <li>Creating one: every page Derby writes is new, past the end of its file, so the pool maps it blank
+ *       instead of reading it from the servers ({@code BufferPool.fixBlank}).</li>
+ * </ul>
  */
-class DerbyBootRoundTripsTest {
+class DerbyRoundTripsTest {
 
     /**
      * Before the name cache, a reboot of this database asked the page servers about 145 names (four per
@@ -61,7 +66,36 @@ class DerbyBootRoundTripsTest {
         }
     }
 
+    /** Before blank fixes, creating this database read 684 pages back from the servers, one per page it wrote. */
+    static final int MAX_READS_PER_CREATE = 4;
+
+    @Test
+    void creatingADatabaseReadsNoPageItWrites() throws Exception {
+        try (DerbyCluster cluster = new DerbyCluster("create-trips", dir)) {
+            long before = requests(cluster.meters(), "read");
+            try (Connection c = cluster.connect("fresh", "create=true"); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(40))");
+                st.execute("INSERT INTO t VALUES (1, 'one')");
+            }
+            cluster.shutdown("fresh");
+            long reads = requests(cluster.meters(), "read") - before;
+            System.out.println("create: " + reads + " page reads from the page servers");
+            assertTrue(reads <= MAX_READS_PER_CREATE, "creating a database read " + reads + " pages (expected at most "
+                    + MAX_READS_PER_CREATE + ")");
+            try (Connection c = cluster.connect("fresh", ""); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT v FROM t WHERE id = 1")) {
+                assertTrue(rs.next(), "the row written at create");
+                assertEquals("one", rs.getString(1));
+            }
+            cluster.shutdown("fresh");
+        }
+    }
+
     private static long stats(MeterRegistry meters) {
-        return meters.find("hapager.pager.io").tag("op", "stat").timers().stream().mapToLong(Timer::count).sum();
+        return requests(meters, "stat");
+    }
+
+    private static long requests(MeterRegistry meters, String op) {
+        return meters.find("hapager.pager.io").tag("op", op).timers().stream().mapToLong(Timer::count).sum();
     }
 }
