@@ -85,11 +85,19 @@ public final class ChildJvm implements AutoCloseable {
      * Waits until the output contains {@code pattern} and returns the first match. Throws, naming the process,
      * the pattern and the output, once {@code wait} has passed or the process has exited without printing it.
      */
-    public synchronized MatchResult awaitOutput(Pattern pattern, Duration wait) {
+    public MatchResult awaitOutput(Pattern pattern, Duration wait) {
+        return awaitOutput(pattern, wait, 0);
+    }
+
+    /**
+     * As {@link #awaitOutput(Pattern, Duration)}, looking only at the output from character {@code from} on (the
+     * {@link MatchResult#end()} of an earlier match, say).
+     */
+    public synchronized MatchResult awaitOutput(Pattern pattern, Duration wait, int from) {
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
             Matcher m = pattern.matcher(output);
-            if (m.find()) {
+            if (from <= output.length() && m.find(from)) {
                 return m.toMatchResult();
             }
             long left = deadline - System.nanoTime();

@@ -33,6 +33,11 @@ import java.util.stream.Stream;
  * partition. Cuts are one-way; {@link #cutBoth} cuts both ways; {@link #heal} and {@link #healAll} lift them.
  * Each change rewrites the receiver's rule set in one {@code nft -f} transaction.
  *
+ * <h2>Fencing</h2>
+ * {@link #fenceCommand()} is a fence agent for page servers on the bed's hosts ({@code --fence-command}): given
+ * the holder's host address and pid, it kills that process only if it runs in that host's namespace, and exits 0
+ * once the process is gone (or was gone already); a pid that runs elsewhere is refused with exit 1.
+ *
  * <h2>Life</h2>
  * {@link #create} builds every namespace or none; {@link #close} deletes them (which deletes their links and
  * rules). Namespaces of a bed whose JVM died without closing it are deleted by the next {@link #create}.
@@ -51,6 +56,8 @@ public final class NetnsBed implements AutoCloseable {
     private final Map<String, String> addresses = new LinkedHashMap<>();
     /** Cut directions, as {from, to}. */
     private final Set<List<String>> cuts = new LinkedHashSet<>();
+    /** Holds the fence agent; deleted by {@link #close}. */
+    private Path scripts;
     private boolean closed;
 
     private NetnsBed(String name) {
@@ -115,6 +122,7 @@ public final class NetnsBed implements AutoCloseable {
                 bed.ipIn(namespace, "link", "set", "eth0", "up");
                 bed.rules(host);
             }
+            bed.writeFenceAgent();
         } catch (RuntimeException | Error e) {
             bed.close();
             throw e;
@@ -145,6 +153,43 @@ public final class NetnsBed implements AutoCloseable {
     public synchronized List<String> exec(String host) {
         address(host);
         return List.of("ip", "netns", "exec", namespace(host));
+    }
+
+    /**
+     * The {@code --fence-command} template of the bed's fence agent: {@code sh AGENT {host} {pid}} (see the class
+     * comment).
+     */
+    public synchronized String fenceCommand() {
+        return "sh " + scripts.resolve("fence-agent") + " {host} {pid}";
+    }
+
+    private void writeFenceAgent() {
+        StringBuilder agent = new StringBuilder()
+                .append("#!/bin/sh\n")
+                .append("# Fence agent of the hapager test bed ").append(name).append(": kills page server pid $2 on the host")
+                .append(" whose address is $1.\n")
+                .append("# Exit 0 only once that process is gone; 1 if the pid runs on another host.\n")
+                .append("set -u\n")
+                .append("case \"$1\" in\n");
+        addresses.forEach((host, address) -> agent.append("  ").append(address).append(") ns=").append(namespace(host))
+                .append(" ;;\n"));
+        agent.append("  *) echo \"fence agent: no host $1 in bed ").append(name).append("\" >&2; exit 1 ;;\n")
+                .append("esac\n")
+                .append("if ! ip netns pids \"$ns\" | grep -qx \"$2\"; then\n")
+                .append("  if kill -0 \"$2\" 2>/dev/null; then echo \"fence agent: pid $2 does not run on host $1 ($ns)\" >&2;")
+                .append(" exit 1; fi\n")
+                .append("  echo \"fence agent: pid $2 on host $1 is gone already\"; exit 0\n")
+                .append("fi\n")
+                .append("kill -KILL \"$2\"\n")
+                .append("# gone once reaped; the page server's fence timeout bounds this wait\n")
+                .append("while kill -0 \"$2\" 2>/dev/null; do sleep 0.02; done\n")
+                .append("echo \"fence agent: killed pid $2 on host $1 ($ns)\"\n");
+        try {
+            scripts = Files.createTempDirectory(name);
+            Files.writeString(scripts.resolve("fence-agent"), agent.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the bed's fence agent", e);
+        }
     }
 
     /** From now on every packet from {@code from} to {@code to} is dropped on arrival, silently. */
@@ -198,6 +243,14 @@ public final class NetnsBed implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 failure = failure == null ? e : failure;
+            }
+        }
+        if (scripts != null) {
+            try {
+                Files.deleteIfExists(scripts.resolve("fence-agent"));
+                Files.deleteIfExists(scripts);
+            } catch (IOException e) {
+                failure = failure == null ? new UncheckedIOException("cannot delete " + scripts, e) : failure;
             }
         }
         if (failure != null) {
