@@ -42,6 +42,7 @@ class NetworkPartitionTest {
 
     private static final long SEED = Long.getLong("hapager.seed", System.nanoTime());
     private static final Duration LEASE = Duration.ofMillis(500);
+    private static final Duration FENCE_TIMEOUT = LEASE.multipliedBy(2);
     private static final Pattern RESULT = Pattern.compile("CLIENT RESULT writes=(\\d+) failures=(\\d+) stale=(\\d+)"
             + " max-write-ms=(\\d+) failovers=(\\d+) server=(\\S+)");
 
@@ -124,7 +125,10 @@ class NetworkPartitionTest {
             for (String host : List.of("c1", "c2", "b")) {
                 bed.cutBoth("a", host);
             }
-            b.awaitOutput(Pattern.compile("did not yield the reservation: .*; fencing it with 'sh .*fence-agent"),
+            // fenced once it has been silent to b's holder watch for a fence timeout, not a whole fence timeout after
+            // b asked it to yield (a lease plus a fence timeout after the cut)
+            b.awaitOutput(Pattern.compile("did not yield the reservation: silent to this server's holder watch for \\d+ ms,"
+                    + " longer than the fence timeout of " + FENCE_TIMEOUT.toMillis() + " ms.*; fencing it with 'sh .*fence-agent"),
                     Duration.ofSeconds(30));
             assertTrue(a.awaitExit(Duration.ofSeconds(30)), "the fence agent killed a" + report(client));
             int acquired = b.awaitOutput(Pattern.compile("acquired the reservation"), Duration.ofSeconds(30)).start();
@@ -162,10 +166,10 @@ class NetworkPartitionTest {
      */
     @Test
     void aFlappingLinkMovesTheClientOnce() throws InterruptedException {
-        try (ChildJvm client = client("c1", "flap/pages.dat", 12)) {
+        try (ChildJvm client = client("c1", "flap/pages.dat", 14)) {
             awaitWritesOn(client, a);
             long[] periodsMillis = {300, 700, 200, 900, 400, 600};
-            for (int i = 0; i < 16; i++) {
+            for (int i = 0; i < 10; i++) {
                 bed.cutBoth("c1", "a");
                 Thread.sleep(periodsMillis[i % periodsMillis.length]); // the fault's schedule, not a wait for a condition
                 bed.heal("c1", "a");
@@ -201,8 +205,13 @@ class NetworkPartitionTest {
         }
     }
 
+    /**
+     * A server on {@code host} with the bed's fence agent and a fence timeout twice the client's lease: the client
+     * gives up on a silent server before the secondary's holder watch has heard nothing for a fence timeout.
+     */
     private PageServerProcess server(String host) {
-        return PageServerProcess.startOn(bed, host, data, token, "--fence-command", bed.fenceCommand());
+        return PageServerProcess.startOn(bed, host, data, token, "--fence-command", bed.fenceCommand(),
+                "--fence-timeout-ms", Long.toString(FENCE_TIMEOUT.toMillis()));
     }
 
     private ChildJvm client(String host, String volume, int seconds) {

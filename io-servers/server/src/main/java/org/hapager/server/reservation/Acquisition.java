@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * <li>If this server's {@link HolderWatch} has not heard from the holder for a whole fence timeout, go to 4 at
  *     once: the holder was given its fence timeout to answer already.</li>
  * <li>Ask the holder to yield ({@link YieldClient}) and wait for {@code YIELDED} until the fence deadline
- *     (start + fence timeout); on {@code YIELDED(true)} retry {@code tryLock} until that same deadline →
+ *     (start + fence timeout), or only until the holder has been silent to the watch for a fence timeout (it was
+ *     heard shortly before it froze or was cut off; then go to 5, as step 3 would have: the watch's rule holds
+ *     either way, and a silent cut is noticed a lease after it, not a lease plus a fence timeout); on {@code YIELDED(true)} retry {@code tryLock} until that same deadline →
  *     {@link Outcome#YIELDED}. A holder that answers {@code YIELDED(false)} is alive and says it does not hold:
  *     it is not fenced; if the lock does not come free by the deadline the acquisition fails.</li>
  * <li>No answer in time, or unreachable while the lock is held: run the {@link FenceCommand} (exit 0 within
@@ -80,7 +82,10 @@ final class Acquisition {
         boolean silentToWatch = why != null;
         if (why == null) {
             try {
-                return yielded(holder, reason, deadline);
+                return yieldedBeforeSilence(holder, reason, deadline);
+            } catch (SilentToWatch e) {
+                why = e.getMessage();
+                silentToWatch = true;
             } catch (SocketTimeoutException e) {
                 why = "no YIELDED within the fence timeout of " + millis(fenceTimeoutNanos) + " ms";
             } catch (IOException | RuntimeException e) {
@@ -114,9 +119,46 @@ final class Acquisition {
                 + lockFile.path() + " was still locked " + millis(fenceTimeoutNanos) + " ms later (" + why + ")");
     }
 
-    /** Asks {@code holder} to yield and waits for the lock until the deadline (step 3). */
+    /** The holder fell silent to the watch for a fence timeout while it was asked to yield; the message says so. */
+    private static final class SilentToWatch extends Exception {
+        SilentToWatch(String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    /**
+     * Step 4 with the watch still in the loop: asks {@code holder} to yield, but stops waiting for the answer once
+     * the holder has been silent to the watch for a whole fence timeout (a holder the watch heard shortly before
+     * it was cut off or froze), which step 3 would have fenced at once. The answer's wait otherwise ends at
+     * {@code deadline}. A holder the watch hears again meanwhile is asked again, until {@code deadline}.
+     */
+    private Outcome yieldedBeforeSilence(Holder holder, String reason, long deadline)
+            throws FailedException, IOException, SilentToWatch {
+        while (true) {
+            long silent = watch.silentNanos(holder);
+            long answerBy = silent < 0 ? deadline : Math.min(deadline, System.nanoTime() + fenceTimeoutNanos - silent);
+            try {
+                return yielded(holder, reason, answerBy, deadline);
+            } catch (SocketTimeoutException e) {
+                if (answerBy >= deadline) {
+                    throw e;
+                }
+                String why = silence(holder);
+                if (why != null) {
+                    throw new SilentToWatch(why + " (asked to yield, no answer yet)");
+                }
+            }
+        }
+    }
+
+    /** Asks {@code holder} to yield and waits for the lock until the deadline (step 4). */
     private Outcome yielded(Holder holder, String reason, long deadline) throws FailedException, IOException {
-        Message.Yielded answer = yieldClient.askToYield(holder, reason, deadline);
+        return yielded(holder, reason, deadline, deadline);
+    }
+
+    /** Asks {@code holder} to yield, waits for its answer until {@code answerBy} and for the lock until {@code deadline}. */
+    private Outcome yielded(Holder holder, String reason, long answerBy, long deadline) throws FailedException, IOException {
+        Message.Yielded answer = yieldClient.askToYield(holder, reason, answerBy);
         if (answer.released()) {
             if (awaitLock(deadline)) {
                 return Outcome.YIELDED;
