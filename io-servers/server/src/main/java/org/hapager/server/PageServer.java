@@ -116,6 +116,10 @@ public final class PageServer implements AutoCloseable {
             reservation = Reservation.open(config.dataDir(), GuardedStore.of(store), metrics, config.fenceCommand(),
                     config.fenceTimeoutMillis(), config.drainTimeoutMillis(), peerToken);
             Reservation guard = reservation;
+            if (config.selfFence()) {
+                liveSessions.onEveryClientLapsed(() -> guard.releaseOnItsOwn("the lease of its last client session lapsed"
+                        + " (the clients went silent: cut off or frozen)"));
+            }
             if (config.metricsPort() >= 0) {
                 endpoint = MetricsEndpoint.start(new InetSocketAddress(config.bindAddress(), config.metricsPort()), registry);
                 log.info("metrics at http://{}:{}/metrics", config.bindAddress(), endpoint.address().getPort());

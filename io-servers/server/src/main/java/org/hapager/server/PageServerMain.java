@@ -117,6 +117,13 @@ public final class PageServerMain implements Callable<Integer> {
                     + " group-commit threads, so a slow disk cannot stall other connections of the same network thread.")
     private boolean inlinePageIo;
 
+    @Option(names = "--self-fence", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Holding the storage reservation, release it on its own (drained and flushed, as for a yield)"
+                    + " once every client session has lapsed: a holder cut off from all its clients stops serving before"
+                    + " the secondary has to fence it. A second line only: the secondary fences a holder that still holds"
+                    + " (default: on; --no-self-fence keeps the reservation until asked or fenced).")
+    private boolean selfFence;
+
     @Option(names = "--lease-max-ms", paramLabel = "MS", defaultValue = "10000",
             description = "Longest lease granted; a client's request is clamped to [100, MS] (default: ${DEFAULT-VALUE}).")
     private int leaseMaxMillis;
@@ -233,7 +240,7 @@ public final class PageServerMain implements Callable<Integer> {
                 FenceCommand.parse(fenceCommand), faultPoints, warmupOperations, (long) bufferMib << 20,
                 (long) connectionBufferMib << 20, stallTimeoutMillis,
                 new SizeLimits(maxVolumeBytes == null ? SizeLimits.NO_LIMIT : maxVolumeBytes,
-                        maxDataBytes == null ? SizeLimits.NO_LIMIT : maxDataBytes));
+                        maxDataBytes == null ? SizeLimits.NO_LIMIT : maxDataBytes), selfFence);
         if (!config.sizeLimits().equals(SizeLimits.NONE)) {
             log.info("size limits: {}", config.sizeLimits().describe());
         }

@@ -34,11 +34,13 @@ import org.hapager.server.store.SizeLimits;
  * @param maxConnectionBufferBytes payload one connection may hold
  * @param stallTimeoutMillis     how long a connection's answers may go unread while others wait for the budget
  * @param sizeLimits             the largest volume and the largest sum of all volumes ({@link SizeLimits#NONE}: none)
+ * @param selfFence              release the reservation on its own once every client session has lapsed (see
+ *                               {@link org.hapager.server.reservation.Reservation#releaseOnItsOwn})
  */
 public record ServerConfig(Path dataDir, String bindAddress, int port, Path tokenFile, Path peerTokenFile,
                            int metricsPort, int maxInflight, int ioThreads, boolean inlinePageIo, int eventLoopThreads,
                            int leaseMaxMillis, int handshakeTimeoutMillis, int maxUnauthenticated, long drainTimeoutMillis,
                            String serverId, long fenceTimeoutMillis, FenceCommand fenceCommand, FaultPoints faults,
                            int warmupOperations, long maxBufferBytes, long maxConnectionBufferBytes, long stallTimeoutMillis,
-                           SizeLimits sizeLimits) {
+                           SizeLimits sizeLimits, boolean selfFence) {
 }

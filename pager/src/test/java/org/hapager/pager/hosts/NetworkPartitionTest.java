@@ -35,14 +35,18 @@ import org.junit.jupiter.api.io.TempDir;
  * the storage, every page reads back as its last acknowledged write, and the longest write (the stall) is printed.
  *
  * <p>Needs root, iproute2 and nftables; skips with the reason otherwise, unless {@code -Dhapager.requireNetns=true}
- * (CI), where that is a failure. {@code -Dhapager.seed=N} replays a run's page contents.
+ * (CI), where that is a failure. {@code -Dhapager.seed=N} replays a run's page contents;
+ * {@code -Dhapager.partitionFenceTimeoutMs=500} runs the servers with their default fence timeout (BENCHMARKS.md's
+ * stalls).
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class NetworkPartitionTest {
 
     private static final long SEED = Long.getLong("hapager.seed", System.nanoTime());
     private static final Duration LEASE = Duration.ofMillis(500);
-    private static final Duration FENCE_TIMEOUT = LEASE.multipliedBy(2);
+    /** Twice the lease unless {@code -Dhapager.partitionFenceTimeoutMs} (the servers' default is 500, the lease). */
+    private static final Duration FENCE_TIMEOUT = Duration.ofMillis(Long.getLong("hapager.partitionFenceTimeoutMs",
+            LEASE.multipliedBy(2).toMillis()));
     private static final Pattern RESULT = Pattern.compile("CLIENT RESULT writes=(\\d+) failures=(\\d+) stale=(\\d+)"
             + " max-write-ms=(\\d+) failovers=(\\d+) server=(\\S+)");
 
@@ -120,6 +124,8 @@ class NetworkPartitionTest {
      */
     @Test
     void anIsolatedPrimaryIsFencedBeforeTheSecondaryTakesOver() {
+        a.close();
+        a = server("a", "--no-self-fence"); // this scenario is about the fence; the next one about self-fencing
         try (ChildJvm client = client("c1", "isolated/pages.dat", 10)) {
             awaitWritesOn(client, a);
             for (String host : List.of("c1", "c2", "b")) {
@@ -141,6 +147,32 @@ class NetworkPartitionTest {
             assertEquals(1, failovers(result), report(client));
             assertTrue(result.group(6).endsWith(bed.address("b") + ":" + b.port()), "the client ends on b" + report(client));
             assertFalse(a.output().contains("acquired the reservation"), "the restarted a did not take the storage back");
+        }
+    }
+
+    /**
+     * Self-fencing, the second line: the primary is cut off from everyone and the secondary's fencing command
+     * cannot reach it (it fails). The primary notices that its last client's lease lapsed and releases the
+     * reservation on its own, drained and flushed, so the secondary finds it free and takes over.
+     */
+    @Test
+    void anIsolatedPrimaryReleasesTheReservationOnItsOwnWhenTheFenceCannotReachIt() {
+        b.close();
+        b = PageServerProcess.startOn(bed, "b", data, token, "--fence-command", "false",
+                "--fence-timeout-ms", Long.toString(FENCE_TIMEOUT.toMillis()));
+        try (ChildJvm client = client("c1", "self-fenced/pages.dat", 10)) {
+            awaitWritesOn(client, a);
+            for (String host : List.of("c1", "c2", "b")) {
+                bed.cutBoth("a", host);
+            }
+            a.awaitOutput(Pattern.compile("stops serving the reservation of \\S+ on its own: the lease of its last client"
+                    + " session lapsed"), Duration.ofSeconds(30));
+            a.awaitOutput(Pattern.compile("yielded the reservation of \\S+ to no one"), Duration.ofSeconds(30));
+            b.awaitOutput(Pattern.compile("acquired the reservation of \\S+ \\(free\\)"), Duration.ofSeconds(60));
+            MatchResult result = awaitResult(client);
+            assertEquals(1, failovers(result), report(client));
+            assertTrue(result.group(6).endsWith(bed.address("b") + ":" + b.port()), "the client ends on b" + report(client));
+            assertTrue(a.isAlive(), "nobody killed a: it stepped down" + report(client));
         }
     }
 
@@ -209,9 +241,11 @@ class NetworkPartitionTest {
      * A server on {@code host} with the bed's fence agent and a fence timeout twice the client's lease: the client
      * gives up on a silent server before the secondary's holder watch has heard nothing for a fence timeout.
      */
-    private PageServerProcess server(String host) {
-        return PageServerProcess.startOn(bed, host, data, token, "--fence-command", bed.fenceCommand(),
-                "--fence-timeout-ms", Long.toString(FENCE_TIMEOUT.toMillis()));
+    private PageServerProcess server(String host, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("--fence-command", bed.fenceCommand(),
+                "--fence-timeout-ms", Long.toString(FENCE_TIMEOUT.toMillis())));
+        args.addAll(List.of(more));
+        return PageServerProcess.startOn(bed, host, data, token, args.toArray(String[]::new));
     }
 
     private ChildJvm client(String host, String volume, int seconds) {

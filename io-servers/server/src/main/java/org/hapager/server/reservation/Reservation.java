@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  *     requests run. Failure: ERROR log, {@code outcome=failed}, PASSIVE, the waiting requests complete with
  *     NOT_RESERVED naming this server, the holder and why; the next request tries again.</li>
  * <li>HOLDING: requests run at once; {@code running} counts those not yet finished.</li>
- * <li>YIELDING (a peer's YIELD while HOLDING): new requests complete with NOT_RESERVED at once, not executed.
+ * <li>YIELDING (a peer's YIELD while HOLDING, or {@link #releaseOnItsOwn} when every client of this server went
+ *     silent: self-fencing, a second line that the safety argument below does not rest on): new requests complete with NOT_RESERVED at once, not executed.
  *     The reservation thread waits until {@code running} is 0 (bounded by the drain timeout), flushes the group
  *     commit, clears the holder line and releases the lock → PASSIVE, and the peer gets {@code YIELDED(true)}.
  *     If the drain or the flush does not finish, it returns to HOLDING and answers {@code YIELDED(false)}
@@ -333,6 +334,30 @@ public final class Reservation implements AutoCloseable {
             answer.complete(new Message.Yielded(false, "server " + self.serverId() + " is stopping"));
         }
         return answer;
+    }
+
+    /**
+     * Self-fencing, from a network thread: every client session of this server lapsed (its clients went silent:
+     * cut off, or frozen), so this holder drains and releases as for a YIELD, and the secondary the clients move to
+     * finds the reservation free instead of having to fence. Nothing if not HOLDING. Never blocks.
+     */
+    public void releaseOnItsOwn(String why) {
+        synchronized (this) {
+            if (state != State.HOLDING || closed) {
+                return;
+            }
+            state = State.YIELDING;
+            yieldedTo = "no one (its clients went silent)";
+        }
+        log.warn("server {} stops serving the reservation of {} on its own: {}; refusing new requests and draining",
+                self.serverId(), dataDir, why);
+        try {
+            thread.execute(() -> drainAndRelease("no one (" + why + ")"));
+        } catch (RejectedExecutionException e) {
+            synchronized (this) {
+                state = State.HOLDING;
+            }
+        }
     }
 
     private Message.Yielded drainAndRelease(String taker) {

@@ -344,6 +344,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
         }
         long idle = ctx.executor().ticker().nanoTime() - lastFrameNanos;
         if (idle >= leaseNanos) {
+            sessions.leaseLapsed(this);
             fail(Message.Error.LEASE_EXPIRED, Rejection.LEASE, "lease of " + TimeUnit.NANOSECONDS.toMillis(leaseNanos)
                     + " ms expired: nothing received for " + TimeUnit.NANOSECONDS.toMillis(idle) + " ms; "
                     + inflight.size() + " references dropped");

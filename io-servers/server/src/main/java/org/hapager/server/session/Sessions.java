@@ -50,6 +50,10 @@ public final class Sessions {
     /** How many {@code awaitingAuthentication} holds (its size() is not constant-time). */
     private final AtomicInteger unauthenticated = new AtomicInteger();
     private final AtomicLong nextSessionId = new AtomicLong(ThreadLocalRandom.current().nextLong() & 0x7fff_ffff_0000_0000L);
+    /** Client sessions closing because their lease lapsed (the client went silent), until they are removed. */
+    private final Set<SessionHandler> lapsed = ConcurrentHashMap.newKeySet();
+    /** Called when the last client session went away by a lapsed lease; see {@link #onEveryClientLapsed}. */
+    private volatile Runnable everyClientLapsed = () -> { };
     private volatile boolean draining;
     private volatile boolean fenced;
     /** Guarded by {@code this}. */
@@ -136,6 +140,24 @@ public final class Sessions {
         if (sessions.remove(session) && !peers.remove(session)) {
             metrics.sessionClosed();
         }
+        if (lapsed.remove(session) && sessions.size() == peers.size()) {
+            everyClientLapsed.run();
+        }
+    }
+
+    /** {@code session}'s lease lapsed and it is closing; a peer's is not counted. Called on its event loop. */
+    void leaseLapsed(SessionHandler session) {
+        if (sessions.contains(session) && !peers.contains(session)) {
+            lapsed.add(session);
+        }
+    }
+
+    /**
+     * {@code action} runs (on an event loop, so it must not block) whenever a client session whose lease lapsed is
+     * removed and no other connection but peers' is left: every client this server had went silent.
+     */
+    public void onEveryClientLapsed(Runnable action) {
+        everyClientLapsed = action;
     }
 
     /**
