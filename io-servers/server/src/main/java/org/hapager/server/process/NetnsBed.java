@@ -91,6 +91,18 @@ public final class NetnsBed implements AutoCloseable {
         return null;
     }
 
+    /**
+     * For tests that need a bed: null if one can be built; otherwise why not, to skip with, unless
+     * {@code -Dhapager.requireNetns=true} (CI) makes that an {@link IllegalStateException}.
+     */
+    public static String unavailableUnlessRequired() {
+        String unavailable = unavailable();
+        if (unavailable != null && Boolean.getBoolean("hapager.requireNetns")) {
+            throw new IllegalStateException(unavailable + " (required: -Dhapager.requireNetns=true)");
+        }
+        return unavailable;
+    }
+
     /** Builds a bed with one host per name (lower-case letters and digits, at most 8 characters). */
     public static NetnsBed create(String... hosts) {
         if (hosts.length == 0 || hosts.length > 200) {
