@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * <li>Ask the holder to yield ({@link YieldClient}) and wait for {@code YIELDED} until the fence deadline
  *     (start + fence timeout), or only until the holder has been silent to the watch for a fence timeout (it was
  *     heard shortly before it froze or was cut off; then go to 5, as step 3 would have: the watch's rule holds
- *     either way, and a silent cut is noticed a lease after it, not a lease plus a fence timeout); on {@code YIELDED(true)} retry {@code tryLock} until that same deadline →
+ *     either way, and a silent cut is noticed a lease after it, not a lease plus a fence timeout); on
+ *     {@code YIELDED(true)} retry {@code tryLock} until that same deadline →
  *     {@link Outcome#YIELDED}. A holder that answers {@code YIELDED(false)} is alive and says it does not hold:
  *     it is not fenced; if the lock does not come free by the deadline the acquisition fails.</li>
  * <li>No answer in time, or unreachable while the lock is held: run the {@link FenceCommand} (exit 0 within

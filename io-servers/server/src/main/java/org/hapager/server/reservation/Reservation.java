@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  *     NOT_RESERVED naming this server, the holder and why; the next request tries again.</li>
  * <li>HOLDING: requests run at once; {@code running} counts those not yet finished.</li>
  * <li>YIELDING (a peer's YIELD while HOLDING, or {@link #releaseOnItsOwn} when every client of this server went
- *     silent: self-fencing, a second line that the safety argument below does not rest on): new requests complete with NOT_RESERVED at once, not executed.
+ *     silent: self-fencing, a second line that the safety argument below does not rest on): new requests
+ *     complete with NOT_RESERVED at once, not executed.
  *     The reservation thread waits until {@code running} is 0 (bounded by the drain timeout), flushes the group
  *     commit, clears the holder line and releases the lock → PASSIVE, and the peer gets {@code YIELDED(true)}.
  *     If the drain or the flush does not finish, it returns to HOLDING and answers {@code YIELDED(false)}
