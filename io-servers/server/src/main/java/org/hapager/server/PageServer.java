@@ -117,8 +117,8 @@ public final class PageServer implements AutoCloseable {
                     config.fenceTimeoutMillis(), config.drainTimeoutMillis(), peerToken);
             Reservation guard = reservation;
             if (config.selfFence()) {
-                liveSessions.onEveryClientLapsed(() -> guard.releaseOnItsOwn("the lease of its last client session lapsed"
-                        + " (the clients went silent: cut off or frozen)"));
+                liveSessions.onEveryClientLapsed(() -> guard.releaseOnItsOwn("the lease of its last client session lapsed:"
+                        + " its clients are cut off or frozen"));
             }
             if (config.metricsPort() >= 0) {
                 endpoint = MetricsEndpoint.start(new InetSocketAddress(config.bindAddress(), config.metricsPort()), registry);
