@@ -166,7 +166,8 @@ class NetworkPartitionTest {
             a.awaitOutput(Pattern.compile("yielded the reservation of \\S+ to no one"), Duration.ofSeconds(30));
             b.awaitOutput(Pattern.compile("acquired the reservation of \\S+ \\(free\\)"), Duration.ofSeconds(60));
             MatchResult result = awaitResult(client);
-            assertEquals(1, failovers(result), report(client));
+            // b's first acquisition may still find a holding (its fence fails) and refuse; the client then tries again
+            assertTrue(failovers(result) >= 1, report(client));
             assertTrue(result.group(6).endsWith(bed.address("b") + ":" + b.port()), "the client ends on b" + report(client));
             assertTrue(a.isAlive(), "nobody killed a: it stepped down" + report(client));
         }
