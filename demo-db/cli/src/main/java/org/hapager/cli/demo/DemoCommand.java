@@ -24,6 +24,7 @@ import org.hapager.cli.servers.LocalPageServers;
 import org.hapager.cli.workload.LoadBar;
 import org.hapager.cli.workload.RunOutputs;
 import org.hapager.cli.workload.StorageWatch;
+import org.hapager.server.process.NetnsBed;
 import org.hapager.workload.driver.DriverResult;
 import org.hapager.workload.result.CheckResult;
 import org.hapager.workload.result.WorkloadResult;
@@ -98,9 +99,20 @@ public final class DemoCommand implements Callable<Integer> {
     boolean specScale;
 
     @Option(names = "--fault", paramLabel = "PLAN",
-            description = "faults of the serving page server: kill9@Ts and sigstop@Ts[+Rs], comma-separated"
-                    + " (default: kill9 at a third of the run, sigstop for 3 s at two thirds)")
+            description = "faults of the serving page server: kill9@Ts, sigstop@Ts[+Rs] and (with --hosts)"
+                    + " partition@Ts, comma-separated (default: kill9, or with --hosts partition, at a third of the run;"
+                    + " sigstop for 3 s at two thirds)")
     String fault;
+
+    @Option(names = "--hosts", description = "the client (Derby) and each page server on a host of its own: Linux network"
+            + " namespaces on this machine, joined by a bridge; the faults cut the serving server off silently (packets"
+            + " dropped, no reset) instead of killing it, and the server taking over fences it with a namespace-aware"
+            + " fence agent. Needs root, iproute2 (ip) and nftables (nft)")
+    boolean hosts;
+
+    /** Hidden: set by {@code --hosts} for the demo it runs on the client's host; the bed's {@link NetnsBed#describe}. */
+    @Option(names = "--in-bed", hidden = true, paramLabel = "DESCRIPTION")
+    String inBed;
 
     @Option(names = "--no-faults", description = "run without faults")
     boolean noFaults;
@@ -151,6 +163,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         FaultPlan plan = validate();
+        if (hosts && inBed == null) {
+            return onHosts();
+        }
         TpccScale scale = scale();
         long runSeed = seed != null ? seed : System.nanoTime();
         out = spec.commandLine().getOut();
@@ -207,11 +222,75 @@ public final class DemoCommand implements Callable<Integer> {
             return FaultPlan.parse("");
         }
         try {
-            return (fault == null ? FaultPlan.thirds(duration.toMillis()) : FaultPlan.parse(fault))
-                    .requireWithin(duration.toMillis());
+            FaultPlan plan = fault != null ? FaultPlan.parse(fault)
+                    : hosts ? FaultPlan.thirdsOnHosts(duration.toMillis()) : FaultPlan.thirds(duration.toMillis());
+            if (!hosts && plan.faults().stream().anyMatch(f -> f.kind() == FaultPlan.Kind.PARTITION)) {
+                throw new IllegalArgumentException("a partition needs the servers on hosts of their own (--hosts)");
+            }
+            return plan.requireWithin(duration.toMillis());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(cl, "--fault: " + e.getMessage());
         }
+    }
+
+    /**
+     * {@code --hosts}: builds the bed (hosts client, a, b), runs this same demo in a JVM on the client's host with the
+     * bed's description, passing its output through, and removes the bed when it ends. Returns its exit code.
+     */
+    private int onHosts() throws IOException, InterruptedException {
+        String unavailable = NetnsBed.unavailable();
+        if (unavailable != null) {
+            spec.commandLine().getErr().println("hapager demo --hosts: " + unavailable);
+            return 1;
+        }
+        try (NetnsBed bed = NetnsBed.create("client", LocalPageServers.HOST_A, LocalPageServers.HOST_B)) {
+            List<String> command = new java.util.ArrayList<>(bed.exec("client"));
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), org.hapager.cli.HapagerCli.class.getName()));
+            command.addAll(spec.commandLine().getParseResult().originalArgs()); // "demo" and its options, as given
+            command.addAll(List.of("--in-bed", bed.describe()));
+            spec.commandLine().getOut().printf(Locale.ROOT, "hosts: client %s, page servers %s and %s (network namespaces"
+                    + " %s-*, one bridge)%n", bed.address("client"), bed.address(LocalPageServers.HOST_A),
+                    bed.address(LocalPageServers.HOST_B), bed.namespace("").replaceAll("-$", ""));
+            spec.commandLine().getOut().flush();
+            Process demo = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.INHERIT).start();
+            pass(demo.getInputStream(), spec.commandLine().getOut(), "demo-hosts-stdout");
+            pass(demo.getErrorStream(), spec.commandLine().getErr(), "demo-hosts-stderr");
+            Thread stop = new Thread(demo::destroy, "demo-hosts-stop"); // Ctrl-C: the demo on the client host cleans up
+            Runtime.getRuntime().addShutdownHook(stop);
+            try {
+                // the demo bounds its own phases; this only stops waiting for one that hangs past all of them
+                if (!demo.waitFor(duration.toMinutes() + 20, TimeUnit.MINUTES)) {
+                    demo.destroyForcibly();
+                    spec.commandLine().getErr().println("hapager demo --hosts: the demo on the client host did not end");
+                    return 1;
+                }
+                return demo.exitValue();
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(stop);
+                } catch (IllegalStateException e) {
+                    // the JVM is shutting down
+                }
+            }
+        }
+    }
+
+    /** Copies {@code from} to {@code to} line by line on a daemon thread, until the end of {@code from}. */
+    private static void pass(java.io.InputStream from, PrintWriter to, String name) {
+        Thread pump = new Thread(() -> {
+            try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(from, java.nio.charset.StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    to.println(line);
+                    to.flush();
+                }
+            } catch (IOException e) {
+                // the demo on the client host is gone
+            }
+        }, name);
+        pump.setDaemon(true);
+        pump.start();
     }
 
     private TpccScale scale() {
@@ -224,12 +303,14 @@ public final class DemoCommand implements Callable<Integer> {
 
     private boolean demo(FaultPlan plan, TpccScale scale, long runSeed) throws Exception {
         out.println("hapager demo: TPC-C on Apache Derby on hapager" + (plan.faults().isEmpty() ? " (no faults)"
-                : ", with the serving page server killed and frozen under it"));
+                : hosts ? ", with the serving page server cut off silently and later frozen under it (client and servers"
+                        + " on hosts of their own)" : ", with the serving page server killed and frozen under it"));
         Path store = dir.resolve("store");
         out.println("data: " + dir.describe());
         out.println("starting two page servers …");
         long t0 = System.nanoTime();
-        servers = LocalPageServers.start(store, dir.resolve("demo.token"), metricsPort != null);
+        servers = LocalPageServers.start(store, dir.resolve("demo.token"), metricsPort != null,
+                inBed == null ? null : NetnsBed.attach(inBed));
         out.printf(Locale.ROOT, "page servers: primary %s (pid %d), secondary %s (pid %d), sharing %s; up in %.1f s%n",
                 servers.key(0), servers.get(0).pid(), servers.key(1), servers.get(1).pid(), store, secondsSince(t0));
         servers.metricsLine().ifPresent(out::println);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.hapager.cli.servers.LocalPageServers;
+import org.hapager.server.process.NetnsBed;
 import org.hapager.server.process.PageServerProcess;
 import org.hapager.workload.result.RunEvent;
 
@@ -100,10 +101,10 @@ final class FaultInjector implements Runnable {
                     problem("no server was serving at " + f + "; fault skipped");
                     continue;
                 }
-                if (f.kind() == FaultPlan.Kind.KILL9) {
-                    kill9(victim);
-                } else {
-                    sigstop(victim, f.resumeAfterMillis());
+                switch (f.kind()) {
+                    case KILL9 -> kill9(victim);
+                    case SIGSTOP -> sigstop(victim, f.resumeAfterMillis());
+                    case PARTITION -> partition(victim);
                 }
             }
         } catch (InterruptedException e) {
@@ -156,6 +157,56 @@ final class FaultInjector implements Runnable {
         if (moved != 0 && !p.isAlive()) {
             restart(victim, moved);
         }
+    }
+
+    /**
+     * Cuts the serving server off from every other host of the bed, silently (its packets dropped on arrival, both
+     * ways), waits for the client to move, then for the server to be fenced (the taker's fence agent kills it) or
+     * to step down on its own (self-fencing), heals the links, and restarts it if it was killed.
+     */
+    private void partition(int victim) throws InterruptedException {
+        NetnsBed bed = servers.bed();
+        PageServerProcess p = servers.get(victim);
+        String host = servers.host(victim);
+        int steppedDownBefore = count(p.output(), STEPPED_DOWN);
+        event("partition", "silent partition of the serving page server %s (pid %d): every packet between its host and"
+                + " the others dropped", servers.key(victim), p.pid());
+        long at = System.nanoTime();
+        for (String other : bed.hosts()) {
+            if (!other.equals(host)) {
+                bed.cutBoth(host, other);
+            }
+        }
+        injected++;
+        long moved = awaitMoved(victim, at);
+        while (p.isAlive() && count(p.output(), STEPPED_DOWN) == steppedDownBefore && !stop
+                && System.nanoTime() - at < MOVE_DEADLINE_NANOS) {
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+        if (!p.isAlive()) {
+            fenced++;
+            event("fenced", "%s was fenced (killed by the fence agent, %.1f s after the partition) by %s",
+                    servers.key(victim), seconds(System.nanoTime() - at), servers.key(1 - victim));
+        } else if (count(p.output(), STEPPED_DOWN) > steppedDownBefore) {
+            event("stepped_down", "%s released the reservation on its own, %.1f s after the partition (its clients"
+                    + " went silent)", servers.key(victim), seconds(System.nanoTime() - at));
+        }
+        bed.healAll();
+        event("healed", "the links of %s healed", servers.key(victim));
+        if (moved != 0 && !p.isAlive()) {
+            restart(victim, moved);
+        }
+    }
+
+    /** What a page server logs when it releases the reservation on its own. */
+    private static final String STEPPED_DOWN = "on its own: ";
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
     }
 
     /** Starts server {@code victim} again, {@link #SETTLE_MILLIS} after the failover at {@code movedNanos}. */

@@ -11,7 +11,7 @@ import java.util.Locale;
  */
 record FaultPlan(List<Fault> faults) {
 
-    enum Kind { KILL9, SIGSTOP }
+    enum Kind { KILL9, SIGSTOP, PARTITION }
 
     record Fault(Kind kind, long atMillis, long resumeAfterMillis) {
         @Override
@@ -24,6 +24,15 @@ record FaultPlan(List<Fault> faults) {
     /** The TPC-C demo's default: kill -9 at a third of the run, SIGSTOP for 3 s at two thirds. */
     static FaultPlan thirds(long durationMillis) {
         return new FaultPlan(List.of(new Fault(Kind.KILL9, durationMillis / 3, 0),
+                new Fault(Kind.SIGSTOP, durationMillis * 2 / 3, 3000)));
+    }
+
+    /**
+     * The default of {@code hapager demo --hosts}: a silent partition of the serving server at a third of the run,
+     * SIGSTOP for 3 s at two thirds.
+     */
+    static FaultPlan thirdsOnHosts(long durationMillis) {
+        return new FaultPlan(List.of(new Fault(Kind.PARTITION, durationMillis / 3, 0),
                 new Fault(Kind.SIGSTOP, durationMillis * 2 / 3, 3000)));
     }
 
@@ -46,7 +55,11 @@ record FaultPlan(List<Fault> faults) {
     /** 20000 → "20s", 2500 → "2.5s". */
     /** For a person: {@code kill -9 at 20 s, SIGSTOP at 40 s}. */
     String describe() {
-        return String.join(", ", faults.stream().map(f -> (f.kind() == Kind.KILL9 ? "kill -9" : "SIGSTOP") + " at "
+        return String.join(", ", faults.stream().map(f -> (switch (f.kind()) {
+            case KILL9 -> "kill -9";
+            case SIGSTOP -> "SIGSTOP";
+            case PARTITION -> "silent partition";
+        }) + " at "
                 + seconds(f.atMillis()).replace("s", " s")).toList());
     }
 
@@ -63,12 +76,15 @@ record FaultPlan(List<Fault> faults) {
             String p = part.trim();
             int at = p.indexOf('@');
             if (at < 0) {
-                throw new IllegalArgumentException("fault '" + p + "' (expected: kill9@SECONDSs or sigstop@SECONDSs[+SECONDSs])");
+                throw new IllegalArgumentException("fault '" + p + "' (expected: kill9@SECONDSs, sigstop@SECONDSs[+SECONDSs]"
+                        + " or partition@SECONDSs)");
             }
             Kind kind = switch (p.substring(0, at)) {
                 case "kill9" -> Kind.KILL9;
                 case "sigstop" -> Kind.SIGSTOP;
-                default -> throw new IllegalArgumentException("fault kind '" + p.substring(0, at) + "' (expected: kill9, sigstop)");
+                case "partition" -> Kind.PARTITION;
+                default -> throw new IllegalArgumentException("fault kind '" + p.substring(0, at)
+                        + "' (expected: kill9, sigstop, partition)");
             };
             String when = p.substring(at + 1);
             int plus = when.indexOf('+');

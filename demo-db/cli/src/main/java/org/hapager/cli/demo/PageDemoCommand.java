@@ -62,6 +62,9 @@ public final class PageDemoCommand implements Callable<Integer> {
         FaultPlan plan;
         try {
             plan = noFaults ? FaultPlan.parse("") : FaultPlan.parse(fault);
+            if (plan.faults().stream().anyMatch(f -> f.kind() == FaultPlan.Kind.PARTITION)) {
+                throw new IllegalArgumentException("a partition needs servers on hosts of their own: hapager demo --hosts");
+            }
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--fault: " + e.getMessage());
         }

@@ -10,19 +10,23 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.hapager.server.process.NetnsBed;
 import org.hapager.server.process.PageServerProcess;
 
 /**
  * Two local page servers (the demo's, and a workload command's embedded pair): child processes over one data directory, each restartable on its own port
  * (so the client's configuration stays right), and which of them the client serves from, read from the
  * pager's gauge {@code hapager.pager.server.current} in the shared registry.
+ *
+ * <p>On a {@link NetnsBed} ({@code hapager demo --hosts}) each server runs on its own host, {@value #HOST_A} and
+ * {@value #HOST_B}, bound to the host's address on port {@value #BED_PORT}, and fences with the bed's agent.
  *
  * <p>Thread-safe: slots are swapped atomically; {@link #stopAll} may run from a shutdown hook while the
  * fault thread restarts a server (a server started after it is stopped by the next {@code stopAll}).
@@ -32,8 +36,15 @@ public final class LocalPageServers implements AutoCloseable {
     /** Fast fencing: the server taking over waits 150 ms for a frozen holder to yield before killing it. */
     private static final String[] SERVER_ARGS = {"--fence-timeout-ms", "150"};
 
+    /** The hosts of the servers on a bed, and their port there (each host is a namespace of its own). */
+    public static final String HOST_A = "a";
+    public static final String HOST_B = "b";
+    static final int BED_PORT = 7070;
+
     private final Path store;
     private final Path token;
+    /** The hosts the servers run on, or null for this host. */
+    private final NetnsBed bed;
     /** Each slot's metrics port, the same across restarts; none when the servers serve no metrics. */
     private final int[] metricsPorts;
     private final AtomicReferenceArray<PageServerProcess> slots = new AtomicReferenceArray<>(2);
@@ -41,10 +52,11 @@ public final class LocalPageServers implements AutoCloseable {
     private final List<PageServerProcess> started = new CopyOnWriteArrayList<>();
     private volatile boolean stopped;
 
-    private LocalPageServers(Path store, Path token, int[] metricsPorts) {
+    private LocalPageServers(Path store, Path token, int[] metricsPorts, NetnsBed bed) {
         this.store = store;
         this.token = token;
         this.metricsPorts = metricsPorts;
+        this.bed = bed;
     }
 
     /**
@@ -52,8 +64,14 @@ public final class LocalPageServers implements AutoCloseable {
      * kept across its restarts). If the second cannot start, the first is stopped.
      */
     public static LocalPageServers start(Path store, Path token, boolean metrics) {
-        int[] ports = metrics ? new int[] {metricsPort(), metricsPort()} : new int[0];
-        LocalPageServers s = new LocalPageServers(store, token, ports);
+        return start(store, token, metrics, null);
+    }
+
+    /** As {@link #start(Path, Path, boolean)}, the servers on the hosts {@value #HOST_A} and {@value #HOST_B} of {@code bed}. */
+    public static LocalPageServers start(Path store, Path token, boolean metrics, NetnsBed bed) {
+        int[] ports = !metrics ? new int[0] : bed != null ? new int[] {BED_PORT + 1, BED_PORT + 1}
+                : new int[] {metricsPort(), metricsPort()};
+        LocalPageServers s = new LocalPageServers(store, token, ports, bed);
         try {
             for (int i = 0; i < 2; i++) {
                 PageServerProcess p = s.startOnFreePort(i);
@@ -73,6 +91,9 @@ public final class LocalPageServers implements AutoCloseable {
      * host (seen here: "Address already in use" when a fenced server was started again).
      */
     private PageServerProcess startOnFreePort(int index) {
+        if (bed != null) {
+            return PageServerProcess.startOn(bed, host(index), BED_PORT, store, token, args(index));
+        }
         RuntimeException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
             int port = freePortBelowEphemeral();
@@ -89,19 +110,31 @@ public final class LocalPageServers implements AutoCloseable {
     }
 
     private String[] args(int index) {
-        if (metricsPorts.length == 0) {
-            return SERVER_ARGS;
+        List<String> a = new ArrayList<>(List.of(SERVER_ARGS));
+        if (metricsPorts.length > 0) {
+            a.addAll(List.of("--metrics-port", Integer.toString(metricsPorts[index])));
         }
-        String[] a = Arrays.copyOf(SERVER_ARGS, SERVER_ARGS.length + 2);
-        a[SERVER_ARGS.length] = "--metrics-port";
-        a[SERVER_ARGS.length + 1] = Integer.toString(metricsPorts[index]);
-        return a;
+        if (bed != null) {
+            a.addAll(List.of("--fence-command", bed.fenceCommand()));
+        }
+        return a.toArray(String[]::new);
+    }
+
+    /** The bed the servers run on, or null when they run on this host. */
+    public NetnsBed bed() {
+        return bed;
+    }
+
+    /** The bed host of server {@code index}. */
+    public String host(int index) {
+        return index == 0 ? HOST_A : HOST_B;
     }
 
     /** Where server {@code index} serves its meters (Prometheus text format), if it does. */
     public Optional<String> metricsUrl(int index) {
         return metricsPorts.length == 0 ? Optional.empty()
-                : Optional.of("http://127.0.0.1:" + metricsPorts[index] + "/metrics");
+                : Optional.of("http://" + (bed != null ? bed.address(host(index)) : "127.0.0.1") + ":" + metricsPorts[index]
+                        + "/metrics");
     }
 
     /** {@code page server metrics: URL (primary), URL (secondary)}, if they serve metrics. */
@@ -192,7 +225,8 @@ public final class LocalPageServers implements AutoCloseable {
                 throw new IllegalStateException("the page servers are being stopped");
             }
             try {
-                again = PageServerProcess.start(store, token, old.port(), args(index));
+                again = bed != null ? PageServerProcess.startOn(bed, host(index), old.port(), store, token, args(index))
+                        : PageServerProcess.start(store, token, old.port(), args(index));
             } catch (RuntimeException e) {
                 if (attempt == 3) {
                     throw e;

@@ -25,6 +25,9 @@ class DemoFaultPlanTest {
     void theDefaultPlanHurtsAtOneThirdAndTwoThirds() {
         assertEquals("kill9@20s, sigstop@40s+3s", FaultPlan.thirds(60_000).toString());
         assertEquals("kill9@5s, sigstop@10s+3s", FaultPlan.thirds(15_000).toString());
+        assertEquals("partition@20s, sigstop@40s+3s", FaultPlan.thirdsOnHosts(60_000).toString());
+        assertEquals("silent partition at 20 s, SIGSTOP at 40 s", FaultPlan.thirdsOnHosts(60_000).describe());
+        assertEquals(List.of(new FaultPlan.Fault(FaultPlan.Kind.PARTITION, 3_000, 0)), FaultPlan.parse("partition@3s").faults());
     }
 
     @Test

@@ -58,11 +58,45 @@ public final class NetnsBed implements AutoCloseable {
     private final Set<List<String>> cuts = new LinkedHashSet<>();
     /** Holds the fence agent; deleted by {@link #close}. */
     private Path scripts;
+    /** False for a bed {@link #attach attached} to in another process: its creator removes it. */
+    private final boolean owned;
     private boolean closed;
 
-    private NetnsBed(String name) {
+    private NetnsBed(String name, boolean owned) {
         this.name = name;
         this.switchNamespace = name + "-sw";
+        this.owned = owned;
+    }
+
+    /**
+     * One line that {@link #attach} turns back into this bed in another process (one started on a host of it):
+     * the bed's name, the fence agent's directory, and each host with its address.
+     */
+    public synchronized String describe() {
+        StringBuilder line = new StringBuilder(name).append(' ').append(scripts);
+        addresses.forEach((host, address) -> line.append(' ').append(host).append('=').append(address));
+        return line.toString();
+    }
+
+    /**
+     * The bed that {@link #describe} described, to start processes on its hosts and cut its links from this
+     * process. Closing it removes nothing: its creator does. The cuts made through it are its own.
+     */
+    public static NetnsBed attach(String description) {
+        String[] words = description.strip().split(" ");
+        if (words.length < 3 || !words[0].matches(PREFIX + "\\d+x\\d+")) {
+            throw new IllegalArgumentException("not a test bed's description: '" + description + "'");
+        }
+        NetnsBed bed = new NetnsBed(words[0], false);
+        bed.scripts = Path.of(words[1]);
+        for (int i = 2; i < words.length; i++) {
+            int eq = words[i].indexOf('=');
+            if (eq <= 0 || !Files.exists(Path.of("/run/netns", bed.namespace(words[i].substring(0, eq))))) {
+                throw new IllegalArgumentException("host '" + words[i] + "' of test bed " + words[0] + " does not exist");
+            }
+            bed.addresses.put(words[i].substring(0, eq), words[i].substring(eq + 1));
+        }
+        return bed;
     }
 
     /**
@@ -109,7 +143,8 @@ public final class NetnsBed implements AutoCloseable {
             throw new IllegalArgumentException("a bed has 1 to 200 hosts, not " + hosts.length);
         }
         removeStale();
-        NetnsBed bed = new NetnsBed(PREFIX + ProcessHandle.current().pid() + "x" + ThreadLocalRandom.current().nextInt(1 << 20));
+        NetnsBed bed = new NetnsBed(PREFIX + ProcessHandle.current().pid() + "x" + ThreadLocalRandom.current().nextInt(1 << 20),
+                true);
         ThreadLocalRandom random = ThreadLocalRandom.current();
         String subnet = "10." + (100 + random.nextInt(100)) + "." + random.nextInt(256) + ".";
         try {
@@ -240,7 +275,8 @@ public final class NetnsBed implements AutoCloseable {
     /** Deletes the bed's namespaces (and with them their links and rules). Idempotent. */
     @Override
     public synchronized void close() {
-        if (closed) {
+        if (closed || !owned) {
+            closed = true;
             return;
         }
         closed = true;

@@ -53,9 +53,15 @@ public final class PageServerProcess implements AutoCloseable {
      * address) and waits until it is ready.
      */
     public static PageServerProcess startOn(NetnsBed bed, String host, Path dataDir, Path tokenFile, String... extraArgs) {
+        return startOn(bed, host, 0, dataDir, tokenFile, extraArgs);
+    }
+
+    /** As {@link #startOn(NetnsBed, String, Path, Path, String...)}, on {@code port} of the host (0: a free one). */
+    public static PageServerProcess startOn(NetnsBed bed, String host, int port, Path dataDir, Path tokenFile,
+                                            String... extraArgs) {
         List<String> args = new ArrayList<>(List.of("--bind", bed.address(host)));
         args.addAll(List.of(extraArgs));
-        return start(bed.exec(host), Map.of(), dataDir, tokenFile, 0, args.toArray(String[]::new));
+        return start(bed.exec(host), Map.of(), dataDir, tokenFile, port, args.toArray(String[]::new));
     }
 
     private static PageServerProcess start(List<String> commandPrefix, Map<String, String> environment, Path dataDir,
