@@ -215,6 +215,10 @@ public final class DemoCommand implements Callable<Integer> {
         if (reduceFactor != null && (reduceFactor < 1 || specScale)) {
             throw new ParameterException(cl, "--reduce must be at least 1, and not with --spec-scale");
         }
+        if (hosts && metricsPort != null) {
+            throw new ParameterException(cl, "--metrics-port and --hosts exclude each other: the meters would be served"
+                    + " inside the client host's network namespace, out of reach");
+        }
         if (noFaults && fault != null) {
             throw new ParameterException(cl, "--fault and --no-faults exclude each other");
         }

@@ -80,6 +80,8 @@ public class DemoCommandTest {
                 new String[] {"--fault", "kill9"},
                 new String[] {"--fault", "sigstop@abc"},
                 new String[] {"--fault", "kill9@3s", "--no-faults"},
+                new String[] {"--fault", "partition@3s"},
+                new String[] {"--hosts", "--metrics-port", "0"},
                 new String[] {"--seed", "x"},
                 new String[] {"--lease-ms", "5"},
                 new String[] {"--spec-scale", "--reduce", "10"},
