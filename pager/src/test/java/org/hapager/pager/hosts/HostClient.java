@@ -23,7 +23,8 @@ import org.hapager.pager.Volume;
  * submit to completion; then every page is read back and compared with the bytes last acknowledged for it.
  *
  * <p>Arguments: {@code SERVERS TOKEN-FILE VOLUME SECONDS LEASE-MS SEED}, SERVERS as {@code host:port,host:port}.
- * Prints {@code CLIENT READY}, a {@code CLIENT PROGRESS writes=N server=ADDR} line every 200 ms, and at the end
+ * Prints {@code CLIENT READY}, a {@code CLIENT PROGRESS writes=N server=ADDR longest-ms=N} line every 200 ms (the
+ * longest write completed since the previous line), and at the end
  * {@code CLIENT RESULT writes=N failures=N stale=N max-write-ms=N failovers=N server=ADDR}; the first failure's
  * text follows as {@code CLIENT FAILURE ...}. Exits 0 only if nothing failed and nothing was stale.
  */
@@ -52,6 +53,7 @@ public final class HostClient {
             AtomicLong writes = new AtomicLong();
             AtomicLong failures = new AtomicLong();
             AtomicLong maxWriteNanos = new AtomicLong();
+            AtomicLong windowMaxNanos = new AtomicLong();
             List<String> firstFailure = new ArrayList<>();
             byte[][] acknowledged = new byte[THREADS * PAGES_PER_THREAD][];
             long[] acknowledgedSequence = new long[acknowledged.length];
@@ -71,7 +73,9 @@ public final class HostClient {
                             long submitted = System.nanoTime();
                             long number = sequence.incrementAndGet();
                             outstanding.addLast(client.write(volume, page, ByteBuffer.wrap(bytes)).handle((r, e) -> {
-                                maxWriteNanos.accumulateAndGet(System.nanoTime() - submitted, Math::max);
+                                long took = System.nanoTime() - submitted;
+                                maxWriteNanos.accumulateAndGet(took, Math::max);
+                                windowMaxNanos.accumulateAndGet(took, Math::max);
                                 if (e != null) {
                                     failures.incrementAndGet();
                                     synchronized (firstFailure) {
@@ -100,7 +104,8 @@ public final class HostClient {
             }
             while (writers.stream().anyMatch(Thread::isAlive)) {
                 writers.get(0).join(200);
-                System.out.println("CLIENT PROGRESS writes=" + writes.get() + " server=" + client.currentServer());
+                System.out.println("CLIENT PROGRESS writes=" + writes.get() + " server=" + client.currentServer()
+                        + " longest-ms=" + TimeUnit.NANOSECONDS.toMillis(windowMaxNanos.getAndSet(0)));
             }
             long stale = 0;
             for (int page = 0; page < acknowledged.length; page++) {

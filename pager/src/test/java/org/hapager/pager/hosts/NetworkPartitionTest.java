@@ -97,6 +97,7 @@ class NetworkPartitionTest {
     void aSilentCutBetweenClientAndPrimaryFailsOverWithoutFencing() {
         try (ChildJvm client = client("c1", "cut/pages.dat", 10)) {
             awaitWritesOn(client, a);
+            int cutAt = client.output().length();
             bed.cutBoth("c1", "a");
             MatchResult result;
             b.awaitOutput(Pattern.compile("acquired the reservation"), Duration.ofSeconds(30));
@@ -106,6 +107,8 @@ class NetworkPartitionTest {
 
             bed.heal("c1", "a"); // scenario 6: the cut-off server is the secondary now
             awaitWritesOn(client, b);
+            System.out.println(scenario + ": the longest write from the cut until 100 writes on b: "
+                    + longestWriteSince(client, cutAt) + " ms");
             b.kill9();
             result = awaitResult(client);
             assertEquals(2, failovers(result), "to b at the cut, back to a when b died" + report(client));
@@ -260,7 +263,7 @@ class NetworkPartitionTest {
             target = Long.parseLong(m.group(1)) + 100;
         }
         Pattern onServer = Pattern.compile("CLIENT PROGRESS writes=(\\d+) server=/?" + Pattern.quote(
-                server.address().getHostString() + ":" + server.port()) + "\n");
+                server.address().getHostString() + ":" + server.port()) + " ");
         int from = 0;
         while (true) {
             MatchResult m = client.awaitOutput(onServer, Duration.ofSeconds(60), from);
@@ -269,6 +272,15 @@ class NetworkPartitionTest {
             }
             from = m.end();
         }
+    }
+
+    /** The longest write the client's progress lines report from output offset {@code from} on. */
+    private static long longestWriteSince(ChildJvm client, int from) {
+        long longest = 0;
+        for (var m = Pattern.compile("CLIENT PROGRESS .* longest-ms=(\\d+)").matcher(client.output().substring(from)); m.find(); ) {
+            longest = Math.max(longest, Long.parseLong(m.group(1)));
+        }
+        return longest;
     }
 
     private MatchResult awaitResult(ChildJvm client) {

@@ -177,6 +177,11 @@ public final class NetnsBed implements AutoCloseable {
         return bed;
     }
 
+    /** The bed's name: every namespace of it is named {@code NAME-HOST}. */
+    public String name() {
+        return name;
+    }
+
     /** The hosts, in the order given to {@link #create}. */
     public synchronized List<String> hosts() {
         return List.copyOf(addresses.keySet());
