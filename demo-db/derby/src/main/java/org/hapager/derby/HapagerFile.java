@@ -11,6 +11,7 @@ import org.apache.derby.io.StorageRandomAccessFile;
 import org.apache.derby.shared.common.error.StandardException;
 import org.hapager.pager.DirectoryEntry;
 import org.hapager.pager.PageIoException;
+import org.hapager.pager.VolumeStat;
 
 /**
  * A file or directory name of a hapager database, with {@link java.io.File}'s semantics as Derby's storage
@@ -38,20 +39,25 @@ final class HapagerFile implements StorageFile {
         return factory.cluster();
     }
 
-    /**
-     * What is at this name. In the root factory (Derby's {@code derby.system.home}, where no hapager database
-     * lives) the root is an empty directory and nothing else exists: Derby lists it to find the databases to
-     * boot at start-up ({@code derby.system.bootAll}) and finds nothing there.
-     */
-    private NameCache.Kind kind() {
+    private VolumeStat stat() {
         if (factory.isRoot()) {
-            return path.isEmpty() ? NameCache.Kind.DIRECTORY : NameCache.Kind.MISSING;
+            return rootStat();
         }
         try {
-            return cluster().kind(path);
+            Cluster c = cluster();
+            return Uninterruptible.await(c.pager, () -> c.pager.stat(path), "stat of " + getPath());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * In the root factory (Derby's {@code derby.system.home}, where no hapager database lives): the root is an
+     * empty directory, nothing else exists. Derby lists it to find the databases to boot at start-up
+     * ({@code derby.system.bootAll}) and answers nothing there.
+     */
+    private VolumeStat rootStat() {
+        return new VolumeStat(path.isEmpty(), path.isEmpty(), 0);
     }
 
     /** False for expected outcomes; throws when the servers could not answer. */
@@ -86,17 +92,18 @@ final class HapagerFile implements StorageFile {
     /** True if it exists, file or directory (whose entries can be changed): as java.io.File for its owner. */
     @Override
     public boolean canWrite() {
-        return kind().exists();
+        return stat().exists();
     }
 
     @Override
     public boolean exists() {
-        return (factory.isRoot() || !path.isEmpty()) && kind().exists();
+        return (factory.isRoot() || !path.isEmpty()) && stat().exists();
     }
 
     @Override
     public boolean isDirectory() {
-        return kind() == NameCache.Kind.DIRECTORY;
+        VolumeStat s = stat();
+        return s.exists() && s.directory();
     }
 
     @Override
@@ -105,7 +112,7 @@ final class HapagerFile implements StorageFile {
             cluster().delete(path);
             return true;
         } catch (IOException e) {
-            if (!kind().exists()) {
+            if (!stat().exists()) {
                 return false; // not there (NOT_FOUND, also for a path under a file), or gone meanwhile
             }
             return answered(e);
@@ -114,11 +121,11 @@ final class HapagerFile implements StorageFile {
 
     @Override
     public boolean deleteAll() {
-        NameCache.Kind kind = kind();
-        if (!kind.exists()) {
+        VolumeStat s = stat();
+        if (!s.exists()) {
             return false;
         }
-        if (kind == NameCache.Kind.DIRECTORY) {
+        if (s.directory()) {
             String[] children = list();
             if (children == null) {
                 return false;
@@ -181,7 +188,8 @@ final class HapagerFile implements StorageFile {
             return false;
         }
         try {
-            cluster().mkdirs(path);
+            Cluster c = cluster();
+            Uninterruptible.await(c.pager, () -> c.pager.mkdirs(path), "mkdirs of " + getPath());
             return true;
         } catch (IOException e) {
             return answered(e);
