@@ -197,15 +197,16 @@ class NetworkPartitionTest {
      * client moves to the secondary once and stays; the reservation moves once, not back and forth.
      */
     @Test
-    void aFlappingLinkMovesTheClientOnce() throws InterruptedException {
+    void aFlappingLinkMovesTheClientOnce() {
         try (ChildJvm client = client("c1", "flap/pages.dat", 14)) {
             awaitWritesOn(client, a);
-            long[] periodsMillis = {300, 700, 200, 900, 400, 600};
+            // cut and healed for 1-4 of the client's progress lines (200 ms each): 200-800 ms, by the client's clock
+            int[] periodsInLines = {2, 4, 1, 4, 2, 3};
             for (int i = 0; i < 10; i++) {
                 bed.cutBoth("c1", "a");
-                Thread.sleep(periodsMillis[i % periodsMillis.length]); // the fault's schedule, not a wait for a condition
+                awaitProgressLines(client, periodsInLines[i % periodsInLines.length]);
                 bed.heal("c1", "a");
-                Thread.sleep(periodsMillis[(i + 3) % periodsMillis.length]);
+                awaitProgressLines(client, periodsInLines[(i + 3) % periodsInLines.length]);
             }
             MatchResult result = awaitResult(client);
             assertTrue(failovers(result) <= 1, "at most one failover: once on b, a flapping link to a does not matter"
@@ -271,6 +272,14 @@ class NetworkPartitionTest {
                 return;
             }
             from = m.end();
+        }
+    }
+
+    /** Waits until {@code client} has printed {@code lines} more progress lines (one each 200 ms). */
+    private static void awaitProgressLines(ChildJvm client, int lines) {
+        int from = client.output().length();
+        for (int i = 0; i < lines; i++) {
+            from = client.awaitOutput(Pattern.compile("CLIENT PROGRESS [^\\n]*\\n"), Duration.ofSeconds(10), from).end();
         }
     }
 
