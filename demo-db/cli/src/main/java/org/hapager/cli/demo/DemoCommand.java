@@ -3,16 +3,10 @@ package org.hapager.cli.demo;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -22,7 +16,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.hapager.cli.DurationConverter;
-import org.hapager.cli.HapagerCli;
 import org.hapager.cli.database.DataDirectory;
 import org.hapager.cli.database.DerbySetup;
 import org.hapager.cli.metrics.CliMetrics;
@@ -171,7 +164,7 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         FaultPlan plan = validate();
         if (hosts && inBed == null) {
-            return onHosts();
+            return DemoOnHosts.run(spec.commandLine(), duration);
         }
         TpccScale scale = scale();
         long runSeed = seed != null ? seed : System.nanoTime();
@@ -242,69 +235,6 @@ public final class DemoCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(cl, "--fault: " + e.getMessage());
         }
-    }
-
-    /**
-     * {@code --hosts}: builds the bed (hosts client, a, b), runs this same demo in a JVM on the client's host with the
-     * bed's description, passing its output through, and removes the bed when it ends. Returns its exit code.
-     */
-    private int onHosts() throws IOException, InterruptedException {
-        String unavailable = NetnsBed.unavailable();
-        if (unavailable != null) {
-            spec.commandLine().getErr().println("hapager demo --hosts: " + unavailable);
-            return 1;
-        }
-        try (NetnsBed bed = NetnsBed.create("client", LocalPageServers.HOST_A, LocalPageServers.HOST_B)) {
-            List<String> command = new ArrayList<>(bed.exec("client"));
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-            command.addAll(List.of("-cp", System.getProperty("java.class.path"), HapagerCli.class.getName()));
-            command.addAll(spec.commandLine().getParseResult().originalArgs()); // "demo" and its options, as given
-            command.addAll(List.of("--in-bed", bed.describe()));
-            spec.commandLine().getOut().printf(Locale.ROOT, "hosts: client %s, page servers %s and %s (network namespaces"
-                    + " %s-*, one bridge)%n", bed.address("client"), bed.address(LocalPageServers.HOST_A),
-                    bed.address(LocalPageServers.HOST_B), bed.name());
-            spec.commandLine().getOut().flush();
-            Process demo = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.INHERIT).start();
-            Thread stdout = pass(demo.getInputStream(), spec.commandLine().getOut(), "demo-hosts-stdout");
-            Thread stderr = pass(demo.getErrorStream(), spec.commandLine().getErr(), "demo-hosts-stderr");
-            Thread stop = new Thread(demo::destroy, "demo-hosts-stop"); // Ctrl-C: the demo on the client host cleans up
-            Runtime.getRuntime().addShutdownHook(stop);
-            try {
-                // the demo bounds its own phases; this only stops waiting for one that hangs past all of them
-                if (!demo.waitFor(duration.toMinutes() + 20, TimeUnit.MINUTES)) {
-                    demo.destroyForcibly();
-                    spec.commandLine().getErr().println("hapager demo --hosts: the demo on the client host did not end");
-                    return 1;
-                }
-                stdout.join(TimeUnit.SECONDS.toMillis(10)); // its last lines, PASSED or FAILED among them
-                stderr.join(TimeUnit.SECONDS.toMillis(10));
-                return demo.exitValue();
-            } finally {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(stop);
-                } catch (IllegalStateException e) {
-                    // the JVM is shutting down
-                }
-            }
-        }
-    }
-
-    /** Copies {@code from} to {@code to} line by line on a daemon thread, until the end of {@code from}; returns it. */
-    private static Thread pass(InputStream from, PrintWriter to, String name) {
-        Thread pump = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(from, StandardCharsets.UTF_8))) {
-                for (String line = in.readLine(); line != null; line = in.readLine()) {
-                    to.println(line);
-                    to.flush();
-                }
-            } catch (IOException e) {
-                // the demo on the client host is gone
-            }
-        }, name);
-        pump.setDaemon(true);
-        pump.start();
-        return pump;
     }
 
     private TpccScale scale() {
