@@ -355,6 +355,11 @@ public final class PagerClient implements AutoCloseable {
      * rename, mkdirs; see {@link SendGuard}) under {@code guard}, from the next submission on: the guard is
      * asked before each send, and a request it refuses completes with its failure, unsent. Requests already
      * submitted are not affected. Several guards may cover one name; each must let a request go.
+     *
+     * <p>Closing the registration also forgets that an acknowledged buffered write under {@code name} was given
+     * up (its guard refused it for good after a failover, see {@link SendGuard}): until then every sync,
+     * durable write and length change of its volume fails, so that the guard's holder never takes the volume
+     * for durable; whoever opens it next must recover from its own log.
      */
     public SendGuard.Registration guard(String name, SendGuard guard) {
         java.util.Objects.requireNonNull(guard, "guard");
@@ -364,7 +369,15 @@ public final class PagerClient implements AutoCloseable {
         }
         GuardEntry entry = new GuardEntry(name, guard);
         guards.add(entry);
-        return () -> guards.remove(entry);
+        return () -> {
+            if (guards.remove(entry)) {
+                try {
+                    ioThread.execute(() -> table.forgetLostWrites(name));
+                } catch (java.util.concurrent.RejectedExecutionException closed) {
+                    // the client is closed: it forgot everything
+                }
+            }
+        };
     }
 
     private record GuardEntry(String name, SendGuard guard) {

@@ -14,6 +14,14 @@ package org.hapager.pager;
  * <p>Checked for writes, set-length, create, delete, rename (both names) and mkdirs; never for reads, stats,
  * lists and syncs (a sync changes nothing that an earlier write did not). Runs on the I/O thread for every such
  * send: it must be quick and must not block.
+ *
+ * <p>The kind of the refusal matters for an acknowledged buffered write that the pager writes again after a
+ * failover (its copy, kept until a sync): {@link PageIoException.Kind#UNAVAILABLE} means "not now" (a lease
+ * whose renewal is late): the pager holds that copy, the copies after it and every request touching their
+ * volumes, asks again every few tens of milliseconds, and sends them once the guard lets them go. Any other
+ * kind is for good (the lock was taken over, or given up): the copy is dropped, and from then on every sync,
+ * durable write and length change of its volume fails until the registration is closed. A guard that answers
+ * UNAVAILABLE must come to a final answer in bounded time.
  */
 @FunctionalInterface
 public interface SendGuard {

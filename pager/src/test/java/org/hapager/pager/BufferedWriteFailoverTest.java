@@ -80,6 +80,58 @@ class BufferedWriteFailoverTest {
         }
     }
 
+    /**
+     * The chaos campaign's lost commits, with real processes: copies are written again while the database's
+     * lease is late. The guard lets the first copies go and then says "not now"; the copies after it, a newer
+     * round of the same pages among them, must wait (with the sync of their volume) rather than be dropped, while
+     * another volume's requests go on; once the guard lets them go, the sync makes the newest bytes durable.
+     * Before the fix the refused copies were dropped and the pages went back to older bytes.
+     */
+    @Test
+    void copiesAGuardRefusesForNowWaitAndAreWrittenOnceItLetsThemGo() throws Exception {
+        try (ServerPair pair = new ServerPair(dir, List.of("--warmup-ops", "0"), List.of("--warmup-ops", "0"));
+             PagerClient client = PagerClient.connect(PagerConfig.builder().servers(pair.primary.address(),
+                     pair.secondary.address()).tokenFile(pair.token).lease(Duration.ofSeconds(2))
+                     .failoverDeadline(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(10)).build())) {
+            Volume volume = Volume.of("late/pages.dat");
+            Volume other = Volume.of("elsewhere/lock.dat");
+            client.create(volume.name(), false).join();
+            client.create(other.name(), false).join();
+            byte[] before = new byte[PAGES * PAGE];
+            new Random(SEED).nextBytes(before);
+            client.write(volume, 0, ByteBuffer.wrap(before.clone())).get(30, TimeUnit.SECONDS);
+
+            java.util.concurrent.atomic.AtomicInteger letGo = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
+            try (SendGuard.Registration guard = client.guard("late", (name, request) -> letGo.getAndDecrement() > 0 ? null
+                    : new PageIoException(PageIoException.Kind.UNAVAILABLE, request + " of " + name + ": the lease is late"))) {
+                byte[] after = new byte[PAGES * PAGE];
+                new Random(SEED + 1).nextBytes(after);
+                for (int round = 0; round < 2; round++) { // two copies of every page: the older must not be the last
+                    for (int page = 0; page < PAGES; page++) {
+                        after[page * PAGE] ^= (byte) (round + 1);
+                        client.writeBuffered(volume, page, ByteBuffer.wrap(after, page * PAGE, PAGE).slice()).get(30, TimeUnit.SECONDS);
+                    }
+                }
+                PageServerProcess serving = pair.at(client.currentServer());
+                overwrite(volumeFile(pair.data, "pages.dat"), before); // the serving host's page cache is lost with it
+                letGo.set(PAGES + PAGES / 2);                           // the first round and half the second, then "not now"
+                serving.kill9();
+
+                java.util.concurrent.CompletableFuture<Void> sync = client.sync(volume.name());
+                client.write(other, 0, ByteBuffer.allocate(PAGE)).get(30, TimeUnit.SECONDS);
+                assertEquals(false, sync.isDone(), "the sync of the held copies' volume completed before they were written"
+                        + " (seed " + SEED + ")");
+                letGo.set(Integer.MAX_VALUE);
+                sync.get(30, TimeUnit.SECONDS);
+                ByteBuffer read = ByteBuffer.allocate(PAGES * PAGE);
+                client.read(volume, 0, read).get(30, TimeUnit.SECONDS);
+                assertArrayEquals(after, read.array(), "pages read back after the held replay (seed " + SEED + ")");
+                assertArrayEquals(after, Files.readAllBytes(volumeFile(pair.data, "pages.dat")),
+                        "the shared file after the sync (seed " + SEED + ")");
+            }
+        }
+    }
+
     private static Path volumeFile(Path data, String name) throws IOException {
         try (Stream<Path> files = Files.walk(data)) {
             return files.filter(p -> p.getFileName().toString().equals(name)).findFirst()

@@ -66,7 +66,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #close}: any → CLOSED.</li>
  *   <li>{@link #expireWaiting}, every {@value #EXPIRY_TICK_MILLIS} ms: in CONNECTING and DRAINING, requests
  *       that waited longer than the deadline since the later of their admission and the moment the last
- *       server stopped serving fail ({@link RecordTable#expire}).</li>
+ *       server stopped serving fail ({@link RecordTable#expire}); in SERVING, a replay of kept copies that a
+ *       send guard holds asks the guard again ({@link RecordTable#retryHeldReplay}).</li>
  * </ul>
  * Servers are tried in configuration order, starting after the one just lost, round robin. A restarted
  * server does not take the client back: it is only tried when the current one fails, so the client does
@@ -393,10 +394,12 @@ public final class FailoverController implements ServerConnection.Listener {
         return loop.ticker().nanoTime();
     }
 
-    /** In CONNECTING and DRAINING: fails what has waited past the deadline. */
+    /** In CONNECTING and DRAINING: fails what has waited past the deadline; in SERVING: retries a held replay. */
     private void expireWaiting() {
         if (state == State.CONNECTING || state == State.DRAINING) {
             table.expire(noServerSinceNanos, deadlineNanos, describeServers());
+        } else if (state == State.SERVING) {
+            table.retryHeldReplay();
         }
     }
 

@@ -45,8 +45,16 @@ import org.slf4j.LoggerFactory;
  *       When a connection is attached while copies are kept or buffered writes run on another connection (and
  *       when one that acknowledged a kept copy, or had one being written again, is detached) a replay is wanted: no record is sent until none is in flight on any connection; then
  *       every kept copy is written again to the current connection ({@code replayOn}; {@code replayQueue} not
- *       null exactly then), no two that overlap at once, and no record is sent until all are answered. Replays
- *       are in flight only during a replay, all on {@code replayOn}.</li>
+ *       null exactly then), in write order, no two that overlap at once, and no record that
+ *       {@linkplain UnsyncedWrites#touches touches} a volume with a kept copy is sent until all are answered
+ *       (records on other volumes, such as a database lock's renewal, go meanwhile). Replays are in flight only
+ *       during a replay, all on {@code replayOn}; replays and records on the current connection together never
+ *       exceed its max in flight.</li>
+ *   <li>A kept copy is given up only for good: its guard refused it finally (any kind but UNAVAILABLE), or the
+ *       server failed to write it. A guard's UNAVAILABLE ("not now") holds the replay at that copy
+ *       ({@code replayHeld}), and it resumes when the guard lets the copy go: a later copy of a page is never
+ *       dropped after an earlier one was written again. A given-up copy marks its volume lost, and every later
+ *       durable write, length change or sync of it fails (see {@link UnsyncedWrites}).</li>
  * </ol>
  *
  * <h2>States and transitions</h2>
@@ -127,13 +135,10 @@ public final class RecordTable {
     private int replayNext;
     /** The connection the replay under way writes to; null when none is under way. */
     private Session replayOn;
+    /** Why the replay under way waits at its next copy (its guard said "not now"); null when it does not wait. */
+    private String replayHeld;
     /** Replays sent to {@code replayOn} and not yet answered, by request id. */
     private final LongObjectHashMap<UnsyncedWrites.Kept> replaying = new LongObjectHashMap<>();
-    /**
-     * Volumes with an acknowledged buffered write that could not be written again after its server was lost, and
-     * why: the next sync of the volume fails with that reason instead of claiming durability.
-     */
-    private final java.util.Map<String, String> lostWrites = new java.util.HashMap<>();
 
     /**
      * @param permits the client's in-flight bound, {@code maxPermits} in all: each record holds one, taken by
@@ -186,13 +191,19 @@ public final class RecordTable {
         if (replayWanted && !startReplay()) {
             return; // requests still in flight somewhere: the copies go after them
         }
-        if (replayQueue != null && !sendReplays()) {
-            return; // kept copies first: nothing may overtake them
-        }
-        int room = current.parameters().maxInflight() - sentToCurrent;
+        boolean replayUnderWay = replayQueue != null && !sendReplays();
+        int room = current.parameters().maxInflight() - sentToCurrent - replaying.size();
         int sent = 0;
+        List<CallbackRecord> heldBack = null;
         while (sent < room && !ready.isEmpty()) {
             CallbackRecord r = ready.pollFirst();
+            if (replayUnderWay && waitsForReplay(r)) { // after the copies it could overtake (invariant 8)
+                if (heldBack == null) {
+                    heldBack = new ArrayList<>();
+                }
+                heldBack.add(r);
+                continue;
+            }
             PageIoException refused = r.sendCheck == null ? null : r.sendCheck.refusal(r);
             if (refused != null) {
                 finishAbandoned(r, refused); // never sent (again); conflicting requests behind it become ready
@@ -206,9 +217,26 @@ public final class RecordTable {
             current.send(new Message.Request(r.id, r.op));
             sent++;
         }
+        if (heldBack != null) {
+            for (int i = heldBack.size() - 1; i >= 0; i--) {
+                ready.addFirst(heldBack.get(i));
+            }
+        }
         if (sent > 0) {
             sentToCurrent += sent;
             current.flush();
+        }
+    }
+
+    /** Whether {@code r} waits for the replay under way: it touches a volume with a kept copy (invariant 8). */
+    boolean waitsForReplay(CallbackRecord r) {
+        return replayQueue != null && unsynced.touches(r.op);
+    }
+
+    /** The I/O thread's tick: a replay its guard holds asks again whether its next copy may go (invariant 9). */
+    public void retryHeldReplay() {
+        if (replayHeld != null) {
+            sendReady();
         }
     }
 
@@ -252,6 +280,7 @@ public final class RecordTable {
         replayWanted = false;
         replayQueue = null;
         replayOn = null;
+        replayHeld = null;
         if (!unsynced.isEmpty()) {
             replayOn = current;
             replayQueue = unsynced.replayOrder();
@@ -270,7 +299,7 @@ public final class RecordTable {
         if (current != replayOn) {
             return false; // a new replay is wanted (attach), after this one's answers
         }
-        int room = current.parameters().maxInflight() - replaying.size();
+        int room = current.parameters().maxInflight() - replaying.size() - sentToCurrent;
         int sent = 0;
         while (replayNext < replayQueue.size() && sent < room) {
             UnsyncedWrites.Kept k = replayQueue.get(replayNext);
@@ -279,10 +308,18 @@ public final class RecordTable {
                 continue;
             }
             PageIoException refused = k.origin.sendCheck == null ? null : k.origin.sendCheck.refusal(k.origin);
-            if (refused != null) { // the caller's guard: e.g. a database whose lock lapsed sends nothing more
+            if (refused != null && refused.kind() == PageIoException.Kind.UNAVAILABLE) {
+                hold(k, refused); // not now (a database's lease renewal is late): later, and before anything after it
+                break;
+            }
+            if (refused != null) { // for good (a database whose lock was taken over sends nothing more)
                 lost(k, "its send guard refused to write it again: " + refused.getMessage());
                 replayNext++;
                 continue;
+            }
+            if (replayHeld != null) {
+                log.info("writing acknowledged buffered writes again to {}: resumed, its guard lets them go", current);
+                replayHeld = null;
             }
             boolean overlaps = false;
             for (UnsyncedWrites.Kept inFlight : replaying.values()) {
@@ -309,6 +346,17 @@ public final class RecordTable {
         return true;
     }
 
+    /** The replay waits at {@code k}, which its guard refused for now; logged once per wait. */
+    private void hold(UnsyncedWrites.Kept k, PageIoException refused) {
+        if (replayHeld == null) {
+            Op.Write w = k.write;
+            log.warn("writing acknowledged buffered writes again to {} waits at \"{}\" page {}, {} copies left: its send"
+                    + " guard refuses it for now ({}); nothing of their volumes goes before them", current, w.volume(),
+                    w.firstPage(), replayQueue.size() - replayNext, refused.getMessage());
+        }
+        replayHeld = refused.getMessage();
+    }
+
     /** The answer to a replayed copy: acknowledged again (kept until a barrier), or dropped and why. */
     private boolean onReplayCompletion(UnsyncedWrites.Kept k, Session connection, Message.Completion completion) {
         Status status = completion.status();
@@ -328,15 +376,18 @@ public final class RecordTable {
         return true;
     }
 
-    /** A kept copy that cannot be written again: dropped, and the next sync of its volume fails saying why. */
+    /** A kept copy given up for good: dropped, and every later durability claim of its volume fails (invariant 9). */
     private void lost(UnsyncedWrites.Kept k, String why) {
-        unsynced.drop(k);
-        Op.Write w = k.write;
-        String what = "buffered write of \"" + w.volume() + "\" pages " + w.firstPage() + ".."
-                + (w.firstPage() + w.pageCount() - 1) + " was acknowledged, then its server was lost before a sync, and "
-                + why;
-        lostWrites.putIfAbsent(w.volume(), what);
-        log.error("{}; the next sync of \"{}\" fails", what, w.volume());
+        String what = unsynced.markLost(k, why);
+        log.error("{}; from now on every sync of \"{}\" fails", what, k.write.volume());
+    }
+
+    /**
+     * Forgets the losses of {@code name} and everything under it: whoever guarded it gave it up (a database's
+     * lock was released), and its next owner recovers from its own log. I/O thread.
+     */
+    public void forgetLostWrites(String name) {
+        unsynced.forgetLost(name);
     }
 
     public void onAccepted(Session connection, long requestId) {
@@ -409,6 +460,7 @@ public final class RecordTable {
             replaying.clear();
             replayQueue = null;
             replayOn = null;
+            replayHeld = null;
             replayWanted = true;
         } else if (unsynced.acknowledgedBy(connection)) {
             replayWanted = true; // what it acknowledged may be gone with its host: all again, after what is in flight
@@ -477,6 +529,7 @@ public final class RecordTable {
         replayWanted = false;
         replayQueue = null;
         replayOn = null;
+        replayHeld = null;
         replaying.clear();
         List<CallbackRecord> all = new ArrayList<>();
         records.forEach((id, r) -> all.add(r));
@@ -508,10 +561,10 @@ public final class RecordTable {
         Op op = r.op;
         switch (op.code()) {
             case WRITE_BUFFERED -> unsynced.keep(r, sends, r.server);
-            case WRITE, SET_LENGTH, COMPARE_AND_WRITE -> unsynced.barrier(op.volume(), r.sentSeq, r.server); // each forces the file
-            case SYNC -> {
+            case COMPARE_AND_WRITE -> unsynced.barrier(op.volume(), r.sentSeq, r.server); // it forces the file
+            case WRITE, SET_LENGTH, SYNC -> { // each forces the file, and callers take it as the volume's durability
                 unsynced.barrier(op.volume(), r.sentSeq, r.server);
-                String lost = lostWrites.remove(op.volume());
+                String lost = unsynced.lostReason(op.volume());
                 if (lost != null) {
                     return new PageIoException(PageIoException.Kind.STORAGE, r.describe() + " failed: " + lost);
                 }
@@ -674,6 +727,11 @@ public final class RecordTable {
         unsynced.assertInvariants();                                                                    // 8
         check(replayQueue != null || replaying.isEmpty(), null, "replays in flight with no replay under way"); // 8
         check((replayQueue == null) == (replayOn == null), null, "a replay queue without its connection, or the reverse");
+        check(replayHeld == null || replayQueue != null, null, "a replay held with no replay under way");              // 9
+        if (current != null) {
+            check(sentToCurrent + (replayOn == current ? replaying.size() : 0) <= current.parameters().maxInflight(), null,
+                    () -> "records and replays on the current connection exceed its max in flight");               // 8
+        }
         if (current != null) {                                                                           // 2
             int onCurrent = sent;
             check(sent == sentToCurrent, null, () -> "sentToCurrent " + sentToCurrent + " but " + onCurrent + " records are on it");

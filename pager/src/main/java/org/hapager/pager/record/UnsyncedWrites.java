@@ -41,6 +41,16 @@ import org.hapager.wire.Op;
  * <p>A copy of a deleted volume is dropped; a renamed volume's copies follow it to its new name (both only for
  * copies acknowledged before the delete or rename was sent).
  *
+ * <h2>A copy that cannot be written again</h2>
+ * A copy is given up only when its caller's send guard refuses it for good (the database's lock was taken over
+ * or released) or the next server fails to write it. The page then holds an older version, or a newer one that
+ * nobody acknowledged yet, so its volume is marked <em>lost</em> ({@link #markLost}): from then on every request
+ * that would vouch for the volume's durability fails saying why, not only the next one. A caller such as a
+ * database retries a failed sync and believes a later success (PostgreSQL's "fsyncgate"): a one-time failure
+ * would let its next checkpoint claim pages that were never written, and cut the log that could restore them.
+ * The mark goes with the volume (a delete), follows a rename, and is forgotten when the caller that guarded the
+ * volume gives it up ({@link #forgetLost}): whoever opens it next recovers from its own log.
+ *
  * <p>Owner: the pager's I/O thread, like the {@link RecordTable} that holds it; {@link #bytes()} may be read from
  * any thread.
  */
@@ -78,6 +88,8 @@ final class UnsyncedWrites {
 
     /** Kept copies by volume name, each queue in write order. */
     private final Map<String, ArrayDeque<Kept>> byVolume = new HashMap<>();
+    /** Volumes with a copy given up unwritten, and the first such loss (see the class comment). */
+    private final Map<String, String> lost = new HashMap<>();
     private long nextOrder;
     private volatile long bytes;
 
@@ -137,11 +149,17 @@ final class UnsyncedWrites {
         for (String volume : under(name)) {
             dropBefore(volume, sentAt, null); // its pages are gone with the file: nothing left to make durable
         }
+        lost.keySet().removeIf(volume -> isUnder(volume, name));
     }
 
     /** {@code from} was renamed to {@code to} (replacing it, if it existed) by a request sent at {@code sentAt}. */
     void renamed(String from, String to, long sentAt) {
         deleted(to, sentAt); // a replaced target's copies are of a file that no longer exists
+        for (String volume : List.copyOf(lost.keySet())) {
+            if (isUnder(volume, from)) {
+                lost.put(to + volume.substring(from.length()), lost.remove(volume));
+            }
+        }
         for (String volume : under(from)) {
             ArrayDeque<Kept> kept = byVolume.get(volume);
             String target = to + volume.substring(from.length());
@@ -179,6 +197,55 @@ final class UnsyncedWrites {
         }
     }
 
+    /**
+     * Drops {@code k}, which will not be written again, and marks its volume lost for good: returns the
+     * account of the loss that every later durability claim of the volume fails with.
+     */
+    String markLost(Kept k, String why) {
+        drop(k);
+        Op.Write w = k.write;
+        String what = "buffered write of \"" + w.volume() + "\" pages " + w.firstPage() + ".."
+                + (w.firstPage() + w.pageCount() - 1) + " was acknowledged, then its server was lost before a sync, and "
+                + why;
+        lost.putIfAbsent(w.volume(), what);
+        return what;
+    }
+
+    /** Why {@code volume}'s durability cannot be vouched for (a copy of it was given up), or null. */
+    String lostReason(String volume) {
+        return lost.get(volume);
+    }
+
+    /** Forgets the losses of {@code name} and everything under it: their guard's holder gave them up. */
+    void forgetLost(String name) {
+        lost.keySet().removeIf(volume -> isUnder(volume, name));
+    }
+
+    /**
+     * Whether {@code op} names a volume with a kept copy, or a directory above one: such a request must not
+     * overtake a replay of those copies (a read would see the page without them, a barrier would claim them).
+     */
+    boolean touches(Op op) {
+        if (byVolume.isEmpty()) {
+            return false;
+        }
+        return touches(op.volume()) || op instanceof Op.Rename rename && touches(rename.target());
+    }
+
+    private boolean touches(String name) {
+        for (String volume : byVolume.keySet()) {
+            if (isUnder(volume, name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code volume} is {@code name} or lies under the directory {@code name} ("" is the root). */
+    private static boolean isUnder(String volume, String name) {
+        return name.isEmpty() || volume.equals(name) || volume.startsWith(name + "/");
+    }
+
     /** Whether {@code k} is still kept (no barrier, delete or drop removed it). */
     boolean contains(Kept k) {
         ArrayDeque<Kept> kept = byVolume.get(k.write.volume());
@@ -205,19 +272,19 @@ final class UnsyncedWrites {
         return all;
     }
 
-    /** Forgets every copy (the client is closing). Returns how many bytes were kept. */
+    /** Forgets every copy and loss (the client is closing). Returns how many bytes were kept. */
     long clear() {
         long was = bytes;
         byVolume.clear();
+        lost.clear();
         bytes = 0;
         return was;
     }
 
     private List<String> under(String name) {
-        String prefix = name.isEmpty() ? "" : name + "/";
         List<String> volumes = new ArrayList<>();
         for (String volume : byVolume.keySet()) {
-            if (volume.equals(name) || volume.startsWith(prefix)) {
+            if (isUnder(volume, name)) {
                 volumes.add(volume);
             }
         }

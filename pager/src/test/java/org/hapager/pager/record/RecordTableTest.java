@@ -129,29 +129,88 @@ class RecordTableTest {
     }
 
     /**
-     * A kept copy is written again only if its caller's send guard still lets it go (a database whose lock lapsed
-     * must not write anything more); refused, it is dropped and the volume's next sync fails.
+     * The chaos campaign's lost commits: after a long outage the database's lease was late while kept copies were
+     * written again. The guard let a page's older copy go, then refused its newer copy "for now", and the newer
+     * copy was dropped: the page went back to its older bytes. A copy refused for now must be held, with
+     * everything touching its volume, while requests elsewhere (the lease's renewal) go; and written once the
+     * guard lets it go.
      */
     @Test
-    void aKeptCopyIsWrittenAgainOnlyIfItsGuardStillLetsItGo() {
+    void aCopyItsGuardRefusesForNowIsHeldAndWrittenOnceTheGuardLetsItGo() {
+        FakeSession a = new FakeSession("A");
+        table.attach(a);
+        boolean[] late = {false};
+        CallbackRecord.SendCheck lease = r -> late[0] ? new PageIoException(PageIoException.Kind.UNAVAILABLE, "the lease renewal is late") : null;
+        CallbackRecord older = admitGuarded(buffered(5, 1), lease);
+        complete(a, older);
+        CallbackRecord newer = admitGuarded(buffered(5, 2), lease);
+        complete(a, newer);
+        table.detach(a);
+        FakeSession b = new FakeSession("B");
+        table.attach(b);
+        assertEquals(List.of(1), fills(b), "the older copy first, alone");
+
+        late[0] = true;
+        answer(b, b.flushed.get(0));
+        table.assertInvariants();
+        assertEquals(2 * 4096, table.unsyncedBytes(), "the newer copy was dropped after the older one was written again");
+        CallbackRecord read = admit(new Op.Read("v", 4096, 5, 1));
+        CallbackRecord renewal = admit(new Op.Write("lock", 4096, 0, 1, PageChecksums.compute(page(7), 4096, 1), page(7)));
+        assertEquals(List.of(renewal.id), b.flushed.subList(1, b.flushed.size()).stream().map(Message.Request::requestId).toList(),
+                "only the request on another volume may go while the copies wait");
+        table.retryHeldReplay();
+        assertEquals(2, b.flushed.size(), "sent while its guard still refuses it");
+
+        late[0] = false;
+        complete(b, renewal);
+        table.retryHeldReplay();
+        table.assertInvariants();
+        assertEquals(List.of(1, 2), fills(b).subList(0, 2), "the newer copy is written once the guard lets it go");
+        Message.Request newerAgain = b.flushed.get(2);
+        assertEquals(2, ((Op.Write) newerAgain.op()).data().get(0));
+        answer(b, newerAgain);
+        table.assertInvariants();
+        assertEquals(read.id, b.flushed.get(3).requestId(), "then the read of its page");
+        CallbackRecord sync = admit(new Op.Sync("v"));
+        complete(b, read);
+        complete(b, sync);
+        assertFalse(sync.future.isCompletedExceptionally(), "nothing was lost");
+        assertEquals(0, table.unsyncedBytes());
+    }
+
+    /**
+     * A copy its guard refuses for good (the database's lock was taken over) is dropped, and from then on every
+     * request that vouches for its volume's durability fails, not only the next one: a caller that retries a failed
+     * sync must never be told the lost page is durable. Forgetting the loss (the guard's holder gave the volume
+     * up) ends it.
+     */
+    @Test
+    void aCopyItsGuardRefusesForGoodFailsEveryLaterDurabilityClaimOfItsVolume() {
         FakeSession a = new FakeSession("A");
         table.attach(a);
         boolean[] fenced = {false};
-        permits.acquireUninterruptibly();
-        CallbackRecord guarded = new CallbackRecord(buffered(5, 9), null, r -> fenced[0]
-                ? new PageIoException(PageIoException.Kind.UNAVAILABLE, "the database's lock lapsed") : null);
-        table.admit(guarded);
-        table.sendReady();
-        complete(a, guarded);
+        complete(a, admitGuarded(buffered(5, 9), r -> fenced[0]
+                ? new PageIoException(PageIoException.Kind.REJECTED, "the database's lock was taken over") : null));
         fenced[0] = true;
         table.detach(a);
         FakeSession b = new FakeSession("B");
         table.attach(b);
         table.assertInvariants();
         assertEquals(List.of(), b.flushed, "the refused copy was sent");
+        assertEquals(0, table.unsyncedBytes());
+        for (Op claim : List.of(new Op.Sync("v"), new Op.Sync("v"), write(6), new Op.SetLength("v", 8 * 4096))) {
+            CallbackRecord r = admit(claim);
+            complete(b, r);
+            assertTrue(r.future.isCompletedExceptionally(), claim + " claimed the volume durable after its write was lost");
+        }
+        CallbackRecord elsewhere = admit(new Op.Sync("w"));
+        complete(b, elsewhere);
+        assertFalse(elsewhere.future.isCompletedExceptionally(), "another volume's sync failed");
+
+        table.forgetLostWrites("");
         CallbackRecord sync = admit(new Op.Sync("v"));
         complete(b, sync);
-        assertTrue(sync.future.isCompletedExceptionally(), "the sync must not claim the unsent write durable");
+        assertFalse(sync.future.isCompletedExceptionally(), "the loss was forgotten with its guard");
     }
 
     /** A renamed volume's copies follow it; a deleted volume's are dropped. */
@@ -254,6 +313,20 @@ class RecordTableTest {
 
     private static Outcome.Compared miscompare(ByteBuffer current) {
         return new Outcome.Compared(false, 4096, PageChecksums.compute(current, 4096, 1)[0], current);
+    }
+
+    private CallbackRecord admitGuarded(Op op, CallbackRecord.SendCheck guard) {
+        permits.acquireUninterruptibly();
+        CallbackRecord r = new CallbackRecord(op, null, guard);
+        table.admit(r);
+        table.sendReady();
+        table.assertInvariants();
+        return r;
+    }
+
+    private static List<Integer> fills(FakeSession s) {
+        return s.flushed.stream().filter(m -> m.op().code() == org.hapager.wire.OpCode.WRITE_BUFFERED)
+                .map(m -> (int) ((Op.Write) m.op()).data().get(0)).toList();
     }
 
     private CallbackRecord admit(Op op) {

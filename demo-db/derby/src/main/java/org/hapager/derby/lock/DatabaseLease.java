@@ -656,6 +656,17 @@ public final class DatabaseLease implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether a write refused now may be allowed later by this lease: it is HELD (perhaps past the margin or
+     * the expiry, not yet suspended by the renewal thread), SUSPENDED or ACQUIRING. False once it is fenced or
+     * released: then nothing refused now is ever written.
+     */
+    public boolean mayResume() {
+        synchronized (lock) {
+            return phase == Phase.HELD || phase == Phase.SUSPENDED || phase == Phase.ACQUIRING;
+        }
+    }
+
     /** Why the lock was lost (fenced), or null if it was not lost since it was last acquired. */
     public String lossReason() {
         return lossReason;

@@ -100,7 +100,11 @@ public final class WriteFence implements SendGuard {
         }
     }
 
-    /** The failure for a refused write: fenced (final) or lapsed (for now). */
+    /**
+     * The failure for a refused write: fenced or released (for good, {@code REJECTED}: a kept copy of a buffered
+     * write is then given up by the pager), or lapsed (for now, {@code UNAVAILABLE}: the pager holds the copy
+     * until the lease resumes or is fenced; see {@link org.hapager.pager.SendGuard}).
+     */
     private PageIoException refused(String what) {
         if (lease.isFenced()) {
             String by = lease.takenOverBy();
@@ -108,8 +112,12 @@ public final class WriteFence implements SendGuard {
                     + (by != null ? "taken over by " + by : "lost (" + lease.lossReason() + ")")
                     + "; this JVM is fenced: " + what);
         }
+        if (!lease.mayResume()) {
+            return new PageIoException(PageIoException.Kind.REJECTED, "database lock of " + database
+                    + " is not held by this JVM (released); " + what);
+        }
         String why = lease.isSuspended() ? "suspended: " + lease.suspendReason()
-                : lease.isHeld() ? "its lease ends within the margin: a renewal is late" : "not held by this JVM";
+                : "its lease ends within the margin: a renewal is late";
         return new LeaseLapsedException("database lock of " + database + " is not known valid (" + why + "); " + what);
     }
 
