@@ -247,6 +247,22 @@ public final class BufferPool implements AutoCloseable {
      * @throws PageIoException     if the page's read failed (the cause is the pager's failure)
      */
     public PageHandle fix(Volume volume, long page, Mode mode) throws PageIoException {
+        return fix(volume, page, mode, false);
+    }
+
+    /**
+     * Fixes page {@code page} of {@code volume} {@link Mode#EXCLUSIVE} like {@link #fix}, but if it is neither
+     * resident nor being read, maps it zero-filled (CLEAN) instead of reading it. For a writer that knows the
+     * page's bytes on the servers are all zeros (past the end of the file it writes), or that overwrites the
+     * whole page and marks it dirty before it unfixes: anything else would leave zeros where the servers hold
+     * data. Such a fix does not feed read-ahead (a file being extended has nothing ahead to read) and counts
+     * in {@code hapager.bufferpool.blank.fixes}, not as a hit or a miss.
+     */
+    public PageHandle fixBlank(Volume volume, long page) throws PageIoException {
+        return fix(volume, page, Mode.EXCLUSIVE, true);
+    }
+
+    private PageHandle fix(Volume volume, long page, Mode mode, boolean blank) throws PageIoException {
         checkPageSize(volume);
         if (page < 0) {
             throw new IllegalArgumentException("page : " + page + " (expected: >= 0)");
@@ -271,8 +287,13 @@ public final class BufferPool implements AutoCloseable {
                         await(start, pendingIo, "fix", id, null);
                         continue;
                     }
-                    missed = true;
-                    loads.startRead(taken, volume, id, pendingIo);
+                    if (blank) {
+                        loads.mapBlank(taken, volume, id);
+                        meters.blankFixes.increment();
+                    } else {
+                        missed = true;
+                        loads.startRead(taken, volume, id, pendingIo);
+                    }
                     continue;
                 }
                 switch (f.state) {
@@ -308,11 +329,14 @@ public final class BufferPool implements AutoCloseable {
                         if (table.pin(f, mode)) {
                             meters.prefetchHits.increment();
                         }
-                        (missed ? meters.misses : meters.hits).increment();
                         table.touch(id);
                         if (missed || waited) {
                             meters.fixWait.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                         }
+                        if (blank) {
+                            return new PageHandle(this, f, mode);
+                        }
+                        (missed ? meters.misses : meters.hits).increment();
                         ReadAhead.Window ahead = readAhead.onFix(id.volume(), page, missed);
                         if (ahead != null) { // issued with this fix's other I/O, after unlocking
                             loads.prefetch(volume, ahead.first(), ahead.pages(), pendingIo);

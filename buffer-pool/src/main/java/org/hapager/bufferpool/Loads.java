@@ -32,6 +32,20 @@ final class Loads {
         this.prefetchReads = meters.prefetchReads;
     }
 
+    /**
+     * FREE → CLEAN without a read, for {@link BufferPool#fixBlank}: maps {@code f} (off the free list) to
+     * {@code id}, zero-filled. The caller pins it before it lets the pool's lock go.
+     */
+    void mapBlank(Frame f, Volume volume, PageId id) {
+        table.map(f, id, volume, false);
+        ByteBuffer bytes = f.bytes;
+        for (int i = 0; i < bytes.limit(); i += Long.BYTES) {
+            bytes.putLong(i, 0L);
+        }
+        f.load = CompletableFuture.completedFuture(null);
+        f.state = FrameState.CLEAN;
+    }
+
     /** FREE → READING for a fix miss: maps {@code f} (off the free list) to {@code id} and queues its read. */
     void startRead(Frame f, Volume volume, PageId id, List<Runnable> pendingIo) {
         startRead(f, volume, id, null, pendingIo);

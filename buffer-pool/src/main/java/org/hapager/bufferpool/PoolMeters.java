@@ -14,6 +14,7 @@ final class PoolMeters {
 
     final Counter hits;
     final Counter misses;
+    final Counter blankFixes;
     final Counter evictions;
     final Counter prefetchHits;
     final Counter prefetchReads;
@@ -30,6 +31,8 @@ final class PoolMeters {
         this.registry = registry;
         hits = Counter.builder("hapager.bufferpool.hits").description("fixes of a resident page").register(registry);
         misses = Counter.builder("hapager.bufferpool.misses").description("fixes that read the page").register(registry);
+        blankFixes = Counter.builder("hapager.bufferpool.blank.fixes")
+                .description("fixes that mapped a page zero-filled without reading it (BufferPool.fixBlank)").register(registry);
         evictions = Counter.builder("hapager.bufferpool.evictions").description("clean frames taken for another page").register(registry);
         prefetchHits = Counter.builder("hapager.bufferpool.prefetch.hits")
                 .description("first fixes of a page that a prefetch or read-ahead brought in (or was bringing in)").register(registry);

@@ -106,6 +106,36 @@ class BufferPoolReadAheadTest {
         pool.close();
     }
 
+    /**
+     * A writer extending a file fixes its new pages blank: no read, zeros, and no read-ahead past the end. A
+     * blank fix of a resident page gets the page as it is.
+     */
+    @Test
+    void blankFixesReadNothingAndFeedNoReadAhead() throws Exception {
+        BufferPool pool = pool(1024, 64);
+        for (long p = 0; p < 200; p++) {
+            try (PageHandle h = pool.fixBlank(v, p)) {
+                assertEquals(ByteBuffer.allocate(PAGE_SIZE), h.buffer().duplicate().clear(), "page " + p);
+                h.buffer().putLong(0, p + 1);
+                h.markDirty();
+            }
+        }
+        assertEquals(0, io.reads.get(), "an extending writer reads nothing");
+        assertEquals(200.0, count("hapager.bufferpool.blank.fixes"));
+        assertEquals(0.0, count("hapager.bufferpool.misses") + count("hapager.bufferpool.hits"));
+        try (PageHandle h = pool.fixBlank(v, 7)) {
+            assertEquals(8L, h.buffer().getLong(0), "a resident page is fixed as it is, not blanked");
+        }
+        assertEquals(200.0, count("hapager.bufferpool.blank.fixes"), "a resident page is no blank fix");
+        pool.sync(v.name());
+        pool.discard(v.name(), 0);
+        try (PageHandle h = pool.fix(v, 7, Mode.SHARED)) {
+            assertEquals(8L, h.buffer().getLong(0), "what the blank page was written with reached the servers");
+        }
+        pool.assertInvariants();
+        pool.close();
+    }
+
     private void scan(BufferPool pool, long first, int pages) throws PageIoException {
         for (long p = first; p < first + pages; p++) {
             try (PageHandle h = pool.fix(v, p, Mode.SHARED)) {

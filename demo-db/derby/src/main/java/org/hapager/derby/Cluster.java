@@ -6,7 +6,9 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.hapager.bufferpool.BufferPool;
 import org.hapager.bufferpool.BufferPoolConfig;
 import org.hapager.derby.lock.DatabaseLease;
@@ -38,6 +40,8 @@ final class Cluster implements AutoCloseable {
     final PagerClient pager;
     final BufferPool pool;
     private final Map<String, FileContents> files = new ConcurrentHashMap<>();
+    /** What is at the names of the databases this JVM locked; see {@link #kind}. */
+    private final NameCache names = new NameCache();
     /** Database locks held by this JVM, by lock file path (see {@link #lockDatabase}). */
     private final Map<String, DatabaseLease> locks = new ConcurrentHashMap<>();
     /**
@@ -78,7 +82,11 @@ final class Cluster implements AutoCloseable {
         if (known != null) {
             return known;
         }
+        long asOf = names.generation();
         VolumeStat stat = Uninterruptible.await(pager, () -> pager.stat(path), "stat of " + path);
+        if (cachesNameOf(path)) {
+            names.learn(path, NameCache.Kind.of(stat), asOf);
+        }
         if (!stat.exists() || stat.directory()) {
             throw new FileNotFoundException(path + (stat.exists() ? " is a directory" : " does not exist")
                     + " (hapager cluster " + name + ")");
@@ -92,7 +100,7 @@ final class Cluster implements AutoCloseable {
         if (known == null) {
             awaitWritable(path, "create");
             requireParentDirectory(path, "create of " + path);
-            Uninterruptible.await(pager, () -> pager.create(path, false), "create of " + path);
+            changeName(path, NameCache.Kind.FILE, () -> pager.create(path, false), "create of " + path);
             known = contents(path);
         }
         if (truncate) {
@@ -114,18 +122,72 @@ final class Cluster implements AutoCloseable {
             return; // the cluster root
         }
         String parent = path.substring(0, slash);
-        VolumeStat stat = Uninterruptible.await(pager, () -> pager.stat(parent), "stat of " + parent);
-        if (!stat.exists() || !stat.directory()) {
+        NameCache.Kind kind = kind(parent);
+        if (kind != NameCache.Kind.DIRECTORY) {
             throw new PageIoException(PageIoException.Kind.NOT_FOUND, what + ": directory " + parent
-                    + (stat.exists() ? " is a file" : " does not exist") + " (hapager cluster " + name + ")");
+                    + (kind.exists() ? " is a file" : " does not exist") + " (hapager cluster " + name + ")");
         }
+    }
+
+    /**
+     * What is at {@code path}: from {@link NameCache} inside a database this JVM holds locked (after its first
+     * answer from the servers there), else from the servers.
+     */
+    NameCache.Kind kind(String path) throws IOException {
+        boolean cached = cachesNameOf(path);
+        if (cached) {
+            NameCache.Kind known = names.get(path);
+            if (known != null) {
+                return known;
+            }
+        }
+        long asOf = names.generation();
+        NameCache.Kind kind = NameCache.Kind.of(Uninterruptible.await(pager, () -> pager.stat(path), "stat of " + path));
+        if (cached) {
+            names.learn(path, kind, asOf);
+        }
+        return kind;
+    }
+
+    /** Makes directory {@code path} and any missing parents. */
+    void mkdirs(String path) throws IOException {
+        changeName(path, NameCache.Kind.DIRECTORY, () -> pager.mkdirs(path), "mkdirs of " + path);
+    }
+
+    /** Issues {@code change} of the name {@code path}, whose outcome is {@code outcome}: NameCache's invariant 2. */
+    private void changeName(String path, NameCache.Kind outcome, Supplier<CompletableFuture<Void>> change, String what)
+            throws IOException {
+        names.forget(path);
+        boolean done = false;
+        try {
+            Uninterruptible.await(pager, change, what);
+            done = true;
+        } finally {
+            names.changed(path, done ? outcome : null);
+        }
+    }
+
+    /**
+     * Whether {@link NameCache} may answer for {@code path} (its invariant 1): inside a database whose lock
+     * this JVM holds now, and neither the lock file nor {@code service.properties*}.
+     */
+    private boolean cachesNameOf(String path) {
+        for (Map.Entry<String, WriteFence> e : fences.entrySet()) {
+            String dir = e.getKey();
+            if (path.startsWith(dir + "/")) {
+                DatabaseLease lease = e.getValue().lease();
+                String name = path.substring(dir.length() + 1);
+                return lease.isHeld() && !path.equals(lease.volumeName()) && !name.startsWith("service.properties");
+            }
+        }
+        return false;
     }
 
     /** Creates a file only if no file of that name exists; true if this call created it. */
     boolean createExclusive(String path) throws IOException {
         awaitWritable(path, "create");
         try {
-            Uninterruptible.await(pager, () -> pager.create(path, true), "create of " + path);
+            changeName(path, NameCache.Kind.FILE, () -> pager.create(path, true), "create of " + path);
             return true;
         } catch (PageIoException e) {
             if (e.kind() == PageIoException.Kind.ALREADY_EXISTS) {
@@ -143,7 +205,7 @@ final class Cluster implements AutoCloseable {
             gone.markRemoved("deleted");
         }
         Uninterruptible.discard(pool, path, 0);
-        Uninterruptible.await(pager, () -> pager.delete(path), "delete of " + path);
+        changeName(path, NameCache.Kind.MISSING, () -> pager.delete(path), "delete of " + path);
         Uninterruptible.discard(pool, path, 0); // pages read back meanwhile (read-ahead) must not outlive the file
     }
 
@@ -158,7 +220,7 @@ final class Cluster implements AutoCloseable {
         awaitWritable(to, "rename");
         requireParentDirectory(to, "rename of " + from + " to " + to);
         if (from.equals(to)) {
-            if (!Uninterruptible.await(pager, () -> pager.stat(from), "stat of " + from).exists()) {
+            if (!kind(from).exists()) {
                 throw new PageIoException(PageIoException.Kind.NOT_FOUND, "rename of " + from + " to itself: "
                         + from + " does not exist (hapager cluster " + name + ")");
             }
@@ -172,7 +234,12 @@ final class Cluster implements AutoCloseable {
         for (String p : replaced) {
             files.get(p).sync(); // clean pages are never written back: nothing can land on the renamed file
         }
-        Uninterruptible.await(pager, () -> pager.rename(from, to, replace), "rename of " + from + " to " + to);
+        names.forget(from);
+        try {
+            changeName(to, null, () -> pager.rename(from, to, replace), "rename of " + from + " to " + to);
+        } finally {
+            names.changed(from, null);
+        }
         for (String p : moved) {
             forget(p, "renamed to " + to);
         }
@@ -229,6 +296,7 @@ final class Cluster implements AutoCloseable {
         }
         ByteBuffer releasedByUs = releasedHere.remove(path);
         if (releasedByUs == null || !releasedByUs.equals(lease.acquiredOver())) {
+            names.forgetDatabase(database);
             try {
                 reloadCached(database, path);
             } catch (IOException | RuntimeException e) {

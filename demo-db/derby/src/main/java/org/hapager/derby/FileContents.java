@@ -59,6 +59,13 @@ final class FileContents {
     /** Deleted or renamed away: handles still open on it fail. */
     // @GuardedBy("this")
     private String removed;
+    /**
+     * Pages from here on were past the servers' end when their length was last read, and no write through
+     * this object has touched them since: all zeros on the servers, so a write fixes them blank instead of
+     * reading them ({@link BufferPool#fixBlank}). A write of a page at or past it moves it past that page.
+     */
+    // @GuardedBy("this")
+    private long blankFrom;
 
     /** What a change of a file waits for before it is issued: {@link Cluster#awaitWritable}. */
     @FunctionalInterface
@@ -75,6 +82,11 @@ final class FileContents {
         this.volume = volume;
         this.pageSize = volume.pageSize();
         this.length = length;
+        this.blankFrom = pagesOf(length);
+    }
+
+    private long pagesOf(long bytes) {
+        return (bytes + pageSize - 1) / pageSize;
     }
 
     synchronized long length() throws IOException {
@@ -118,7 +130,9 @@ final class FileContents {
                 long page = at / pageSize;
                 int inPage = (int) (at % pageSize);
                 int chunk = Math.min(len - done, pageSize - inPage);
-                try (PageHandle h = Uninterruptible.fix(pool, volume, page, Mode.EXCLUSIVE)) {
+                boolean blank = claimBlank(page) | chunk == pageSize; // zeros on the servers, or overwritten whole
+                try (PageHandle h = blank ? Uninterruptible.fixBlank(pool, volume, page)
+                        : Uninterruptible.fix(pool, volume, page, Mode.EXCLUSIVE)) {
                     h.buffer().put(inPage, b, off + done, chunk);
                     h.markDirty();
                 }
@@ -128,6 +142,15 @@ final class FileContents {
         } finally {
             lengthLock.readLock().unlock();
         }
+    }
+
+    /** Whether {@code page} is all zeros on the servers (see {@code blankFrom}); it is not from here on. */
+    private synchronized boolean claimBlank(long page) {
+        if (page < blankFrom) {
+            return false;
+        }
+        blankFrom = page + 1;
+        return true;
     }
 
     /**
@@ -249,6 +272,7 @@ final class FileContents {
                     return false;
                 }
                 length = stat.length();
+                blankFrom = pagesOf(length);
                 serverLengthStale = false;
                 return true;
             }

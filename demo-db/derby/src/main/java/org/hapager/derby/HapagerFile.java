@@ -11,7 +11,6 @@ import org.apache.derby.io.StorageRandomAccessFile;
 import org.apache.derby.shared.common.error.StandardException;
 import org.hapager.pager.DirectoryEntry;
 import org.hapager.pager.PageIoException;
-import org.hapager.pager.VolumeStat;
 
 /**
  * A file or directory name of a hapager database, with {@link java.io.File}'s semantics as Derby's storage
@@ -39,25 +38,20 @@ final class HapagerFile implements StorageFile {
         return factory.cluster();
     }
 
-    private VolumeStat stat() {
+    /**
+     * What is at this name. In the root factory (Derby's {@code derby.system.home}, where no hapager database
+     * lives) the root is an empty directory and nothing else exists: Derby lists it to find the databases to
+     * boot at start-up ({@code derby.system.bootAll}) and finds nothing there.
+     */
+    private NameCache.Kind kind() {
         if (factory.isRoot()) {
-            return rootStat();
+            return path.isEmpty() ? NameCache.Kind.DIRECTORY : NameCache.Kind.MISSING;
         }
         try {
-            Cluster c = cluster();
-            return Uninterruptible.await(c.pager, () -> c.pager.stat(path), "stat of " + getPath());
+            return cluster().kind(path);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /**
-     * In the root factory (Derby's {@code derby.system.home}, where no hapager database lives): the root is an
-     * empty directory, nothing else exists. Derby lists it to find the databases to boot at start-up
-     * ({@code derby.system.bootAll}) and answers nothing there.
-     */
-    private VolumeStat rootStat() {
-        return new VolumeStat(path.isEmpty(), path.isEmpty(), 0);
     }
 
     /** False for expected outcomes; throws when the servers could not answer. */
@@ -92,18 +86,17 @@ final class HapagerFile implements StorageFile {
     /** True if it exists, file or directory (whose entries can be changed): as java.io.File for its owner. */
     @Override
     public boolean canWrite() {
-        return stat().exists();
+        return kind().exists();
     }
 
     @Override
     public boolean exists() {
-        return (factory.isRoot() || !path.isEmpty()) && stat().exists();
+        return (factory.isRoot() || !path.isEmpty()) && kind().exists();
     }
 
     @Override
     public boolean isDirectory() {
-        VolumeStat s = stat();
-        return s.exists() && s.directory();
+        return kind() == NameCache.Kind.DIRECTORY;
     }
 
     @Override
@@ -112,7 +105,7 @@ final class HapagerFile implements StorageFile {
             cluster().delete(path);
             return true;
         } catch (IOException e) {
-            if (!stat().exists()) {
+            if (!kind().exists()) {
                 return false; // not there (NOT_FOUND, also for a path under a file), or gone meanwhile
             }
             return answered(e);
@@ -121,11 +114,11 @@ final class HapagerFile implements StorageFile {
 
     @Override
     public boolean deleteAll() {
-        VolumeStat s = stat();
-        if (!s.exists()) {
+        NameCache.Kind kind = kind();
+        if (!kind.exists()) {
             return false;
         }
-        if (s.directory()) {
+        if (kind == NameCache.Kind.DIRECTORY) {
             String[] children = list();
             if (children == null) {
                 return false;
@@ -188,8 +181,7 @@ final class HapagerFile implements StorageFile {
             return false;
         }
         try {
-            Cluster c = cluster();
-            Uninterruptible.await(c.pager, () -> c.pager.mkdirs(path), "mkdirs of " + getPath());
+            cluster().mkdirs(path);
             return true;
         } catch (IOException e) {
             return answered(e);

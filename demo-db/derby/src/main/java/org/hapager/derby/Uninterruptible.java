@@ -139,6 +139,11 @@ final class Uninterruptible {
         return call(() -> pool.fix(volume, page, mode));
     }
 
+    /** {@link BufferPool#fixBlank}. */
+    static PageHandle fixBlank(BufferPool pool, Volume volume, long page) throws PageIoException {
+        return call(() -> pool.fixBlank(volume, page));
+    }
+
     /** {@link BufferPool#discard}, which waits for write-backs in flight on the dropped pages. */
     static void discard(BufferPool pool, String volume, long fromPage) throws PageIoException {
         call(() -> {

@@ -1,5 +1,6 @@
 package org.hapager.derby;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -64,6 +65,11 @@ final class DerbyCluster implements AutoCloseable {
         settings = settings.withIdleClose(idle);
         HapagerDerby.register(name, settings);
         return this;
+    }
+
+    /** Where the cluster's pager records its meters. */
+    MeterRegistry meters() {
+        return settings.pager().meterRegistry();
     }
 
     /** Derby's log of this JVM (derby.log), wherever the first boot put it. */

@@ -14,6 +14,9 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.derby.impl.io.DirStorageFactory;
+import org.apache.derby.io.StorageFile;
+import org.apache.derby.io.WritableStorageFactory;
+import org.apache.derby.shared.common.error.StandardException;
 import org.hapager.derby.StorageWorld.Action;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,6 +51,10 @@ import org.junit.jupiter.api.io.TempDir;
  *       {@code getExclusiveFileLock} (built separately) are not exercised; nor are {@code getPath} and
  *       {@code getCanonicalPath} (hapager's are {@code /CLUSTER/DB/…}): names and structure are compared.</li>
  * </ul>
+ *
+ * <p>Odd-numbered runs hold the database's lock on the hapager side, as Derby does while a database is booted
+ * (released and taken again around each reboot), so the answers {@link NameCache} keeps for a locked database
+ * are compared too; its lock file is left out of the trees compared.
  */
 class StorageDifferentialTest {
 
@@ -109,6 +116,27 @@ class StorageDifferentialTest {
             HapagerStorageFactory h = new HapagerStorageFactory();
             h.init(null, databaseName(), null, "unique");
             hap = new StorageWorld("hapager", false, h);
+            lock(h);
+        }
+
+        /** Takes the database's lock in odd-numbered runs, as Derby's boot does. */
+        void lock(HapagerStorageFactory h) {
+            if (index % 2 == 1) {
+                try {
+                    if (h.newStorageFile(StorageWorld.LOCK_FILE).getExclusiveFileLock() != StorageFile.EXCLUSIVE_FILE_LOCK) {
+                        fail(header() + ": the database lock was not taken");
+                    }
+                } catch (StandardException e) {
+                    fail(header() + ": the database lock: " + e, e);
+                }
+            }
+        }
+
+        /** Releases the lock {@link #lock} took, as Derby's shutdown does. */
+        void unlock(WritableStorageFactory h) {
+            if (index % 2 == 1) {
+                h.newStorageFile(StorageWorld.LOCK_FILE).releaseExclusiveFileLock();
+            }
         }
 
         static StorageWorld reference(Path dbDir) throws IOException {
@@ -142,6 +170,7 @@ class StorageDifferentialTest {
             }
             ref.closeAll();
             hap.closeAll();
+            unlock(hap.factory);
             hap.factory.shutdown(); // syncs every file; the database's cluster closes
             checkpoint("the page servers' files after shutdown", expected, serverFiles());
             HapagerStorageFactory again = new HapagerStorageFactory();
@@ -154,10 +183,12 @@ class StorageDifferentialTest {
             compare("close every handle, shut down and boot again", w -> {
                 w.closeAll();
                 if (!w.reference) {
+                    unlock(w.factory);
                     w.factory.shutdown();
                     HapagerStorageFactory h = new HapagerStorageFactory();
                     h.init(null, databaseName(), null, "unique");
                     w.factory = h;
+                    lock(h);
                 }
                 return "rebooted";
             });
@@ -171,6 +202,9 @@ class StorageDifferentialTest {
             try (Stream<Path> all = Files.walk(root)) {
                 for (Path p : (Iterable<Path>) all.skip(1)::iterator) {
                     String rel = root.relativize(p).toString().replace(File.separatorChar, '/');
+                    if (rel.equals(StorageWorld.LOCK_FILE)) {
+                        continue;
+                    }
                     out.put(rel, Files.isDirectory(p) ? StorageWorld.DIRECTORY : Files.readAllBytes(p));
                 }
             }
