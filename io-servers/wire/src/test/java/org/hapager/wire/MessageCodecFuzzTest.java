@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Timeout;
  * <p>In {@code mvn verify} (Jazzer's regression mode) {@link #decodeBody} runs the committed inputs under
  * {@code MessageCodecFuzzTestInputs/decodeBody/} (one valid body of every message type, op and status and two
  * with hostile lengths, written by {@link FuzzCorpusTest}, plus any regression input); the random tests below
- * add thousands of mutations of the samples. {@code mvn -Pfuzz} fuzzes it for millions of inputs (see the README's testing section).
+ * add thousands of mutations of the samples. {@code mvn -Pfuzz} fuzzes it for millions of inputs (see docs/TESTING.md).
  */
 class MessageCodecFuzzTest {
 

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's two-terminal example for real: two {@code hapager server} processes (this module's command
+ * The two-terminal example of docs/PAGE-SERVER.md for real: two {@code hapager server} processes (this module's command
  * line in child JVMs) over one data directory, and {@code hapager tpcc --servers A,B --token-file F} on them
  * with {@code --metrics-port}; {@code /metrics} is scraped while the run goes and parsed as the Prometheus
  * text format; the JSON result carries the storage figures; SIGTERM stops each server with exit code 0.

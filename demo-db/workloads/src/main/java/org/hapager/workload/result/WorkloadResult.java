@@ -14,7 +14,7 @@ import org.hapager.workload.driver.TypeResult;
  * Everything a workload command reports about one run, for every workload alike: the driver's measurements,
  * the run's configuration, what happened to the storage on the way (events, figures), and the checks run
  * afterwards. {@link #toJson()} writes it in the schema {@value #SCHEMA}, documented as a JSON Schema in
- * {@code workload-result.schema.json} beside this class (and in the README); the HTML report draws it.
+ * {@code workload-result.schema.json} beside this class (and in docs/WORKLOADS.md); the HTML report draws it.
  *
  * @param run     the driver's measurements
  * @param config  the run's configuration as a person reads it, in order (url, storage, scale, seed, ...)
