@@ -31,6 +31,7 @@ import org.hapager.wire.WireLimits;
  *   <tr><td>{@code hapager.derby.C.lease}</td><td>PT1S</td><td>the pager's lease on its server (failover detection)</td></tr>
  *   <tr><td>{@code hapager.derby.C.failoverDeadline}</td><td>PT30S</td><td>how long requests wait for a server before failing</td></tr>
  *   <tr><td>{@code hapager.derby.C.lockLease}</td><td>PT10S</td><td>lease of the database lock ({@code dbex.lck}): a crashed JVM's lock frees after it; a renewal stalled past it suspends the database's writes until the lock resumes or is fenced</td></tr>
+ *   <tr><td>{@code hapager.derby.C.writeSync}</td><td>true</td><td>Derby preallocates each log file and writes the log through (each log write durable when it returns); {@code false}: Derby appends to a growing log and syncs it at commit (a write, a length change and a sync; see BENCHMARKS.md)</td></tr>
  *   <tr><td>{@code hapager.derby.C.idleClose}</td><td>PT30S</td><td>how long the cluster stays open with no database booted (and no other use by Derby): a boot within it reuses the open pager and pool; {@code PT0S} closes it as soon as Derby is done with it (after the 1 s linger that Derby's own shutdown needs)</td></tr>
  * </table>
  *
@@ -40,10 +41,11 @@ import org.hapager.wire.WireLimits;
  * @param fixTimeout how long a page fix waits for a frame
  * @param lockLease lease of the database lock
  * @param idleClose how long the cluster stays open once no storage factory instance holds it (zero or more)
+ * @param writeSync whether Derby writes its log through ({@code true}) or syncs it at commit
  * @param meterRegistry where the pool's meters go (the pager's are in {@code pager.meterRegistry()})
  */
 public record ClusterSettings(PagerConfig pager, long poolBytes, int pageSize, Duration fixTimeout, Duration lockLease,
-                              Duration idleClose, MeterRegistry meterRegistry) {
+                              Duration idleClose, boolean writeSync, MeterRegistry meterRegistry) {
 
     public static final long DEFAULT_POOL_BYTES = 64L << 20;
     public static final Duration DEFAULT_LOCK_LEASE = Duration.ofSeconds(10);
@@ -81,20 +83,25 @@ public record ClusterSettings(PagerConfig pager, long poolBytes, int pageSize, D
      */
     public static ClusterSettings of(PagerConfig pager) {
         return new ClusterSettings(pager, DEFAULT_POOL_BYTES, WireLimits.DEFAULT_PAGE_SIZE, Duration.ofSeconds(60),
-                DEFAULT_LOCK_LEASE, DEFAULT_IDLE_CLOSE, pager.meterRegistry());
+                DEFAULT_LOCK_LEASE, DEFAULT_IDLE_CLOSE, true, pager.meterRegistry());
     }
 
     public ClusterSettings withPool(long bytes, int size) {
-        return new ClusterSettings(pager, bytes, size, fixTimeout, lockLease, idleClose, meterRegistry);
+        return new ClusterSettings(pager, bytes, size, fixTimeout, lockLease, idleClose, writeSync, meterRegistry);
     }
 
     public ClusterSettings withLockLease(Duration lease) {
-        return new ClusterSettings(pager, poolBytes, pageSize, fixTimeout, lease, idleClose, meterRegistry);
+        return new ClusterSettings(pager, poolBytes, pageSize, fixTimeout, lease, idleClose, writeSync, meterRegistry);
     }
 
     /** With another {@link #idleClose()}; {@link Duration#ZERO} closes an unused cluster as soon as Derby lets it. */
     public ClusterSettings withIdleClose(Duration idle) {
-        return new ClusterSettings(pager, poolBytes, pageSize, fixTimeout, lockLease, idle, meterRegistry);
+        return new ClusterSettings(pager, poolBytes, pageSize, fixTimeout, lockLease, idle, writeSync, meterRegistry);
+    }
+
+    /** With another {@link #writeSync()}: {@code false} makes Derby sync its log at commit instead of writing it through. */
+    public ClusterSettings withWriteSync(boolean sync) {
+        return new ClusterSettings(pager, poolBytes, pageSize, fixTimeout, lockLease, idleClose, sync, meterRegistry);
     }
 
     /**
@@ -124,7 +131,8 @@ public record ClusterSettings(PagerConfig pager, long poolBytes, int pageSize, D
             int pageSize = Integer.parseInt(props.getProperty(prefix + "pageSize", Integer.toString(WireLimits.DEFAULT_PAGE_SIZE)));
             return new ClusterSettings(pager, poolBytes, pageSize, Duration.ofSeconds(60),
                     duration(props, prefix + "lockLease", DEFAULT_LOCK_LEASE),
-                    duration(props, prefix + "idleClose", DEFAULT_IDLE_CLOSE), Metrics.globalRegistry);
+                    duration(props, prefix + "idleClose", DEFAULT_IDLE_CLOSE),
+                    bool(props, prefix + "writeSync", true), Metrics.globalRegistry);
         } catch (IllegalArgumentException e) { // NumberFormatException and bad values of the builders
             throw new IOException("hapager cluster '" + cluster + "': " + e.getMessage(), e);
         }
@@ -142,6 +150,17 @@ public record ClusterSettings(PagerConfig pager, long poolBytes, int pageSize, D
             out.add(new InetSocketAddress(s.substring(0, colon), port));
         }
         return out;
+    }
+
+    private static boolean bool(Properties props, String key, boolean dflt) {
+        String v = props.getProperty(key);
+        if (v == null) {
+            return dflt;
+        }
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException(key + " : \"" + v + "\" (expected: true or false)");
+        }
+        return Boolean.parseBoolean(v);
     }
 
     private static Duration duration(Properties props, String key, Duration dflt) {

@@ -302,17 +302,23 @@ public class HapagerStorageFactory implements WritableStorageFactory {
     }
 
     /**
-     * True unless {@code -Dhapager.derby.writeSync=false}: Derby then preallocates each log file and opens it
-     * {@code "rwd"}, and every log write is written through and durable when it returns. That costs one
-     * durable page write per log flush and never grows the file; with {@code false}, Derby appends to a
-     * growing log and syncs at commit, which costs a write, a length change and a sync (see BENCHMARKS.md).
+     * The cluster's {@link ClusterSettings#writeSync()} (true by default): Derby then preallocates each log file
+     * and opens it {@code "rwd"}, and every log write is written through and durable when it returns. That
+     * costs one durable page write per log flush and never grows the file; with {@code false}, Derby appends
+     * to a growing log and syncs at commit, which costs a write, a length change and a sync (see BENCHMARKS.md).
+     * The root factory, and one whose cluster cannot open (its database will not boot), say true.
      */
     @Override
     public boolean supportsWriteSync() {
-        return WRITE_SYNC;
+        if (isRoot()) {
+            return true;
+        }
+        try {
+            return cluster().settings.writeSync();
+        } catch (IOException e) {
+            return true;
+        }
     }
-
-    private static final boolean WRITE_SYNC = !"false".equals(System.getProperty("hapager.derby.writeSync"));
 
     @Override
     public String toString() {
