@@ -7,7 +7,7 @@ import org.hapager.pager.Volume;
 import org.hapager.wire.WireLimits;
 
 /**
- * The page I/O a {@link BufferPool} issues: {@link #of(PagerClient)} in production; in-memory stores in
+ * The page I/O a {@link BufferPool} issues: {@link #of(PagerClient)} in production; {@link MemoryPageIo} in
  * benchmarks and unit tests. Each future completes when the I/O is done. Writes come in two classes:
  * <ul>
  *   <li>{@link #write} is <em>durable</em>: it completes once its pages are durable, and it also makes durable

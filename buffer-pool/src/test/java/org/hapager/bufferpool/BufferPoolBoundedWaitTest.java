@@ -38,7 +38,7 @@ class BufferPoolBoundedWaitTest {
     /** Far beyond every bound: reaching it means the wait hung. */
     static final Duration HANG = Duration.ofSeconds(15);
 
-    final MemoryIo io = new MemoryIo();
+    final MemoryPageIo io = new MemoryPageIo();
     final Volume v = Volume.of("bw/stuck.dat", PAGE_SIZE);
     final ExecutorService threads = Executors.newCachedThreadPool();
     BufferPool pool;
@@ -69,7 +69,7 @@ class BufferPoolBoundedWaitTest {
         pool(4, Duration.ofSeconds(20), BOUND);
         dirty(3, 33);
         CompletableFuture<Void> gate = new CompletableFuture<>();
-        io.writeGate = gate; // the write-back is submitted and never completes until the gate opens
+        io.holdWritesUntil(gate); // the write-back is submitted and never completes until the gate opens
 
         PoolTimeoutException e = assertThrows(PoolTimeoutException.class,
                 () -> assertTimeoutPreemptively(HANG, () -> pool.sync(v.name())));
@@ -86,14 +86,14 @@ class BufferPoolBoundedWaitTest {
         // The waiter stopped; the write did not: the frame is still WRITING, pinned by its I/O.
         assertEquals(FrameState.WRITING, pool.stateOf(v.name(), 3));
         pool.assertInvariants();
-        assertEquals(1, io.writes.get());
+        assertEquals(1, io.writes());
 
         gate.complete(null); // the write completes late: the frame is CLEAN, the page durable
         Await.until("the late write-back to complete", () -> pool.stateOf(v.name(), 3) == FrameState.CLEAN);
         pool.assertInvariants();
         assertEquals(33, java.nio.ByteBuffer.wrap(io.stored(v.name(), 3)).getInt(0));
         pool.sync(v.name()); // nothing left to write
-        assertEquals(1, io.writes.get());
+        assertEquals(1, io.writes());
     }
 
     @Test
@@ -114,7 +114,7 @@ class BufferPoolBoundedWaitTest {
         assertEquals(PageIoException.Kind.REJECTED, e.kind());
         assertEquals(5, e.page());
         assertTrue(e.getMessage().contains("bw/stuck.dat#5") && e.getMessage().contains("exclusive"), e.getMessage());
-        assertEquals(0, io.writes.get());
+        assertEquals(0, io.writes());
         pool.assertInvariants();
 
         held.close();
@@ -123,7 +123,7 @@ class BufferPoolBoundedWaitTest {
             assertEquals(55, again.buffer().getInt(0));
         }
         pool.sync(v.name());
-        assertEquals(1, io.writes.get());
+        assertEquals(1, io.writes());
         pool.assertInvariants();
     }
 
@@ -132,7 +132,7 @@ class BufferPoolBoundedWaitTest {
         pool(4, Duration.ofSeconds(20), Duration.ofSeconds(30)); // only the interrupt can end this wait in time
         dirty(1, 11);
         CompletableFuture<Void> gate = new CompletableFuture<>();
-        io.writeGate = gate;
+        io.holdWritesUntil(gate);
 
         record Verdict(Throwable failure, boolean interruptFlag) {}
         CompletableFuture<Verdict> verdict = new CompletableFuture<>();
@@ -146,7 +146,7 @@ class BufferPoolBoundedWaitTest {
         }, "bounded-wait-syncer");
         syncer.setDaemon(true);
         syncer.start();
-        Await.until("the sync's write-back to be submitted", () -> io.writes.get() == 1);
+        Await.until("the sync's write-back to be submitted", () -> io.writes() == 1);
         syncer.interrupt();
 
         Verdict result = verdict.get(HANG.toMillis(), TimeUnit.MILLISECONDS); // a TimeoutException here: the sync hung
@@ -169,7 +169,7 @@ class BufferPoolBoundedWaitTest {
         pool(1, BOUND, Duration.ofSeconds(30));
         dirty(0, 7);
         CompletableFuture<Void> gate = new CompletableFuture<>();
-        io.writeGate = gate;
+        io.holdWritesUntil(gate);
 
         // The only frame is dirty: a miss starts its write-back (eviction), which never completes.
         FixTimeoutException e = assertThrows(FixTimeoutException.class,
@@ -200,7 +200,7 @@ class BufferPoolBoundedWaitTest {
     void fixWaitingForAReadThatNeverCompletesFailsAfterFixTimeout() throws Exception {
         pool(2, BOUND, Duration.ofSeconds(30));
         CompletableFuture<Void> gate = new CompletableFuture<>();
-        io.readGate = gate;
+        io.holdReadsUntil(gate);
 
         FixTimeoutException e = assertThrows(FixTimeoutException.class,
                 () -> assertTimeoutPreemptively(HANG, () -> pool.fix(v, 9, Mode.EXCLUSIVE)));
@@ -226,7 +226,7 @@ class BufferPoolBoundedWaitTest {
     void interruptedFixWaitingForAReadFailsRejectedAtOnceAndLeavesTheReadInFlight() throws Exception {
         pool(2, Duration.ofSeconds(30), Duration.ofSeconds(30)); // only the interrupt can end this wait in time
         CompletableFuture<Void> gate = new CompletableFuture<>();
-        io.readGate = gate;
+        io.holdReadsUntil(gate);
 
         CompletableFuture<Throwable> failure = new CompletableFuture<>();
         CompletableFuture<Boolean> flag = new CompletableFuture<>();

@@ -30,7 +30,7 @@ class BufferPoolDiscardTest {
     final Volume v = Volume.of("bp/truncated.dat", PAGE_SIZE);
     final Volume other = Volume.of("bp/kept.dat", PAGE_SIZE);
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    final MemoryIo io = new MemoryIo();
+    final MemoryPageIo io = new MemoryPageIo();
     final ExecutorService threads = Executors.newCachedThreadPool();
 
     private BufferPool pool(int frames, Duration fixTimeout) {
@@ -52,7 +52,7 @@ class BufferPoolDiscardTest {
         dirty(pool, other, 7);
         pool.discard(v.name(), 5);
         pool.assertInvariants();
-        assertEquals(0, io.writes.get());
+        assertEquals(0, io.writes());
         for (int p = 0; p < 10; p++) {
             assertEquals(p < 5 ? FrameState.DIRTY : null, pool.stateOf(v.name(), p), "page " + p);
         }
@@ -63,8 +63,8 @@ class BufferPoolDiscardTest {
         pool.sync(v.name());
         pool.sync(other.name());
         assertEquals(List.of(v.name() + "#0", v.name() + "#1", v.name() + "#2", v.name() + "#3", v.name() + "#4",
-                other.name() + "#7"), io.written, "only pages 0..4 of the volume and the other volume's page");
-        assertEquals(2, io.writes.get(), "pages 0..4 in one durable write: " + io.written);
+                other.name() + "#7"), io.written(), "only pages 0..4 of the volume and the other volume's page");
+        assertEquals(2, io.writes(), "pages 0..4 in one durable write: " + io.written());
         for (int p = 5; p < 10; p++) {
             assertNull(io.stored(v.name(), p), "discarded page " + p + " was written");
         }
@@ -84,12 +84,12 @@ class BufferPoolDiscardTest {
         BufferPool pool = pool(8, Duration.ofSeconds(20));
         dirty(pool, v, 3);
         CompletableFuture<Void> gate = new CompletableFuture<>();
-        io.writeGate = gate;
+        io.holdWritesUntil(gate);
         Future<?> sync = threads.submit(() -> {
             pool.sync(v.name());
             return null;
         });
-        Await.until("the sync's write-back in flight", () -> io.writes.get() == 1);
+        Await.until("the sync's write-back in flight", () -> io.writes() == 1);
         assertEquals(FrameState.WRITING, pool.stateOf(v.name(), 3));
         Future<?> discard = threads.submit(() -> {
             pool.discard(v.name(), 0);
@@ -105,7 +105,7 @@ class BufferPoolDiscardTest {
         sync.get(10, TimeUnit.SECONDS);
         assertNull(pool.stateOf(v.name(), 3));
         assertArrayEquals(content(3), io.stored(v.name(), 3), "the write that was in flight completed before discard returned");
-        assertEquals(1, io.writes.get());
+        assertEquals(1, io.writes());
         pool.assertInvariants();
         pool.close();
     }
@@ -114,9 +114,9 @@ class BufferPoolDiscardTest {
     void discardWaitsForAReadInFlight() throws Exception {
         BufferPool pool = pool(8, Duration.ofSeconds(20));
         CompletableFuture<Void> gate = new CompletableFuture<>();
-        io.readGate = gate;
+        io.holdReadsUntil(gate);
         CompletableFuture<Void> prefetched = pool.prefetch(v, 0, 4);
-        assertEquals(4, io.reads.get());
+        assertEquals(4, io.reads());
         Future<?> discard = threads.submit(() -> {
             pool.discard(v.name(), 2);
             return null;
@@ -151,7 +151,7 @@ class BufferPoolDiscardTest {
         held.close();
         pool.discard(v.name(), 0);
         assertEquals(8, pool.freeFrames());
-        assertEquals(0, io.writes.get());
+        assertEquals(0, io.writes());
         pool.assertInvariants();
         pool.close();
     }
@@ -160,12 +160,12 @@ class BufferPoolDiscardTest {
     void discardTimesOutOnAWriteThatDoesNotFinish() throws Exception {
         BufferPool pool = pool(4, Duration.ofMillis(200));
         dirty(pool, v, 0);
-        io.writeGate = new CompletableFuture<>(); // never opens
+        io.holdWritesUntil(new CompletableFuture<>()); // never opens
         threads.submit(() -> {
             pool.sync(v.name());
             return null;
         });
-        Await.until("the write-back in flight", () -> io.writes.get() == 1);
+        Await.until("the write-back in flight", () -> io.writes() == 1);
         FixTimeoutException e = assertThrows(FixTimeoutException.class, () -> pool.discard(v.name(), 0));
         assertTrue(e.getMessage().contains("discard of bp/truncated.dat from page 0") && e.getMessage().contains("WRITING"),
                 e.getMessage());

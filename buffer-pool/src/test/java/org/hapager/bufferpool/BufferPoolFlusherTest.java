@@ -25,7 +25,7 @@ class BufferPoolFlusherTest {
     static final int PAGE_SIZE = 512;
     final Volume v = Volume.of("bp/flush.dat", PAGE_SIZE);
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    final MemoryIo io = new MemoryIo();
+    final MemoryPageIo io = new MemoryPageIo();
 
     private BufferPoolConfig config(int frames) {
         return new BufferPoolConfig((long) frames * PAGE_SIZE, PAGE_SIZE, Duration.ofSeconds(10), registry).withReadAheadPages(0);
@@ -35,27 +35,27 @@ class BufferPoolFlusherTest {
     void dirtyPagesAboveHighWaterAreWrittenWithoutSyncOrEviction() throws Exception {
         BufferPool pool = new BufferPool(io, config(64).withFlusher(0.25, 0.125, Duration.ofHours(1), 4));
         CompletableFuture<Void> gate = new CompletableFuture<>();
-        io.writeGate = gate;
+        io.holdWritesUntil(gate);
         for (int p = 0; p < 32; p++) {
             dirty(pool, p);
         }
         // 32 dirty > 16 (high water): the flusher starts writing, at most 4 at a time; all 4 are held
-        Await.until("the flusher's first 4 writes", () -> io.writes.get() == 4, () -> "writes " + io.writes.get());
+        Await.until("the flusher's first 4 writes", () -> io.writes() == 4, () -> "writes " + io.writes());
         assertEquals(4.0, gauge("hapager.bufferpool.writeback.queue"));
         pool.assertInvariants();
-        assertEquals(4, io.writes.get(), "at most flushMaxInFlight write-backs of the flusher in flight");
+        assertEquals(4, io.writes(), "at most flushMaxInFlight write-backs of the flusher in flight");
 
-        io.writeGate = CompletableFuture.completedFuture(null);
+        io.holdWritesUntil(CompletableFuture.completedFuture(null));
         gate.complete(null);
         Await.until("dirty pages down to the low water (8)",
                 () -> gauge("hapager.bufferpool.dirty") <= 8 && gauge("hapager.bufferpool.writeback.queue") == 0,
                 () -> "dirty " + gauge("hapager.bufferpool.dirty"));
         pool.assertInvariants();
-        assertTrue(io.writes.get() >= 24, "writes " + io.writes.get());
-        assertEquals(io.writes.get(), writeBacks("flusher"));
+        assertTrue(io.writes() >= 24, "writes " + io.writes());
+        assertEquals(io.writes(), writeBacks("flusher"));
         assertEquals(0.0, writeBacks("eviction"));
         assertEquals(0.0, writeBacks("sync"));
-        for (String key : io.written) {
+        for (String key : io.written()) {
             long p = Long.parseLong(key.substring(key.indexOf('#') + 1));
             assertArrayEquals(content(p), io.stored(v.name(), p), key);
         }
@@ -69,10 +69,10 @@ class BufferPoolFlusherTest {
         dirty(pool, 2);
         Await.until("both pages written by age", () -> gauge("hapager.bufferpool.dirty") == 0
                 && gauge("hapager.bufferpool.writeback.queue") == 0);
-        assertEquals(2, io.writes.get());
+        assertEquals(2, io.writes());
         assertEquals(2.0, writeBacks("flusher"));
         dirty(pool, 1);
-        Await.until("page 1 written again", () -> io.writes.get() == 3 && gauge("hapager.bufferpool.dirty") == 0);
+        Await.until("page 1 written again", () -> io.writes() == 3 && gauge("hapager.bufferpool.dirty") == 0);
         assertArrayEquals(content(1), io.stored(v.name(), 1));
         pool.assertInvariants();
         pool.close();
@@ -85,11 +85,11 @@ class BufferPoolFlusherTest {
         held.buffer().put(0, content(5));
         held.markDirty();
         dirty(pool, 6); // younger than page 5
-        Await.until("page 6 written by age", () -> io.written.contains(v.name() + "#6"));
-        assertFalse(io.written.contains(v.name() + "#5"), "page 5 is older, but pinned: " + io.written);
+        Await.until("page 6 written by age", () -> io.written().contains(v.name() + "#6"));
+        assertFalse(io.written().contains(v.name() + "#5"), "page 5 is older, but pinned: " + io.written());
         pool.assertInvariants();
         held.close();
-        Await.until("page 5 written once unpinned", () -> io.written.contains(v.name() + "#5"));
+        Await.until("page 5 written once unpinned", () -> io.written().contains(v.name() + "#5"));
         Await.until("nothing dirty", () -> gauge("hapager.bufferpool.dirty") == 0);
         assertArrayEquals(content(5), io.stored(v.name(), 5));
         pool.assertInvariants();
@@ -110,7 +110,7 @@ class BufferPoolFlusherTest {
         pool.sync(v.name());
         assertEquals(1.0, writeBacks("sync"));
         assertEquals(0.0, writeBacks("flusher"));
-        assertEquals(3, io.writes.get());
+        assertEquals(3, io.writes());
         pool.assertInvariants();
         pool.close();
     }
@@ -126,7 +126,7 @@ class BufferPoolFlusherTest {
         pool.close();
         flusher.join(TimeUnit.SECONDS.toMillis(20));
         assertFalse(flusher.isAlive(), "flusher still running after close");
-        List<String> after = new ArrayList<>(io.written);
+        List<String> after = new ArrayList<>(io.written());
         assertEquals(List.of(v.name() + "#3"), after);
 
         try (BufferPool next = new BufferPool(io, config(8))) { // on the same registry: the gauges are its own

@@ -30,7 +30,7 @@ class BufferPoolPrefetchTest {
     static final int PAGE_SIZE = 512;
     final Volume v = Volume.of("bp/prefetch.dat", PAGE_SIZE);
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    final MemoryIo io = new MemoryIo();
+    final MemoryPageIo io = new MemoryPageIo();
 
     private BufferPool pool(int frames) {
         for (int p = 0; p < 256; p++) {
@@ -44,11 +44,11 @@ class BufferPoolPrefetchTest {
     void prefetchReadsEachPageOnceAndLaterFixesHit() throws Exception {
         BufferPool pool = pool(32);
         pool.prefetch(v, 0, 16).get(10, TimeUnit.SECONDS);
-        assertEquals(16, io.reads.get());
+        assertEquals(16, io.reads());
         assertEquals(16.0, count("hapager.bufferpool.prefetch.reads"));
         assertEquals(16.0, gauge("hapager.bufferpool.prefetch.unused"));
         pool.prefetch(v, 8, 16).get(10, TimeUnit.SECONDS); // 8..15 are resident: only 16..23 are read
-        assertEquals(24, io.reads.get());
+        assertEquals(24, io.reads());
         pool.assertInvariants();
 
         for (int p = 0; p < 24; p++) {
@@ -59,7 +59,7 @@ class BufferPoolPrefetchTest {
         try (PageHandle h = pool.fix(v, 0, Mode.SHARED)) { // a second fix is no prefetch hit
             assertEquals(0, h.page());
         }
-        assertEquals(24, io.reads.get(), "no fix read again");
+        assertEquals(24, io.reads(), "no fix read again");
         assertEquals(25.0, count("hapager.bufferpool.hits"));
         assertEquals(0.0, count("hapager.bufferpool.misses"));
         assertEquals(24.0, count("hapager.bufferpool.prefetch.hits"));
@@ -72,7 +72,7 @@ class BufferPoolPrefetchTest {
     void fixSharesAReadInFlightOfAPrefetch() throws Exception {
         BufferPool pool = pool(8);
         CompletableFuture<Void> gate = new CompletableFuture<>();
-        io.readGate = gate;
+        io.holdReadsUntil(gate);
         CompletableFuture<Void> prefetched = pool.prefetch(v, 5, 1);
         assertFalse(prefetched.isDone());
         assertEquals(FrameState.READING, pool.stateOf(v.name(), 5));
@@ -80,7 +80,7 @@ class BufferPoolPrefetchTest {
         try {
             Future<PageHandle> fix = threads.submit(() -> pool.fix(v, 5, Mode.EXCLUSIVE));
             Await.until("the fixer waiting on the prefetch's read", () -> pool.waitingFixers() == 1);
-            assertEquals(1, io.reads.get());
+            assertEquals(1, io.reads());
             pool.assertInvariants();
             gate.complete(null);
             try (PageHandle h = fix.get(10, TimeUnit.SECONDS)) {
@@ -90,7 +90,7 @@ class BufferPoolPrefetchTest {
             threads.shutdownNow();
         }
         prefetched.get(10, TimeUnit.SECONDS);
-        assertEquals(1, io.reads.get());
+        assertEquals(1, io.reads());
         assertEquals(1.0, count("hapager.bufferpool.prefetch.hits"));
         pool.assertInvariants();
         pool.close();
@@ -106,16 +106,16 @@ class BufferPoolPrefetchTest {
         // one free frame: one page is read, then the prefetch stops without error
         CompletableFuture<Void> some = pool.prefetch(v, 100, 8);
         some.get(10, TimeUnit.SECONDS);
-        assertEquals(4, io.reads.get());
+        assertEquals(4, io.reads());
         assertEquals(FrameState.CLEAN, pool.stateOf(v.name(), 100));
         assertNull(pool.stateOf(v.name(), 101));
 
         held.add(pool.fix(v, 3, Mode.SHARED)); // evicts the unused prefetched page 100: every frame is pinned now
         assertNull(pool.stateOf(v.name(), 100));
-        int reads = io.reads.get();
+        long reads = io.reads();
         CompletableFuture<Void> none = pool.prefetch(v, 200, 8);
         assertTrue(none.isDone() && !none.isCompletedExceptionally(), "completes at once: " + none);
-        assertEquals(reads, io.reads.get(), "nothing read");
+        assertEquals(reads, io.reads(), "nothing read");
         held.forEach(PageHandle::close);
 
         for (int p = 0; p < 4; p++) { // every frame dirty: a prefetch does not write them back to get one
@@ -125,8 +125,8 @@ class BufferPoolPrefetchTest {
         }
         CompletableFuture<Void> dirtyPool = pool.prefetch(v, 200, 8);
         assertTrue(dirtyPool.isDone() && !dirtyPool.isCompletedExceptionally(), dirtyPool.toString());
-        assertEquals(0, io.writes.get());
-        assertEquals(reads, io.reads.get());
+        assertEquals(0, io.writes());
+        assertEquals(reads, io.reads());
         pool.assertInvariants();
         pool.close();
     }
@@ -134,28 +134,28 @@ class BufferPoolPrefetchTest {
     @Test
     void failedPrefetchReadLeavesNoFrameAndALaterFixRereads() throws Exception {
         BufferPool pool = pool(8);
-        io.failReads.add(v.name() + "#3");
+        io.failReads(v.name(), 3);
         CompletableFuture<Void> prefetched = pool.prefetch(v, 2, 3);
         ExecutionException e = assertThrows(ExecutionException.class, () -> prefetched.get(10, TimeUnit.SECONDS));
         PageIoException failure = (PageIoException) e.getCause();
         assertEquals(PageIoException.Kind.STORAGE, failure.kind());
         assertTrue(failure.getMessage().contains("bp/prefetch.dat#3"), failure.getMessage());
-        assertEquals(3, io.reads.get());
+        assertEquals(3, io.reads());
         assertNull(pool.stateOf(v.name(), 3), "no frame left for the failed page");
         assertEquals(FrameState.CLEAN, pool.stateOf(v.name(), 2));
         assertEquals(FrameState.CLEAN, pool.stateOf(v.name(), 4));
         assertEquals(6, pool.freeFrames());
         pool.assertInvariants();
 
-        io.failReads.clear();
+        io.healReads();
         try (PageHandle h = pool.fix(v, 3, Mode.SHARED)) {
             assertEquals(ByteBuffer.wrap(content(3)), h.buffer().duplicate().clear());
         }
-        assertEquals(4, io.reads.get(), "the fix read page 3 again");
+        assertEquals(4, io.reads(), "the fix read page 3 again");
         try (PageHandle h = pool.fix(v, 4, Mode.SHARED)) {
             assertEquals(ByteBuffer.wrap(content(4)), h.buffer().duplicate().clear());
         }
-        assertEquals(4, io.reads.get());
+        assertEquals(4, io.reads());
         pool.assertInvariants();
         pool.close();
     }
@@ -185,7 +185,7 @@ class BufferPoolPrefetchTest {
             others += pool.stateOf(v.name(), p) != null ? 1 : 0;
         }
         assertEquals(8, others, "the misses took the frames of unused prefetched pages or of each other");
-        assertEquals(8 + 8 + 8, io.reads.get(), "hot pages were read once");
+        assertEquals(8 + 8 + 8, io.reads(), "hot pages were read once");
         pool.assertInvariants();
         pool.close();
     }

@@ -20,7 +20,7 @@ class BufferPoolReadAheadTest {
     static final int PAGE_SIZE = 512;
     final Volume v = Volume.of("bp/scan.dat", PAGE_SIZE);
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    final MemoryIo io = new MemoryIo();
+    final MemoryPageIo io = new MemoryPageIo();
 
     private BufferPool pool(int frames, int readAheadPages) {
         return new BufferPool(io, new BufferPoolConfig((long) frames * PAGE_SIZE, PAGE_SIZE, Duration.ofSeconds(10),
@@ -36,7 +36,7 @@ class BufferPoolReadAheadTest {
         assertTrue(misses <= 5, "fixes that had to read: " + misses + " of " + pages);
         assertEquals(3.0, misses, "pages 0, 1, 2 are read by their fixes; the miss of 2 starts the stream");
         assertTrue(count("hapager.bufferpool.prefetch.hits") >= pages - 5, "prefetch hits " + count("hapager.bufferpool.prefetch.hits"));
-        int reads = io.reads.get();
+        long reads = io.reads();
         assertTrue(reads >= pages && reads <= pages + 2 * 64, "reads " + reads + ": each page once, at most two windows beyond");
         assertEquals(reads - 3, count("hapager.bufferpool.prefetch.reads"));
         assertTrue(gauge("hapager.bufferpool.prefetch.unused") <= 2 * 64, "unused " + gauge("hapager.bufferpool.prefetch.unused"));
@@ -51,7 +51,7 @@ class BufferPoolReadAheadTest {
         scan(pool, 0, pages);
         double misses = count("hapager.bufferpool.misses");
         assertTrue(misses < pages / 10.0, "fixes that had to read: " + misses + " of " + pages);
-        int reads = io.reads.get();
+        long reads = io.reads();
         assertTrue(reads >= pages && reads <= pages + 2 * 8, "reads " + reads);
         assertTrue(gauge("hapager.bufferpool.prefetch.unused") <= 2 * 8, "unused " + gauge("hapager.bufferpool.prefetch.unused"));
         pool.assertInvariants();
@@ -76,7 +76,7 @@ class BufferPoolReadAheadTest {
             last = p;
         }
         assertEquals(0.0, count("hapager.bufferpool.prefetch.reads"), "seed " + seed);
-        assertEquals(count("hapager.bufferpool.misses"), io.reads.get(), "seed " + seed + ": every read is a fix's");
+        assertEquals(count("hapager.bufferpool.misses"), io.reads(), "seed " + seed + ": every read is a fix's");
         pool.assertInvariants();
         pool.close();
     }
@@ -85,13 +85,13 @@ class BufferPoolReadAheadTest {
     void aRandomMissEndsTheStream() throws Exception {
         BufferPool pool = pool(1024, 64);
         scan(pool, 0, 20);
-        int reads = io.reads.get();
+        long reads = io.reads();
         pool.fix(v, 5000, Mode.SHARED).close(); // far away: the stream ends
         pool.fix(v, 3000, Mode.SHARED).close();
         pool.fix(v, 3001, Mode.SHARED).close(); // two sequential fixes: not yet a stream
-        assertEquals(reads + 3, io.reads.get());
+        assertEquals(reads + 3, io.reads());
         pool.fix(v, 3002, Mode.SHARED).close(); // the third: a new stream
-        assertEquals(reads + 4 + ReadAhead.INITIAL_WINDOW, io.reads.get());
+        assertEquals(reads + 4 + ReadAhead.INITIAL_WINDOW, io.reads());
         pool.assertInvariants();
         pool.close();
     }
@@ -101,7 +101,7 @@ class BufferPoolReadAheadTest {
         BufferPool pool = pool(1024, 0);
         scan(pool, 0, 200);
         assertEquals(200.0, count("hapager.bufferpool.misses"));
-        assertEquals(200, io.reads.get());
+        assertEquals(200, io.reads());
         assertEquals(0.0, count("hapager.bufferpool.prefetch.reads"));
         pool.close();
     }
@@ -120,7 +120,7 @@ class BufferPoolReadAheadTest {
                 h.markDirty();
             }
         }
-        assertEquals(0, io.reads.get(), "an extending writer reads nothing");
+        assertEquals(0, io.reads(), "an extending writer reads nothing");
         assertEquals(200.0, count("hapager.bufferpool.blank.fixes"));
         assertEquals(0.0, count("hapager.bufferpool.misses") + count("hapager.bufferpool.hits"));
         try (PageHandle h = pool.fixBlank(v, 7)) {

@@ -7,9 +7,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import org.hapager.bench.MemoryPageIo;
 import org.hapager.bufferpool.BufferPool;
 import org.hapager.bufferpool.BufferPoolConfig;
+import org.hapager.bufferpool.MemoryPageIo;
 import org.hapager.bufferpool.Mode;
 import org.hapager.bufferpool.PageHandle;
 import org.hapager.pager.PageIoException;
@@ -111,7 +111,7 @@ public class FixUnfixBenchmark {
     /** The pool with the 4-argument config's defaults; {@code readAhead} false turns read-ahead off. */
     private static BufferPool newPool(int frames, boolean readAhead) {
         BufferPoolConfig config = new BufferPoolConfig((long) frames * PAGE_SIZE, PAGE_SIZE, Duration.ofSeconds(5), new SimpleMeterRegistry());
-        return new BufferPool(new MemoryPageIo(), readAhead ? config : config.withReadAheadPages(0));
+        return new BufferPool(MemoryPageIo.stampingPageNumbers(), readAhead ? config : config.withReadAheadPages(0));
     }
 
     private long fixUnfix(BufferPool p, long page, Mode mode) throws PageIoException {

@@ -2,9 +2,9 @@ package org.hapager.bench.sim;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import org.hapager.bench.MemoryPageIo;
 import org.hapager.bufferpool.BufferPool;
 import org.hapager.bufferpool.BufferPoolConfig;
+import org.hapager.bufferpool.MemoryPageIo;
 import org.hapager.bufferpool.Mode;
 import org.hapager.bufferpool.PageHandle;
 import org.hapager.pager.PageIoException;
@@ -55,7 +55,7 @@ public final class BufferPoolReplay implements CacheReplay {
     @Override
     public long hits(int[] trace, int pages, int capacity) {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        MemoryPageIo io = new MemoryPageIo();
+        MemoryPageIo io = MemoryPageIo.stampingPageNumbers();
         Volume volume = Volume.of("bench/trace.dat", pageSize);
         BufferPoolConfig config = new BufferPoolConfig((long) capacity * pageSize, pageSize, Duration.ofSeconds(5), registry)
                 .withoutFlusher();

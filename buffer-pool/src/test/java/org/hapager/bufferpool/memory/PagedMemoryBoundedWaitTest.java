@@ -12,16 +12,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.hapager.bufferpool.BufferPool;
 import org.hapager.bufferpool.BufferPoolConfig;
 import org.hapager.bufferpool.FixTimeoutException;
-import org.hapager.bufferpool.PageIo;
+import org.hapager.bufferpool.MemoryPageIo;
 import org.hapager.bufferpool.PoolTimeoutException;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.PagerConfig;
-import org.hapager.pager.Volume;
 import org.hapager.server.process.PageServerProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,42 +46,16 @@ class PagedMemoryBoundedWaitTest {
     @TempDir
     Path dir;
 
-    /** Memory page I/O whose reads and writes (and syncs) wait for gates (completed later on the memory's I/O thread). */
-    static final class Gated implements PageIo {
-        final MemoryPageIo real = new MemoryPageIo();
-        volatile CompletableFuture<Void> readGate = CompletableFuture.completedFuture(null);
-        volatile CompletableFuture<Void> writeGate = CompletableFuture.completedFuture(null);
-
-        @Override
-        public CompletableFuture<?> read(Volume volume, long page, ByteBuffer into) {
-            return readGate.thenCompose(x -> real.read(volume, page, into));
-        }
-
-        @Override
-        public CompletableFuture<?> write(Volume volume, long firstPage, ByteBuffer data) {
-            return writeGate.thenCompose(x -> real.write(volume, firstPage, data));
-        }
-
-        @Override
-        public CompletableFuture<?> writeBuffered(Volume volume, long page, ByteBuffer data) {
-            return writeGate.thenCompose(x -> real.writeBuffered(volume, page, data));
-        }
-
-        @Override
-        public CompletableFuture<?> sync(String volume) {
-            return writeGate.thenCompose(x -> real.sync(volume));
-        }
-    }
-
     @Test
     void syncAndCloseWithAWriteBackThatNeverCompletesFailAfterIoTimeout() {
-        Gated io = new Gated();
+        ExecutorService ioThread = Executors.newSingleThreadExecutor();
+        MemoryPageIo io = new MemoryPageIo(ioThread);
         try (BufferPool pool = new BufferPool(io, new BufferPoolConfig(4L * PAGE, PAGE, Duration.ofSeconds(20),
                 new SimpleMeterRegistry()).withoutFlusher().withIoTimeout(BOUND))) {
             PagedMemory mem = new PagedMemory(pool, "mem/stuck", 4L * PAGE);
             mem.putLong(PAGE + 8, 42);
             CompletableFuture<Void> gate = new CompletableFuture<>();
-            io.writeGate = gate;
+            io.holdWritesUntil(gate);
 
             PagedMemoryException e = assertThrows(PagedMemoryException.class,
                     () -> assertTimeoutPreemptively(HANG, mem::sync));
@@ -99,21 +74,22 @@ class PagedMemoryBoundedWaitTest {
 
             gate.complete(null); // the write-back completes late; a sync (and close) now succeeds
             mem.close();
-            assertEquals(42, ByteBuffer.wrap(io.real.stored(mem.volume(), 1)).getLong(8));
+            assertEquals(42, ByteBuffer.wrap(io.stored(mem.volume().name(), 1)).getLong(8));
             pool.assertInvariants();
         } finally {
-            io.real.close();
+            ioThread.shutdownNow();
         }
     }
 
     @Test
     void accessWhoseReadNeverCompletesFailsAfterFixTimeout() {
-        Gated io = new Gated();
+        ExecutorService ioThread = Executors.newSingleThreadExecutor();
+        MemoryPageIo io = new MemoryPageIo(ioThread);
         try (BufferPool pool = new BufferPool(io, new BufferPoolConfig(4L * PAGE, PAGE, BOUND,
                 new SimpleMeterRegistry()).withoutFlusher())) {
             PagedMemory mem = new PagedMemory(pool, "mem/unread", 8L * PAGE);
             CompletableFuture<Void> gate = new CompletableFuture<>();
-            io.readGate = gate;
+            io.holdReadsUntil(gate);
 
             PagedMemoryException e = assertThrows(PagedMemoryException.class,
                     () -> assertTimeoutPreemptively(HANG, () -> mem.getLong(2L * PAGE)));
@@ -128,7 +104,7 @@ class PagedMemoryBoundedWaitTest {
             assertEquals(1, mem.getByte(2L * PAGE));
             pool.assertInvariants();
         } finally {
-            io.real.close();
+            ioThread.shutdownNow();
         }
     }
 

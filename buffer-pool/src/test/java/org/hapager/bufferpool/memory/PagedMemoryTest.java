@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.hapager.bufferpool.BufferPool;
 import org.hapager.bufferpool.BufferPoolConfig;
+import org.hapager.bufferpool.MemoryPageIo;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.Volume;
 import org.junit.jupiter.api.AfterEach;
@@ -39,13 +40,14 @@ class PagedMemoryTest {
     static final int PAGE = 512;
     static final int FRAMES = 4;
 
+    final ExecutorService ioThread = Executors.newSingleThreadExecutor();
     MemoryPageIo io;
     SimpleMeterRegistry registry;
     BufferPool pool;
 
     @BeforeEach
     void setUp() {
-        io = new MemoryPageIo();
+        io = new MemoryPageIo(ioThread);
         registry = new SimpleMeterRegistry();
         // no background flusher: these tests count on write-backs happening only by eviction and sync
         pool = new BufferPool(io, new BufferPoolConfig((long) FRAMES * PAGE, PAGE, Duration.ofSeconds(20), registry)
@@ -57,7 +59,7 @@ class PagedMemoryTest {
         pool.assertInvariants();
         assertEquals(0.0, registry.get("hapager.bufferpool.pinned").gauge().value(), "no pin outlives an access");
         pool.close();
-        io.close();
+        ioThread.shutdownNow();
     }
 
     @Test
@@ -74,7 +76,7 @@ class PagedMemoryTest {
         mem.get(0, all);
         assertArrayEquals(new byte[(int) mem.size()], all);
         mem.sync();
-        assertEquals(0, io.writes.get(), "reading writes nothing back");
+        assertEquals(0, io.writes(), "reading writes nothing back");
     }
 
     @Test
@@ -89,7 +91,7 @@ class PagedMemoryTest {
         }
         double evictions = registry.get("hapager.bufferpool.evictions").counter().count();
         assertTrue(evictions >= pages - FRAMES, "evictions " + evictions);
-        assertTrue(io.writes.get() >= pages - FRAMES, "write-backs " + io.writes.get());
+        assertTrue(io.writes() >= pages - FRAMES, "write-backs " + io.writes());
         for (long off = mem.size() - Long.BYTES; off >= 0; off -= Long.BYTES) { // backwards: every page faults again
             assertEquals(expected(off), mem.getLong(off), "long at " + off);
         }
@@ -200,7 +202,7 @@ class PagedMemoryTest {
         assertThrows(IndexOutOfBoundsException.class, () -> mem.get(0, new byte[5], -1, 2));
         assertThrows(ReadOnlyBufferException.class, () -> mem.get(0, ByteBuffer.allocate(8).asReadOnlyBuffer()));
 
-        assertEquals(0, io.reads.get(), "a refused access touches no page");
+        assertEquals(0, io.reads(), "a refused access touches no page");
         assertEquals(0.0, registry.get("hapager.bufferpool.dirty").gauge().value());
         mem.putLong(4088, -1); // the last whole long
         assertEquals(-1, mem.getLong(4088));
@@ -222,7 +224,7 @@ class PagedMemoryTest {
     @Test
     void aFailedPageReadSurfacesAsPagedMemoryExceptionNamingOffsetAndPage() {
         PagedMemory mem = new PagedMemory(pool, "mem/fail", 8L * PAGE);
-        io.failReads.add(3L);
+        io.failReads(mem.volume().name(), 3);
 
         PagedMemoryException e = assertThrows(PagedMemoryException.class, () -> mem.getLong(3L * PAGE + 8));
         assertMessage(e, "getLong at offset 1544", "page 3 of mem/fail@512", "injected failure");
@@ -235,7 +237,7 @@ class PagedMemoryTest {
         assertMessage(assertThrows(PagedMemoryException.class, () -> mem.get(3L * PAGE - 10, dst)), "get at offset 1536");
         assertEquals(10, dst.position(), "the piece of page 2 before the failing page was copied");
 
-        io.failReads.clear();
+        io.healReads();
         mem.putLong(3L * PAGE + 8, 99);
         assertEquals(99, mem.getLong(3L * PAGE + 8));
     }
@@ -247,25 +249,25 @@ class PagedMemoryTest {
         mem.putLong(8, 0x0102030405060708L);
         mem.put(PAGE - 2, new byte[] {9, 9, 9, 9});
         mem.putByte(2L * PAGE + 1, (byte) 5);
-        assertNull(io.stored(v, 0), "not written back before sync");
+        assertNull(io.stored(v.name(), 0), "not written back before sync");
 
         mem.sync();
         assertEquals(0.0, registry.get("hapager.bufferpool.dirty").gauge().value());
-        assertEquals(1, io.writes.get(), "sync wrote the three contiguous dirty pages back in one durable write");
-        assertEquals(0, io.syncs.get(), "no buffered write-back before it: no separate sync");
-        assertEquals(0x0102030405060708L, ByteBuffer.wrap(io.stored(v, 0)).getLong(8), "stored big-endian");
-        assertEquals(9, io.stored(v, 0)[PAGE - 1]);
-        assertEquals(9, io.stored(v, 1)[1]);
-        assertEquals(5, io.stored(v, 2)[1]);
+        assertEquals(1, io.writes(), "sync wrote the three contiguous dirty pages back in one durable write");
+        assertEquals(0, io.syncs(), "no buffered write-back before it: no separate sync");
+        assertEquals(0x0102030405060708L, ByteBuffer.wrap(io.stored(v.name(), 0)).getLong(8), "stored big-endian");
+        assertEquals(9, io.stored(v.name(), 0)[PAGE - 1]);
+        assertEquals(9, io.stored(v.name(), 1)[1]);
+        assertEquals(5, io.stored(v.name(), 2)[1]);
 
         mem.putLong(16, 7);
-        io.failWrites = true;
+        io.failWrites(true);
         PagedMemoryException e = assertThrows(PagedMemoryException.class, mem::close);
         assertMessage(e, "sync of PagedMemory(mem/sync", "injected failure");
         assertEquals(7, mem.getLong(16), "a failed close leaves the memory open");
-        io.failWrites = false;
+        io.failWrites(false);
         mem.close();
-        assertEquals(7, ByteBuffer.wrap(io.stored(v, 0)).getLong(16));
+        assertEquals(7, ByteBuffer.wrap(io.stored(v.name(), 0)).getLong(16));
         assertMessage(assertThrows(IllegalStateException.class, () -> mem.getLong(0)), "is closed");
         assertThrows(IllegalStateException.class, mem::sync);
         mem.close(); // a second close does nothing
