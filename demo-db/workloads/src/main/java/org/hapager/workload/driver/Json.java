@@ -1,84 +1,76 @@
 package org.hapager.workload.driver;
 
+import java.io.StringWriter;
 import java.util.Locale;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.json.JsonFactory;
 
-/** A minimal JSON writer: objects, arrays, strings (escaped), numbers, booleans, null. Commas are automatic. */
+/**
+ * The JSON of the workload results and of the report's chart data: a fluent writer over Jackson's streaming
+ * generator, which places the commas, escapes the strings and refuses a malformed structure (a value where a
+ * name is due, an end that closes nothing). What it adds is the results' number format: a double with at most 3
+ * decimals, NaN and infinities as null. Not thread-safe: one writer per document.
+ */
 public final class Json {
 
-    private final StringBuilder out = new StringBuilder();
-    private boolean needComma;
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    private final StringWriter out = new StringWriter();
+    private final JsonGenerator generator = FACTORY.createGenerator(out);
 
     public Json beginObject() {
-        comma();
-        out.append('{');
-        needComma = false;
+        generator.writeStartObject();
         return this;
     }
 
     public Json endObject() {
-        out.append('}');
-        needComma = true;
+        generator.writeEndObject();
         return this;
     }
 
     public Json beginArray() {
-        comma();
-        out.append('[');
-        needComma = false;
+        generator.writeStartArray();
         return this;
     }
 
     public Json endArray() {
-        out.append(']');
-        needComma = true;
+        generator.writeEndArray();
         return this;
     }
 
     /** A member name; the value follows. */
     public Json name(String name) {
-        comma();
-        string(name);
-        out.append(':');
-        needComma = false;
+        generator.writeName(name);
         return this;
     }
 
     public Json value(String s) {
-        comma();
         if (s == null) {
-            out.append("null");
+            generator.writeNull();
         } else {
-            string(s);
+            generator.writeString(s);
         }
-        needComma = true;
         return this;
     }
 
     public Json value(long n) {
-        comma();
-        out.append(n);
-        needComma = true;
+        generator.writeNumber(n);
         return this;
     }
 
     /** A finite double with at most 3 decimals; NaN and infinities become null. */
     public Json value(double d) {
-        comma();
         if (Double.isNaN(d) || Double.isInfinite(d)) {
-            out.append("null");
-        } else {
-            String s = String.format(Locale.ROOT, "%.3f", d);
-            s = s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
-            out.append(s.equals("-0") ? "0" : s);
+            generator.writeNull();
+            return this;
         }
-        needComma = true;
+        String s = String.format(Locale.ROOT, "%.3f", d).replaceAll("0+$", "").replaceAll("\\.$", "");
+        generator.writeNumber(s.equals("-0") ? "0" : s);
         return this;
     }
 
     public Json value(boolean b) {
-        comma();
-        out.append(b);
-        needComma = true;
+        generator.writeBoolean(b);
         return this;
     }
 
@@ -98,39 +90,10 @@ public final class Json {
         return name(name).value(v);
     }
 
-    private void comma() {
-        if (needComma) {
-            out.append(',');
-            needComma = false;
-        }
-    }
-
-    private void string(String s) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
-    }
-
+    /** The document so far (complete once every object and array is ended). */
     @Override
     public String toString() {
+        generator.flush();
         return out.toString();
     }
 }
