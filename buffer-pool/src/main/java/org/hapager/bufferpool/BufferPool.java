@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * cause and no half-filled frame stays behind. {@link #prefetch} and automatic read-ahead of sequential fixes
  * read pages before they are fixed, never waiting. Dirty pages are written back when evicted, by
  * {@link #sync}, and in the background by the flusher thread ({@code hapager-bufferpool-flusher}) when too
- * many are dirty or one has been dirty too long; eviction and the flusher write buffered (no flush of their
- * own on the page server), a sync durable, in runs of contiguous pages, plus one barrier of the volume when
+ * many are dirty or one has been dirty too long (configured without that thread, in each round the caller runs
+ * with {@link #stepFlusher()}); eviction and the flusher write buffered (no flush of their own on the page
+ * server), a sync durable, in runs of contiguous pages, plus one barrier of the volume when
  * buffered write-backs of it are not yet durable (see {@code WriteBack}). {@link #discard} drops the pages
  * of a truncated or deleted volume unwritten. When every frame is pinned or in I/O, {@code fix} waits up to
  * {@link BufferPoolConfig#fixTimeout()} and then throws {@link FixTimeoutException}; no wait of the pool is
@@ -68,8 +69,8 @@ import org.slf4j.LoggerFactory;
  *       dropped unwritten ({@code WriteBack.dropped}); the frame goes to the free list.</li>
  * </ul>
  * Who touches what: fixers' threads (fix, unfix, markDirty, prefetch, sync, discard) and the flusher thread
- * make the decisions above under the lock; the pager's I/O thread only completes reads and writes
- * ({@code readDone}, {@code writeDone}) under the lock. A frame's bytes belong to its I/O while READING or
+ * (or the caller of {@link #stepFlusher()}) make the decisions above under the lock; the pager's I/O thread
+ * only completes reads and writes ({@code readDone}, {@code writeDone}) under the lock. A frame's bytes belong to its I/O while READING or
  * WRITING, then to the holders of its pins; nothing else reads or writes them.
  *
  * <h2>Invariants</h2> (checked by {@link #assertInvariants()})
@@ -112,9 +113,9 @@ import org.slf4j.LoggerFactory;
  * {@code FrameTable} (frames, page table, free list, the policy's index, pins: map, unmap, pin, unpin),
  * {@code Victims} (which frame a miss or a prefetch takes: eviction, by Caffeine's ranking),
  * {@code Loads} (reads for fixes and prefetches), {@code WriteBack} (dirtying, write-back, the dirty list,
- * {@link #sync}), {@code Flusher} (the background thread that starts write-backs), {@code ReadAhead}
- * (sequential-access detection per volume: which window {@code fix} prefetches; it touches no frame) and
- * {@code PoolMeters}.
+ * {@link #sync}), {@code Flusher} (the background thread, or the caller's steps, that start write-backs),
+ * {@code ReadAhead} (sequential-access detection per volume: which window {@code fix} prefetches; it touches
+ * no frame) and {@code PoolMeters}.
  *
  * <h2>Concurrency</h2>
  * The one lock guards the page table, the free list, every frame's bookkeeping, the policy, the dirty list
@@ -230,9 +231,29 @@ public final class BufferPool implements AutoCloseable {
         return table.freeFrames();
     }
 
-    /** The background flusher's thread, or null when the config has none. */
+    /** The background flusher's thread, or null when the config has no flusher or a stepped one. */
     Thread flusherThread() {
         return writeBack.flusher == null ? null : writeBack.flusher.thread();
+    }
+
+    /**
+     * Runs one round of a flusher that has no thread ({@link BufferPoolConfig#withSteppedFlusher()}) on the
+     * caller's thread: starts the write-backs due at the {@link BufferPoolConfig#flushTicker() flush ticker}'s now,
+     * exactly as the flusher thread's round would, and submits them. For tests and simulations that drive the
+     * flusher with a fake ticker.
+     *
+     * @return how long the flusher thread would wait before its next round unless woken, by the ticker: zero
+     *         when this round started write-backs (the thread looks again at once), else until the oldest dirty
+     *         page it could write reaches {@code flushMaxAge}, at most a second
+     * @throws IllegalStateException if the config has no flusher or one with a thread, or the pool is closed
+     */
+    public Duration stepFlusher() {
+        Flusher flusher = writeBack.flusher;
+        if (flusher == null || flusher.thread() != null) {
+            throw new IllegalStateException("no stepped flusher: the config has " + (flusher == null ? "no flusher"
+                    : "a flusher thread") + " (expected: BufferPoolConfig.withSteppedFlusher())");
+        }
+        return Duration.ofNanos(flusher.step());
     }
 
     // ------------------------------------------------------------------ fix

@@ -3,6 +3,7 @@ package org.hapager.bufferpool;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 import org.hapager.wire.WireLimits;
 
 /**
@@ -24,7 +25,7 @@ import org.hapager.wire.WireLimits;
  * @param flushMaxAge      the flusher writes back a page dirty for longer than this (default 1 s);
  *                         {@link Duration#ZERO} turns the age flush off
  * @param flushMaxInFlight the flusher's write-backs in flight at most (default {@value #DEFAULT_FLUSH_MAX_IN_FLIGHT});
- *                         0 means no flusher thread at all
+ *                         0 means no flusher at all
  * @param ioTimeout        how long a wait for I/O that {@code fixTimeout} does not bound may last before it fails
  *                         with {@link PoolTimeoutException} (default 60 s, {@link #DEFAULT_IO_TIMEOUT}): a
  *                         {@link BufferPool#sync} in which none of the pages it waits for became durable (its
@@ -34,10 +35,20 @@ import org.hapager.wire.WireLimits;
  *                         pager's {@code submitTimeout + failoverDeadline} (30 s + 30 s by default), within which
  *                         the pager completes or fails a request while no server serves, so that a failover
  *                         stays invisible; the pool logs a warning at construction when it does not
+ * @param flushTicker      the clock, in nanoseconds, by which the flusher ages dirty pages against {@code flushMaxAge}
+ *                         (default {@code System::nanoTime}); a test passes a fake one that it advances by hand
+ *                         ({@link #withFlushTicker})
+ * @param flusherThread    whether the flusher runs on its own daemon thread, {@code hapager-bufferpool-flusher}
+ *                         (default true); false: it has no thread and runs a round only when the caller calls
+ *                         {@link BufferPool#stepFlusher()}, on the caller's thread ({@link #withSteppedFlusher}); with
+ *                         a fake ticker and a page I/O that completes on the caller's thread, a test then sees
+ *                         exactly what each round writes (as Caffeine's tests use a fake ticker and a same-thread
+ *                         executor)
  */
 public record BufferPoolConfig(long budgetBytes, int pageSize, Duration fixTimeout, MeterRegistry meterRegistry,
                                int readAheadPages, double flushHighWater, double flushLowWater, Duration flushMaxAge,
-                               int flushMaxInFlight, Duration ioTimeout) {
+                               int flushMaxInFlight, Duration ioTimeout, LongSupplier flushTicker,
+                               boolean flusherThread) {
 
     public static final int DEFAULT_READ_AHEAD_PAGES = 64;
     public static final double DEFAULT_FLUSH_HIGH_WATER = 0.25;
@@ -46,6 +57,7 @@ public record BufferPoolConfig(long budgetBytes, int pageSize, Duration fixTimeo
     public static final int DEFAULT_FLUSH_MAX_IN_FLIGHT = 8;
     /** The pager's default submit timeout plus its default failover deadline. */
     public static final Duration DEFAULT_IO_TIMEOUT = Duration.ofSeconds(60);
+    private static final LongSupplier SYSTEM_TICKER = System::nanoTime;
 
     public BufferPoolConfig {
         if (!WireLimits.isValidPageSize(pageSize)) {
@@ -83,12 +95,14 @@ public record BufferPoolConfig(long budgetBytes, int pageSize, Duration fixTimeo
         if (ioTimeout.isNegative() || ioTimeout.isZero()) {
             throw new IllegalArgumentException("ioTimeout : " + ioTimeout + " (expected: > 0)");
         }
+        Objects.requireNonNull(flushTicker, "flushTicker");
     }
 
     /** The defaults for read-ahead, the background flusher and the I/O timeout. */
     public BufferPoolConfig(long budgetBytes, int pageSize, Duration fixTimeout, MeterRegistry meterRegistry) {
         this(budgetBytes, pageSize, fixTimeout, meterRegistry, DEFAULT_READ_AHEAD_PAGES, DEFAULT_FLUSH_HIGH_WATER,
-                DEFAULT_FLUSH_LOW_WATER, DEFAULT_FLUSH_MAX_AGE, DEFAULT_FLUSH_MAX_IN_FLIGHT, DEFAULT_IO_TIMEOUT);
+                DEFAULT_FLUSH_LOW_WATER, DEFAULT_FLUSH_MAX_AGE, DEFAULT_FLUSH_MAX_IN_FLIGHT, DEFAULT_IO_TIMEOUT,
+                SYSTEM_TICKER, true);
     }
 
     /** Frames the budget buys. */
@@ -99,13 +113,13 @@ public record BufferPoolConfig(long budgetBytes, int pageSize, Duration fixTimeo
     /** This config with another largest read-ahead window; 0 turns read-ahead off. */
     public BufferPoolConfig withReadAheadPages(int pages) {
         return new BufferPoolConfig(budgetBytes, pageSize, fixTimeout, meterRegistry, pages, flushHighWater,
-                flushLowWater, flushMaxAge, flushMaxInFlight, ioTimeout);
+                flushLowWater, flushMaxAge, flushMaxInFlight, ioTimeout, flushTicker, flusherThread);
     }
 
     /** This config with other flusher settings (see the record's parameters). */
     public BufferPoolConfig withFlusher(double highWater, double lowWater, Duration maxAge, int maxInFlight) {
         return new BufferPoolConfig(budgetBytes, pageSize, fixTimeout, meterRegistry, readAheadPages, highWater,
-                lowWater, maxAge, maxInFlight, ioTimeout);
+                lowWater, maxAge, maxInFlight, ioTimeout, flushTicker, flusherThread);
     }
 
     /** This config without a background flusher: dirty pages are written only by eviction and sync. */
@@ -116,6 +130,21 @@ public record BufferPoolConfig(long budgetBytes, int pageSize, Duration fixTimeo
     /** This config with another I/O timeout (see the record's parameters). */
     public BufferPoolConfig withIoTimeout(Duration timeout) {
         return new BufferPoolConfig(budgetBytes, pageSize, fixTimeout, meterRegistry, readAheadPages, flushHighWater,
-                flushLowWater, flushMaxAge, flushMaxInFlight, timeout);
+                flushLowWater, flushMaxAge, flushMaxInFlight, timeout, flushTicker, flusherThread);
+    }
+
+    /** This config with another clock for the flusher's ages (see the record's parameters). */
+    public BufferPoolConfig withFlushTicker(LongSupplier ticker) {
+        return new BufferPoolConfig(budgetBytes, pageSize, fixTimeout, meterRegistry, readAheadPages, flushHighWater,
+                flushLowWater, flushMaxAge, flushMaxInFlight, ioTimeout, ticker, flusherThread);
+    }
+
+    /**
+     * This config with a flusher that has no thread: the caller runs each of its rounds with
+     * {@link BufferPool#stepFlusher()} (see the record's parameters).
+     */
+    public BufferPoolConfig withSteppedFlusher() {
+        return new BufferPoolConfig(budgetBytes, pageSize, fixTimeout, meterRegistry, readAheadPages, flushHighWater,
+                flushLowWater, flushMaxAge, flushMaxInFlight, ioTimeout, flushTicker, false);
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,10 +19,17 @@ import org.slf4j.LoggerFactory;
  *   <li>a page has been DIRTY for {@code flushMaxAge} (a page whose write-back failed waits that long again
  *       before the flusher retries it),</li>
  * </ul>
- * with at most {@code flushMaxInFlight} of its write-backs in flight. It waits on its own condition of the
- * pool's lock with a timeout (never sleeps), and is woken when the dirty count crosses the high water, when
- * the first page becomes dirty, when one of its writes completes, when a dirty frame it had to skip is
- * unpinned, and by close. Its fields are guarded by the pool's lock.
+ * with at most {@code flushMaxInFlight} of its write-backs in flight. It works in rounds ({@link #round}): each
+ * decides what is due ({@link #startDue}) at the now of {@code flushTicker}, the clock by which
+ * {@code WriteBack} stamps when a page became dirty, and submits those writes. Between rounds it waits on its
+ * own condition of the pool's lock with a timeout (never sleeps), and is woken when the dirty count crosses the
+ * high water, when the first page becomes dirty, when one of its writes completes, when a dirty frame it had to
+ * skip is unpinned, and by close. Its fields are guarded by the pool's lock.
+ *
+ * <p>Without a thread ({@code flusherThread} false) it runs a round only when the caller calls
+ * {@link #step} ({@link BufferPool#stepFlusher()}), on the caller's thread, the same round the thread runs; the
+ * wake-ups then find nobody waiting. Tests step it with a fake ticker over a page I/O that completes on the
+ * caller's thread, and see exactly what each round writes.
  */
 final class Flusher {
 
@@ -39,7 +47,9 @@ final class Flusher {
     final int maxInFlight;
     /** 0: no age flush. */
     final long maxAgeNanos;
+    private final LongSupplier ticker;
     private final Condition wake;
+    /** Null when the caller steps the flusher. */
     private final Thread thread;
     /** Above the high water and not yet down to the low water. */
     private boolean draining;
@@ -54,15 +64,21 @@ final class Flusher {
         this.lowWater = (int) Math.floor(frames * config.flushLowWater());
         this.maxInFlight = config.flushMaxInFlight();
         this.maxAgeNanos = config.flushMaxAge().toNanos();
+        this.ticker = config.flushTicker();
         this.wake = table.lock.newCondition();
-        this.thread = new Thread(this::run, THREAD_NAME);
-        thread.setDaemon(true);
+        this.thread = config.flusherThread() ? new Thread(this::run, THREAD_NAME) : null;
+        if (thread != null) {
+            thread.setDaemon(true);
+        }
     }
 
     void start() {
-        thread.start();
+        if (thread != null) {
+            thread.start();
+        }
     }
 
+    /** The flusher's thread, or null when the caller steps it. */
     Thread thread() {
         return thread;
     }
@@ -94,7 +110,7 @@ final class Flusher {
 
     /** Waits up to {@code timeoutMillis} for the thread to end (called unlocked, by close). */
     void join(long timeoutMillis) {
-        if (Thread.currentThread() == thread) {
+        if (thread == null || Thread.currentThread() == thread) {
             return;
         }
         try {
@@ -107,22 +123,20 @@ final class Flusher {
         }
     }
 
-    // ------------------------------------------------------------------ the thread
+    // ------------------------------------------------------------------ rounds: the thread's, or the caller's
 
     private void run() {
         List<Runnable> pendingIo = new ArrayList<>();
         table.lock.lock();
         try {
             while (!table.closed) {
-                long waitNanos = startDue(pendingIo);
-                if (!pendingIo.isEmpty()) {
-                    table.runUnlocked(pendingIo); // the writes it started are always submitted, even if closed meanwhile
-                    continue;
-                }
-                try {
-                    wake.awaitNanos(waitNanos);
-                } catch (InterruptedException e) {
-                    // only close stops the flusher
+                long waitNanos = round(pendingIo);
+                if (waitNanos > 0) {
+                    try {
+                        wake.awaitNanos(waitNanos);
+                    } catch (InterruptedException e) {
+                        // only close stops the flusher
+                    }
                 }
             }
         } catch (Throwable t) {
@@ -132,9 +146,41 @@ final class Flusher {
         }
     }
 
-    /** Starts the write-backs due now; returns how long to wait before looking again. */
+    /**
+     * One round on the caller's thread, for a flusher without a thread (called unlocked); see {@link #round}.
+     *
+     * @throws IllegalStateException if the pool is closed
+     */
+    long step() {
+        List<Runnable> pendingIo = new ArrayList<>();
+        table.lock.lock();
+        try {
+            if (table.closed) {
+                throw new IllegalStateException("buffer pool is closed");
+            }
+            return round(pendingIo);
+        } finally {
+            table.lock.unlock();
+        }
+    }
+
+    /**
+     * Starts the write-backs due now and submits them (unlocked; always, even if the pool is closed meanwhile).
+     * Returns how long to wait before the next round, in nanoseconds: 0 when it started some (look again at
+     * once: more may be due, or room freed by writes that completed already).
+     */
+    private long round(List<Runnable> pendingIo) {
+        long waitNanos = startDue(pendingIo);
+        if (pendingIo.isEmpty()) {
+            return waitNanos;
+        }
+        table.runUnlocked(pendingIo);
+        return 0;
+    }
+
+    /** Starts the write-backs due at the ticker's now; returns how long to wait before looking again (> 0). */
     private long startDue(List<Runnable> pendingIo) {
-        long now = System.nanoTime();
+        long now = ticker.getAsLong();
         int dirty = writeBack.dirtyFrames();
         if (dirty > highWater) {
             draining = true;

@@ -42,7 +42,7 @@ final class Frame {
     Throwable writeFailure;
     /** Failed write-backs so far; a sync notices one that failed after it began. */
     int writeFailures;
-    /** System.nanoTime() when it last became DIRTY (or its write-back last failed): the flusher's age. */
+    /** The flush ticker's time when it last became DIRTY (or its write-back last failed): the flusher's age. */
     long dirtySince;
     /** Who started the write-back in flight: non-null exactly when WRITING. */
     WriteBack.Cause writeCause;

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.Volume;
 import org.slf4j.Logger;
@@ -91,6 +92,8 @@ final class WriteBack {
     /** A sync fails after this long without progress ({@link BufferPoolConfig#ioTimeout()}). */
     private final Duration ioTimeout;
     private final long ioTimeoutNanos;
+    /** The flusher's clock ({@link BufferPoolConfig#flushTicker()}): when a frame became DIRTY. */
+    private final LongSupplier flushTicker;
     /** The background flusher, or null when the config has none. */
     final Flusher flusher;
     /** Exactly the DIRTY frames, in the order they became dirty (oldest {@code dirtySince} first). */
@@ -116,6 +119,7 @@ final class WriteBack {
         this.ioTimeout = config.ioTimeout();
         this.ioTimeoutNanos = ioTimeout.toNanos();
         this.maxRunPages = Math.max(1, Math.min(MAX_RUN_PAGES, io.maxWriteBytes() / config.pageSize()));
+        this.flushTicker = config.flushTicker();
         this.flusher = config.flushMaxInFlight() > 0 ? new Flusher(table, this, config) : null;
     }
 
@@ -144,7 +148,7 @@ final class WriteBack {
 
     private void addDirty(Frame f) {
         boolean first = dirtyOrder.isEmpty();
-        f.dirtySince = System.nanoTime();
+        f.dirtySince = flushTicker.getAsLong();
         dirtyOrder.add(f);
         dirtyFrames++;
         if (flusher != null) {
