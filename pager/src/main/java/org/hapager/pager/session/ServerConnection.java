@@ -69,10 +69,6 @@ public final class ServerConnection implements Connection {
     /** Connection states; see the class comment. */
     public enum State { CONNECTING, AWAIT_CHALLENGE, AWAIT_AUTH_OK, SERVING, DRAINING, CLOSED }
 
-    /** Parameters fixed by the handshake. */
-    public record SessionParameters(String serverId, int version, long sessionId, long leaseNanos, int maxInflight) {
-    }
-
     private final InetSocketAddress address;
     private final EventLoop eventLoop;
     private final HandshakeProof proof;

@@ -15,7 +15,7 @@ public interface Session {
     boolean isServing();
 
     /** Parameters fixed by the handshake; valid once the session is serving. */
-    ServerConnection.SessionParameters parameters();
+    SessionParameters parameters();
 
     /** Queues a request; call {@link #flush()} after a batch. Only while {@link #isServing()}. */
     void send(Message.Request request);

@@ -25,6 +25,7 @@ import org.hapager.pager.record.PagerMetrics;
 import org.hapager.pager.record.RecordTable;
 import org.hapager.pager.session.Connection;
 import org.hapager.pager.session.ServerConnection;
+import org.hapager.pager.session.SessionParameters;
 import org.hapager.wire.Message;
 import org.hapager.wire.Op;
 import org.hapager.wire.OpCode;
@@ -291,8 +292,8 @@ class FailoverControllerTest {
         }
 
         @Override
-        public ServerConnection.SessionParameters parameters() {
-            return new ServerConnection.SessionParameters("s" + address.getPort(), 1, 1, TimeUnit.MILLISECONDS.toNanos(500), 8);
+        public SessionParameters parameters() {
+            return new SessionParameters("s" + address.getPort(), 1, 1, TimeUnit.MILLISECONDS.toNanos(500), 8);
         }
 
         @Override

@@ -10,8 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import org.hapager.pager.PageIoException;
-import org.hapager.pager.session.ServerConnection;
 import org.hapager.pager.session.Session;
+import org.hapager.pager.session.SessionParameters;
 import org.hapager.wire.Message;
 import org.hapager.wire.Op;
 import org.hapager.wire.Outcome;
@@ -364,8 +364,8 @@ class RecordTableTest {
         }
 
         @Override
-        public ServerConnection.SessionParameters parameters() {
-            return new ServerConnection.SessionParameters(name, 1, 1, 500 * MS, 8);
+        public SessionParameters parameters() {
+            return new SessionParameters(name, 1, 1, 500 * MS, 8);
         }
 
         @Override

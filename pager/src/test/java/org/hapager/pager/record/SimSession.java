@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.hapager.pager.session.ServerConnection;
 import org.hapager.pager.session.Session;
+import org.hapager.pager.session.SessionParameters;
 import org.hapager.wire.Message;
 import org.hapager.wire.Op;
 
@@ -17,7 +17,7 @@ import org.hapager.wire.Op;
 final class SimSession implements Session {
     final SimServer server;
     final int number;
-    final ServerConnection.SessionParameters params;
+    final SessionParameters params;
     final List<Message.Request> unflushed = new ArrayList<>();
     /** Requests the server received and has not answered, in arrival order. */
     final LinkedHashMap<Long, Held> held = new LinkedHashMap<>();
@@ -28,7 +28,7 @@ final class SimSession implements Session {
     SimSession(SimServer server, int number, int maxInflight, SimChecks checks) {
         this.server = server;
         this.number = number;
-        this.params = new ServerConnection.SessionParameters(server.name, 1, number, 500 * SimWorld.MS, maxInflight);
+        this.params = new SessionParameters(server.name, 1, number, 500 * SimWorld.MS, maxInflight);
         this.checks = checks;
     }
 
@@ -38,7 +38,7 @@ final class SimSession implements Session {
     }
 
     @Override
-    public ServerConnection.SessionParameters parameters() {
+    public SessionParameters parameters() {
         return params;
     }
 
