@@ -227,9 +227,10 @@ import org.slf4j.LoggerFactory;
  * here. This class keeps the lease's state (the states above, the expiry, the latest record and counter, the
  * write in doubt), the public API, the hand-over to HELD, suspension, resumption and fencing (who is told, and
  * how), the writers' wait ({@link #awaitWritable}) and step 5. {@code LeaseAcquisition} runs steps 1 and 2 for
- * {@link #tryAcquire()} and a resuming holder; {@code LeaseRenewal} is step 4's renewal thread; {@code
- * LockPage} reads and writes the page with deadlines and says whether a record is free and whose it is;
- * {@link WriteFence} applies {@link #isWritable()} to a database's writes.
+ * {@link #tryAcquire()} and a resuming holder, reading the time and waiting on a {@code LeaseClock} (the
+ * system's, or a test's); {@code LeaseRenewal} is step 4's renewal thread; {@code LockPage} reads and writes
+ * the page with deadlines and says whether a record is free and whose it is; {@link WriteFence} applies
+ * {@link #isWritable()} to a database's writes.
  */
 public final class DatabaseLease implements AutoCloseable {
 
@@ -314,6 +315,17 @@ public final class DatabaseLease implements AutoCloseable {
      */
     public DatabaseLease(PagerClient pager, String volumeName, LeaseConfig config, MeterRegistry registry,
                          LossListener listener) {
+        this(pager, volumeName, config, registry, listener, LeaseClock.SYSTEM);
+    }
+
+    /**
+     * A lease on page 0 of volume {@code volumeName} whose acquisitions read {@code clock} and wait on it (tests
+     * see an acquirer start outwaiting a record).
+     *
+     * @param listener told when a held lock is lost; may be null
+     */
+    DatabaseLease(PagerClient pager, String volumeName, LeaseConfig config, MeterRegistry registry, LossListener listener,
+                  LeaseClock clock) {
         Objects.requireNonNull(pager, "pager");
         this.volume = Volume.of(volumeName, LeaseRecord.PAGE_SIZE);
         this.page = new LockPage(pager, volume);
@@ -329,7 +341,7 @@ public final class DatabaseLease implements AutoCloseable {
         this.suspensions = Counter.builder("hapager.derby.lock.suspended").tag("lock", volumeName)
                 .description("renewals of the database lock that failed or came late: writes stop until it resumes or is fenced")
                 .register(registry);
-        this.acquisition = new LeaseAcquisition(this, page, config);
+        this.acquisition = new LeaseAcquisition(this, page, config, clock);
         this.renewal = new LeaseRenewal(this, page, config, acquisition, renewals);
         Duration stall = pager.config().lease().plus(FENCE_TIMEOUT);
         if (config.margin().compareTo(stall) <= 0) {

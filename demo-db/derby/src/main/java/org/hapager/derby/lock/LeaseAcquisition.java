@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 import org.hapager.derby.lock.LeaseRecord.Content;
 import org.hapager.derby.lock.LeaseRecord.State;
 import org.hapager.derby.lock.LeaseRecord.Valid;
@@ -20,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * {@link DatabaseLease#tryAcquire()} on the caller's thread, over again while attempts are void. The states,
  * the timing and the argument for them are in {@link DatabaseLease}'s javadoc; this class only carries the
  * steps out. A claim that wrote hands the lock to {@link DatabaseLease} (step 4 starts); a refusal is
- * recorded there too.
+ * recorded there too. Its time, and its wait between two reads of a held record, are its {@link LeaseClock}'s.
  */
 final class LeaseAcquisition {
 
@@ -44,11 +43,13 @@ final class LeaseAcquisition {
     private final DatabaseLease lease;
     private final LockPage page;
     private final LeaseConfig config;
+    private final LeaseClock clock;
 
-    LeaseAcquisition(DatabaseLease lease, LockPage page, LeaseConfig config) {
+    LeaseAcquisition(DatabaseLease lease, LockPage page, LeaseConfig config, LeaseClock clock) {
         this.lease = lease;
         this.page = page;
         this.config = config;
+        this.clock = clock;
     }
 
     /**
@@ -56,7 +57,7 @@ final class LeaseAcquisition {
      * {@link DatabaseLease#tryAcquire()} once it is ACQUIRING (which see for the results).
      */
     boolean acquire() throws IOException {
-        long deadline = System.nanoTime() + config.acquireTimeout().toNanos();
+        long deadline = clock.nanoTime() + config.acquireTimeout().toNanos();
         String stage = "create the lock volume";
         try {
             page.await(page.create(), deadline, stage);
@@ -108,11 +109,11 @@ final class LeaseAcquisition {
         long deadAt = first.completed() + config.deadAfter().toNanos();
         log.debug("lock {}: held by {}; watching it for up to {}", page.volume().name(), LockPage.describe(seen), config.deadAfter());
         while (true) {
-            long next = Math.min(System.nanoTime() + poll, deadAt);
+            long next = Math.min(clock.nanoTime() + poll, deadAt);
             if (next - deadline > 0) {
                 throw new TimeoutException("outwaiting " + LockPage.describe(seen));
             }
-            parkUntil(next);
+            clock.parkUntil(next);
             Read r = page.read(deadline, "re-read the lock page");
             if (!r.page().equals(first.page())) {
                 Content now = LeaseRecord.decode(r.page());
@@ -145,7 +146,7 @@ final class LeaseAcquisition {
         lease.counter(mine.counter());
         ByteBuffer bytes = mine.encode(LeaseRecord.PAGE_SIZE);
         long ioDeadline = basis.submitted() + config.ioTimeout().toNanos();
-        long submitted = System.nanoTime();
+        long submitted = clock.nanoTime();
         // a void claim is never sent after ioDeadline, and writes only over the basis, whenever it lands
         CompletableFuture<CompareAndWriteResult> write = page.compareAndWrite(basis.page(), bytes, ioDeadline);
         try {
@@ -160,7 +161,7 @@ final class LeaseAcquisition {
             }
             // not sent by its deadline, or no server to send it to: void like a claim that came late
         }
-        long completed = System.nanoTime();
+        long completed = clock.nanoTime();
         if (!write.isDone() || write.isCompletedExceptionally() || completed - ioDeadline > 0) {
             log.info("lock {}: our claim was not durable within ioTimeout {} of the read it was based on; it may still take effect, "
                     + "so this attempt is void: observing the page again", page.volume().name(), config.ioTimeout());
@@ -171,20 +172,6 @@ final class LeaseAcquisition {
             return new Claim(Attempt.MISCOMPARED, mine, write, submitted, 0, LockPage.content(result.current()));
         }
         return new Claim(Attempt.ACQUIRED, mine, write, submitted, submitted + config.lease().toNanos(), null);
-    }
-
-    /** Waits until {@code deadline} (System.nanoTime); an interrupt ends the wait with InterruptedException. */
-    private static void parkUntil(long deadline) throws InterruptedException {
-        while (true) {
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return;
-            }
-            LockSupport.parkNanos(left);
-        }
     }
 
     private static long millis(long nanos) {

@@ -262,7 +262,9 @@ class DatabaseLeaseTest {
         jvm.create(v.name(), false).get(10, TimeUnit.SECONDS);
         LeaseRecord stale = new LeaseRecord(State.HELD, UUID.randomUUID(), 3, "host gone pid 9");
         jvm.write(v, 0, stale.encode(LeaseRecord.PAGE_SIZE)).get(10, TimeUnit.SECONDS);
-        DatabaseLease lease = new DatabaseLease(jvm, v.name(), LeaseConfig.ofLease(Duration.ofSeconds(30)), null);
+        SignallingClock clock = new SignallingClock();
+        DatabaseLease lease = new DatabaseLease(jvm, v.name(), LeaseConfig.ofLease(Duration.ofSeconds(30)), new SimpleMeterRegistry(),
+                null, clock);
         CompletableFuture<Boolean> result = new CompletableFuture<>();
         CompletableFuture<Boolean> flag = new CompletableFuture<>();
         Thread t = new Thread(() -> {
@@ -274,16 +276,12 @@ class DatabaseLeaseTest {
             }
         }, "acquirer");
         t.start();
-        // interrupt it while it outwaits the record (parked between two reads), not before it started
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (java.util.Arrays.stream(t.getStackTrace()).noneMatch(f -> f.getMethodName().equals("parkUntil"))) {
-            assertTrue(System.nanoTime() < deadline, "the acquirer never started outwaiting the record");
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-        }
+        // interrupt it while it outwaits the record (waiting between two reads), not before it started
+        assertTrue(clock.waiting.await(10, TimeUnit.SECONDS), "the acquirer never started outwaiting the record");
         t.interrupt();
         assertFalse(result.get(10, TimeUnit.SECONDS));
         assertTrue(flag.get(10, TimeUnit.SECONDS), "interrupt flag restored");
-        assertTrue(lease.refusal().contains("interrupted"), lease.refusal());
+        assertTrue(lease.refusal().contains("interrupted while trying to observe the lock page"), lease.refusal());
         assertFalse(lease.isHeld());
         assertEquals(stale, record(jvm, v.name()), "nothing was written");
     }
@@ -431,6 +429,22 @@ class DatabaseLeaseTest {
         holder.release();
         assertTrue(second.tryAcquire(), second.refusal());
         second.release();
+    }
+
+    /** The system's clock, whose waits first tell the test that the acquirer started outwaiting a record. */
+    private static final class SignallingClock implements LeaseClock {
+        final CountDownLatch waiting = new CountDownLatch(1);
+
+        @Override
+        public long nanoTime() {
+            return SYSTEM.nanoTime();
+        }
+
+        @Override
+        public void parkUntil(long deadline) throws InterruptedException {
+            waiting.countDown();
+            SYSTEM.parkUntil(deadline);
+        }
     }
 
     /** Starts a server that an earlier test killed (or had fenced) again, on its port, without warm-up. */
