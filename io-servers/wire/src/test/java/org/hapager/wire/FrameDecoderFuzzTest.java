@@ -12,8 +12,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Fuzzing of {@link FrameDecoder} in an {@link EmbeddedChannel}: a hostile byte stream, cut into chunks as a
@@ -34,6 +37,7 @@ import org.junit.jupiter.api.Timeout;
  * {@value #MAX_CHUNK_BYTES} bytes) followed by the stream. The committed inputs under {@code FrameDecoderFuzzTestInputs/decodeStream/}
  * hold every sample message as a frame, and whole conversations, written by {@link FuzzCorpusTest}.
  */
+@ExtendWith(SeedExtension.class)
 class FrameDecoderFuzzTest {
 
     /** Largest chunk of a stream delivered in one read: small enough to split most frames and their prefixes. */
@@ -50,22 +54,21 @@ class FrameDecoderFuzzTest {
 
     /** Random mutations of frames of every type, each with random chunking, through {@link #checkStream}. */
     @Test
-    void mutatedStreamsKeepEveryProperty() {
-        Seeds.withRandom("frame decoder stream fuzz", random -> {
-            List<byte[]> seeds = MessageCodecFuzzTest.seeds(random);
-            int decodedAny = 0;
-            for (int i = 0; i < 2000; i++) {
-                byte[] stream = new byte[0];
-                for (int frames = 1 + random.nextInt(3); frames > 0; frames--) {
-                    stream = Wire.concat(stream, MessageCodecFuzzTest.withPrefix(seeds.get(random.nextInt(seeds.size()))));
-                }
-                byte[] mutated = random.nextInt(4) == 0 ? stream : MessageCodecFuzzTest.mutate(stream, random);
-                if (checkStream(Wire.concat(new byte[] {(byte) random.nextInt(256)}, mutated)) > 0) {
-                    decodedAny++;
-                }
+    void mutatedStreamsKeepEveryProperty(Seed seed) {
+        SplittableRandom random = seed.splittable();
+        List<byte[]> seeds = MessageCodecFuzzTest.seeds(random);
+        int decodedAny = 0;
+        for (int i = 0; i < 2000; i++) {
+            byte[] stream = new byte[0];
+            for (int frames = 1 + random.nextInt(3); frames > 0; frames--) {
+                stream = Wire.concat(stream, MessageCodecFuzzTest.withPrefix(seeds.get(random.nextInt(seeds.size()))));
             }
-            assertTrue(decodedAny > 500, "only " + decodedAny + " of 2000 streams decoded a frame");
-        });
+            byte[] mutated = random.nextInt(4) == 0 ? stream : MessageCodecFuzzTest.mutate(stream, random);
+            if (checkStream(Wire.concat(new byte[] {(byte) random.nextInt(256)}, mutated)) > 0) {
+                decodedAny++;
+            }
+        }
+        assertTrue(decodedAny > 500, "only " + decodedAny + " of 2000 streams decoded a frame");
     }
 
     /** Checks every property for one input; returns the number of messages decoded. */

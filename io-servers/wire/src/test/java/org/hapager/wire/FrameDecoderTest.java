@@ -13,10 +13,15 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@link FrameDecoder} and {@link FrameEncoder} in an {@link EmbeddedChannel}: no sockets, no threads. */
+@ExtendWith(SeedExtension.class)
 class FrameDecoderTest {
 
     private static final int MAX = WireLimits.DEFAULT.maxFrameBytes();
@@ -136,23 +141,22 @@ class FrameDecoderTest {
     }
 
     @Test
-    void randomChunkingOfRandomMessagesDecodes() {
-        Seeds.withRandom("random chunking", random -> {
-            RandomMessages gen = new RandomMessages(random);
-            List<Message> sent = new ArrayList<>();
-            ByteBuf stream = Unpooled.buffer();
-            for (int i = 0; i < 200; i++) {
-                Message m = gen.message(MessageType.values()[random.nextInt(MessageType.values().length)]);
-                sent.add(m);
-                Wire.CODEC.encodeFrame(m, stream);
-            }
-            while (stream.isReadable()) {
-                int n = Math.min(stream.readableBytes(), 1 + random.nextInt(random.nextBoolean() ? 16 : 200_000));
-                channel.writeInbound(stream.readRetainedSlice(n));
-            }
-            stream.release();
-            assertSameFrames(sent, drain());
-        });
+    void randomChunkingOfRandomMessagesDecodes(Seed seed) {
+        SplittableRandom random = seed.splittable();
+        RandomMessages gen = new RandomMessages(random);
+        List<Message> sent = new ArrayList<>();
+        ByteBuf stream = Unpooled.buffer();
+        for (int i = 0; i < 200; i++) {
+            Message m = gen.message(MessageType.values()[random.nextInt(MessageType.values().length)]);
+            sent.add(m);
+            Wire.CODEC.encodeFrame(m, stream);
+        }
+        while (stream.isReadable()) {
+            int n = Math.min(stream.readableBytes(), 1 + random.nextInt(random.nextBoolean() ? 16 : 200_000));
+            channel.writeInbound(stream.readRetainedSlice(n));
+        }
+        stream.release();
+        assertSameFrames(sent, drain());
     }
 
     @Test

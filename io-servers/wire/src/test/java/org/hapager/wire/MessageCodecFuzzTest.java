@@ -17,8 +17,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Fuzzing of {@link MessageCodec#decode}: the coverage-guided Jazzer target {@link #decodeBody} and a bounded
@@ -33,6 +36,7 @@ import org.junit.jupiter.api.Timeout;
  * with hostile lengths, written by {@link FuzzCorpusTest}, plus any regression input); the random tests below
  * add thousands of mutations of the samples. {@code mvn -Pfuzz} fuzzes it for millions of inputs (see docs/TESTING.md).
  */
+@ExtendWith(SeedExtension.class)
 class MessageCodecFuzzTest {
 
     private static final int CASES = 5000;
@@ -159,67 +163,65 @@ class MessageCodecFuzzTest {
     }
 
     @Test
-    void mutatedBodiesDecodeCanonicallyOrFailCleanly() {
-        Seeds.withRandom("codec fuzz", random -> {
-            List<byte[]> seeds = seeds(random);
-            int accepted = 0;
-            for (int i = 0; i < CASES; i++) {
-                byte[] mutated = mutate(seeds.get(random.nextInt(seeds.size())), random);
-                if (checkBody(mutated) != null) {
-                    accepted++;
-                }
+    void mutatedBodiesDecodeCanonicallyOrFailCleanly(Seed seed) {
+        SplittableRandom random = seed.splittable();
+        List<byte[]> seeds = seeds(random);
+        int accepted = 0;
+        for (int i = 0; i < CASES; i++) {
+            byte[] mutated = mutate(seeds.get(random.nextInt(seeds.size())), random);
+            if (checkBody(mutated) != null) {
+                accepted++;
             }
-            // most mutations must be caught, and some (flips in free fields) must survive: both paths ran
-            assertTrue(accepted > 0 && accepted < CASES / 2, "accepted " + accepted + " of " + CASES);
-        });
+        }
+        // most mutations must be caught, and some (flips in free fields) must survive: both paths ran
+        assertTrue(accepted > 0 && accepted < CASES / 2, "accepted " + accepted + " of " + CASES);
     }
 
     @Test
-    void mutatedStreamsThroughTheFrameDecoderFailOnlyWithFrameExceptions() {
-        Seeds.withRandom("frame decoder fuzz", random -> {
-            List<byte[]> seeds = seeds(random);
-            for (int i = 0; i < 1500; i++) {
-                // a valid frame, then a mutated frame (prefix included), then another valid frame
-                byte[] first = withPrefix(seeds.get(random.nextInt(seeds.size())));
-                byte[] bad = mutate(withPrefix(seeds.get(random.nextInt(seeds.size()))), random);
-                byte[] stream = Wire.concat(first, bad, Wire.frame(new Message.Heartbeat(i)));
-                EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(Wire.CODEC));
-                int at = 0;
-                boolean failed = false;
-                while (at < stream.length) {
-                    int n = Math.min(stream.length - at, 1 + random.nextInt(64));
-                    ByteBuf chunk = Unpooled.wrappedBuffer(stream, at, n);
-                    at += n;
-                    try {
-                        ch.writeInbound(chunk);
-                    } catch (CorruptFrameException | FrameTooLongException e) {
-                        assertFalse(failed, "the decoder raises only once");
-                        failed = true;
-                    } catch (DecoderException e) {
-                        fail("case " + i + ": wrapped non-frame exception " + e.getCause() + " in " + hex(stream), e);
-                    }
-                    assertTrue(chunk.refCnt() == 0 || !failed, "input after a failure is released, not buffered");
+    void mutatedStreamsThroughTheFrameDecoderFailOnlyWithFrameExceptions(Seed seed) {
+        SplittableRandom random = seed.splittable();
+        List<byte[]> seeds = seeds(random);
+        for (int i = 0; i < 1500; i++) {
+            // a valid frame, then a mutated frame (prefix included), then another valid frame
+            byte[] first = withPrefix(seeds.get(random.nextInt(seeds.size())));
+            byte[] bad = mutate(withPrefix(seeds.get(random.nextInt(seeds.size()))), random);
+            byte[] stream = Wire.concat(first, bad, Wire.frame(new Message.Heartbeat(i)));
+            EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(Wire.CODEC));
+            int at = 0;
+            boolean failed = false;
+            while (at < stream.length) {
+                int n = Math.min(stream.length - at, 1 + random.nextInt(64));
+                ByteBuf chunk = Unpooled.wrappedBuffer(stream, at, n);
+                at += n;
+                try {
+                    ch.writeInbound(chunk);
+                } catch (CorruptFrameException | FrameTooLongException e) {
+                    assertFalse(failed, "the decoder raises only once");
+                    failed = true;
+                } catch (DecoderException e) {
+                    fail("case " + i + ": wrapped non-frame exception " + e.getCause() + " in " + hex(stream), e);
                 }
-                List<Message> out = new ArrayList<>();
-                for (Object o; (o = ch.readInbound()) != null; ) {
-                    out.add((Message) o);
-                }
-                assertFalse(out.isEmpty(), "the valid frame before the mutation is decoded");
-                assertArrayEquals(first, Wire.frame(out.get(0)));
-                // every decoded message is the next frame of the stream, byte for byte: nothing is skipped,
-                // reordered or decoded past a failure
-                byte[] decodedFrames = new byte[0];
-                for (Message m : out) {
-                    decodedFrames = Wire.concat(decodedFrames, Wire.frame(m));
-                }
-                assertArrayEquals(Arrays.copyOf(stream, Math.min(stream.length, decodedFrames.length)), decodedFrames);
-                if (failed) {
-                    assertTrue(decodedFrames.length < stream.length, "the failing frame itself is not decoded");
-                }
-                ch.finishAndReleaseAll();
-                assertNull(ch.readInbound());
+                assertTrue(chunk.refCnt() == 0 || !failed, "input after a failure is released, not buffered");
             }
-        });
+            List<Message> out = new ArrayList<>();
+            for (Object o; (o = ch.readInbound()) != null; ) {
+                out.add((Message) o);
+            }
+            assertFalse(out.isEmpty(), "the valid frame before the mutation is decoded");
+            assertArrayEquals(first, Wire.frame(out.get(0)));
+            // every decoded message is the next frame of the stream, byte for byte: nothing is skipped,
+            // reordered or decoded past a failure
+            byte[] decodedFrames = new byte[0];
+            for (Message m : out) {
+                decodedFrames = Wire.concat(decodedFrames, Wire.frame(m));
+            }
+            assertArrayEquals(Arrays.copyOf(stream, Math.min(stream.length, decodedFrames.length)), decodedFrames);
+            if (failed) {
+                assertTrue(decodedFrames.length < stream.length, "the failing frame itself is not decoded");
+            }
+            ch.finishAndReleaseAll();
+            assertNull(ch.readInbound());
+        }
     }
 
     static byte[] withPrefix(byte[] body) {

@@ -13,7 +13,11 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.SplittableRandom;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -22,6 +26,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * value, so each check re-encodes the decoded message and compares bytes, then compares a value view of
  * the fields ({@link Wire#fields}).
  */
+@ExtendWith(SeedExtension.class)
 class MessageCodecRoundTripTest {
 
     private static final HexFormat HEX = HexFormat.of();
@@ -106,78 +111,75 @@ class MessageCodecRoundTripTest {
 
     @ParameterizedTest
     @EnumSource(OpCode.class)
-    void everyRequestOpRoundTrips(OpCode code) {
-        Seeds.withRandom("request " + code, random -> {
-            RandomMessages gen = new RandomMessages(random);
-            for (int i = 0; i < 40; i++) {
-                Op op = gen.op(code);
-                Message.Request decoded = (Message.Request) roundTrip(new Message.Request(i, op));
-                assertEquals(code, decoded.op().code());
-                assertEquals(op.volume(), decoded.op().volume());
-                if (op instanceof Op.Write w) {
-                    Op.Write d = (Op.Write) decoded.op();
-                    assertEquals(w.data(), d.data(), "page data");
-                    assertEquals(-1, PageChecksums.firstMismatch(d.data(), d.pageSize(), d.crcs()), "checksums still match");
-                }
-                if (op instanceof Op.CompareAndWrite c) {
-                    Op.CompareAndWrite d = (Op.CompareAndWrite) decoded.op();
-                    assertEquals(List.of(c.pageSize(), c.page(), c.expectedCrc(), c.dataCrc()),
-                            List.of(d.pageSize(), d.page(), d.expectedCrc(), d.dataCrc()));
-                    assertEquals(c.expected(), d.expected(), "expected page");
-                    assertEquals(c.data(), d.data(), "new page");
-                }
+    void everyRequestOpRoundTrips(OpCode code, Seed seed) {
+        SplittableRandom random = seed.splittable();
+        RandomMessages gen = new RandomMessages(random);
+        for (int i = 0; i < 40; i++) {
+            Op op = gen.op(code);
+            Message.Request decoded = (Message.Request) roundTrip(new Message.Request(i, op));
+            assertEquals(code, decoded.op().code());
+            assertEquals(op.volume(), decoded.op().volume());
+            if (op instanceof Op.Write w) {
+                Op.Write d = (Op.Write) decoded.op();
+                assertEquals(w.data(), d.data(), "page data");
+                assertEquals(-1, PageChecksums.firstMismatch(d.data(), d.pageSize(), d.crcs()), "checksums still match");
             }
-        });
+            if (op instanceof Op.CompareAndWrite c) {
+                Op.CompareAndWrite d = (Op.CompareAndWrite) decoded.op();
+                assertEquals(List.of(c.pageSize(), c.page(), c.expectedCrc(), c.dataCrc()),
+                        List.of(d.pageSize(), d.page(), d.expectedCrc(), d.dataCrc()));
+                assertEquals(c.expected(), d.expected(), "expected page");
+                assertEquals(c.data(), d.data(), "new page");
+            }
+        }
     }
 
     @ParameterizedTest
     @EnumSource(OpCode.class)
-    void everyOkCompletionRoundTrips(OpCode code) {
-        Seeds.withRandom("completion " + code, random -> {
-            RandomMessages gen = new RandomMessages(random);
-            for (int i = 0; i < 40; i++) {
-                Message.Completion m = (Message.Completion) gen.completion(code, Status.OK);
-                Message.Completion d = (Message.Completion) roundTrip(m);
-                assertEquals(m.requestId(), d.requestId());
-                assertEquals(code, d.op());
-                assertEquals(Status.OK, d.status());
-                switch (code) {
-                    case READ -> {
-                        Outcome.PagesRead r = assertInstanceOf(Outcome.PagesRead.class, d.outcome());
-                        int pageSize = r.data().remaining() / r.crcs().length;
-                        assertTrue(WireLimits.isValidPageSize(pageSize), "page size " + pageSize);
-                        assertEquals(-1, PageChecksums.firstMismatch(r.data(), pageSize, r.crcs()));
-                    }
-                    case WRITE, WRITE_BUFFERED -> assertInstanceOf(Outcome.PagesWritten.class, d.outcome());
-                    case STAT -> assertEquals(m.outcome(), d.outcome());
-                    case LIST -> assertEquals(m.outcome(), d.outcome(), "listings hold only comparable values");
-                    case COMPARE_AND_WRITE -> {
-                        Outcome.Compared sent = (Outcome.Compared) m.outcome();
-                        Outcome.Compared got = assertInstanceOf(Outcome.Compared.class, d.outcome());
-                        assertEquals(List.of(sent.written(), sent.volumeLength(), sent.crc()),
-                                List.of(got.written(), got.volumeLength(), got.crc()));
-                        assertEquals(sent.current(), got.current(), "the page as compared");
-                    }
-                    default -> assertSame(Outcome.Done.INSTANCE, d.outcome());
+    void everyOkCompletionRoundTrips(OpCode code, Seed seed) {
+        SplittableRandom random = seed.splittable();
+        RandomMessages gen = new RandomMessages(random);
+        for (int i = 0; i < 40; i++) {
+            Message.Completion m = (Message.Completion) gen.completion(code, Status.OK);
+            Message.Completion d = (Message.Completion) roundTrip(m);
+            assertEquals(m.requestId(), d.requestId());
+            assertEquals(code, d.op());
+            assertEquals(Status.OK, d.status());
+            switch (code) {
+                case READ -> {
+                    Outcome.PagesRead r = assertInstanceOf(Outcome.PagesRead.class, d.outcome());
+                    int pageSize = r.data().remaining() / r.crcs().length;
+                    assertTrue(WireLimits.isValidPageSize(pageSize), "page size " + pageSize);
+                    assertEquals(-1, PageChecksums.firstMismatch(r.data(), pageSize, r.crcs()));
                 }
+                case WRITE, WRITE_BUFFERED -> assertInstanceOf(Outcome.PagesWritten.class, d.outcome());
+                case STAT -> assertEquals(m.outcome(), d.outcome());
+                case LIST -> assertEquals(m.outcome(), d.outcome(), "listings hold only comparable values");
+                case COMPARE_AND_WRITE -> {
+                    Outcome.Compared sent = (Outcome.Compared) m.outcome();
+                    Outcome.Compared got = assertInstanceOf(Outcome.Compared.class, d.outcome());
+                    assertEquals(List.of(sent.written(), sent.volumeLength(), sent.crc()),
+                            List.of(got.written(), got.volumeLength(), got.crc()));
+                    assertEquals(sent.current(), got.current(), "the page as compared");
+                }
+                default -> assertSame(Outcome.Done.INSTANCE, d.outcome());
             }
-        });
+        }
     }
 
     @ParameterizedTest
     @EnumSource(value = Status.class, names = "OK", mode = EnumSource.Mode.EXCLUDE)
-    void everyFailedCompletionRoundTrips(Status status) {
-        Seeds.withRandom("failed completion " + status, random -> {
-            RandomMessages gen = new RandomMessages(random);
-            for (OpCode op : OpCode.values()) {
-                Message.Completion m = (Message.Completion) gen.completion(op, status);
-                Message.Completion d = (Message.Completion) roundTrip(m);
-                assertEquals(status, d.status());
-                assertEquals(op, d.op());
-                assertEquals(m.error(), d.error());
-                assertEquals(null, d.outcome());
-            }
-        });
+    void everyFailedCompletionRoundTrips(Status status, Seed seed) {
+        SplittableRandom random = seed.splittable();
+        RandomMessages gen = new RandomMessages(random);
+        for (OpCode op : OpCode.values()) {
+            Message.Completion m = (Message.Completion) gen.completion(op, status);
+            Message.Completion d = (Message.Completion) roundTrip(m);
+            assertEquals(status, d.status());
+            assertEquals(op, d.op());
+            assertEquals(m.error(), d.error());
+            assertEquals(null, d.outcome());
+        }
     }
 
     @Test
@@ -189,14 +191,13 @@ class MessageCodecRoundTripTest {
 
     @ParameterizedTest
     @EnumSource(MessageType.class)
-    void randomMessagesOfEveryTypeRoundTrip(MessageType type) {
-        Seeds.withRandom("random " + type, random -> {
-            RandomMessages gen = new RandomMessages(random);
-            for (int i = 0; i < 60; i++) {
-                Message m = gen.message(type);
-                assertEquals(type, roundTrip(m).type());
-            }
-        });
+    void randomMessagesOfEveryTypeRoundTrip(MessageType type, Seed seed) {
+        SplittableRandom random = seed.splittable();
+        RandomMessages gen = new RandomMessages(random);
+        for (int i = 0; i < 60; i++) {
+            Message m = gen.message(type);
+            assertEquals(type, roundTrip(m).type());
+        }
     }
 
     @Test

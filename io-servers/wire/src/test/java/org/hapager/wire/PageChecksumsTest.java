@@ -5,9 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.SplittableRandom;
 import java.util.zip.CRC32C;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(SeedExtension.class)
 class PageChecksumsTest {
 
     @Test
@@ -61,33 +66,32 @@ class PageChecksumsTest {
     }
 
     @Test
-    void randomFlipsInRandomRunsReportTheFirstBadPage() {
-        Seeds.withRandom("random page flips", random -> {
-            RandomMessages gen = new RandomMessages(random);
-            for (int i = 0; i < 200; i++) {
-                int ps = gen.pageSize();
-                int pc = gen.pageCount(ps);
-                ByteBuffer data = gen.data(ps, pc);
-                int[] crcs = PageChecksums.compute(data, ps, pc);
-                int a = random.nextInt(pc);
-                int b = a + random.nextInt(pc - a);
-                for (int page : new int[] {a, b}) {
-                    int at = page * ps + random.nextInt(ps);
-                    data.put(at, (byte) (data.get(at) ^ (1 << random.nextInt(8))));
-                }
-                // flipping the same bit twice (a == b, same byte and bit) is possible but vanishingly rare;
-                // recompute to know which pages really changed
-                int[] now = PageChecksums.compute(data, ps, pc);
-                int expected = -1;
-                for (int p = 0; p < pc && expected < 0; p++) {
-                    if (now[p] != crcs[p]) {
-                        expected = p;
-                    }
-                }
-                assertEquals(expected, PageChecksums.firstMismatch(data, ps, crcs));
-                assertEquals(a, expected == -1 ? a : expected, "the first flipped page is reported");
+    void randomFlipsInRandomRunsReportTheFirstBadPage(Seed seed) {
+        SplittableRandom random = seed.splittable();
+        RandomMessages gen = new RandomMessages(random);
+        for (int i = 0; i < 200; i++) {
+            int ps = gen.pageSize();
+            int pc = gen.pageCount(ps);
+            ByteBuffer data = gen.data(ps, pc);
+            int[] crcs = PageChecksums.compute(data, ps, pc);
+            int a = random.nextInt(pc);
+            int b = a + random.nextInt(pc - a);
+            for (int page : new int[] {a, b}) {
+                int at = page * ps + random.nextInt(ps);
+                data.put(at, (byte) (data.get(at) ^ (1 << random.nextInt(8))));
             }
-        });
+            // flipping the same bit twice (a == b, same byte and bit) is possible but vanishingly rare;
+            // recompute to know which pages really changed
+            int[] now = PageChecksums.compute(data, ps, pc);
+            int expected = -1;
+            for (int p = 0; p < pc && expected < 0; p++) {
+                if (now[p] != crcs[p]) {
+                    expected = p;
+                }
+            }
+            assertEquals(expected, PageChecksums.firstMismatch(data, ps, crcs));
+            assertEquals(a, expected == -1 ? a : expected, "the first flipped page is reported");
+        }
     }
 
     @Test

@@ -6,10 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.SplittableRandom;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+@ExtendWith(SeedExtension.class)
 class VolumeNameTest {
 
     @ParameterizedTest
@@ -110,19 +115,18 @@ class VolumeNameTest {
     }
 
     @Test
-    void randomGeneratedNamesAreValid() {
-        Seeds.withRandom("random names", random -> {
-            RandomMessages gen = new RandomMessages(random);
-            for (int i = 0; i < 2000; i++) {
-                String name = gen.volumeName();
-                assertEquals(name, VolumeName.volume(name));
-                if (RandomMessages.utf8(name) > VolumeName.MAX_NAME_BYTES - 3) {
-                    continue; // the variants below would break the length rule first
-                }
-                assertEquals("name has an empty segment", VolumeName.problem(name + "/", false), name);
-                assertEquals("name is absolute", VolumeName.problem("/" + name, false), name);
-                assertEquals("name has a '..' segment", VolumeName.problem(name + "/..", false), name);
+    void randomGeneratedNamesAreValid(Seed seed) {
+        SplittableRandom random = seed.splittable();
+        RandomMessages gen = new RandomMessages(random);
+        for (int i = 0; i < 2000; i++) {
+            String name = gen.volumeName();
+            assertEquals(name, VolumeName.volume(name));
+            if (RandomMessages.utf8(name) > VolumeName.MAX_NAME_BYTES - 3) {
+                continue; // the variants below would break the length rule first
             }
-        });
+            assertEquals("name has an empty segment", VolumeName.problem(name + "/", false), name);
+            assertEquals("name is absolute", VolumeName.problem("/" + name, false), name);
+            assertEquals("name has a '..' segment", VolumeName.problem(name + "/..", false), name);
+        }
     }
 }

@@ -12,12 +12,11 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 import org.hapager.server.PageServerMain;
 import org.hapager.server.process.PageServerProcess;
 import org.hapager.server.testing.BlockingClient;
+import org.hapager.testkit.Await;
 import org.hapager.wire.Message;
 import org.hapager.wire.Op;
 import org.hapager.wire.Outcome;
@@ -149,20 +148,18 @@ class FaultPointProcessTest {
         return new Op.Write(volume, 512, page, 1, PageChecksums.compute(data, 512, 1), data);
     }
 
-    /** Waits (10 s deadline) until /proc says the process is stopped. */
-    static void awaitStopped(long pid) throws IOException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
+    /** Waits until /proc says the process is stopped (/proc offers nothing to wait on). */
+    static void awaitStopped(long pid) {
         Path stat = Path.of("/proc", Long.toString(pid), "stat");
-        while (true) {
+        Await.until("pid " + pid + " to stop", WAIT, () -> state(stat) == 'T', () -> "state " + state(stat));
+    }
+
+    private static char state(Path stat) {
+        try {
             String text = Files.readString(stat);
-            char state = text.charAt(text.lastIndexOf(')') + 2);
-            if (state == 'T') {
-                return;
-            }
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("pid " + pid + " not stopped within " + WAIT + ": state " + state);
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)); // /proc offers nothing to wait on
+            return text.charAt(text.lastIndexOf(')') + 2);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("reading " + stat, e);
         }
     }
 }

@@ -28,6 +28,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.hapager.server.metrics.ServerMetrics;
 import org.hapager.server.store.StoreException;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.hapager.wire.CorruptFrameException;
 import org.hapager.wire.FrameDecoder;
 import org.hapager.wire.FrameEncoder;
@@ -43,6 +45,7 @@ import org.hapager.wire.Status;
 import org.hapager.wire.WireLimits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -75,6 +78,7 @@ import org.slf4j.LoggerFactory;
  * (written by {@link #committedSeedsMatchTheCurrentEncoding}) and {@link #mutatedSeedsKeepEveryProperty} adds
  * random mutations of them; {@code mvn -Pfuzz} fuzzes for millions of inputs.
  */
+@ExtendWith(SeedExtension.class)
 class SessionHandshakeFuzzTest {
 
     static final byte[] TOKEN = "fuzz-token-0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
@@ -105,17 +109,12 @@ class SessionHandshakeFuzzTest {
 
     /** Random mutations of the seeds through {@link #checkSession}. */
     @Test
-    void mutatedSeedsKeepEveryProperty() {
-        long seed = Long.getLong("hapager.seed", new SplittableRandom().nextLong());
-        SplittableRandom random = new SplittableRandom(seed);
+    void mutatedSeedsKeepEveryProperty(Seed seed) {
+        SplittableRandom random = seed.splittable();
         List<byte[]> seeds = new ArrayList<>(seeds().values());
-        try {
-            for (int i = 0; i < 1500; i++) {
-                byte[] in = seeds.get(random.nextInt(seeds.size()));
-                checkSession(random.nextInt(4) == 0 ? in : mutate(in, random));
-            }
-        } catch (Throwable t) {
-            throw new AssertionError("session fuzz failed with seed " + seed + " (rerun with -Dhapager.seed=" + seed + "): " + t, t);
+        for (int i = 0; i < 1500; i++) {
+            byte[] in = seeds.get(random.nextInt(seeds.size()));
+            checkSession(random.nextInt(4) == 0 ? in : mutate(in, random));
         }
     }
 
