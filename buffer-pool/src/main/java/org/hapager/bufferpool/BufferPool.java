@@ -115,16 +115,19 @@ import org.slf4j.LoggerFactory;
  * {@code Loads} (reads for fixes and prefetches), {@code WriteBack} (dirtying, write-back, the dirty list,
  * {@link #sync}), {@code Flusher} (the background thread, or the caller's steps, that start write-backs),
  * {@code ReadAhead} (sequential-access detection per volume: which window {@code fix} prefetches; it touches
- * no frame) and {@code PoolMeters}.
+ * no frame), {@code DeferredIo} (the I/O an operation decided on under the lock, issued after it) and
+ * {@code PoolMeters}.
  *
  * <h2>Concurrency</h2>
  * The one lock guards the page table, the free list, every frame's bookkeeping, the policy, the dirty list
  * and the read-ahead state. It is never held while I/O is submitted (a submit may block for room in the
- * pager): each operation collects the I/O it decided on and issues it after unlocking. Completions arrive
- * on the pager's I/O thread and take the lock briefly; a prefetch's future is completed after unlocking.
- * Waiters (fixers, sync, discard) wait on one condition, signalled at every change that could unblock them;
- * the flusher waits on a second condition of the same lock, with a timeout, signalled when it has work. A
- * page's bytes are guarded by its pins, not by the lock: exclusive for writing, shared for reading.
+ * pager): each operation collects the I/O it decided on in a {@code DeferredIo}, filled only under the lock,
+ * and issues it after unlocking, each entry exactly once (a fix or a sync that would wait, and each flusher
+ * round, first issues what it has so far, the lock released meanwhile: {@code FrameTable.runUnlocked}).
+ * Completions arrive on the pager's I/O thread and take the lock briefly; a prefetch's future is completed
+ * after unlocking. Waiters (fixers, sync, discard) wait on one condition, signalled at every change that could
+ * unblock them; the flusher waits on a second condition of the same lock, with a timeout, signalled when it
+ * has work. A page's bytes are guarded by its pins, not by the lock: exclusive for writing, shared for reading.
  *
  * <h2>Bounded waits</h2>
  * Nothing in the pool waits without a bound; each bound is a config option and each expiry a named
@@ -290,7 +293,7 @@ public final class BufferPool implements AutoCloseable {
         }
         PageId id = new PageId(volume.name(), page);
         long start = System.nanoTime();
-        List<Runnable> pendingIo = new ArrayList<>(2);
+        DeferredIo deferred = new DeferredIo(table.lock);
         boolean missed = false;
         boolean waited = false;
         Frame awaitedLoad = null; // the frame whose read this fixer waits for; reserved against eviction
@@ -302,10 +305,10 @@ public final class BufferPool implements AutoCloseable {
                 }
                 Frame f = table.get(id);
                 if (f == null) {
-                    Frame taken = victims.takeForFix(pendingIo);
+                    Frame taken = victims.takeForFix(deferred);
                     if (taken == null) {
                         waited = true;
-                        await(start, pendingIo, "fix", id, null);
+                        await(start, deferred, "fix", id, null);
                         continue;
                     }
                     if (blank) {
@@ -313,7 +316,7 @@ public final class BufferPool implements AutoCloseable {
                         meters.blankFixes.increment();
                     } else {
                         missed = true;
-                        loads.startRead(taken, volume, id, pendingIo);
+                        loads.startRead(taken, volume, id, deferred);
                     }
                     continue;
                 }
@@ -332,19 +335,19 @@ public final class BufferPool implements AutoCloseable {
                             throw Loads.readFailed(id, load);
                         }
                         waited = true;
-                        await(start, pendingIo, "fix", id, f);
+                        await(start, deferred, "fix", id, f);
                         if (load.isCompletedExceptionally()) {
                             throw Loads.readFailed(id, load);
                         }
                     }
                     case WRITING -> {
                         waited = true;
-                        await(start, pendingIo, "fix", id, f);
+                        await(start, deferred, "fix", id, f);
                     }
                     case CLEAN, DIRTY -> {
                         if (mode == Mode.EXCLUSIVE ? f.pinned() || f.flushRequested : f.exclusivePin) {
                             waited = true;
-                            await(start, pendingIo, "fix", id, f);
+                            await(start, deferred, "fix", id, f);
                             continue;
                         }
                         if (table.pin(f, mode)) {
@@ -360,7 +363,7 @@ public final class BufferPool implements AutoCloseable {
                         (missed ? meters.misses : meters.hits).increment();
                         ReadAhead.Window ahead = readAhead.onFix(id.volume(), page, missed);
                         if (ahead != null) { // issued with this fix's other I/O, after unlocking
-                            loads.prefetch(volume, ahead.first(), ahead.pages(), pendingIo);
+                            loads.prefetch(volume, ahead.first(), ahead.pages(), deferred);
                         }
                         return new PageHandle(this, f, mode);
                     }
@@ -372,7 +375,7 @@ public final class BufferPool implements AutoCloseable {
                 awaitedLoad.loadWaiters--;
             }
             table.lock.unlock();
-            pendingIo.forEach(Runnable::run);
+            deferred.issue();
         }
     }
 
@@ -408,7 +411,7 @@ public final class BufferPool implements AutoCloseable {
             throw new IllegalArgumentException("pages : " + firstPage + " + " + pageCount + " (expected: firstPage >= 0,"
                     + " pageCount >= 0, no overflow)");
         }
-        List<Runnable> pendingIo = new ArrayList<>();
+        DeferredIo deferred = new DeferredIo(table.lock);
         CompletableFuture<Void> done;
         table.lock.lock();
         try {
@@ -416,11 +419,11 @@ public final class BufferPool implements AutoCloseable {
                 return CompletableFuture.failedFuture(new PageIoException(PageIoException.Kind.REJECTED, "prefetch of "
                         + volume.name() + " pages " + firstPage + " + " + pageCount + ": buffer pool is closed"));
             }
-            done = loads.prefetch(volume, firstPage, Math.min(pageCount, table.frames.length), pendingIo);
+            done = loads.prefetch(volume, firstPage, Math.min(pageCount, table.frames.length), deferred);
         } finally {
             table.lock.unlock();
         }
-        pendingIo.forEach(Runnable::run);
+        deferred.issue();
         return done;
     }
 
@@ -514,7 +517,7 @@ public final class BufferPool implements AutoCloseable {
         }
         String what = "discard of " + volume + " from page " + fromPage;
         long start = System.nanoTime();
-        List<Runnable> noIo = new ArrayList<>(0);
+        DeferredIo noIo = new DeferredIo(table.lock); // a discard starts no I/O: stays empty
         table.lock.lock();
         try {
             while (true) {
@@ -561,16 +564,16 @@ public final class BufferPool implements AutoCloseable {
     // ------------------------------------------------------------------ waiting
 
     /**
-     * Issues queued I/O (unlocked) if there is any, else waits for a change until the fix timeout since
+     * Issues the deferred I/O (unlocked) if there is any, else waits for a change until the fix timeout since
      * {@code start}. {@code operation + " of " + subject} names the caller ("fix of " + page, "discard of " + …);
      * {@code on} is the frame waited for, or null when a fix waits for any frame. Out of time, throws
      * {@link FixTimeoutException} saying what it waited for; interrupted, a REJECTED {@link PageIoException}
      * with the thread's interrupt flag set again.
      */
-    private void await(long start, List<Runnable> pendingIo, String operation, Object subject, Frame on) throws PageIoException {
+    private void await(long start, DeferredIo deferred, String operation, Object subject, Frame on) throws PageIoException {
         boolean inTime;
         try {
-            inTime = table.awaitChange(start, fixTimeoutNanos, pendingIo);
+            inTime = table.awaitChange(start, fixTimeoutNanos, deferred);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PageIoException(PageIoException.Kind.REJECTED, operation + " of " + subject + ": interrupted while waiting", e);

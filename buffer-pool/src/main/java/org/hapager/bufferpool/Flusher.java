@@ -126,11 +126,11 @@ final class Flusher {
     // ------------------------------------------------------------------ rounds: the thread's, or the caller's
 
     private void run() {
-        List<Runnable> pendingIo = new ArrayList<>();
+        DeferredIo deferred = new DeferredIo(table.lock);
         table.lock.lock();
         try {
             while (!table.closed) {
-                long waitNanos = round(pendingIo);
+                long waitNanos = round(deferred);
                 if (waitNanos > 0) {
                     try {
                         wake.awaitNanos(waitNanos);
@@ -152,13 +152,13 @@ final class Flusher {
      * @throws IllegalStateException if the pool is closed
      */
     long step() {
-        List<Runnable> pendingIo = new ArrayList<>();
+        DeferredIo deferred = new DeferredIo(table.lock);
         table.lock.lock();
         try {
             if (table.closed) {
                 throw new IllegalStateException("buffer pool is closed");
             }
-            return round(pendingIo);
+            return round(deferred);
         } finally {
             table.lock.unlock();
         }
@@ -169,17 +169,20 @@ final class Flusher {
      * Returns how long to wait before the next round, in nanoseconds: 0 when it started some (look again at
      * once: more may be due, or room freed by writes that completed already).
      */
-    private long round(List<Runnable> pendingIo) {
-        long waitNanos = startDue(pendingIo);
-        if (pendingIo.isEmpty()) {
+    private long round(DeferredIo deferred) {
+        long waitNanos = startDue(deferred);
+        if (deferred.isEmpty()) {
             return waitNanos;
         }
-        table.runUnlocked(pendingIo);
+        table.runUnlocked(deferred);
         return 0;
     }
 
-    /** Starts the write-backs due at the ticker's now; returns how long to wait before looking again (> 0). */
-    private long startDue(List<Runnable> pendingIo) {
+    /**
+     * Starts the write-backs due at the ticker's now, deferring their writes to {@code deferred}; returns how
+     * long to wait before looking again (> 0).
+     */
+    private long startDue(DeferredIo deferred) {
         long now = ticker.getAsLong();
         int dirty = writeBack.dirtyFrames();
         if (dirty > highWater) {
@@ -214,7 +217,7 @@ final class Flusher {
             due.add(f);
         }
         for (Frame f : due) {
-            writeBack.start(f, WriteBack.Cause.FLUSHER, pendingIo);
+            writeBack.start(f, WriteBack.Cause.FLUSHER, deferred);
         }
         return Math.max(wait, 1);
     }

@@ -5,7 +5,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Policy;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -265,12 +264,12 @@ final class FrameTable {
     // ------------------------------------------------------------------ waiting
 
     /**
-     * Issues {@code pendingIo} unlocked if there is any and returns true; otherwise waits on {@link #changed}
+     * Issues {@code deferred} unlocked if it holds any I/O and returns true; otherwise waits on {@link #changed}
      * until {@code start + timeoutNanos} and returns false if that time had already passed.
      */
-    boolean awaitChange(long start, long timeoutNanos, List<Runnable> pendingIo) throws InterruptedException {
-        if (!pendingIo.isEmpty()) {
-            runUnlocked(pendingIo);
+    boolean awaitChange(long start, long timeoutNanos, DeferredIo deferred) throws InterruptedException {
+        if (!deferred.isEmpty()) {
+            runUnlocked(deferred);
             return true;
         }
         long remaining = timeoutNanos - (System.nanoTime() - start);
@@ -286,22 +285,21 @@ final class FrameTable {
         return true;
     }
 
-    /** Runs (submits) the queued I/O with the lock released, then takes it again. */
-    void runUnlocked(List<Runnable> pendingIo) {
-        List<Runnable> batch = new ArrayList<>(pendingIo);
-        pendingIo.clear();
+    /** Issues (submits) the deferred I/O with the lock released, then takes it again; the batch is left empty. */
+    void runUnlocked(DeferredIo deferred) {
         lock.unlock();
         try {
-            batch.forEach(Runnable::run);
+            deferred.issue();
         } finally {
             lock.lock();
         }
     }
 
     /**
-     * Submits one I/O (called from queued {@code pendingIo}, unlocked) and runs {@code completion} when it
-     * completes, with the failure unwrapped (null on success). A submit that throws is a failed I/O. A
-     * completion that throws (a broken invariant) is logged, since the pager's future would swallow it.
+     * Submits one I/O (unlocked: by {@link DeferredIo#issue}, or a sync's barrier) and runs {@code completion}
+     * when it completes, with the failure unwrapped (null on success). A submit that throws a
+     * {@link RuntimeException} is a failed I/O. A completion that throws (a broken invariant) is logged, since
+     * the pager's future would swallow it.
      */
     static void submit(Supplier<CompletableFuture<?>> io, Consumer<Throwable> completion) {
         CompletableFuture<?> submitted;

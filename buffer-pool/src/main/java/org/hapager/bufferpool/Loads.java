@@ -2,7 +2,6 @@ package org.hapager.bufferpool;
 
 import io.micrometer.core.instrument.Counter;
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
@@ -46,18 +45,19 @@ final class Loads {
         f.state = FrameState.CLEAN;
     }
 
-    /** FREE → READING for a fix miss: maps {@code f} (off the free list) to {@code id} and queues its read. */
-    void startRead(Frame f, Volume volume, PageId id, List<Runnable> pendingIo) {
-        startRead(f, volume, id, null, pendingIo);
+    /** FREE → READING for a fix miss: maps {@code f} (off the free list) to {@code id} and defers its read. */
+    void startRead(Frame f, Volume volume, PageId id, DeferredIo deferred) {
+        startRead(f, volume, id, null, deferred);
     }
 
     /**
      * FREE → READING for the pages of {@code [first, first + count)} that are not mapped (resident or being
      * read), into frames from {@link Victims#forPrefetch}, stopping at the first page it has no frame for.
-     * The frames are marked prefetched and pinned by nobody. The future completes when those reads did:
-     * exceptionally, naming a page, if one failed (that frame is freed like a failed fix read's).
+     * The frames are marked prefetched and pinned by nobody; their reads are deferred to {@code deferred}. The
+     * future completes when those reads did: exceptionally, naming a page, if one failed (that frame is freed
+     * like a failed fix read's).
      */
-    CompletableFuture<Void> prefetch(Volume volume, long first, int count, List<Runnable> pendingIo) {
+    CompletableFuture<Void> prefetch(Volume volume, long first, int count, DeferredIo deferred) {
         Batch batch = new Batch();
         Supplier<Frame> frames = victims.forPrefetch(count);
         for (long p = first; p < first + count; p++) {
@@ -70,7 +70,7 @@ final class Loads {
                 break; // no frame without waiting: stop here, without error
             }
             batch.outstanding++;
-            startRead(f, volume, id, batch, pendingIo);
+            startRead(f, volume, id, batch, deferred);
             prefetchReads.increment();
         }
         if (batch.outstanding == 0) {
@@ -79,12 +79,13 @@ final class Loads {
         return batch.done;
     }
 
-    private void startRead(Frame f, Volume volume, PageId id, Batch batch, List<Runnable> pendingIo) {
+    private void startRead(Frame f, Volume volume, PageId id, Batch batch, DeferredIo deferred) {
         table.map(f, id, volume, batch != null);
         CompletableFuture<Void> load = new CompletableFuture<>();
         f.load = load;
         ByteBuffer into = f.bytes.duplicate();
-        pendingIo.add(() -> FrameTable.submit(() -> io.read(volume, id.page(), into), e -> readDone(f, load, batch, e)));
+        deferred.defer(batch == null ? DeferredIo.Kind.READ : DeferredIo.Kind.PREFETCH,
+                () -> io.read(volume, id.page(), into), e -> readDone(f, load, batch, e));
     }
 
     /** READING → CLEAN, or READING → FREE on failure: the page is unmapped and its fixers fail with the cause. */

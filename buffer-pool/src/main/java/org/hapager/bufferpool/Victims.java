@@ -2,7 +2,6 @@ package org.hapager.bufferpool;
 
 import io.micrometer.core.instrument.Counter;
 import java.util.Iterator;
-import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -36,10 +35,11 @@ final class Victims {
     }
 
     /**
-     * A frame for a fix miss, FREE and off the free list: a free one, or an evicted CLEAN one. Starts
-     * write-backs of unpinned DIRTY candidates on the way ({@code pendingIo}); null if there is none now.
+     * A frame for a fix miss, FREE and off the free list: a free one, or an evicted CLEAN one; null if there
+     * is none now. Starts write-backs of unpinned DIRTY candidates on the way, their writes deferred to
+     * {@code deferred}.
      */
-    Frame takeForFix(List<Runnable> pendingIo) {
+    Frame takeForFix(DeferredIo deferred) {
         Frame f = table.pollFree();
         if (f != null) {
             return f;
@@ -56,7 +56,7 @@ final class Victims {
                     return c;
                 }
                 if (c.state == FrameState.DIRTY && writes < MAX_WRITEBACKS_PER_MISS) {
-                    writeBack.start(c, WriteBack.Cause.EVICTION, pendingIo);
+                    writeBack.start(c, WriteBack.Cause.EVICTION, deferred);
                     writes++;
                 }
             }

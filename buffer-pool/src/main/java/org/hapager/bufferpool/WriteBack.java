@@ -172,10 +172,10 @@ final class WriteBack {
     }
 
     /**
-     * DIRTY → WRITING for eviction or the flusher: queues the frame's buffered write; the frame is pinned by it
-     * until the write completes.
+     * DIRTY → WRITING for eviction or the flusher: defers the frame's buffered write to {@code deferred}; the
+     * frame is pinned by it until the write completes.
      */
-    void start(Frame f, Cause cause, List<Runnable> pendingIo) {
+    void start(Frame f, Cause cause, DeferredIo deferred) {
         if (cause == Cause.SYNC || f.pinned()) {
             throw new AssertionError(cause + " write-back of " + f);
         }
@@ -183,16 +183,17 @@ final class WriteBack {
         Write w = new Write(f.volume, List.of(f), new long[] {f.dirtyEpoch}, false, 0);
         long page = f.page();
         ByteBuffer data = f.bytes.duplicate();
-        pendingIo.add(() -> FrameTable.submit(() -> io.writeBuffered(w.volume(), page, data), e -> writeDone(w, e)));
+        deferred.defer(DeferredIo.Kind.WRITE_BACK, () -> io.writeBuffered(w.volume(), page, data),
+                e -> writeDone(w, e));
     }
 
     /**
-     * DIRTY → WRITING for a sync: queues one durable write of {@code run}, frames of one volume with
+     * DIRTY → WRITING for a sync: defers one durable write of {@code run}, frames of one volume with
      * contiguous pages in ascending order, at most {@link #maxRunPages}. The frames' bytes are copied into one
      * buffer when the write is submitted (unlocked: being WRITING, they belong to this write and nobody changes
      * them). Shared pins may be held: their holders only read.
      */
-    void startRun(List<Frame> run, List<Runnable> pendingIo) {
+    void startRun(List<Frame> run, DeferredIo deferred) {
         Frame first = run.get(0);
         if (run.size() > maxRunPages) {
             throw new AssertionError("run of " + run.size() + " pages from " + first);
@@ -208,8 +209,8 @@ final class WriteBack {
         }
         Write w = new Write(first.volume, List.copyOf(run), epochs, true, bufferedDone);
         long firstPage = first.page();
-        pendingIo.add(() -> FrameTable.submit(() -> io.write(w.volume(), firstPage, bytesOf(w.frames())),
-                e -> writeDone(w, e)));
+        deferred.defer(DeferredIo.Kind.SYNC_RUN, () -> io.write(w.volume(), firstPage, bytesOf(w.frames())),
+                e -> writeDone(w, e));
     }
 
     /** The frames' bytes: the one frame's own, or a copy of all of them in one buffer. */
@@ -316,7 +317,7 @@ final class WriteBack {
     void sync(String volume) throws PageIoException {
         record Target(Frame frame, long generation, long epoch, int failures) {}
         List<Target> targets = new ArrayList<>();
-        List<Runnable> pendingIo = new ArrayList<>();
+        DeferredIo deferred = new DeferredIo(table.lock);
         long progressAt = System.nanoTime();
         long barrierUpTo = -1; // >= 0: a barrier is needed; it covers the buffered completions numbered up to this
         table.lock.lock();
@@ -343,7 +344,7 @@ final class WriteBack {
                     }
                 }
                 if (!toWrite.isEmpty()) {
-                    startRuns(toWrite, pendingIo);
+                    startRuns(toWrite, deferred);
                     toWrite.clear();
                     progress = true;
                 }
@@ -353,8 +354,8 @@ final class WriteBack {
                 if (progress) {
                     progressAt = System.nanoTime();
                 }
-                if (!pendingIo.isEmpty()) {
-                    table.runUnlocked(pendingIo);
+                if (!deferred.isEmpty()) {
+                    table.runUnlocked(deferred);
                     continue;
                 }
                 long waited = System.nanoTime() - progressAt;
@@ -380,7 +381,7 @@ final class WriteBack {
             }
             table.changed.signalAll();
             table.lock.unlock();
-            pendingIo.forEach(Runnable::run);
+            deferred.issue();
         }
         if (barrierUpTo >= 0) {
             barrier(volume, barrierUpTo);
@@ -388,17 +389,17 @@ final class WriteBack {
     }
 
     /** Starts durable writes of {@code frames} (DIRTY, of one volume): one per run of contiguous pages. */
-    private void startRuns(List<Frame> frames, List<Runnable> pendingIo) {
+    private void startRuns(List<Frame> frames, DeferredIo deferred) {
         frames.sort(Comparator.comparingLong(Frame::page));
         List<Frame> run = new ArrayList<>();
         for (Frame f : frames) {
             if (!run.isEmpty() && (f.page() != run.get(run.size() - 1).page() + 1 || run.size() == maxRunPages)) {
-                startRun(run, pendingIo);
+                startRun(run, deferred);
                 run.clear();
             }
             run.add(f);
         }
-        startRun(run, pendingIo);
+        startRun(run, deferred);
     }
 
     /**
