@@ -19,13 +19,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.DoubleSupplier;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.ServerPair;
 import org.hapager.pager.Volume;
 import org.hapager.server.process.PageServerProcess;
+import org.hapager.testkit.Await;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -176,17 +176,14 @@ class BufferPoolFailoverTest {
         }
     }
 
+    /** Waits (30 s) for {@code condition}; fails at once if a worker failed meanwhile. */
     private static void await(String what, BooleanSupplier condition, List<Throwable> failures) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
+        Await.until(what, Duration.ofSeconds(30), () -> {
             if (!failures.isEmpty()) {
                 throw new AssertionError("while awaiting " + what + ": a worker failed: " + failures.get(0), failures.get(0));
             }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out awaiting " + what);
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
-        }
+            return condition.getAsBoolean();
+        });
     }
 
     private static void check(ByteBuffer actual, int page, long version, String what) {

@@ -20,6 +20,7 @@ import org.hapager.bufferpool.DurabilityIo.Call;
 import org.hapager.bufferpool.DurabilityIo.Kind;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.Volume;
+import org.hapager.testkit.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.Volume;
+import org.hapager.testkit.Await;
 
 /**
  * Page I/O that models durability like a page server: each volume has a file (what reads see) and the durable

@@ -16,8 +16,11 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.hapager.server.process.PageServerProcess;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,9 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  * failure. Without the client's kept copies the sync then succeeds over the old bytes.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@ExtendWith(SeedExtension.class)
 class BufferedWriteFailoverTest {
 
-    private static final long SEED = Long.getLong("hapager.seed", System.nanoTime());
     private static final int PAGE = 4096;
     private static final int PAGES = 48;
 
@@ -40,7 +43,7 @@ class BufferedWriteFailoverTest {
     Path dir;
 
     @Test
-    void acknowledgedBufferedWritesSurviveTheLossOfTheirServersHostBeforeTheSync() throws Exception {
+    void acknowledgedBufferedWritesSurviveTheLossOfTheirServersHostBeforeTheSync(Seed seed) throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (ServerPair pair = new ServerPair(dir, List.of("--warmup-ops", "0"), List.of("--warmup-ops", "0"));
              PagerClient client = PagerClient.connect(PagerConfig.builder().servers(pair.primary.address(),
@@ -50,11 +53,11 @@ class BufferedWriteFailoverTest {
             Volume volume = Volume.of("lost/pages.dat");
             client.create(volume.name(), false).join();
             byte[] before = new byte[PAGES * PAGE];
-            new Random(SEED).nextBytes(before);
+            new Random(seed.value()).nextBytes(before);
             client.write(volume, 0, ByteBuffer.wrap(before.clone())).get(30, TimeUnit.SECONDS); // durable
 
             byte[] after = new byte[PAGES * PAGE];
-            new Random(SEED + 1).nextBytes(after);
+            new Random(seed.value() + 1).nextBytes(after);
             for (int page = 0; page < PAGES; page++) { // one page per write, as a buffer pool writes back
                 client.writeBuffered(volume, page, ByteBuffer.wrap(after, page * PAGE, PAGE).slice()).get(30, TimeUnit.SECONDS);
             }
@@ -64,7 +67,7 @@ class BufferedWriteFailoverTest {
                 client.writeBuffered(volume, page, ByteBuffer.wrap(after, page * PAGE, PAGE).slice()).get(30, TimeUnit.SECONDS);
             }
             assertEquals((PAGES + PAGES / 2) * (double) PAGE, meters.get("hapager.pager.unsynced").gauge().value(),
-                    "kept copies, in bytes (seed " + SEED + ")");
+                    "kept copies, in bytes");
 
             PageServerProcess serving = pair.at(client.currentServer());
             overwrite(volumeFile(pair.data, "pages.dat"), before); // the host's page cache is lost...
@@ -74,9 +77,9 @@ class BufferedWriteFailoverTest {
             assertEquals(0.0, meters.get("hapager.pager.unsynced").gauge().value(), "the sync made every copy durable");
             ByteBuffer read = ByteBuffer.allocate(PAGES * PAGE);
             client.read(volume, 0, read).get(30, TimeUnit.SECONDS);
-            assertArrayEquals(after, read.array(), "pages read back after the failover (seed " + SEED + ")");
+            assertArrayEquals(after, read.array(), "pages read back after the failover");
             assertArrayEquals(after, Files.readAllBytes(volumeFile(pair.data, "pages.dat")),
-                    "the shared file after the sync (seed " + SEED + ")");
+                    "the shared file after the sync");
         }
     }
 
@@ -88,7 +91,7 @@ class BufferedWriteFailoverTest {
      * Before the fix the refused copies were dropped and the pages went back to older bytes.
      */
     @Test
-    void copiesAGuardRefusesForNowWaitAndAreWrittenOnceItLetsThemGo() throws Exception {
+    void copiesAGuardRefusesForNowWaitAndAreWrittenOnceItLetsThemGo(Seed seed) throws Exception {
         try (ServerPair pair = new ServerPair(dir, List.of("--warmup-ops", "0"), List.of("--warmup-ops", "0"));
              PagerClient client = PagerClient.connect(PagerConfig.builder().servers(pair.primary.address(),
                      pair.secondary.address()).tokenFile(pair.token).lease(Duration.ofSeconds(2))
@@ -98,14 +101,14 @@ class BufferedWriteFailoverTest {
             client.create(volume.name(), false).join();
             client.create(other.name(), false).join();
             byte[] before = new byte[PAGES * PAGE];
-            new Random(SEED).nextBytes(before);
+            new Random(seed.value()).nextBytes(before);
             client.write(volume, 0, ByteBuffer.wrap(before.clone())).get(30, TimeUnit.SECONDS);
 
             java.util.concurrent.atomic.AtomicInteger letGo = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
             try (SendGuard.Registration guard = client.guard("late", (name, request) -> letGo.getAndDecrement() > 0 ? null
                     : new PageIoException(PageIoException.Kind.UNAVAILABLE, request + " of " + name + ": the lease is late"))) {
                 byte[] after = new byte[PAGES * PAGE];
-                new Random(SEED + 1).nextBytes(after);
+                new Random(seed.value() + 1).nextBytes(after);
                 for (int round = 0; round < 2; round++) { // two copies of every page: the older must not be the last
                     for (int page = 0; page < PAGES; page++) {
                         after[page * PAGE] ^= (byte) (round + 1);
@@ -119,15 +122,14 @@ class BufferedWriteFailoverTest {
 
                 java.util.concurrent.CompletableFuture<Void> sync = client.sync(volume.name());
                 client.write(other, 0, ByteBuffer.allocate(PAGE)).get(30, TimeUnit.SECONDS);
-                assertEquals(false, sync.isDone(), "the sync of the held copies' volume completed before they were written"
-                        + " (seed " + SEED + ")");
+                assertEquals(false, sync.isDone(), "the sync of the held copies' volume completed before they were written");
                 letGo.set(Integer.MAX_VALUE);
                 sync.get(30, TimeUnit.SECONDS);
                 ByteBuffer read = ByteBuffer.allocate(PAGES * PAGE);
                 client.read(volume, 0, read).get(30, TimeUnit.SECONDS);
-                assertArrayEquals(after, read.array(), "pages read back after the held replay (seed " + SEED + ")");
+                assertArrayEquals(after, read.array(), "pages read back after the held replay");
                 assertArrayEquals(after, Files.readAllBytes(volumeFile(pair.data, "pages.dat")),
-                        "the shared file after the sync (seed " + SEED + ")");
+                        "the shared file after the sync");
             }
         }
     }

@@ -20,8 +20,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.MatchResult;
 import java.util.regex.Pattern;
 import org.hapager.server.PageServerMain;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,9 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
  * every write completes normally and every page reads back with the bytes last written to it.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@ExtendWith(SeedExtension.class)
 class FailedFlushFailoverTest {
 
-    private static final long SEED = Long.getLong("hapager.seed", System.nanoTime());
     private static final int THREADS = 4;
     private static final int PAGES_PER_THREAD = 64;
     private static final int WRITES_PER_THREAD = 300;
@@ -46,7 +49,7 @@ class FailedFlushFailoverTest {
     Path dir;
 
     @Test
-    void aFailedForceFencesThePrimaryAndTheSecondaryTakesEveryWrite() throws Exception {
+    void aFailedForceFencesThePrimaryAndTheSecondaryTakesEveryWrite(Seed seed) throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (ServerPair pair = new ServerPair(dir, List.of("--fault", "fail-force@" + FAILING_FORCE, "--warmup-ops", "0"),
                 List.of("--warmup-ops", "0"));
@@ -63,7 +66,7 @@ class FailedFlushFailoverTest {
             List<Thread> writers = new ArrayList<>();
             for (int t = 0; t < THREADS; t++) {
                 int first = t * PAGES_PER_THREAD;
-                Random random = new Random(SEED + t);
+                Random random = new Random(seed.value() + t);
                 Thread writer = new Thread(() -> {
                     try {
                         write(client, volume, first, random, model);
@@ -76,10 +79,10 @@ class FailedFlushFailoverTest {
             }
             for (Thread w : writers) {
                 w.join(TimeUnit.SECONDS.toMillis(90));
-                assertTrue(!w.isAlive(), w.getName() + " did not finish within 90 s (seed " + SEED + ")");
+                assertTrue(!w.isAlive(), w.getName() + " did not finish within 90 s");
             }
             if (!failures.isEmpty()) {
-                fail("a write failed although the secondary lived (seed " + SEED + "): " + failures.get(0), failures.get(0));
+                fail("a write failed although the secondary lived: " + failures.get(0), failures.get(0));
             }
 
             assertTrue(pair.primary.awaitExit(Duration.ofSeconds(20)), () -> "the primary did not exit after fencing itself; output:\n"
@@ -100,7 +103,7 @@ class FailedFlushFailoverTest {
             System.out.println("primary's fence line: " + fenceLine.group());
             assertEquals(pair.secondary.address(), client.currentServer(), "the client failed over to the secondary");
             double reissued = meters.find("hapager.pager.reissues").counters().stream().mapToDouble(Counter::count).sum();
-            assertTrue(reissued > 0, "the fence caught writes in flight, and they were reissued (seed " + SEED + ")");
+            assertTrue(reissued > 0, "the fence caught writes in flight, and they were reissued");
             assertEquals(1, meters.get("hapager.pager.failovers").counter().count(), "one failover");
 
             for (int page = 0; page < model.length; page++) {
@@ -108,7 +111,7 @@ class FailedFlushFailoverTest {
                     ByteBuffer data = client.read(volume, page, 1).orTimeout(30, TimeUnit.SECONDS).join().data();
                     byte[] actual = new byte[data.remaining()];
                     data.duplicate().get(actual);
-                    assertArrayEquals(model[page], actual, "page " + page + " (seed " + SEED + ")");
+                    assertArrayEquals(model[page], actual, "page " + page);
                 }
             }
             client.checkInvariants();

@@ -14,6 +14,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.hapager.testkit.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -137,13 +138,8 @@ class FailoverWindowsTest {
         return p.exitCode();
     }
 
-    private static void awaitNoServer(PagerClient client) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (client.currentServer() != null) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the client did not notice the loss of its server");
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
-        }
+    private static void awaitNoServer(PagerClient client) {
+        Await.until("the client to notice the loss of its server", Duration.ofSeconds(10),
+                () -> client.currentServer() == null);
     }
 }

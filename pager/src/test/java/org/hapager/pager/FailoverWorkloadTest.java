@@ -2,7 +2,6 @@ package org.hapager.pager;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -19,9 +18,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.hapager.server.process.PageServerProcess;
+import org.hapager.testkit.Await;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,9 +35,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * caller ever sees an error while one server lives.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@ExtendWith(SeedExtension.class)
 class FailoverWorkloadTest {
 
-    private static final long SEED = Long.getLong("hapager.seed", System.nanoTime());
     private static final int THREADS = 3;
     private static final int PAGES_PER_THREAD = 32;
     private static final int WINDOW = 16;
@@ -46,7 +48,7 @@ class FailoverWorkloadTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"kill9", "sigstop"})
-    void randomWorkloadSurvivesRepeatedFailover(String fault) throws Exception {
+    void randomWorkloadSurvivesRepeatedFailover(String fault, Seed seed) throws Exception {
         try (ServerPair pair = new ServerPair(dir)) {
             PagerClient client = pair.client(Duration.ofMillis(500), Duration.ofSeconds(30));
             Volume volume = Volume.of("load/pages.dat");
@@ -57,7 +59,7 @@ class FailoverWorkloadTest {
             ConcurrentHashMap<Integer, byte[]> finalModel = new ConcurrentHashMap<>();
             List<Thread> workers = new ArrayList<>();
             for (int t = 0; t < THREADS; t++) {
-                Worker w = new Worker(client, volume, t * PAGES_PER_THREAD, new Random(SEED + t), stop, completed, finalModel);
+                Worker w = new Worker(client, volume, t * PAGES_PER_THREAD, new Random(seed.value() + t), stop, completed, finalModel);
                 Thread thread = new Thread(() -> {
                     try {
                         w.run();
@@ -92,11 +94,11 @@ class FailoverWorkloadTest {
                 }
             }
             if (!failures.isEmpty()) {
-                fail("seed " + SEED + " (rerun with -Dhapager.seed=" + SEED + "): " + failures.get(0), failures.get(0));
+                fail("a worker failed: " + failures.get(0), failures.get(0));
             }
             for (var e : finalModel.entrySet()) {
                 byte[] actual = bytes(client.read(volume, e.getKey(), 1).orTimeout(30, TimeUnit.SECONDS).join().data());
-                assertArrayEquals(e.getValue(), actual, "page " + e.getKey() + " after every fault (seed " + SEED + ")");
+                assertArrayEquals(e.getValue(), actual, "page " + e.getKey() + " after every fault");
             }
             client.checkInvariants();
             assertEquals(0, client.inflight());
@@ -149,28 +151,15 @@ class FailoverWorkloadTest {
 
     private static void awaitProgress(AtomicLong completed, long operations, List<Throwable> failures) {
         long target = completed.get() + operations;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (completed.get() < target && failures.isEmpty()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no progress: " + completed.get() + " of " + target + " operations");
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-        }
+        Await.until(operations + " more operations", Duration.ofSeconds(60),
+                () -> completed.get() >= target || !failures.isEmpty(), () -> completed.get() + " of " + target);
     }
 
     private static void awaitServerOtherThan(PagerClient client, java.net.InetSocketAddress old) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
+        Await.until("the client to fail over from " + old, Duration.ofSeconds(30), () -> {
             java.net.InetSocketAddress now = client.currentServer();
-            if (now != null && !now.equals(old)) {
-                assertNotEquals(old, now);
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the client did not fail over from " + old);
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-        }
+            return now != null && !now.equals(old);
+        });
     }
 
     static byte[] bytes(ByteBuffer buffer) {

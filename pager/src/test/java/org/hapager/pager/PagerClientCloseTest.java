@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.hapager.server.process.PageServerProcess;
+import org.hapager.testkit.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,15 +93,10 @@ class PagerClientCloseTest {
         }
     }
 
-    /** Until every submitter is parked waiting for room in flight, or fails after 20 s. */
+    /** Until every submitter is parked waiting for room in flight. */
     private static void awaitAllWaiting(List<Thread> threads) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!threads.stream().allMatch(t -> t.getState() == Thread.State.TIMED_WAITING)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("submitters never all waited for room: "
-                        + threads.stream().map(t -> t.getName() + " " + t.getState()).toList());
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
-        }
+        Await.until("every submitter to wait for room in flight",
+                () -> threads.stream().allMatch(t -> t.getState() == Thread.State.TIMED_WAITING),
+                () -> threads.stream().map(t -> t.getName() + " " + t.getState()).toList().toString());
     }
 }

@@ -22,8 +22,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.hapager.server.process.PageServerProcess;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,9 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  * submission, even though up to {@value #WINDOW} requests per thread are in flight at once.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@ExtendWith(SeedExtension.class)
 class PagerClientModelTest {
 
-    private static final long SEED = Long.getLong("hapager.seed", System.nanoTime());
     private static final int THREADS = 4;
     private static final int OPS_PER_THREAD = 1500;
     private static final int WINDOW = 32;
@@ -45,7 +48,7 @@ class PagerClientModelTest {
     Path dir;
 
     @Test
-    void concurrentPipelinedOperationsMatchTheModel() throws Exception {
+    void concurrentPipelinedOperationsMatchTheModel(Seed seed) throws Exception {
         Path token = dir.resolve("token");
         try (PageServerProcess server = PageServerProcess.start(Files.createDirectories(dir.resolve("data")), token);
              PagerClient client = PagerClient.connect(PagerConfig.builder().servers(server.address()).tokenFile(token)
@@ -54,10 +57,10 @@ class PagerClientModelTest {
             try {
                 List<Future<?>> done = new ArrayList<>();
                 for (int t = 0; t < THREADS; t++) {
-                    long seed = SEED + t;
+                    long workerSeed = seed.value() + t;
                     int thread = t;
                     done.add(threads.submit(() -> {
-                        new Worker(client, "t" + thread, PAGE_SIZES[thread % PAGE_SIZES.length], new Random(seed)).run();
+                        new Worker(client, "t" + thread, PAGE_SIZES[thread % PAGE_SIZES.length], new Random(workerSeed)).run();
                         return null;
                     }));
                 }
@@ -65,7 +68,7 @@ class PagerClientModelTest {
                     f.get(150, TimeUnit.SECONDS);
                 }
             } catch (java.util.concurrent.ExecutionException e) {
-                fail("seed " + SEED + " (rerun with -Dhapager.seed=" + SEED + "): " + e.getCause(), e.getCause());
+                fail("a worker failed: " + e.getCause(), e.getCause());
             } finally {
                 threads.shutdownNow();
             }

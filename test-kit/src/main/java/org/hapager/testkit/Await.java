@@ -27,6 +27,10 @@ public final class Await {
         until(what, DEFAULT_TIMEOUT, condition, () -> "");
     }
 
+    public static void until(String what, BooleanSupplier condition, Supplier<String> state) {
+        until(what, DEFAULT_TIMEOUT, condition, state);
+    }
+
     public static void until(String what, Duration timeout, BooleanSupplier condition) {
         until(what, timeout, condition, () -> "");
     }

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -19,13 +19,13 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.hapager.bufferpool.BufferPool;
 import org.hapager.bufferpool.BufferPoolConfig;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.ServerPair;
 import org.hapager.server.process.PageServerProcess;
+import org.hapager.testkit.Await;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -241,16 +241,13 @@ class PagedMemoryFailoverTest {
         return total;
     }
 
+    /** Waits (30 s) for {@code condition}; fails at once if a filling thread failed meanwhile. */
     private static void await(String what, BooleanSupplier condition, List<Throwable> failures) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
+        Await.until(what, Duration.ofSeconds(30), () -> {
             if (!failures.isEmpty()) {
                 throw new AssertionError("while awaiting " + what + ": a filling thread failed: " + failures.get(0), failures.get(0));
             }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out awaiting " + what);
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-        }
+            return condition.getAsBoolean();
+        });
     }
 }

@@ -11,7 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -19,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * times; Derby recovers from what the page servers hold: every transfer the workload saw committed is
  * there, no half transaction is, the total holds.
  */
+@ExtendWith(SeedExtension.class)
 class DerbyCrashTest {
 
     private static final int ROUNDS = 2;
@@ -27,10 +31,8 @@ class DerbyCrashTest {
     Path dir;
 
     @Test
-    void committedTransactionsSurviveKillNineOfTheDerbyJvm() throws Exception {
-        long seed = Long.getLong("hapager.derby.crash.seed", System.nanoTime());
-        System.out.println("DerbyCrashTest seed " + seed + " (rerun with -Dhapager.derby.crash.seed=" + seed + ")");
-        Random rnd = new Random(seed);
+    void committedTransactionsSurviveKillNineOfTheDerbyJvm(Seed seed) throws Exception {
+        Random rnd = seed.random();
         Path committedLog = dir.resolve("committed.log");
         try (DerbyCluster cluster = new DerbyCluster("crash", dir)) {
             for (int round = 1; round <= ROUNDS; round++) {

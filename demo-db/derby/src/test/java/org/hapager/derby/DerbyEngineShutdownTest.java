@@ -20,11 +20,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hapager.server.process.PageServerProcess;
+import org.hapager.testkit.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,11 +55,11 @@ class DerbyEngineShutdownTest {
                 // objects reachable, the closed pool's slab among them, until it touches a ThreadLocal again
                 java.util.concurrent.atomic.AtomicLong directBooted = new java.util.concurrent.atomic.AtomicLong();
                 onItsOwnThread("cycle " + cycle, () -> directBooted.set(bootInsertShutDown(cluster, done)));
-                await("cycle " + done + ": no thread of the cluster after Derby's engine shut down",
+                Await.until("cycle " + done + ": no thread of the cluster after Derby's engine shut down",
                         () -> clusterThreads().equals(threadsBefore), () -> "threads " + clusterThreads() + ", before " + threadsBefore);
-                await("cycle " + done + ": no session on the page servers", () -> sessions(cluster) == 0,
+                Await.until("cycle " + done + ": no session on the page servers", () -> sessions(cluster) == 0,
                         () -> "sessions " + sessions(cluster));
-                await("cycle " + done + ": the pool's off-heap slab freed", () -> {
+                Await.until("cycle " + done + ": the pool's off-heap slab freed", () -> {
                     System.gc(); // direct buffers are freed by their cleaner, after a collection
                     return directBytes() < directBooted.get() - POOL_BYTES / 2;
                 }, () -> "direct bytes " + directBytes() + ", booted " + directBooted.get());
@@ -183,17 +182,6 @@ class DerbyEngineShutdownTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted reading metrics", e);
-        }
-    }
-
-    /** Waits (deadline 20 s) for {@code condition}; fails naming it and the state last seen. */
-    static void await(String what, java.util.function.BooleanSupplier condition, Supplier<String> state) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting for " + what + ": " + state.get());
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
         }
     }
 }

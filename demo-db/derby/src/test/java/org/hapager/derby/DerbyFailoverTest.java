@@ -20,7 +20,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.hapager.server.process.PageServerProcess;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * I/O (deadlock victims and lock timeouts are retried and counted apart), Derby never sees an error, and
  * after a reboot every committed transfer is there and the total holds.
  */
+@ExtendWith(SeedExtension.class)
 class DerbyFailoverTest {
 
     private static final int THREADS = 4;
@@ -37,9 +41,7 @@ class DerbyFailoverTest {
     Path dir;
 
     @Test
-    void derbyRunsThroughKillNineAndSigstopOfItsPageServer() throws Exception {
-        long seed = Long.getLong("hapager.derby.failover.seed", System.nanoTime());
-        System.out.println("DerbyFailoverTest seed " + seed);
+    void derbyRunsThroughKillNineAndSigstopOfItsPageServer(Seed seed) throws Exception {
         try (DerbyCluster cluster = new DerbyCluster("failover", dir)) {
             try (Connection c = cluster.connect("ledger", "create=true")) {
                 Ledger.create(c);
@@ -57,7 +59,7 @@ class DerbyFailoverTest {
                 List<Thread> workers = new ArrayList<>();
                 for (int t = 0; t < THREADS; t++) {
                     int index = t;
-                    Thread w = new Thread(() -> work(ds, new Random(seed + index), index, stop, committed, retried, failures),
+                    Thread w = new Thread(() -> work(ds, new Random(seed.value() + index), index, stop, committed, retried, failures),
                             "ledger-" + t);
                     w.start();
                     workers.add(w);
@@ -88,7 +90,7 @@ class DerbyFailoverTest {
                     }
                 }
             }
-            assertEquals(List.of(), failures, "transactions failed (seed " + seed + ", " + retried + " retried)");
+            assertEquals(List.of(), failures, "transactions failed (" + retried + " retried)");
             System.out.println(committed.size() + " transfers committed, " + retried + " retried (deadlock/lock timeout)");
             try (Connection c = cluster.connect("ledger", "")) {
                 assertEquals(List.of(), Ledger.check(c, committed), "ledger after the faults");

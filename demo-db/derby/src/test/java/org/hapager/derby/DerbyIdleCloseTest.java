@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import org.hapager.testkit.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,7 +62,7 @@ class DerbyIdleCloseTest {
             assertEquals(0, Uninterruptible.await(first.pager, () -> first.pager.stat("nothing-here"), "stat").length(),
                     "the cluster still answers");
             HapagerDerby.release(first);
-            DerbyEngineShutdownTest.await("the idle close of an unused cluster",
+            Await.until("the idle close of an unused cluster",
                     () -> HapagerDerby.openNow(cluster.name) == null, () -> "still open");
         }
     }

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.hapager.pager.ServerPair;
 import org.hapager.server.process.PageServerProcess;
+import org.hapager.testkit.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -216,22 +217,12 @@ class DerbyLockTakeoverTest {
 
     /** Waits for {@code condition}, failing after {@code timeout}, or as soon as {@code derby} dies if {@code mustLive}. */
     private void await(String what, Duration timeout, Process derby, boolean mustLive, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (mustLive && !derby.isAlive() || System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out awaiting " + what + (derby.isAlive() ? "" : " (the Derby JVM died)")
-                        + "; its output:\n" + output());
+        Await.until(what, timeout, () -> {
+            if (mustLive && !derby.isAlive()) {
+                throw new AssertionError("the Derby JVM died awaiting " + what + "; its output:\n" + output());
             }
-            try {
-                if (!derby.waitFor(50, TimeUnit.MILLISECONDS)) { // a bounded wait on the process, not a sleep
-                    continue;
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50)); // it exited: poll the files
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted awaiting " + what, e);
-            }
-        }
+            return condition.getAsBoolean();
+        }, () -> "the Derby JVM's output:\n" + output());
     }
 
     private static void signal(Process p, String name) throws Exception {

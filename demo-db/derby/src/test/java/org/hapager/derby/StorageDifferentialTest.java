@@ -6,7 +6,6 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Random;
@@ -18,9 +17,12 @@ import org.apache.derby.io.StorageFile;
 import org.apache.derby.io.WritableStorageFactory;
 import org.apache.derby.shared.common.error.StandardException;
 import org.hapager.derby.StorageWorld.Action;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,9 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
  * file's bytes at checkpoints, after the database's factory shuts down (the page servers' files themselves)
  * and through a factory opened afresh.
  *
- * <p>Defaults: 20 seeds of 300 operations. {@code -Dhapager.diff.seeds=N}, {@code -Dhapager.diff.ops=M} run
- * more; {@code -Dhapager.diff.seed=S} starts from seed S (each run prints its seeds; a failure names the one
- * to rerun with {@code -Dhapager.diff.seeds=1}; {@code -Dhapager.diff.history=N} shows its last N steps). The
+ * <p>Defaults: 20 sequences of 300 operations, each on a seed of its own ({@link Seed#cases}).
+ * {@code -Dhapager.diff.seeds=N}, {@code -Dhapager.diff.ops=M} run more; a failure names its sequence's seed,
+ * and {@code -Dhapager.seed=S} replays that sequence alone ({@code -Dhapager.diff.history=N} shows its last N
+ * steps). The
  * operations are in {@link StorageOps}. The buffer pool has 16 pages, so write-back of partial pages and
  * re-reads happen all the time.
  *
@@ -56,6 +59,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (released and taken again around each reboot), so the answers {@link NameCache} keeps for a locked database
  * are compared too; its lock file is left out of the trees compared.
  */
+@ExtendWith(SeedExtension.class)
 class StorageDifferentialTest {
 
     static final int CHECKPOINT_EVERY = 50;
@@ -77,22 +81,18 @@ class StorageDifferentialTest {
     }
 
     @Test
-    void randomSequencesMatchDerbysDirectoryFactory() throws Exception {
-        String pinned = System.getProperty("hapager.diff.seed");
-        long base = pinned != null ? Long.parseLong(pinned) : new SecureRandom().nextLong() >>> 16;
-        int seeds = Integer.getInteger("hapager.diff.seeds", 20);
+    void randomSequencesMatchDerbysDirectoryFactory(Seed seed) throws Exception {
+        int sequences = Integer.getInteger("hapager.diff.seeds", 20);
         int ops = Integer.getInteger("hapager.diff.ops", 300);
-        System.out.println("StorageDifferentialTest: seeds " + base + " .. " + (base + seeds - 1) + ", " + ops
-                + " operations each (rerun one with -Dhapager.diff.seed=S -Dhapager.diff.seeds=1)");
         long[] totals = new long[4];
-        for (int i = 0; i < seeds; i++) {
+        int ran = seed.cases(sequences, (sequenceSeed, index) -> {
             long start = System.nanoTime();
-            new Run(base + i, i, ops).run(totals);
-            System.out.println("  seed " + (base + i) + ": ok, " + (System.nanoTime() - start) / 1_000_000 + " ms");
-        }
-        System.out.println("StorageDifferentialTest: " + totals[0] + " steps compared (" + totals[1]
-                + " threw the same exception on both sides), " + totals[2] + " files holding " + totals[3]
-                + " bytes at the ends of the runs");
+            new Run(sequenceSeed.value(), index, ops).run(totals);
+            System.out.println("  sequence " + index + ", " + sequenceSeed + ": ok, " + (System.nanoTime() - start) / 1_000_000 + " ms");
+        });
+        System.out.println("StorageDifferentialTest: " + ran + " sequences of " + ops + " operations, " + totals[0]
+                + " steps compared (" + totals[1] + " threw the same exception on both sides), " + totals[2]
+                + " files holding " + totals[3] + " bytes at the ends of the runs");
     }
 
     /** One seed: its own database directory on each side. */
@@ -119,9 +119,9 @@ class StorageDifferentialTest {
             lock(h);
         }
 
-        /** Takes the database's lock in odd-numbered runs, as Derby's boot does. */
+        /** Takes the database's lock in the runs of odd seeds, as Derby's boot does. */
         void lock(HapagerStorageFactory h) {
-            if (index % 2 == 1) {
+            if ((seed & 1) == 1) {
                 try {
                     if (h.newStorageFile(StorageWorld.LOCK_FILE).getExclusiveFileLock() != StorageFile.EXCLUSIVE_FILE_LOCK) {
                         fail(header() + ": the database lock was not taken");
@@ -224,7 +224,7 @@ class StorageDifferentialTest {
 
         String history() {
             return "\nlast steps (reference → hapager):\n  " + String.join("\n  ", recent)
-                    + "\nrerun: -Dhapager.diff.seed=" + seed + " -Dhapager.diff.seeds=1 -Dhapager.diff.ops=" + ops;
+                    + "\n(with -Dhapager.diff.ops=" + ops + ")";
         }
 
         @Override

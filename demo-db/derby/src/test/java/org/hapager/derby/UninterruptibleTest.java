@@ -7,10 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.PagerConfig;
+import org.hapager.testkit.Await;
 import org.junit.jupiter.api.Test;
 
 /** Waits for pager answers: bounded, named when they end unanswered, never ended by an interrupt. */
@@ -35,9 +34,7 @@ class UninterruptibleTest {
         Thread waiter = Thread.currentThread();
         Thread answering = new Thread(() -> {
             // answers once the waiter is parked in the wait, after interrupting it there
-            while (waiter.getState() != Thread.State.TIMED_WAITING) {
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-            }
+            Await.until("the waiter to park in the wait", () -> waiter.getState() == Thread.State.TIMED_WAITING);
             waiter.interrupt();
             answer.complete("done");
         }, "answering");

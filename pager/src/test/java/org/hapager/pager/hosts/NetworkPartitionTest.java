@@ -16,12 +16,15 @@ import java.util.regex.Pattern;
 import org.hapager.server.process.ChildJvm;
 import org.hapager.server.process.NetnsBed;
 import org.hapager.server.process.PageServerProcess;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,9 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
  * stalls).
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@ExtendWith(SeedExtension.class)
 class NetworkPartitionTest {
 
-    private static final long SEED = Long.getLong("hapager.seed", System.nanoTime());
     private static final Duration LEASE = Duration.ofMillis(500);
     /** Twice the lease unless {@code -Dhapager.partitionFenceTimeoutMs} (the servers' default is 500, the lease). */
     private static final Duration FENCE_TIMEOUT = Duration.ofMillis(Long.getLong("hapager.partitionFenceTimeoutMs",
@@ -57,6 +60,7 @@ class NetworkPartitionTest {
     private PageServerProcess a;
     private PageServerProcess b;
     private String scenario;
+    private Seed seed;
 
     @BeforeAll
     static void needsTheBed() {
@@ -65,9 +69,9 @@ class NetworkPartitionTest {
     }
 
     @BeforeEach
-    void startThePair(TestInfo test) throws Exception {
+    void startThePair(TestInfo test, Seed seed) throws Exception {
         scenario = test.getTestMethod().map(m -> m.getName()).orElse("?");
-        System.out.println(scenario + ": seed " + SEED + " (-Dhapager.seed to replay)");
+        this.seed = seed;
         data = Files.createDirectories(dir.resolve("data"));
         token = dir.resolve("token");
         bed = NetnsBed.create("c1", "c2", "a", "b");
@@ -253,7 +257,7 @@ class NetworkPartitionTest {
         String servers = bed.address("a") + ":" + a.port() + "," + bed.address("b") + ":" + b.port();
         return ChildJvm.start("client", bed.exec(host), Map.of(), List.of("-Xmx256m"), HostClient.class.getName(),
                 List.of(servers, token.toString(), volume, Integer.toString(seconds), Long.toString(LEASE.toMillis()),
-                        Long.toString(SEED)));
+                        Long.toString(seed.value())));
     }
 
     /** Waits until {@code client} reports 100 more acknowledged writes than now, on {@code server}. */

@@ -2,8 +2,10 @@ package org.hapager.pager.record;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.SplittableRandom;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Deterministic simulation of the record table against two simulated page servers sharing one simulated
@@ -50,54 +52,43 @@ import org.junit.jupiter.api.Test;
  *       losses, these two are what proves that no acknowledged write, buffered or durable, is lost.</li>
  * </ul>
  *
- * <p>{@code -Dhapager.seed=N} fixes the master seed the schedule seeds derive from; a failure prints the
- * schedule's own seed, to replay alone with {@code -Dhapager.sim.schedule=S}. {@code -Dhapager.sim.schedules}
+ * <p>Each schedule has a seed of its own, drawn from the test's ({@link Seed#cases}); a failure prints that
+ * seed, and {@code -Dhapager.seed=S} replays that schedule alone. {@code -Dhapager.sim.schedules}
  * and {@code -Dhapager.sim.steps} change the amount of work.
  *
  * <p>The simulation is split by responsibility: {@link SimSchedule} generates and plays one schedule's events;
  * {@link SimWorld}, {@link SimServer}, {@link SimSession} and {@link SimStorage} are the simulated world and
  * servers; {@link SimModel} and {@link SimChecks} are the model and the checks; {@link SimStats} the totals.
  */
+@ExtendWith(SeedExtension.class)
 class RecordTableSimulationTest {
 
-    private static final long MASTER_SEED = Long.getLong("hapager.seed", System.nanoTime());
-    private static final Long ONE_SCHEDULE = Long.getLong("hapager.sim.schedule");
     private static final int SCHEDULES = Integer.getInteger("hapager.sim.schedules", 2_000);
     private static final int STEPS = Integer.getInteger("hapager.sim.steps", 300);
 
     @Test
-    void randomSchedulesAgainstSimulatedServers() {
+    void randomSchedulesAgainstSimulatedServers(Seed seed) {
         SimStats stats = new SimStats();
-        if (ONE_SCHEDULE != null) {
-            runOne(ONE_SCHEDULE, 0, stats);
-            return;
-        }
-        SplittableRandom master = new SplittableRandom(MASTER_SEED);
         long start = System.nanoTime();
-        for (int i = 0; i < SCHEDULES; i++) {
-            runOne(master.nextLong(), i, stats);
-        }
-        System.out.printf("record table simulation: master seed %d, %d schedules x %d steps in %d ms; %s%n",
-                MASTER_SEED, SCHEDULES, STEPS, (System.nanoTime() - start) / SimWorld.MS, stats);
-        if (SCHEDULES >= 500) { // the schedules must really reach every window, or the checks prove little
+        int ran = seed.cases(SCHEDULES, (scheduleSeed, index) -> runOne(scheduleSeed.value(), stats));
+        System.out.printf("record table simulation: %s, %d schedules x %d steps in %d ms; %s%n",
+                seed, ran, STEPS, (System.nanoTime() - start) / SimWorld.MS, stats);
+        if (ran >= 500) { // the schedules must really reach every window, or the checks prove little
             assertTrue(stats.reissuedOk > 0 && stats.lostCompletions > 0 && stats.staleDelivered > 0
                     && stats.refusedShuttingDown > 0 && stats.refusedNotReserved > 0 && stats.duplicateCreateOk > 0
                     && stats.expired > 0 && stats.expiredBlocked > 0 && stats.expiredWhileDraining > 0
-                    && stats.admittedInReverse > 0 && stats.schedulesWithoutFailure > SCHEDULES / 2
+                    && stats.admittedInReverse > 0 && stats.schedulesWithoutFailure > ran / 2
                     && stats.readsChecked > 0 && stats.bufferedWritesOk > 0 && stats.hostLostPages > 0
                     && stats.replaysExecuted > 0, "simulation coverage too thin: " + stats);
         }
     }
 
-    private static void runOne(long seed, int index, SimStats stats) {
+    private static void runOne(long seed, SimStats stats) {
         SimSchedule s = new SimSchedule(seed, STEPS, stats);
         try {
             s.run();
         } catch (Throwable t) {
-            throw new AssertionError("schedule " + index + " failed: " + t.getMessage()
-                    + "\n  master seed " + MASTER_SEED + " (-Dhapager.seed=" + MASTER_SEED + "), schedule seed " + seed
-                    + " (replay alone with -Dhapager.sim.schedule=" + seed + ")\n  last steps:\n    "
-                    + String.join("\n    ", s.world.log), t);
+            throw new AssertionError(t.getMessage() + "\n  last steps:\n    " + String.join("\n    ", s.world.log), t);
         }
     }
 }

@@ -3,7 +3,6 @@ package org.hapager.pager.record;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -11,16 +10,19 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.hapager.wire.Op;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Random admit/retire sequences against a brute-force model of "conflicting requests run in submission
  * order": a request may run exactly when no earlier, still pending request conflicts with it.
  */
+@ExtendWith(SeedExtension.class)
 class RequestOrderingTest {
 
-    private static final long SEED = Long.getLong("hapager.seed", System.nanoTime());
 
     @Test
     void writesToOnePageRunInSubmissionOrder() {
@@ -58,14 +60,10 @@ class RequestOrderingTest {
     }
 
     @Test
-    void randomSequencesMatchTheModel() {
-        Random random = new Random(SEED);
-        try {
-            for (int round = 0; round < 200; round++) {
-                runRound(random);
-            }
-        } catch (AssertionError e) {
-            fail("seed " + SEED + " (rerun with -Dhapager.seed=" + SEED + "): " + e.getMessage(), e);
+    void randomSequencesMatchTheModel(Seed seed) {
+        Random random = new Random(seed.value());
+        for (int round = 0; round < 200; round++) {
+            runRound(random);
         }
     }
 

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -22,14 +22,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import org.hapager.derby.lock.LeaseRecord.State;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.ServerPair;
 import org.hapager.pager.Volume;
 import org.hapager.server.process.PageServerProcess;
+import org.hapager.testkit.Await;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -47,6 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(SeedExtension.class)
 class DatabaseLeaseTest {
 
     static final LeaseConfig ONE_SECOND = LeaseConfig.ofLease(Duration.ofSeconds(1));
@@ -291,10 +294,8 @@ class DatabaseLeaseTest {
      * round: never more than one gets it. The winner releases it, so each round starts from RELEASED.
      */
     @Test
-    void racingAcquirersNeverBothHoldTheLock() throws Exception {
-        long seed = Long.getLong("hapager.seed", System.nanoTime());
-        System.out.println("DatabaseLeaseTest.racingAcquirers seed " + seed + " (rerun with -Dhapager.seed=" + seed + ")");
-        Random random = new Random(seed);
+    void racingAcquirersNeverBothHoldTheLock(Seed seed) throws Exception {
+        Random random = seed.random();
         int racers = 3;
         int rounds = 15;
         LeaseConfig config = ONE_SECOND.withRenewalInterval(Duration.ofMillis(100));
@@ -325,12 +326,12 @@ class DatabaseLeaseTest {
                         winners.add(leases.get(i));
                     }
                 }
-                assertTrue(winners.size() <= 1, "seed " + seed + " round " + round + ": " + winners.size() + " holders: " + winners);
+                assertTrue(winners.size() <= 1, "round " + round + ": " + winners.size() + " holders: " + winners);
                 if (winners.size() == 1) {
                     decided++;
                     DatabaseLease winner = winners.get(0);
                     assertTrue(winner.isHeld());
-                    assertEquals(winner.ownerId(), record(observer, "race/dbex.lck").owner(), "seed " + seed + " round " + round);
+                    assertEquals(winner.ownerId(), record(observer, "race/dbex.lck").owner(), "round " + round);
                     for (DatabaseLease l : leases) {
                         if (l != winner) {
                             assertFalse(l.isHeld());
@@ -345,7 +346,7 @@ class DatabaseLeaseTest {
             leases.forEach(DatabaseLease::release);
         }
         System.out.println("DatabaseLeaseTest.racingAcquirers: " + decided + " of " + rounds + " rounds had a winner");
-        assertTrue(decided > 0, "seed " + seed + ": no round had a winner");
+        assertTrue(decided > 0, "no round had a winner");
     }
 
     @Test
@@ -361,18 +362,18 @@ class DatabaseLeaseTest {
         DatabaseLease holder = new DatabaseLease(jvm1, "failover/dbex.lck", config, meters, (l, why) -> losses.add(why));
         assertTrue(holder.tryAcquire(), holder.refusal());
         Counter renewals = meters.get("hapager.derby.lock.renewals").counter();
-        await("two renewals", () -> renewals.count() >= 2);
+        Await.until("two renewals", () -> renewals.count() >= 2);
 
         InetSocketAddress serving = jvm1.currentServer();
         PageServerProcess victim = pair.at(serving);
         assertNotNull(victim, "serving server " + serving);
         victim.kill9();
-        await("the holder's client failing over", () -> {
+        Await.until("the holder's client failing over", () -> {
             InetSocketAddress now = jvm1.currentServer();
             return now != null && !now.equals(serving);
         });
         double atFailover = renewals.count();
-        await("three renewals through the other server", () -> renewals.count() >= atFailover + 3);
+        Await.until("three renewals through the other server", () -> renewals.count() >= atFailover + 3);
 
         assertTrue(holder.isHeld(), "lost: " + holder.lossReason());
         assertEquals(List.of(), losses);
@@ -409,15 +410,15 @@ class DatabaseLeaseTest {
 
         PageServerProcess victim = pair.at(jvm1.currentServer());
         victim.sigstop();
-        await("the holder suspending its lease", holder::isSuspended);
+        Await.until("the holder suspending its lease", holder::isSuspended);
         assertFalse(holder.isHeld());
         assertFalse(holder.isWritable(), "no write of the database while suspended");
         assertTrue(holder.suspendReason().contains("lease"), holder.suspendReason());
         assertTrue(victim.awaitExit(Duration.ofSeconds(20)), "the frozen server was fenced");
 
-        await("the holder resuming its lease", holder::isHeld);
+        Await.until("the holder resuming its lease", holder::isHeld);
         double atResume = renewals.count();
-        await("two renewals after resuming", () -> renewals.count() >= atResume + 2);
+        Await.until("two renewals after resuming", () -> renewals.count() >= atResume + 2);
         assertTrue(holder.isHeld());
         assertEquals(List.of(), losses, "a lapse that resumes is no loss");
         assertEquals(0.0, meters.get("hapager.derby.lock.lost").counter().count());
@@ -456,14 +457,6 @@ class DatabaseLeaseTest {
         if (!pair.secondary.isAlive()) {
             pair.secondary.close();
             pair.secondary = PageServerProcess.start(pair.data, pair.token, pair.secondary.port(), NO_WARMUP.toArray(String[]::new));
-        }
-    }
-
-    private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out awaiting " + what);
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
     }
 
