@@ -5,7 +5,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
-import io.netty.util.AttributeKey;
 import io.netty.util.collection.LongObjectHashMap;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
@@ -17,12 +16,10 @@ import org.hapager.server.store.IoErrors;
 import org.hapager.server.store.StoreException;
 import org.hapager.wire.FrameAdmission;
 import org.hapager.wire.FrameDecoder;
-import org.hapager.wire.HandshakeProof;
 import org.hapager.wire.Message;
 import org.hapager.wire.Op;
 import org.hapager.wire.OpCode;
 import org.hapager.wire.Outcome;
-import org.hapager.wire.Protocol;
 import org.hapager.wire.Status;
 import org.hapager.wire.WireText;
 import org.slf4j.Logger;
@@ -38,16 +35,14 @@ import org.slf4j.LoggerFactory;
  *        └── bad frame, bad magic/version/proof, handshake timeout, lease expiry, overload, close ──► CLOSED
  * </pre>
  * <ol>
- * <li>On arrival ({@link #channelActive}) a connection counts as awaiting authentication until AUTH_OK or its
- *     close; if {@code maxUnauthenticated} connections of the server already did, the oldest of them gets
- *     ERROR(OVERLOAD) and is closed ({@link #evictUnauthenticated}). Until AUTH_OK its decoder reads frames of at most
- *     {@link org.hapager.wire.Protocol#MAX_HANDSHAKE_FRAME_BYTES} ({@link FrameDecoder#forHandshake}).</li>
- * <li>AWAIT_HELLO: only HELLO is allowed. Wrong magic → ERROR(PROTOCOL); no common version → ERROR(VERSION);
- *     otherwise CHALLENGE with a fresh nonce ({@link #onHello}).</li>
- * <li>AWAIT_AUTH: only AUTH is allowed. A proof keyed with the client token makes the connection a CLIENT, one
- *     keyed with the peer token a PEER (a page server); any other → ERROR(AUTH_FAILED). Then AUTH_OK with the
- *     clamped lease, the decoder's full frame bound, and the lease clock starts ({@link #onAuth}). Nothing is
- *     served before this.</li>
+ * <li>On arrival ({@link #channelActive}) the handshake starts: the connection counts as awaiting authentication,
+ *     under the server's cap, reads only handshake-sized frames and has a deadline until AUTH_OK
+ *     ({@link SessionHandshake}, which also holds what HELLO and AUTH are checked for).</li>
+ * <li>AWAIT_HELLO: only HELLO is allowed. One that passes {@link SessionHandshake#checkHello} is answered with
+ *     CHALLENGE ({@link #onHello}).</li>
+ * <li>AWAIT_AUTH: only AUTH is allowed. One whose proof passes {@link SessionHandshake#checkAuth} makes the
+ *     connection a CLIENT or a PEER (a page server). Then AUTH_OK with the clamped lease, the decoder's full
+ *     frame bound, and the lease clock starts ({@link #onAuth}). Nothing is served before this.</li>
  * <li>SERVING: REQUEST, HEARTBEAT and, from a PEER only, YIELD (answered with YIELDED once the reservation
  *     decided, see {@link YieldHandler}; a CLIENT's YIELD → ERROR(PROTOCOL)). Each REQUEST is refused with
  *     ERROR(OVERLOAD) past {@code maxInflight}, with ERROR(PROTOCOL) if its id is already in flight; otherwise
@@ -80,7 +75,8 @@ import org.slf4j.LoggerFactory;
  *     ({@link Sessions#warnings()}); other connections are unaffected.</li>
  * <li>Strings from the wire (the client name, a YIELD's taker id and reason) reach log lines only through
  *     {@link WireText#escape}: one printable, bounded line, so no client can forge a log record.</li>
- * <li>The connection counts in {@link Sessions#unauthenticated()} exactly while {@code awaitingAuthentication}.</li>
+ * <li>The connection counts in {@link Sessions#unauthenticated()} from its arrival until AUTH_OK, its eviction
+ *     or its close ({@link SessionHandshake}).</li>
  * <li>Backpressure: a request counts against {@code maxInflight} from ACCEPTED until its COMPLETION is flushed
  *     to the socket ({@code inflight} then {@code unflushed}), and holds its {@link #cost} of the budget from its
  *     start until then ({@code heldBytes} is the sum). The socket is read only while the channel is writable
@@ -101,8 +97,6 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
     enum Role { NONE, CLIENT, PEER }
 
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
-    /** Set by the accepting thread ({@link SessionServer}): the order in which the server accepted a connection. */
-    static final AttributeKey<Long> ACCEPTED = AttributeKey.valueOf("hapager.accepted");
     /** Budget held by any request beyond its pages: its frames and bookkeeping. */
     static final long REQUEST_OVERHEAD_BYTES = 256;
 
@@ -110,23 +104,17 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
     private final OpExecutor executor;
     private final YieldHandler yields;
     private final Sessions sessions;
+    private final SessionHandshake handshake;
 
     // ---- owned by the event loop
     private ChannelHandlerContext ctx;
     private State state = State.AWAIT_HELLO;
     private Role role = Role.NONE;
-    private boolean awaitingAuthentication;
-    /** Where this connection stands in the order of acceptance (see {@link #ACCEPTED}). */
-    private long acceptOrder;
     /** From HELLO, escaped: for log lines only. */
     private String clientName = "";
-    private int version;
-    private byte[] clientNonce;
-    private byte[] serverNonce;
     private long sessionId;
     private long leaseNanos;
     private long lastFrameNanos;
-    private ScheduledFuture<?> handshakeTimer;
     private ScheduledFuture<?> leaseTimer;
     /** Accepted and not yet delivered (waiting for the budget, executing, or completed on the way back). */
     private final LongObjectHashMap<Admitted> inflight = new LongObjectHashMap<>();
@@ -167,6 +155,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
         this.executor = executor;
         this.yields = yields;
         this.sessions = sessions;
+        this.handshake = new SessionHandshake(settings, sessions);
     }
 
     State state() {
@@ -186,11 +175,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
             ctx.close();
             return;
         }
-        awaitingAuthentication = true;
-        Long accepted = ctx.channel().attr(ACCEPTED).get();
-        acceptOrder = accepted != null ? accepted : sessions.nextAcceptOrder();
-        sessions.startHandshake(acceptOrder, this, settings.maxUnauthenticated());
-        handshakeTimer = ctx.executor().schedule(this::handshakeTimedOut, settings.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
+        handshake.start(this, ctx, this::handshakeTimedOut);
         ctx.fireChannelActive();
     }
 
@@ -278,38 +263,26 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
 
     private void onHello(Message.Hello hello) {
         clientName = WireText.escape(hello.clientName());
-        if (hello.magic() != Protocol.MAGIC) {
-            fail(Message.Error.PROTOCOL, Rejection.PROTOCOL, "bad magic 0x" + Integer.toHexString(hello.magic()));
+        SessionHandshake.Refusal refusal = handshake.checkHello(hello);
+        if (refusal != null) {
+            fail(refusal);
             return;
         }
-        int negotiated = Protocol.negotiate(hello.minVersion(), hello.maxVersion());
-        if (negotiated < 0) {
-            fail(Message.Error.VERSION, Rejection.VERSION, "client speaks versions " + hello.minVersion() + ".."
-                    + hello.maxVersion() + ", this server " + Protocol.MIN_VERSION + ".." + Protocol.MAX_VERSION);
-            return;
-        }
-        version = negotiated;
-        clientNonce = hello.clientNonce();
-        serverNonce = HandshakeProof.newNonce();
         state = State.AWAIT_AUTH;
-        ctx.write(new Message.Challenge(version, serverNonce, settings.serverId()));
+        ctx.write(handshake.challenge());
     }
 
     private void onAuth(Message.Auth auth) {
-        HandshakeProof proof = settings.proof();
-        if (HandshakeProof.matches(proof.clientProof(version, clientNonce, serverNonce), auth.clientProof())) {
-            role = Role.CLIENT;
-        } else if (settings.peerProof() != null
-                && HandshakeProof.matches(settings.peerProof().clientProof(version, clientNonce, serverNonce), auth.clientProof())) {
-            role = Role.PEER;
-            proof = settings.peerProof();
-            sessions.authenticatedAsPeer(this);
-        } else {
-            fail(Message.Error.AUTH_FAILED, Rejection.AUTH, "client proof does not match the token");
+        SessionHandshake.Refusal refusal = handshake.checkAuth(auth);
+        if (refusal != null) {
+            fail(refusal);
             return;
         }
-        handshakeTimer.cancel(false);
-        endHandshake();
+        role = handshake.role();
+        if (role == Role.PEER) {
+            sessions.authenticatedAsPeer(this);
+        }
+        handshake.end();
         FrameDecoder decoder = ctx.pipeline().get(FrameDecoder.class);
         if (decoder != null) {
             decoder.authenticated(this); // from the next frame on: frames up to maxFrameBytes, admitted by the budget
@@ -318,8 +291,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
         int leaseMillis = settings.clampLease(auth.leaseMillis());
         leaseNanos = TimeUnit.MILLISECONDS.toNanos(leaseMillis);
         state = State.SERVING;
-        ctx.write(new Message.AuthOk(proof.serverProof(version, clientNonce, serverNonce), sessionId,
-                leaseMillis, settings.maxInflight(), settings.limits().maxFrameBytes()));
+        ctx.write(new Message.AuthOk(handshake.serverProof(), sessionId, leaseMillis, settings.maxInflight(),
+                settings.limits().maxFrameBytes()));
         leaseTimer = ctx.executor().schedule(this::checkLease, leaseNanos, TimeUnit.NANOSECONDS);
         log.debug("session {} from {} ({}): authenticated as {}, lease {} ms", sessionId, remote(), clientName, role, leaseMillis);
         if (sessions.isDraining()) {
@@ -758,6 +731,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
         }
     }
 
+    /** Ends the connection for a HELLO or AUTH that the handshake refused. */
+    private void fail(SessionHandshake.Refusal refusal) {
+        fail(refusal.code(), refusal.rejection(), refusal.reason());
+    }
+
     /**
      * Called from any thread when this connection is the oldest of more than {@code max} awaiting authentication:
      * ERROR(OVERLOAD) and close, unless it authenticated or closed meanwhile. Counted in the metrics; logged at
@@ -772,10 +750,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
     }
 
     private void evictNow(int max) {
-        if (!awaitingAuthentication || state == State.CLOSED) {
+        if (!handshake.awaitingAuthentication() || state == State.CLOSED) {
             return;
         }
-        awaitingAuthentication = false; // uncounted by the eviction already
+        handshake.evicted(); // uncounted by the eviction already
         sessions.warnings().warn(Rejection.UNAUTHENTICATED_LIMIT.name(), "connection from {} closed before it"
                 + " authenticated: {} newer connections await authentication, the limit (--max-unauthenticated)",
                 remote(), max);
@@ -786,16 +764,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
                 .addListener(ChannelFutureListener.CLOSE);
     }
 
-    /** The connection no longer awaits authentication (authenticated, or closing): uncounted, once. */
-    private void endHandshake() {
-        if (awaitingAuthentication) {
-            awaitingAuthentication = false;
-            sessions.handshakeEnded(acceptOrder);
-        }
-    }
-
     private void enterClosed() {
-        endHandshake();
+        handshake.end();
         if (state == State.CLOSED) {
             return;
         }
@@ -812,9 +782,6 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
         if (paused) {
             paused = false;
             sessions.metrics().sessionPaused(false);
-        }
-        if (handshakeTimer != null) {
-            handshakeTimer.cancel(false);
         }
         if (leaseTimer != null) {
             leaseTimer.cancel(false);

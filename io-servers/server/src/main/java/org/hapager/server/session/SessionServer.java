@@ -100,7 +100,7 @@ public final class SessionServer implements AutoCloseable {
                     .handler(new ChannelInboundHandlerAdapter() { // on the one accepting thread, in accept order
                         @Override
                         public void channelRead(ChannelHandlerContext ctx, Object accepted) {
-                            ((Channel) accepted).attr(SessionHandler.ACCEPTED).set(sessions.nextAcceptOrder());
+                            ((Channel) accepted).attr(SessionHandshake.ACCEPTED).set(sessions.nextAcceptOrder());
                             ctx.fireChannelRead(accepted);
                         }
                     })

@@ -1,7 +1,8 @@
 /**
  * Client sessions: the Netty server ({@link org.hapager.server.session.SessionServer}), one
  * {@link org.hapager.server.session.SessionHandler} per connection running the handshake, lease and request
- * state machine, and the registry of live sessions used to drain ({@link org.hapager.server.session.Sessions}).
+ * state machine (the handshake's checks and its own state in {@link org.hapager.server.session.SessionHandshake}),
+ * and the registry of live sessions used to drain ({@link org.hapager.server.session.Sessions}).
  *
  * <p>Threads: each connection's state belongs to its channel's event loop; operations run on the store's I/O
  * threads and their completions hop back to the event loop before anything touches session state.

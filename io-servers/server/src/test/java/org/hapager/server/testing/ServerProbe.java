@@ -10,11 +10,11 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hapager.server.process.PageServerProcess;
+import org.hapager.testkit.Await;
 
 /**
  * Looking at a real page-server process from outside: its resident memory from /proc, and its Prometheus
@@ -92,31 +92,17 @@ public final class ServerProbe {
      */
     public static void awaitCounter(PageServerProcess server, String name, long value, Duration within) {
         String url = metricsUrl(server);
-        long deadline = System.nanoTime() + within.toNanos();
-        String metrics = metricsText(url);
-        while (counter(metrics, name) != value) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError(name + " is " + counter(metrics, name) + " (expected: " + value + ")\n" + metrics
-                        + "\nserver output:\n" + tail(server.output()));
-            }
-            LockSupport.parkNanos(10_000_000); // a polling interval, not a wait for success
-            metrics = metricsText(url);
-        }
+        String[] metrics = {""};
+        Await.until(name + " to be " + value, within, () -> counter(metrics[0] = metricsText(url), name) == value,
+                () -> name + " is " + counter(metrics[0], name) + "\n" + metrics[0] + "\nserver output:\n" + tail(server.output()));
     }
 
     /**
      * Polls {@code condition} (typically on the server's metrics) until it holds; past {@link #AWAIT_TRUE_LIMIT},
      * fails naming {@code what} with the server's output.
      */
-    public static void awaitTrue(BooleanSupplier condition, String what, PageServerProcess server) throws InterruptedException {
-        long deadline = System.nanoTime() + AWAIT_TRUE_LIMIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("not within " + AWAIT_TRUE_LIMIT.toSeconds() + " s: " + what
-                        + "; server output:\n" + server.output());
-            }
-            Thread.sleep(50); // polling another process's metrics: there is nothing to wait on
-        }
+    public static void awaitTrue(BooleanSupplier condition, String what, PageServerProcess server) {
+        Await.until(what, AWAIT_TRUE_LIMIT, condition, () -> "server output:\n" + server.output());
     }
 
     /** The last 4000 characters of a process's output, for failure messages. */
