@@ -26,7 +26,10 @@ import org.hapager.pager.ServerPair;
 import org.hapager.pager.Volume;
 import org.hapager.server.process.PageServerProcess;
 import org.hapager.testkit.Await;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -37,9 +40,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the server the client uses is killed (kill -9) or frozen (SIGSTOP, and then fenced by the other). The
  * threads go on through the failover; no fix or sync may fail, and after {@code sync} every page read
  * through a fresh client equals the model. Thread {@code t} is the only writer of the pages
- * {@code p % THREADS == t}. Seeded: rerun with {@code -Dseed=N}.
+ * {@code p % THREADS == t}. Seeded: a failure names its seed, and {@code -Dhapager.seed=N} repeats it.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@ExtendWith(SeedExtension.class)
 class BufferPoolFailoverTest {
 
     static final int PAGE_SIZE = 4096;
@@ -54,9 +58,8 @@ class BufferPoolFailoverTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"kill9", "sigstop"})
-    void failoverDuringWriteBackLosesNoPage(String fault) throws Exception {
-        long seed = Long.getLong("seed", System.nanoTime());
-        System.out.println("BufferPoolFailoverTest[" + fault + "] seed " + seed + " (rerun with -Dseed=" + seed + ")");
+    void failoverDuringWriteBackLosesNoPage(String fault, Seed testSeed) throws Exception {
+        long seed = testSeed.value();
         try (ServerPair pair = new ServerPair(dir)) {
             PagerClient pager = pair.client();
             Volume volume = Volume.of("bp/failover.dat", PAGE_SIZE);
@@ -119,16 +122,16 @@ class BufferPoolFailoverTest {
                 }
             }
             if (!failures.isEmpty()) {
-                fail("seed " + seed + ": a worker failed: " + failures.get(0), failures.get(0));
+                fail("a worker failed: " + failures.get(0), failures.get(0));
             }
             for (Thread w : workers) {
-                assertTrue(!w.isAlive(), w.getName() + " did not stop (seed " + seed + ")");
+                assertTrue(!w.isAlive(), w.getName() + " did not stop");
             }
             pool.assertInvariants();
             try {
                 pool.sync(volume.name());
             } catch (Exception e) {
-                throw new AssertionError("seed " + seed + ": sync after failover threw " + e, e);
+                throw new AssertionError("sync after failover threw " + e, e);
             }
             pool.assertInvariants();
             assertEquals(0.0, registry.get("hapager.bufferpool.pinned").gauge().value());
@@ -140,7 +143,7 @@ class BufferPoolFailoverTest {
             for (int p = 0; p < PAGES; p++) {
                 ByteBuffer read = ByteBuffer.allocate(PAGE_SIZE);
                 fresh.read(volume, p, read).orTimeout(30, TimeUnit.SECONDS).join();
-                assertEquals(content(p, model.get(p)), read.clear(), "seed " + seed + ": page " + p + " version " + model.get(p));
+                assertEquals(content(p, model.get(p)), read.clear(), "page " + p + " version " + model.get(p));
             }
             System.out.printf("[%s] modifications %d, write-backs %.0f (%.0f before the fault, %.0f by the failover), evictions %.0f%n",
                     fault, modifications.get(), writeBacks.getAsDouble(), writeBacksAtFault, writeBacksAfterFailover,

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.Volume;
+import org.hapager.testkit.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,11 +83,8 @@ class BufferPoolLimitsTest {
                     Mode mode = i % 2 == 0 ? Mode.SHARED : Mode.EXCLUSIVE;
                     fixes.add(threads.submit(() -> pool.fix(missing, 7, mode)));
                 }
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (pool.waitingFixers() < fixers) { // every fixer waits on the one read
-                    assertTrue(System.nanoTime() < deadline, "fixers waiting: " + pool.waitingFixers());
-                    Thread.onSpinWait();
-                }
+                Await.until("every fixer to wait on the one read", () -> pool.waitingFixers() >= fixers,
+                        () -> pool.waitingFixers() + " waiting");
                 assertEquals(1, gated.reads.get());
                 gate.complete(null);
 
@@ -141,11 +139,7 @@ class BufferPoolLimitsTest {
             try {
                 // Page 1 needs the only frame, which holds dirty page 0: its write-back starts and is held.
                 Future<PageHandle> fix1 = threads.submit(() -> pool.fix(v, 1, Mode.SHARED));
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (gated.writes.get() < 1 || pool.waitingFixers() < 1) {
-                    assertTrue(System.nanoTime() < deadline, "write-back never started");
-                    Thread.onSpinWait();
-                }
+                Await.until("the write-back to start", () -> gated.writes.get() >= 1 && pool.waitingFixers() >= 1);
                 Future<?> sync = threads.submit(() -> {
                     pool.sync(v.name());
                     return null;

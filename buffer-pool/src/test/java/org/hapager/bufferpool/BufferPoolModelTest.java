@@ -19,8 +19,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.Volume;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,9 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
  * of every page is exact whenever a fix is held. Each thread also owns a private volume, which it truncates
  * the way a database does: {@code discard} of the pages from {@code n} on, then the pager's
  * {@code setLength}; in the model those pages become zeros (version 0), which also checks that a dropped
- * dirty page is never written later. Seeded: rerun with {@code -Dseed=N}.
+ * dirty page is never written later. Seeded: a failure names its seed, and {@code -Dhapager.seed=N} repeats it.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@ExtendWith(SeedExtension.class)
 class BufferPoolModelTest {
 
     static final int PAGE_SIZE = 512;
@@ -47,9 +51,8 @@ class BufferPoolModelTest {
     Path dir;
 
     @Test
-    void randomFixModifyUnfixSyncAgainstModel() throws Exception {
-        long seed = Long.getLong("seed", System.nanoTime());
-        System.out.println("BufferPoolModelTest seed " + seed + " (rerun with -Dseed=" + seed + ")");
+    void randomFixModifyUnfixSyncAgainstModel(Seed testSeed) throws Exception {
+        long seed = testSeed.value();
         try (PoolServer servers = new PoolServer(dir)) {
             PagerClient pager = servers.client();
             Volume[] volumes = {Volume.of("bp/a.dat", PAGE_SIZE), Volume.of("bp/b.dat", PAGE_SIZE)};
@@ -85,7 +88,7 @@ class BufferPoolModelTest {
                     run.get(150, TimeUnit.SECONDS);
                 }
             } catch (Exception e) {
-                throw new AssertionError("seed " + seed + ": " + e, e);
+                throw new AssertionError("a worker failed: " + e, e);
             } finally {
                 threads.shutdownNow();
             }
@@ -103,7 +106,7 @@ class BufferPoolModelTest {
                 for (int p = 0; p < PAGES_PER_VOLUME; p++) {
                     ByteBuffer read = ByteBuffer.allocate(PAGE_SIZE);
                     fresh.read(volumes[vi], p, read).join();
-                    assertEquals(content(vi, p, model[vi].get(p)), read, "seed " + seed + ": " + volumes[vi] + " page " + p);
+                    assertEquals(content(vi, p, model[vi].get(p)), read, volumes[vi] + " page " + p);
                 }
             }
             for (int t = 0; t < THREADS; t++) {
@@ -111,7 +114,7 @@ class BufferPoolModelTest {
                     ByteBuffer read = ByteBuffer.allocate(PAGE_SIZE);
                     fresh.read(privates[t], p, read).join();
                     assertEquals(content(privateIndex(t), p, privateModel[t].get(p)), read.clear(),
-                            "seed " + seed + ": " + privates[t] + " page " + p);
+                            privates[t] + " page " + p);
                 }
             }
             double evictions = registry.get("hapager.bufferpool.evictions").counter().count();
@@ -123,7 +126,7 @@ class BufferPoolModelTest {
                     registry.get("hapager.bufferpool.writebacks").tag("cause", "flusher").counter().count(),
                     registry.get("hapager.bufferpool.prefetch.reads").counter().count(),
                     registry.get("hapager.bufferpool.prefetch.hits").counter().count());
-            assertTrue(evictions > 100 && writeBacks > 100, "seed " + seed + ": eviction and write-back should run constantly");
+            assertTrue(evictions > 100 && writeBacks > 100, "eviction and write-back should run constantly");
             assertEquals(0.0, registry.get("hapager.bufferpool.pinned").gauge().value());
             assertEquals(0.0, registry.get("hapager.bufferpool.dirty").gauge().value());
             pool.close();

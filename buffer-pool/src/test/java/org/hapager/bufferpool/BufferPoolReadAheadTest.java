@@ -10,11 +10,15 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.Volume;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Automatic read-ahead over in-memory page I/O: sequential fixes are read ahead, random ones are not. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ExtendWith(SeedExtension.class)
 class BufferPoolReadAheadTest {
 
     static final int PAGE_SIZE = 512;
@@ -59,9 +63,8 @@ class BufferPoolReadAheadTest {
     }
 
     @Test
-    void randomAccessReadsNothingAhead() throws Exception {
-        long seed = Long.getLong("seed", System.nanoTime());
-        System.out.println("BufferPoolReadAheadTest.randomAccessReadsNothingAhead seed " + seed + " (rerun with -Dseed=" + seed + ")");
+    void randomAccessReadsNothingAhead(Seed testSeed) throws Exception {
+        long seed = testSeed.value();
         Random random = new Random(seed);
         BufferPool pool = pool(256, 64);
         long last = -10;
@@ -75,8 +78,8 @@ class BufferPoolReadAheadTest {
             }
             last = p;
         }
-        assertEquals(0.0, count("hapager.bufferpool.prefetch.reads"), "seed " + seed);
-        assertEquals(count("hapager.bufferpool.misses"), io.reads(), "seed " + seed + ": every read is a fix's");
+        assertEquals(0.0, count("hapager.bufferpool.prefetch.reads"), "random reads prefetch nothing");
+        assertEquals(count("hapager.bufferpool.misses"), io.reads(), "every read is a fix's");
         pool.assertInvariants();
         pool.close();
     }

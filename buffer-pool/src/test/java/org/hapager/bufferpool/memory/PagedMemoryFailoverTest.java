@@ -26,7 +26,10 @@ import org.hapager.pager.PagerClient;
 import org.hapager.pager.ServerPair;
 import org.hapager.server.process.PageServerProcess;
 import org.hapager.testkit.Await;
+import org.hapager.testkit.Seed;
+import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -43,9 +46,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and every byte is read back twice: through the same memory (mostly faulted in again, from the surviving
  * server), and through a fresh client of the survivor alone, a fresh pool and {@link PagedMemory#open} of the
  * same volume. The memory's tail beyond the region is never written and must read as zeros. No access may
- * fail. Seeded: the seed is printed; rerun with {@code -Dseed=N}.
+ * fail. Seeded: a failure names its seed, and {@code -Dhapager.seed=N} repeats it.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@ExtendWith(SeedExtension.class)
 class PagedMemoryFailoverTest {
 
     static final int PAGE_SIZE = 4096;
@@ -65,9 +69,8 @@ class PagedMemoryFailoverTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"kill9", "sigstop"})
-    void fillTenTimesThePoolWithAFailoverInTheMiddleAndReadItBack(String fault) throws Exception {
-        long seed = Long.getLong("seed", System.nanoTime());
-        System.out.println("PagedMemoryFailoverTest[" + fault + "] seed " + seed + " (rerun with -Dseed=" + seed + ")");
+    void fillTenTimesThePoolWithAFailoverInTheMiddleAndReadItBack(String fault, Seed testSeed) throws Exception {
+        long seed = testSeed.value();
         long started = System.nanoTime();
         // The primary serves first and is the one faulted: only the secondary, which takes over, warms up.
         try (ServerPair pair = new ServerPair(dir, List.of("--warmup-ops", "0"), List.of())) {
@@ -124,10 +127,10 @@ class PagedMemoryFailoverTest {
                 }
             }
             if (!failures.isEmpty()) {
-                fail("seed " + seed + ": a filling thread failed: " + failures.get(0), failures.get(0));
+                fail("a filling thread failed: " + failures.get(0), failures.get(0));
             }
             for (Thread w : workers) {
-                assertTrue(!w.isAlive(), w.getName() + " did not finish (seed " + seed + ")");
+                assertTrue(!w.isAlive(), w.getName() + " did not finish");
             }
             assertEquals(REGION, written.get());
             long filled = System.nanoTime();
@@ -208,14 +211,14 @@ class PagedMemoryFailoverTest {
             for (int i = 0; i < PAGE_SIZE; i += Long.BYTES) {
                 long expected = base + i < REGION ? pattern(seed, base + i) : 0;
                 if (b.getLong(i) != expected) {
-                    fail("seed " + seed + ": " + how + ": offset " + (base + i) + " holds " + Long.toHexString(b.getLong(i))
+                    fail(how + ": offset " + (base + i) + " holds " + Long.toHexString(b.getLong(i))
                             + ", expected " + Long.toHexString(expected));
                 }
             }
         }
         for (long off = 0; off < SIZE; off += 7 * Long.BYTES) {
             long expected = off < REGION ? pattern(seed, off) : 0;
-            assertEquals(expected, mem.getLong(off), "seed " + seed + ": " + how + ": getLong(" + off + ")");
+            assertEquals(expected, mem.getLong(off), how + ": getLong(" + off + ")");
         }
     }
 
