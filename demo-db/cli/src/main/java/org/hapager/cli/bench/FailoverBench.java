@@ -18,12 +18,17 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.hapager.cli.SharedOptions;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.PagerConfig;
 import org.hapager.pager.Volume;
 import org.hapager.server.process.PageServerProcess;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code hapager failover-bench}: a steady 4 KiB read/write load through a client of two page servers, whose
@@ -35,8 +40,12 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "failover-bench", mixinStandardHelpOptions = true,
         description = {"Kill -9 (and SIGSTOP) the serving page server under load, many times; report stalls and",
-                "the longest caller wait as JSON, with HA-on vs single-server throughput measured in the same run."})
+                "the longest caller wait as JSON, with HA-on vs single-server throughput measured in the same run.",
+                "The results go to " + FailoverBench.RESULTS + " unless --json names another file."})
 public final class FailoverBench implements Callable<Integer> {
+
+    /** Where the results go unless {@code --json} says otherwise. */
+    static final String RESULTS = "bench-results/failover.json";
 
     @Option(names = "--faults", defaultValue = "20", description = "faults of each kind (default: ${DEFAULT-VALUE})")
     int faults;
@@ -47,8 +56,9 @@ public final class FailoverBench implements Callable<Integer> {
     @Option(names = "--queue-depth", defaultValue = "8", description = "requests kept in flight (default: ${DEFAULT-VALUE})")
     int queueDepth;
 
-    @Option(names = "--lease-ms", defaultValue = "500", description = "client lease (default: ${DEFAULT-VALUE})")
-    long leaseMillis;
+    /** 500 ms: see {@link SharedOptions}. */
+    @Mixin
+    SharedOptions.Lease lease = new SharedOptions.Lease(500);
 
     @Option(names = "--fence-timeout-ms", defaultValue = "150", description = "servers' fence timeout (default: ${DEFAULT-VALUE})")
     long fenceTimeoutMillis;
@@ -60,8 +70,11 @@ public final class FailoverBench implements Callable<Integer> {
             + " fault, so the client has its standby session again (default: ${DEFAULT-VALUE})")
     long settleMillis;
 
-    @Option(names = "--json", defaultValue = "bench-results/failover.json", description = "results file (default: ${DEFAULT-VALUE})")
-    Path json;
+    @Mixin
+    SharedOptions.Json results = new SharedOptions.Json(RESULTS);
+
+    @Spec
+    CommandSpec spec;
 
     private static final int PAGES = 4096;
 
@@ -69,9 +82,10 @@ public final class FailoverBench implements Callable<Integer> {
     public Integer call() throws Exception {
         for (String kind : kinds) {
             if (!kind.equals("kill9") && !kind.equals("sigstop")) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "unknown fault kind '" + kind + "' (expected: kill9, sigstop)");
+                throw new ParameterException(spec.commandLine(), "unknown fault kind '" + kind + "' (expected: kill9, sigstop)");
             }
         }
+        lease.validate(spec.commandLine());
         Path dataDir = Files.createTempDirectory("hapager-failover");
         Path token = dataDir.resolve("bench.token");
         String[] serverArgs = {"--fence-timeout-ms", Long.toString(fenceTimeoutMillis)};
@@ -113,23 +127,19 @@ public final class FailoverBench implements Callable<Integer> {
                 }
             }
         }
-        Files.createDirectories(json().toAbsolutePath().getParent());
-        try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(json()))) {
+        Files.createDirectories(results.file().toAbsolutePath().getParent());
+        try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(results.file()))) {
             out.printf(Locale.ROOT, "{%n  \"benchmark\": \"failover\",%n  \"date\": \"%s\",%n  \"settings\": {\"lease_ms\": %d, \"fence_timeout_ms\": %d, \"queue_depth\": %d, \"faults\": %d, \"settle_ms\": %d},%n  %s%n}%n",
-                    Instant.now(), leaseMillis, fenceTimeoutMillis, queueDepth, faults, settleMillis, String.join(",\n  ", json));
+                    Instant.now(), lease.millis(), fenceTimeoutMillis, queueDepth, faults, settleMillis, String.join(",\n  ", json));
         }
-        System.out.println("results: " + json().toAbsolutePath());
+        System.out.println("results: " + results.file().toAbsolutePath());
         return 0;
-    }
-
-    private Path json() {
-        return json;
     }
 
     private PagerClient client(Path token, PageServerProcess... servers) throws Exception {
         return PagerClient.connect(PagerConfig.builder()
                 .servers(Stream.of(servers).map(PageServerProcess::address).toList())
-                .tokenFile(token).lease(Duration.ofMillis(leaseMillis)).failoverDeadline(Duration.ofSeconds(60)).build());
+                .tokenFile(token).lease(Duration.ofMillis(lease.millis())).failoverDeadline(Duration.ofSeconds(60)).build());
     }
 
     private static void prepare(PagerClient client, Volume volume) {

@@ -15,11 +15,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.hapager.cli.SharedOptions;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.PagerConfig;
 import org.hapager.pager.Volume;
 import org.hapager.server.process.PageServerProcess;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -29,14 +31,18 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Random page reads and writes through hapager (client + one page server on loopback),",
                 "with local FileChannel I/O on the same file and a bare loopback round trip as baselines.",
-                "Writes count when durable: hapager group-commits fdatasync; the local baseline syncs each write."})
+                "Writes count when durable: hapager group-commits fdatasync; the local baseline syncs each write.",
+                "The results go to " + PageIoBench.RESULTS + " unless --json names another file."})
 public final class PageIoBench implements Callable<Integer> {
 
     private static final String VOLUME = "bench/pages.dat";
 
-    @Option(names = "--data", description = "data directory for the page server (default: a temporary one, deleted after);"
-            + " with --server, the running server's data directory, for the local baseline")
-    Path data;
+    /** Where the results go unless {@code --json} says otherwise. */
+    static final String RESULTS = "bench-results/page-io.json";
+
+    /** The page server's; with --server, the running server's, for the local baseline. Temporary ones are removed. */
+    @Mixin
+    SharedOptions.Data data;
 
     @Option(names = "--server", description = "use a running page server HOST:PORT instead of launching one"
             + " (the local baseline runs only if --data names its data directory)")
@@ -67,8 +73,8 @@ public final class PageIoBench implements Callable<Integer> {
             + " the first cell, so both JVMs have compiled the hot paths (default: ${DEFAULT-VALUE})")
     double jitWarmupSeconds;
 
-    @Option(names = "--json", defaultValue = "bench-results/page-io.json", description = "where to write the results (default: ${DEFAULT-VALUE})")
-    Path json;
+    @Mixin
+    SharedOptions.Json results = new SharedOptions.Json(RESULTS);
 
     @Override
     public Integer call() throws Exception {
@@ -81,8 +87,8 @@ public final class PageIoBench implements Callable<Integer> {
         long pages = (long) volumeMib * 1024 * 1024 / pageSize;
         long warmup = (long) (warmupSeconds * 1e9);
         long measure = (long) (seconds * 1e9);
-        boolean temporary = data == null && server == null;
-        Path dataDir = temporary ? Files.createTempDirectory("hapager-bench") : data;
+        boolean temporary = data.directory() == null && server == null;
+        Path dataDir = temporary ? Files.createTempDirectory("hapager-bench") : data.directory();
         Path token = tokenFile != null ? tokenFile : dataDir.resolve("bench.token");
         List<CellResult> cells = new ArrayList<>();
         try (PageServerProcess launched = server == null ? PageServerProcess.start(dataDir, token) : null;
@@ -115,7 +121,7 @@ public final class PageIoBench implements Callable<Integer> {
         writeJson(cells);
         System.out.println();
         summary(cells).forEach(System.out::println);
-        System.out.println("results: " + json.toAbsolutePath());
+        System.out.println("results: " + results.file().toAbsolutePath());
         return 0;
     }
 
@@ -179,9 +185,9 @@ public final class PageIoBench implements Callable<Integer> {
     }
 
     private void writeJson(List<CellResult> cells) throws IOException {
-        Path parent = json.toAbsolutePath().getParent();
+        Path parent = results.file().toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(json))) {
+        try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(results.file()))) {
             out.printf(Locale.ROOT, "{%n  \"benchmark\": \"page-io\",%n  \"date\": \"%s\",%n", Instant.now());
             out.printf(Locale.ROOT, "  \"machine\": {\"cores\": %d, \"java\": \"%s\", \"os\": \"%s %s\"},%n",
                     Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),

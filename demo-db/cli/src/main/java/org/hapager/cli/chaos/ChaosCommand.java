@@ -74,7 +74,7 @@ import picocli.CommandLine.Spec;
                 + " both servers. One final line says it all.",
             "Of the workload commands' options below, --url, --storage, --servers, --token-file and -t are refused (the"
                 + " campaign kills and restarts its own page servers); -P defaults to 5 (s)"
-                + " here and --report to hapager-chaos-report.html.",
+                + " here and --report to " + ChaosCommand.REPORT + ".",
             "Exit code 0 only if no transaction failed, every fault went as planned, every check held before and after"
                 + " the recovery, and nothing acknowledged is missing."},
         exitCodeListHeading = "%nExit codes:%n",
@@ -85,6 +85,8 @@ public final class ChaosCommand implements Callable<Integer> {
     /** The workloads a campaign can run. */
     public enum WorkloadName { TPCB, TPCC }
 
+    /** Where the HTML report goes unless {@code --report} says otherwise. */
+    static final String REPORT = "hapager-chaos-report.html";
     /** Progress lines every this many seconds unless {@code -P} says otherwise (the command's description says 5). */
     static final int DEFAULT_PROGRESS_SECONDS = 5;
     /** How much longer than {@code --duration} a run may go on for {@code --min-faults}. */
@@ -127,7 +129,7 @@ public final class ChaosCommand implements Callable<Integer> {
     int reduce;
 
     @Mixin
-    WorkloadOptions options;
+    WorkloadOptions options = new WorkloadOptions(REPORT);
 
     private PrintWriter out;
     private volatile WorkloadPart part;
@@ -149,16 +151,16 @@ public final class ChaosCommand implements Callable<Integer> {
         CommandLine cl = spec.commandLine();
         Set<FaultKind> kinds = validate(cl);
         out = cl.getOut();
-        long seed = options.seed() != null ? options.seed() : System.nanoTime();
+        long seed = options.shared().seedOrFromClock();
         FaultSchedule schedule = FaultSchedule.generate(seed, kinds, faultInterval.toMillis(), options.time().toMillis(),
                 minFaults);
-        Path report = options.report() != null ? options.report() : Path.of("hapager-chaos-report.html");
+        Path report = options.shared().report();
         Thread hook = new Thread(this::onInterrupt, "hapager-chaos-interrupted");
         Runtime.getRuntime().addShutdownHook(hook);
         boolean passed = false;
         CliMetrics metrics = null;
         try {
-            metrics = RunOutputs.openMetrics(cl, options.metricsPort());
+            metrics = RunOutputs.openMetrics(cl, options.shared().metricsPort());
             passed = campaign(schedule, kinds, seed, metrics, report);
             if (interrupted) {
                 return 130;
@@ -274,7 +276,7 @@ public final class ChaosCommand implements Callable<Integer> {
         config.put("seed", Long.toString(seed));
         config.put("faults", kindsText);
         config.put("fault_interval", seconds(faultInterval) + " mean");
-        config.put("lease", options.leaseMillis() + " ms");
+        config.put("lease", options.shared().leaseMillis() + " ms");
         config.put("fault_schedule", schedule.toString());
         config.put("ledger_before", before.toString());
         config.put("isolation", "READ COMMITTED");
@@ -310,7 +312,7 @@ public final class ChaosCommand implements Callable<Integer> {
         Summary.checks(out, checks);
         out.println("ledger after the run: " + after);
 
-        Recovery fresh = new Recovery(target, workload, options.leaseMillis(), out);
+        Recovery fresh = new Recovery(target, workload, options.shared().leaseMillis(), out);
         recovering = fresh;
         List<CheckResult> recovery = fresh.run(ledger, after == null ? Map.of() : after);
         if (interrupted) {
@@ -346,8 +348,8 @@ public final class ChaosCommand implements Callable<Integer> {
         List<CheckResult> all = new ArrayList<>(checks);
         all.addAll(recovery);
         WorkloadResult result = new WorkloadResult(r, config, watch.figures(), events, all);
-        if (options.json() != null) {
-            RunOutputs.writeJson(result, options.json(), out);
+        if (options.shared().json() != null) {
+            RunOutputs.writeJson(result, options.shared().json(), out);
         }
         HtmlReport.write(result, "hapager chaos " + name(), report);
         boolean passed = result.passed();

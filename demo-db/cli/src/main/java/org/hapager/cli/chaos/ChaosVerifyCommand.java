@@ -11,12 +11,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.hapager.cli.SharedOptions;
 import org.hapager.cli.database.DerbySetup;
 import org.hapager.cli.workload.Target;
 import org.hapager.cli.workload.WorkloadPart;
 import org.hapager.workload.result.CheckResult;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -50,22 +53,27 @@ public final class ChaosVerifyCommand implements Callable<Integer> {
     @Option(names = "--token-file", required = true)
     Path tokenFile;
 
-    @Option(names = "--data", required = true, description = "where derby.log goes")
-    Path data;
+    /** Required: where derby.log goes. */
+    @Mixin
+    SharedOptions.Data data;
 
-    @Option(names = "--lease-ms", defaultValue = "1000")
-    long leaseMillis;
+    @Mixin
+    SharedOptions.Lease lease;
 
     @Override
     public Integer call() {
+        if (data.directory() == null) {
+            throw new ParameterException(spec.commandLine(), "Missing required option: '--data=DIR'");
+        }
+        lease.validate(spec.commandLine());
         PrintWriter out = spec.commandLine().getOut();
         WorkloadPart part = workload == ChaosCommand.WorkloadName.TPCC ? WorkloadPart.tpcc(1, 1, spec.commandLine())
                 : WorkloadPart.tpcb(1, spec.commandLine());
         String url = "jdbc:derby:hapager:" + Target.CLUSTER + "/" + part.database();
         try {
-            Files.createDirectories(data);
-            DerbySetup.configure(data);
-            DerbySetup.register(Target.CLUSTER, address(servers[0]), address(servers[1]), tokenFile, leaseMillis,
+            Files.createDirectories(data.directory());
+            DerbySetup.configure(data.directory());
+            DerbySetup.register(Target.CLUSTER, address(servers[0]), address(servers[1]), tokenFile, lease.millis(),
                     new SimpleMeterRegistry());
             long t0 = System.nanoTime();
             List<CheckResult> checks;

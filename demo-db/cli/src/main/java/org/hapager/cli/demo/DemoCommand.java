@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.hapager.cli.DurationConverter;
+import org.hapager.cli.SharedOptions;
 import org.hapager.cli.database.DataDirectory;
 import org.hapager.cli.database.DerbySetup;
 import org.hapager.cli.metrics.CliMetrics;
@@ -38,6 +39,7 @@ import org.hapager.workload.tpcc.loader.LoadResult;
 import org.hapager.workload.tpcc.loader.TpccLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -58,7 +60,8 @@ import picocli.CommandLine.Spec;
                     + " directory, Derby's database on them, TPC-C loaded and run on several terminals while the serving"
                     + " page server is killed (kill -9) and later the next one frozen (SIGSTOP, then fenced by the server"
                     + " taking over), each restarted as the secondary. A progress line every second, TPC-C's consistency"
-                    + " conditions 1-4 at the end, and a summary.",
+                    + " conditions 1-4 at the end, and a summary. The run's HTML report goes to " + DemoCommand.REPORT
+                    + " in the current directory unless --report names another file.",
             "Exit code 0 only if no transaction failed, every condition held and every fault went as planned."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:no transaction failed and conditions 1-4 held", "1:a transaction failed, a check failed,"
@@ -77,6 +80,9 @@ public final class DemoCommand implements Callable<Integer> {
     /** The hapager cluster of the demo's database, and the database. */
     static final String CLUSTER = "demo";
     static final String URL = "jdbc:derby:hapager:" + CLUSTER + "/tpcc";
+
+    /** Where the HTML report goes unless {@code --report} says otherwise. */
+    static final String REPORT = "hapager-demo-report.html";
 
     @Spec
     CommandSpec spec;
@@ -117,30 +123,12 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-faults", description = "run without faults")
     boolean noFaults;
 
-    @Option(names = "--data", paramLabel = "DIR",
-            description = "data directory, kept afterwards (default: a temporary one, removed unless the demo fails)")
-    Path data;
-
-    @Option(names = "--seed", paramLabel = "N", description = "seed of the load and the run's inputs (default: from the clock)")
-    Long seed;
-
-    @Option(names = "--lease-ms", defaultValue = "1000", paramLabel = "MS",
-            description = "the client's lease on its page server: how soon a frozen one is given up (default: ${DEFAULT-VALUE})")
-    long leaseMillis;
+    /** --data, --json, --report (default {@value #REPORT}), --metrics-port, --seed and --lease-ms. */
+    @Mixin
+    SharedOptions.WorkloadRun shared = new SharedOptions.WorkloadRun(REPORT);
 
     @Option(names = "--server-logs", description = "print the page servers' logs at the end (to stderr)")
     boolean serverLogs;
-
-    @Option(names = "--report", paramLabel = "FILE.html", defaultValue = "hapager-demo-report.html",
-            description = "the self-contained HTML report of the run (default: ${DEFAULT-VALUE} in the current directory)")
-    Path report;
-
-    @Option(names = "--json", paramLabel = "FILE", description = "also write the result as JSON (schema hapager.workload.result/1)")
-    Path json;
-
-    @Option(names = "--metrics-port", paramLabel = "N",
-            description = "serve the meters at http://127.0.0.1:N/metrics (Prometheus text format) while the demo runs; 0 picks a port")
-    Integer metricsPort;
 
     /** Hidden, for tests: divide items and customers by this instead (1 = the specification). */
     @Option(names = "--reduce", hidden = true, paramLabel = "FACTOR")
@@ -167,10 +155,10 @@ public final class DemoCommand implements Callable<Integer> {
             return DemoOnHosts.run(spec.commandLine(), duration);
         }
         TpccScale scale = scale();
-        long runSeed = seed != null ? seed : System.nanoTime();
+        long runSeed = shared.seedOrFromClock();
         out = spec.commandLine().getOut();
-        metrics = RunOutputs.openMetrics(spec.commandLine(), metricsPort); // before anything starts
-        dir = DataDirectory.open(data, "hapager-demo");
+        metrics = RunOutputs.openMetrics(spec.commandLine(), shared.metricsPort()); // before anything starts
+        dir = DataDirectory.open(shared.data(), "hapager-demo");
         DerbySetup.configure(dir.path());
         Thread hook = new Thread(this::interrupted, "demo-cleanup");
         Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C: Derby shut down, no page server outlives the demo
@@ -208,14 +196,11 @@ public final class DemoCommand implements Callable<Integer> {
         if (warehouses < 1 || warehouses > 10) {
             throw new ParameterException(cl, "--warehouses must be 1 to 10, not " + warehouses);
         }
-        RunOutputs.check(cl, metricsPort, json, report);
-        if (leaseMillis < 100 || leaseMillis > 10_000) {
-            throw new ParameterException(cl, "--lease-ms must be 100 to 10000, not " + leaseMillis);
-        }
+        shared.validate(cl);
         if (reduceFactor != null && (reduceFactor < 1 || specScale)) {
             throw new ParameterException(cl, "--reduce must be at least 1, and not with --spec-scale");
         }
-        if (hosts && metricsPort != null) {
+        if (hosts && shared.metricsPort() != null) {
             throw new ParameterException(cl, "--metrics-port and --hosts exclude each other: the meters would be served"
                     + " inside the client host's network namespace, out of reach");
         }
@@ -253,7 +238,7 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("data: " + dir.describe());
         out.println("starting two page servers …");
         long t0 = System.nanoTime();
-        servers = LocalPageServers.start(store, dir.resolve("demo.token"), metricsPort != null,
+        servers = LocalPageServers.start(store, dir.resolve("demo.token"), shared.metricsPort() != null,
                 inBed == null ? null : NetnsBed.attach(inBed));
         out.printf(Locale.ROOT, "page servers: primary %s (pid %d), secondary %s (pid %d), sharing %s; up in %.1f s%n",
                 servers.key(0), servers.get(0).pid(), servers.key(1), servers.get(1).pid(), store, secondsSince(t0));
@@ -261,8 +246,8 @@ public final class DemoCommand implements Callable<Integer> {
 
         metrics.url().ifPresent(u -> out.println("metrics: " + u + " (Prometheus text format)"));
         MeterRegistry registry = metrics.registry();
-        DerbySetup.register(CLUSTER, servers.address(0), servers.address(1), dir.resolve("demo.token"), leaseMillis,
-                registry);
+        DerbySetup.register(CLUSTER, servers.address(0), servers.address(1), dir.resolve("demo.token"),
+                shared.leaseMillis(), registry);
         StorageWatch watch = new StorageWatch(registry);
         DemoReport report = new DemoReport(out, watch);
 
@@ -272,7 +257,7 @@ public final class DemoCommand implements Callable<Integer> {
             derbyBooted = true;
             out.printf(Locale.ROOT, "Derby: %s booted in %.1f s (buffer pool %d MiB, lease %d ms, deadlock timeout %s s);"
                     + " the client serves from %s%n", URL, secondsSince(t0), DerbySetup.POOL_BYTES >> 20,
-                    leaseMillis, System.getProperty("derby.locks.deadlockTimeout"), servers.servingName(registry));
+                    shared.leaseMillis(), System.getProperty("derby.locks.deadlockTimeout"), servers.servingName(registry));
             out.println(DemoReport.scaleLine(scale));
 
             LoadBar bar = new LoadBar(out, System.console() != null, () -> interrupted);
@@ -308,7 +293,7 @@ public final class DemoCommand implements Callable<Integer> {
             config.put("duration", FaultPlan.seconds(duration.toMillis()));
             config.put("faults", plan.toString());
             config.put("seed", Long.toString(runSeed));
-            config.put("lease", leaseMillis + " ms");
+            config.put("lease", shared.leaseMillis() + " ms");
             config.put("buffer_pool", (DerbySetup.POOL_BYTES >> 20) + " MiB of 4 KiB pages");
             config.put("isolation", "READ COMMITTED");
             WorkloadResult whole = new WorkloadResult(result.run(), config, watch.figures(), injector.events(), checks);
@@ -321,10 +306,10 @@ public final class DemoCommand implements Callable<Integer> {
 
     /** The JSON result and the report, where the options say. */
     private void writeResults(WorkloadResult whole) throws IOException {
-        if (json != null) {
-            RunOutputs.writeJson(whole, json, out);
+        if (shared.json() != null) {
+            RunOutputs.writeJson(whole, shared.json(), out);
         }
-        HtmlReport.write(whole, "hapager demo", report);
+        HtmlReport.write(whole, "hapager demo", shared.report());
     }
 
     /** The one line that says it all, e.g. {@code TPC-C 1 warehouse, 4 terminals, 60 s: ... report: FILE}. */
@@ -337,7 +322,7 @@ public final class DemoCommand implements Callable<Integer> {
                 FaultPlan.seconds(duration.toMillis()), r.perMinute(), plan.faults().isEmpty() ? "no faults"
                         : plan.faults().size() + " fault(s) (" + plan.describe() + ")",
                 r.totalFailures(), watch.failovers(), watch.longestStallSeconds() * 1000, held, checks.size(),
-                held == checks.size() ? "OK" : "NOT OK", report.toAbsolutePath());
+                held == checks.size() ? "OK" : "NOT OK", shared.report().toAbsolutePath());
     }
 
     private TpccResult runMix(HikariDataSource ds, TpccScale scale, long runSeed, FaultPlan plan,

@@ -18,12 +18,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
+import org.hapager.cli.SharedOptions;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.PagerConfig;
 import org.hapager.pager.Volume;
 import org.hapager.server.process.PageServerProcess;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code hapager page-demo}: the page-level demo (the main job before the Derby TPC-C demo). Two page servers share one
@@ -51,11 +56,16 @@ public final class PageDemoCommand implements Callable<Integer> {
     @Option(names = "--no-faults", description = "run without faults")
     boolean noFaults;
 
-    @Option(names = "--data", description = "data directory (default: a temporary one, deleted after)")
-    Path data;
+    /** A temporary directory unless --data: removed at the end, whatever happened. */
+    @Mixin
+    SharedOptions.Data data;
 
-    @Option(names = "--lease-ms", defaultValue = "500", description = "client lease (default: ${DEFAULT-VALUE})")
-    long leaseMillis;
+    /** 500 ms: see {@link SharedOptions}. */
+    @Mixin
+    SharedOptions.Lease lease = new SharedOptions.Lease(500);
+
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
@@ -66,13 +76,15 @@ public final class PageDemoCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("a partition needs servers on hosts of their own: hapager demo --hosts");
             }
         } catch (IllegalArgumentException e) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--fault: " + e.getMessage());
+            throw new ParameterException(spec.commandLine(), "--fault: " + e.getMessage());
         }
         if (threads < 1 || durationSeconds <= 0) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--threads and --duration must be positive");
+            throw new ParameterException(spec.commandLine(), "--threads and --duration must be positive");
         }
-        boolean temporary = data == null;
-        Path dir = temporary ? Files.createTempDirectory("hapager-page-demo") : Files.createDirectories(data);
+        lease.validate(spec.commandLine());
+        Path given = data.directory();
+        boolean temporary = given == null;
+        Path dir = temporary ? Files.createTempDirectory("hapager-page-demo") : Files.createDirectories(given);
         Path token = dir.resolve("demo.token");
         Path store = dir.resolve("store");
         String[] serverArgs = {"--fence-timeout-ms", "150"};
@@ -89,7 +101,7 @@ public final class PageDemoCommand implements Callable<Integer> {
             MeterRegistry registry = new SimpleMeterRegistry();
             try (PagerClient client = PagerClient.connect(PagerConfig.builder()
                     .servers(servers.get(0).address(), servers.get(1).address()).tokenFile(token)
-                    .lease(Duration.ofMillis(leaseMillis)).failoverDeadline(Duration.ofSeconds(30))
+                    .lease(Duration.ofMillis(lease.millis())).failoverDeadline(Duration.ofSeconds(30))
                     .meterRegistry(registry).build())) {
                 return run(client, registry, servers, store, token, serverArgs, plan);
             }

@@ -56,7 +56,7 @@ public final class Target {
      */
     public static Target open(WorkloadOptions o, String database, MeterRegistry registry, PrintWriter out)
             throws IOException {
-        DataDirectory dir = DataDirectory.open(o.data, "hapager-" + database);
+        DataDirectory dir = DataDirectory.open(o.shared().data(), "hapager-" + database);
         DerbySetup.configure(dir.path());
         LocalPageServers servers = null;
         try {
@@ -87,9 +87,10 @@ public final class Target {
                         out.println("starting two page servers …");
                         long t0 = System.nanoTime();
                         Path store = dir.resolve("store");
-                        servers = LocalPageServers.start(store, dir.resolve("hapager.token"), o.metricsPort != null);
+                        servers = LocalPageServers.start(store, dir.resolve("hapager.token"),
+                                o.shared().metricsPort() != null);
                         DerbySetup.register(CLUSTER, servers.address(0), servers.address(1),
-                                dir.resolve("hapager.token"), o.leaseMillis, registry);
+                                dir.resolve("hapager.token"), o.shared().leaseMillis(), registry);
                         out.printf(Locale.ROOT, "page servers: primary %s (pid %d), secondary %s (pid %d), sharing %s;"
                                 + " up in %.1f s%n", servers.key(0), servers.get(0).pid(), servers.key(1),
                                 servers.get(1).pid(), store, (System.nanoTime() - t0) / 1e9);
@@ -111,8 +112,8 @@ public final class Target {
     /** Registers the cluster of hapager URL {@code url} over {@code --servers} with {@code --token-file}. */
     private static String register(String url, WorkloadOptions o, MeterRegistry registry) throws IOException {
         String cluster = url.substring("jdbc:derby:hapager:".length()).replaceFirst("^/", "").split("/", 2)[0];
-        DerbySetup.register(cluster, address(o.servers[0]), address(o.servers[1]), o.tokenFile, o.leaseMillis,
-                registry);
+        DerbySetup.register(cluster, address(o.servers[0]), address(o.servers[1]), o.tokenFile,
+                o.shared().leaseMillis(), registry);
         return cluster;
     }
 

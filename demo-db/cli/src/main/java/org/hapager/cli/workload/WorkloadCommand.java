@@ -109,13 +109,13 @@ public abstract class WorkloadCommand implements Callable<Integer> {
         options.validate(spec.commandLine());
         validateOwnOptions();
         PrintWriter out = spec.commandLine().getOut();
-        long seed = options.seed != null ? options.seed : System.nanoTime();
+        long seed = options.shared().seedOrFromClock();
         Thread hook = new Thread(this::onInterrupt, "hapager-interrupted");
         Runtime.getRuntime().addShutdownHook(hook);
         boolean passed = false;
         CliMetrics metrics = null;
         try {
-            metrics = RunOutputs.openMetrics(spec.commandLine(), options.metricsPort);
+            metrics = RunOutputs.openMetrics(spec.commandLine(), options.shared().metricsPort());
             metrics.url().ifPresent(u -> out.println("metrics: " + u + " (Prometheus text format)"));
             target = Target.open(options, database(), metrics.registry(), out);
             out.println("database: " + target.description());
@@ -206,12 +206,12 @@ public abstract class WorkloadCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "errors %d: failed transactions %d, reconnects failed %d%n", r.totalFailures(),
                 r.totalFailures() - r.connectFailures(), r.connectFailures());
         Summary.failures(out, r.failuresKept(), 3);
-        if (options.json != null) {
-            RunOutputs.writeJson(result, options.json, out);
+        if (options.shared().json() != null) {
+            RunOutputs.writeJson(result, options.shared().json(), out);
         }
-        if (options.report != null) {
-            HtmlReport.write(result, "hapager " + spec.name(), options.report);
-            out.println("report: " + options.report.toAbsolutePath());
+        if (options.shared().report() != null) {
+            HtmlReport.write(result, "hapager " + spec.name(), options.shared().report());
+            out.println("report: " + options.shared().report().toAbsolutePath());
         }
         out.println(result.passed() ? "OK: no transaction failed and every check held"
                 : "FAILED: " + (r.totalFailures() > 0 ? r.totalFailures() + " failure(s)" : "a check did not hold"));

@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import org.hapager.cli.DurationConverter;
+import org.hapager.cli.SharedOptions;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
@@ -43,10 +45,6 @@ public final class WorkloadOptions {
             + " (a server's is DIR/token unless it was given another)")
     Path tokenFile;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "directory for the embedded page servers' store or"
-            + " Derby's disk storage, and derby.log; kept afterwards (default: a temporary one, removed unless the run failed)")
-    Path data;
-
     @Option(names = {"-c", "--clients"}, paramLabel = "N", defaultValue = "4",
             description = "clients (threads, each with its own connection), 1-256 (default: ${DEFAULT-VALUE})")
     int clients;
@@ -63,22 +61,19 @@ public final class WorkloadOptions {
             description = "a progress line every SEC seconds, 0 for none (default: ${DEFAULT-VALUE})")
     int progress;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "write the result as JSON (schema hapager.workload.result/1)")
-    Path json;
+    /** --data, --json, --report, --metrics-port, --seed and --lease-ms. */
+    @Mixin
+    private final SharedOptions.WorkloadRun shared;
 
-    @Option(names = "--report", paramLabel = "FILE.html", description = "write a self-contained HTML report with charts")
-    Path report;
+    /** No report unless {@code --report}: the workload commands. */
+    public WorkloadOptions() {
+        this.shared = new SharedOptions.WorkloadRun();
+    }
 
-    @Option(names = "--metrics-port", paramLabel = "N",
-            description = "serve the meters at http://127.0.0.1:N/metrics (Prometheus text format) while the command runs; 0 picks a port")
-    Integer metricsPort;
-
-    @Option(names = "--seed", paramLabel = "N", description = "seed of the load and the clients' inputs (default: from the clock)")
-    Long seed;
-
-    @Option(names = "--lease-ms", defaultValue = "1000", paramLabel = "MS",
-            description = "hapager storage: the client's lease on its page server, how soon a frozen one is given up (default: ${DEFAULT-VALUE})")
-    long leaseMillis;
+    /** A report always, {@code defaultReport} unless {@code --report} names another: {@code hapager chaos}. */
+    public WorkloadOptions(String defaultReport) {
+        this.shared = new SharedOptions.WorkloadRun(defaultReport);
+    }
 
     /** The database is Derby on the embedded pair of page servers: no {@code --url}, {@code --servers} or other storage. */
     public boolean embeddedPageServers() {
@@ -99,30 +94,9 @@ public final class WorkloadOptions {
         return progress;
     }
 
-    /** {@code --seed}, or null: from the clock. */
-    public Long seed() {
-        return seed;
-    }
-
-    /** {@code --data}, or null: a temporary directory. */
-    public Path data() {
-        return data;
-    }
-
-    public Path json() {
-        return json;
-    }
-
-    public Path report() {
-        return report;
-    }
-
-    public Integer metricsPort() {
-        return metricsPort;
-    }
-
-    public long leaseMillis() {
-        return leaseMillis;
+    /** {@code --data}, {@code --json}, {@code --report}, {@code --metrics-port}, {@code --seed}, {@code --lease-ms}. */
+    public SharedOptions.WorkloadRun shared() {
+        return shared;
     }
 
     /** Checks the options; a bad one is a {@link ParameterException} (a one-line usage error). */
@@ -139,9 +113,6 @@ public final class WorkloadOptions {
         }
         if (o.progress < 0) {
             throw new ParameterException(cl, "-P/--progress must be 0 (none) or more seconds, not " + o.progress);
-        }
-        if (o.leaseMillis < 100 || o.leaseMillis > 10_000) {
-            throw new ParameterException(cl, "--lease-ms must be 100 to 10000, not " + o.leaseMillis);
         }
         if (o.servers != null) {
             if (o.servers.length != 2) {
@@ -170,7 +141,7 @@ public final class WorkloadOptions {
         if (o.url != null && cl.getParseResult().hasMatchedOption("--storage")) {
             throw new ParameterException(cl, "--url and --storage exclude each other");
         }
-        RunOutputs.check(cl, o.metricsPort, o.json, o.report);
+        shared.validate(cl);
     }
 
     /** {@code hapager}, {@code disk} or {@code memory}, any case. */

@@ -10,10 +10,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.hapager.cli.demo.DemoCommandTest;
+import org.hapager.cli.InProcess;
 import org.hapager.cli.workload.ResultSchema;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,7 +39,7 @@ class ChaosCommandTest {
         Path report = dir.resolve("chaos.html");
         StringBuilder out = new StringBuilder();
         StringWriter err = new StringWriter();
-        int rc = DemoCommandTest.execute(out, err, "chaos", "--workload", "tpcc", "--reduce", "100", "-c", "2",
+        int rc = InProcess.execute(out, err, "chaos", "--workload", "tpcc", "--reduce", "100", "-c", "2",
                 "--duration", "15", "--min-faults", "4", "--seed", "145", "--fault-interval", "0.2s", "--data", dir.resolve("d").toString(),
                 "--json", json.toString(), "--report", report.toString());
         String text = out.toString();
@@ -109,22 +108,9 @@ class ChaosCommandTest {
                 new String[] {"-s", "0"},
                 new String[] {"-c", "0"},
                 new String[] {"--min-faults", "-1"});
-        Executable[] checks = bad.stream().<Executable>map(args -> () -> {
-            String[] full = new String[args.length + 1];
-            full[0] = "chaos";
-            System.arraycopy(args, 0, full, 1, args.length);
-            StringBuilder out = new StringBuilder();
-            StringWriter err = new StringWriter();
-            int rc = DemoCommandTest.execute(out, err, full);
-            String what = String.join(" ", full) + " -> " + err;
-            assertEquals(2, rc, what);
-            assertTrue(err.toString().startsWith("hapager: "), what);
-            assertEquals(1, err.toString().lines().count(), what);
-            assertEquals("", out.toString(), what); // nothing started
-        }).toArray(Executable[]::new);
-        assertAll(checks);
+        InProcess.assertUsageErrors("chaos", bad);
         StringWriter err = new StringWriter();
-        DemoCommandTest.execute(new StringBuilder(), err, "chaos", "--faults", "kill,explode");
+        InProcess.execute(new StringBuilder(), err, "chaos", "--faults", "kill,explode");
         assertEquals("hapager: --faults: 'explode' is not a fault kind (expected: kill, stop, both-down, restart)",
                 err.toString().strip());
     }

@@ -4,29 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.Writer;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.hapager.cli.HapagerCli;
+import org.hapager.cli.InProcess;
 import org.hapager.cli.workload.ResultSchema;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code hapager demo} in-process, shortened: TPC-C at 1/100 of the specification's items and customers, two
  * terminals for 22 s, the serving page server killed at 3 s and the next one frozen at 10 s (real child
  * processes, as in the command); and its refusals of bad options.
  */
-public class DemoCommandTest {
+class DemoCommandTest {
 
     @TempDir
     Path dir;
@@ -37,7 +31,7 @@ public class DemoCommandTest {
         StringWriter err = new StringWriter();
         Path json = dir.resolve("demo.json");
         Path report = dir.resolve("demo.html");
-        int rc = execute(out, err, "demo", "--reduce", "100", "--terminals", "2", "--duration", "22",
+        int rc = InProcess.execute(out, err, "demo", "--reduce", "100", "--terminals", "2", "--duration", "22",
                 "--fault", "kill9@3s,sigstop@10s+3s", "--seed", "7", "--data", dir.toString(), "--json", json.toString(),
                 "--report", report.toString());
         String text = out.toString();
@@ -86,67 +80,21 @@ public class DemoCommandTest {
                 new String[] {"--lease-ms", "5"},
                 new String[] {"--spec-scale", "--reduce", "10"},
                 new String[] {"--no-such-option"});
-        Executable[] checks = bad.stream().<Executable>map(args -> () -> {
-            String[] full = new String[args.length + 1];
-            full[0] = "demo";
-            System.arraycopy(args, 0, full, 1, args.length);
-            StringBuilder out = new StringBuilder();
-            StringWriter err = new StringWriter();
-            int rc = execute(out, err, full);
-            String what = String.join(" ", full) + " -> " + err;
-            assertEquals(2, rc, what);
-            assertTrue(err.toString().startsWith("hapager: "), what);
-            assertEquals(1, err.toString().lines().count(), what);
-            assertEquals("", out.toString(), what); // nothing started
-        }).toArray(Executable[]::new);
-        assertAll(checks);
+        InProcess.assertUsageErrors("demo", bad);
     }
 
     @Test
     void aTakenMetricsPortIsAOneLineErrorBeforeAnythingStarts() throws Exception {
-        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            StringBuilder out = new StringBuilder();
-            StringWriter err = new StringWriter();
-            int rc = execute(out, err, "demo", "--metrics-port", Integer.toString(taken.getLocalPort()));
-            assertEquals(2, rc, err.toString());
-            assertTrue(err.toString().startsWith("hapager: --metrics-port: cannot serve metrics on 127.0.0.1:"
-                    + taken.getLocalPort()), err.toString());
-            assertEquals("", out.toString()); // no page server started
-        }
+        InProcess.assertTakenMetricsPortIsRefused("demo");
     }
 
     @Test
     void helpDescribesTheDemo() {
         StringBuilder out = new StringBuilder();
-        int rc = execute(out, new StringWriter(), "demo", "--help");
+        int rc = InProcess.execute(out, new StringWriter(), "demo", "--help");
         assertEquals(0, rc);
         assertTrue(out.toString().contains("TPC-C on Apache Derby on hapager"), out.toString());
         assertTrue(out.toString().contains("--spec-scale") && out.toString().contains("--fault=PLAN"), out.toString());
-    }
-
-    /** Runs the command line with stdout into {@code out} (and echoed, for the test report) and stderr into {@code err}. */
-    public static int execute(StringBuilder out, StringWriter err, String... args) {
-        CommandLine cl = HapagerCli.commandLine();
-        cl.setOut(new PrintWriter(new Writer() {
-            @Override
-            public void write(char[] buf, int off, int len) {
-                synchronized (out) {
-                    out.append(buf, off, len);
-                }
-                System.out.print(new String(buf, off, len));
-            }
-
-            @Override
-            public void flush() {
-                System.out.flush();
-            }
-
-            @Override
-            public void close() {
-            }
-        }, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
     }
 
     private static int count(String text, String part) {

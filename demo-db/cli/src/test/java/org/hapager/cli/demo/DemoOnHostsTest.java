@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.hapager.cli.InProcess;
 import org.hapager.cli.workload.ResultSchema;
 import org.hapager.server.process.NetnsBed;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,7 @@ class DemoOnHostsTest {
         StringWriter err = new StringWriter();
         Path json = dir.resolve("demo.json");
         Path report = dir.resolve("demo.html");
-        int rc = DemoCommandTest.execute(out, err, "demo", "--hosts", "--reduce", "100", "--terminals", "2",
+        int rc = InProcess.execute(out, err, "demo", "--hosts", "--reduce", "100", "--terminals", "2",
                 "--duration", "16", "--fault", "partition@3s,sigstop@9s+3s", "--seed", "7", "--data", dir.resolve("data").toString(),
                 "--json", json.toString(), "--report", report.toString());
         String text = out.toString();

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hapager.cli.ChildJvm;
-import org.hapager.cli.demo.DemoCommandTest;
+import org.hapager.cli.InProcess;
 import org.hapager.cli.metrics.PrometheusText;
 import org.hapager.cli.metrics.PrometheusText.Family;
 import org.junit.jupiter.api.AfterEach;
@@ -64,7 +64,7 @@ class ExternalServersTest {
 
         StringBuilder out = new StringBuilder();
         StringWriter err = new StringWriter();
-        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> DemoCommandTest.execute(out, err, "tpcc",
+        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> InProcess.execute(out, err, "tpcc",
                 "--servers", "127.0.0.1:" + a + ",127.0.0.1:" + b, "--token-file", token.toString(),
                 "--reduce", "100", "-c", "2", "-T", "6", "--seed", "3", "--metrics-port", Integer.toString(metricsPort),
                 "--json", json.toString(), "--data", dir.resolve("client").toString()));

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.hapager.cli.demo.DemoCommandTest;
+import org.hapager.cli.InProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +29,7 @@ class PgbenchCommandTest {
         Path json = dir.resolve("tpcb.json");
         StringBuilder out = new StringBuilder();
         StringWriter err = new StringWriter();
-        int rc = DemoCommandTest.execute(out, err, "tpcb", "--url", "jdbc:derby:memory:tpcb-test;create=true",
+        int rc = InProcess.execute(out, err, "tpcb", "--url", "jdbc:derby:memory:tpcb-test;create=true",
                 "-s", "1", "-c", "2", "-T", "0", "-t", "100", "--seed", "9", "--json", json.toString(), "--data",
                 dir.toString());
         String text = out + "\n---- stderr\n" + err;
@@ -50,7 +50,7 @@ class PgbenchCommandTest {
         String url = "jdbc:derby:memory:run-test;create=true";
         StringBuilder out = new StringBuilder();
         StringWriter err = new StringWriter();
-        int rc = DemoCommandTest.execute(out, err, "run", "--url", url, "-f",
+        int rc = InProcess.execute(out, err, "run", "--url", url, "-f",
                 SCRIPTS.resolve("zipfian-hot-accounts.sql") + "@3", "-f", SCRIPTS.resolve("select-only.sql").toString(),
                 "-b", "tpcb-like@0", "-c", "2", "-T", "0", "-t", "40", "--seed", "4", "--data", dir.toString());
         String text = out + "\n---- stderr\n" + err;
@@ -66,7 +66,7 @@ class PgbenchCommandTest {
                 + "SELECT :aid;\n\\gset\n");
         StringBuilder out = new StringBuilder();
         StringWriter err = new StringWriter();
-        int rc = DemoCommandTest.execute(out, err, "run", "--storage", "memory", "-f", bad.toString());
+        int rc = InProcess.execute(out, err, "run", "--storage", "memory", "-f", bad.toString());
         assertEquals(2, rc, err.toString());
         assertTrue(err.toString().startsWith("hapager: " + bad + ":4: "), err.toString());
         assertTrue(err.toString().contains("\\gset"), err.toString());
@@ -74,10 +74,10 @@ class PgbenchCommandTest {
         assertEquals("", out.toString());
 
         StringWriter none = new StringWriter();
-        assertEquals(2, DemoCommandTest.execute(new StringBuilder(), none, "run", "--storage", "memory"));
+        assertEquals(2, InProcess.execute(new StringBuilder(), none, "run", "--storage", "memory"));
         assertTrue(none.toString().startsWith("hapager: name a script"), none.toString());
         StringWriter missing = new StringWriter();
-        assertEquals(2, DemoCommandTest.execute(new StringBuilder(), missing, "run", "-f", dir.resolve("nope.sql").toString()));
+        assertEquals(2, InProcess.execute(new StringBuilder(), missing, "run", "-f", dir.resolve("nope.sql").toString()));
         assertTrue(missing.toString().contains("nope.sql"), missing.toString());
     }
 }

@@ -5,14 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.StringWriter;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.hapager.cli.demo.DemoCommandTest;
+import org.hapager.cli.InProcess;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,7 +29,7 @@ class TpccCommandTest {
         Path report = dir.resolve("tpcc.html");
         StringBuilder out = new StringBuilder();
         StringWriter err = new StringWriter();
-        int rc = DemoCommandTest.execute(out, err, "tpcc", "--storage", "disk", "--data", dir.resolve("d").toString(),
+        int rc = InProcess.execute(out, err, "tpcc", "--storage", "disk", "--data", dir.resolve("d").toString(),
                 "--reduce", "100", "-c", "2", "-T", "3", "--seed", "5", "--json", json.toString(), "--report",
                 report.toString());
         String text = out + "\n---- stderr\n" + err;
@@ -55,10 +52,10 @@ class TpccCommandTest {
         // Derby keeps an in-memory database across a shutdown (until drop=true): the second run finds it loaded
         String url = "jdbc:derby:memory:tpcc-again;create=true";
         StringBuilder first = new StringBuilder();
-        assertEquals(0, DemoCommandTest.execute(first, new StringWriter(), "tpcc", "--url", url, "--reduce", "100",
+        assertEquals(0, InProcess.execute(first, new StringWriter(), "tpcc", "--url", url, "--reduce", "100",
                 "-c", "1", "-T", "0", "-t", "20", "-P", "0", "--data", dir.toString()), first.toString());
         StringBuilder second = new StringBuilder();
-        assertEquals(0, DemoCommandTest.execute(second, new StringWriter(), "tpcc", "--url", url, "-c", "2",
+        assertEquals(0, InProcess.execute(second, new StringWriter(), "tpcc", "--url", url, "-c", "2",
                 "-T", "0", "-t", "20", "--data", dir.toString()), second.toString());
         assertTrue(first.toString().contains("loading TPC-C"), first.toString());
         assertTrue(first.toString().lines().noneMatch(l -> l.startsWith("progress:")), "-P 0: " + first);
@@ -68,17 +65,7 @@ class TpccCommandTest {
 
     @Test
     void aTakenMetricsPortIsAOneLineErrorBeforeAnythingStarts() throws Exception {
-        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            StringBuilder out = new StringBuilder();
-            StringWriter err = new StringWriter();
-            int rc = DemoCommandTest.execute(out, err, "tpcc", "--storage", "memory", "--metrics-port",
-                    Integer.toString(taken.getLocalPort()));
-            assertEquals(2, rc, err.toString());
-            assertTrue(err.toString().startsWith("hapager: --metrics-port: cannot serve metrics on 127.0.0.1:"
-                    + taken.getLocalPort()), err.toString());
-            assertEquals(1, err.toString().lines().count(), err.toString());
-            assertEquals("", out.toString());
-        }
+        InProcess.assertTakenMetricsPortIsRefused("tpcc", "--storage", "memory");
     }
 
     @Test
@@ -99,19 +86,6 @@ class TpccCommandTest {
                 new String[] {"-w", "0"},
                 new String[] {"--reduce", "0"},
                 new String[] {"--no-such-option"});
-        Executable[] checks = bad.stream().<Executable>map(args -> () -> {
-            String[] full = new String[args.length + 1];
-            full[0] = "tpcc";
-            System.arraycopy(args, 0, full, 1, args.length);
-            StringBuilder out = new StringBuilder();
-            StringWriter err = new StringWriter();
-            int rc = DemoCommandTest.execute(out, err, full);
-            String what = String.join(" ", full) + " -> " + err;
-            assertEquals(2, rc, what);
-            assertTrue(err.toString().startsWith("hapager: "), what);
-            assertEquals(1, err.toString().lines().count(), what);
-            assertEquals("", out.toString(), what); // nothing started
-        }).toArray(Executable[]::new);
-        assertAll(checks);
+        InProcess.assertUsageErrors("tpcc", bad);
     }
 }
