@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import io.micrometer.core.instrument.Gauge;
 import org.hapager.pager.failover.FailoverController;
 import org.hapager.pager.record.CallbackRecord;
-import org.hapager.pager.record.PagerMetrics;
+import org.hapager.pager.metrics.PagerMetrics;
 import org.hapager.pager.record.RecordTable;
 import org.hapager.pager.session.ServerConnection;
 import org.hapager.wire.HandshakeProof;

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.hapager.pager.record.PagerMetrics;
+import org.hapager.pager.metrics.PagerMetrics;
 import org.hapager.pager.record.RecordTable;
 import org.hapager.pager.session.Connection;
 import org.hapager.pager.session.LeaseExpiredException;

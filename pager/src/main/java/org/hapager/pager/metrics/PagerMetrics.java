@@ -1,4 +1,4 @@
-package org.hapager.pager.record;
+package org.hapager.pager.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -90,15 +90,15 @@ public final class PagerMetrics {
                 .publishPercentiles(0.5, 0.99).register(registry);
     }
 
-    void reissued(Window window) {
+    public void reissued(Window window) {
         reissues[window.ordinal()].increment();
     }
 
-    void reissued(Window window, int count) {
+    public void reissued(Window window, int count) {
         reissues[window.ordinal()].increment(count);
     }
 
-    void failoverStall(long nanos) {
+    public void failoverStall(long nanos) {
         failoverStall.record(nanos, TimeUnit.NANOSECONDS);
     }
 
@@ -129,7 +129,7 @@ public final class PagerMetrics {
      * first such failure completes (idempotent and thread-safe), so a scrape carries no empty histograms of
      * failures that never happened.
      */
-    void completed(OpCode op, PageIoException.Kind failure, long nanos) {
+    public void completed(OpCode op, PageIoException.Kind failure, long nanos) {
         Timer t;
         if (failure == null) {
             t = io[op.ordinal()][0];
@@ -143,11 +143,11 @@ public final class PagerMetrics {
         t.record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    void bytesRead(long bytes) {
+    public void bytesRead(long bytes) {
         bytesRead.increment(bytes);
     }
 
-    void bytesWritten(long bytes) {
+    public void bytesWritten(long bytes) {
         bytesWritten.increment(bytes);
     }
 

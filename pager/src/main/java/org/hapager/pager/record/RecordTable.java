@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.function.LongSupplier;
 import org.hapager.pager.PageIoException;
+import org.hapager.pager.metrics.PagerMetrics;
 import org.hapager.pager.session.Session;
 import org.hapager.wire.Message;
 import org.hapager.wire.Op;

@@ -21,7 +21,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.record.CallbackRecord;
-import org.hapager.pager.record.PagerMetrics;
+import org.hapager.pager.metrics.PagerMetrics;
 import org.hapager.pager.record.RecordTable;
 import org.hapager.pager.session.Connection;
 import org.hapager.pager.session.ServerConnection;

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import org.hapager.pager.PageIoException;
+import org.hapager.pager.metrics.PagerMetrics;
 import org.hapager.pager.session.Session;
 import org.hapager.pager.session.SessionParameters;
 import org.hapager.wire.Message;

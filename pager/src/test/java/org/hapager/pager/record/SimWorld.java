@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
+import org.hapager.pager.metrics.PagerMetrics;
 import org.hapager.pager.session.Session;
 import org.hapager.wire.Message;
 
