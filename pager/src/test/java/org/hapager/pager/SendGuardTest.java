@@ -6,22 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.hapager.server.process.PageServerProcess;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.hapager.testkit.ClassFixture;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link SendGuard}s and send deadlines against real page servers: a refused request is never sent, not even
@@ -35,26 +32,13 @@ class SendGuardTest {
     static final List<String> NO_WARMUP = List.of("--warmup-ops", "0");
     static final Volume PAGES = Volume.of("sendguard/pages", 4096);
 
-    @TempDir
-    static Path dir;
-    static ServerPair pair;
-
-    @BeforeAll
-    static void startServers() throws Exception {
-        pair = new ServerPair(dir, NO_WARMUP, NO_WARMUP);
-    }
-
-    @AfterAll
-    static void stopServers() {
-        if (pair != null) {
-            pair.close();
-        }
-    }
+    @RegisterExtension
+    static final ClassFixture<ServerPair> servers = ClassFixture.of(dir -> new ServerPair(dir, NO_WARMUP, NO_WARMUP));
 
     @Test
     @Order(1)
     void aGuardRefusesChangesUnderItsDirectoryOnlyAndOnlyWhileRegistered() throws Exception {
-        PagerClient client = pair.client(Duration.ofSeconds(2), Duration.ofSeconds(30)); // a long lease: a busy machine
+        PagerClient client = servers.get().client(Duration.ofSeconds(2), Duration.ofSeconds(30)); // a long lease: a busy machine
         client.create("guarded/a", false).get(10, TimeUnit.SECONDS);
         client.create("open/a", false).get(10, TimeUnit.SECONDS);
         AtomicReference<String> asked = new AtomicReference<>();
@@ -84,6 +68,7 @@ class SendGuardTest {
     @Test
     @Order(2)
     void aWriteWaitingForAServerIsNotSentAfterItsDeadlineAndWritesBehindItStillGo() throws Exception {
+        ServerPair pair = servers.get();
         PagerClient client = pair.client(Duration.ofSeconds(2), Duration.ofSeconds(30));
         client.create(PAGES.name(), false).get(10, TimeUnit.SECONDS);
         client.write(PAGES, 0, page(1)).get(10, TimeUnit.SECONDS);
@@ -107,11 +92,9 @@ class SendGuardTest {
     }
 
     private static void restart() {
-        for (PageServerProcess p : new PageServerProcess[] {pair.primary, pair.secondary}) {
-            p.close();
-        }
-        pair.primary = PageServerProcess.start(pair.data, pair.token, pair.primary.port(), NO_WARMUP.toArray(String[]::new));
-        pair.secondary = PageServerProcess.start(pair.data, pair.token, pair.secondary.port(), NO_WARMUP.toArray(String[]::new));
+        ServerPair pair = servers.get();
+        pair.restart(pair.primary, NO_WARMUP);
+        pair.restart(pair.secondary, NO_WARMUP);
     }
 
     private static ByteBuffer page(int value) {

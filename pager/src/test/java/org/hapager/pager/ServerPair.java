@@ -69,9 +69,14 @@ public final class ServerPair implements AutoCloseable {
 
     /** Starts a dead server's process again on its port, with the same data directory and token. */
     public PageServerProcess restart(PageServerProcess dead) {
-        dead.close();
-        PageServerProcess again = PageServerProcess.start(data, token, dead.port());
-        if (dead == primary) {
+        return restart(dead, List.of());
+    }
+
+    /** Stops {@code server} if it runs and starts it again on its port with {@code args}. */
+    public PageServerProcess restart(PageServerProcess server, List<String> args) {
+        server.close();
+        PageServerProcess again = PageServerProcess.start(data, token, server.port(), args.toArray(String[]::new));
+        if (server == primary) {
             primary = again;
         } else {
             secondary = again;
