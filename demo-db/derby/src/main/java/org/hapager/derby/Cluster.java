@@ -11,8 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.hapager.bufferpool.BufferPool;
 import org.hapager.bufferpool.BufferPoolConfig;
-import org.hapager.derby.lock.DatabaseLease;
-import org.hapager.derby.lock.LeaseConfig;
+import org.hapager.derby.lock.DatabaseLock;
+import org.hapager.derby.lock.LockConfig;
 import org.hapager.derby.lock.WriteFence;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.PagerClient;
@@ -43,7 +43,7 @@ final class Cluster implements AutoCloseable {
     /** What is at the names of the databases this JVM locked; see {@link #kind}. */
     private final NameCache names = new NameCache();
     /** Database locks held by this JVM, by lock file path (see {@link #lockDatabase}). */
-    private final Map<String, DatabaseLease> locks = new ConcurrentHashMap<>();
+    private final Map<String, DatabaseLock> locks = new ConcurrentHashMap<>();
     /**
      * The write fence of each database locked by this JVM, by database directory, and its registration with
      * the pager. A fenced database's fence stays until the cluster closes: its pages in the pool are stale.
@@ -175,9 +175,9 @@ final class Cluster implements AutoCloseable {
         for (Map.Entry<String, WriteFence> e : fences.entrySet()) {
             String dir = e.getKey();
             if (path.startsWith(dir + "/")) {
-                DatabaseLease lease = e.getValue().lease();
+                DatabaseLock lock = e.getValue().lock();
                 String name = path.substring(dir.length() + 1);
-                return lease.isHeld() && !path.equals(lease.volumeName()) && !name.startsWith("service.properties");
+                return lock.isHeld() && !path.equals(lock.volumeName()) && !name.startsWith("service.properties");
             }
         }
         return false;
@@ -268,15 +268,15 @@ final class Cluster implements AutoCloseable {
     }
 
     /**
-     * Takes the database lock stored in {@code path} (Derby's {@code dbex.lck}): a lease on the page servers,
-     * renewed while held, that frees itself {@link ClusterSettings#lockLease()} after its holder dies. Unless
-     * the lock was taken over the RELEASED record this cluster itself last wrote on it (nobody else held it
-     * since), the database's cached files are reloaded first: another JVM may have changed them.
+     * Takes the database lock stored in {@code path} (Derby's {@code dbex.lck}): a lock with an expiry on the
+     * page servers, renewed while held, that frees itself {@link ClusterSettings#lockExpiry()} after its holder
+     * dies. Unless the lock was taken over the RELEASED record this cluster itself last wrote on it (nobody else
+     * held it since), the database's cached files are reloaded first: another JVM may have changed them.
      *
      * @return false if another live JVM holds it (the reason is logged, naming the holder)
      */
     boolean lockDatabase(String path) throws IOException {
-        DatabaseLease held = locks.get(path);
+        DatabaseLock held = locks.get(path);
         if (held != null && held.isHeld()) {
             return true;
         }
@@ -284,28 +284,28 @@ final class Cluster implements AutoCloseable {
         WriteFence fenced = fences.get(database);
         if (fenced != null && fenced.isFenced()) {
             throw new IOException("database /" + name + "/" + database + " was fenced in this JVM (its lock was lost: "
-                    + fenced.lease().lossReason() + "); its pages cached here may be stale: close hapager cluster " + name
+                    + fenced.lock().lossReason() + "); its pages cached here may be stale: close hapager cluster " + name
                     + " (HapagerDerby.close) before booting it again");
         }
-        DatabaseLease lease = new DatabaseLease(pager, path, LeaseConfig.ofLease(settings.lockLease()),
+        DatabaseLock lock = new DatabaseLock(pager, path, LockConfig.ofExpiry(settings.lockExpiry()),
                 settings.meterRegistry(), (l, reason) -> log.error("database lock {} LOST: {}. This JVM is fenced from"
                         + " database /{}/{}: every further write of it fails.", l.volumeName(), reason, name, database));
-        if (!lease.tryAcquire()) {
-            log.warn("database lock {} not taken: {}", path, lease.refusal());
+        if (!lock.tryAcquire()) {
+            log.warn("database lock {} not taken: {}", path, lock.refusal());
             return false;
         }
         ByteBuffer releasedByUs = releasedHere.remove(path);
-        if (releasedByUs == null || !releasedByUs.equals(lease.acquiredOver())) {
+        if (releasedByUs == null || !releasedByUs.equals(lock.acquiredOver())) {
             names.forgetDatabase(database);
             try {
                 reloadCached(database, path);
             } catch (IOException | RuntimeException e) {
-                lease.release(); // not booted: the lock must not stay held, nor be renewed, by nobody
+                lock.release(); // not booted: the lock must not stay held, nor be renewed, by nobody
                 throw e;
             }
         }
-        locks.put(path, lease);
-        WriteFence fence = new WriteFence(lease, "/" + name + "/" + database, settings.pager().failoverDeadline().toNanos());
+        locks.put(path, lock);
+        WriteFence fence = new WriteFence(lock, "/" + name + "/" + database, settings.pager().failoverDeadline().toNanos());
         fences.put(database, fence);
         guards.put(database, pager.guard(database, fence));
         return true;
@@ -313,22 +313,22 @@ final class Cluster implements AutoCloseable {
 
     /**
      * Releases a lock taken by {@link #lockDatabase}; nothing if not held. The database's write fence goes
-     * with it, unless the lease was fenced (taken over, or released while suspended): then the fence stays,
+     * with it, unless the lock was fenced (taken over, or released while suspended): then the fence stays,
      * refusing every write of the database, until the cluster closes.
      */
     void unlockDatabase(String path) {
-        DatabaseLease lease = locks.remove(path);
-        if (lease == null) {
+        DatabaseLock lock = locks.remove(path);
+        if (lock == null) {
             return;
         }
-        lease.release();
-        ByteBuffer released = lease.released();
+        lock.release();
+        ByteBuffer released = lock.released();
         if (released != null) {
             releasedHere.put(path, released);
         }
         String database = databaseOf(path);
         WriteFence fence = fences.get(database);
-        if (fence != null && fence.lease() == lease && !lease.isFenced()) {
+        if (fence != null && fence.lock() == lock && !lock.isFenced()) {
             fences.remove(database);
             SendGuard.Registration r = guards.remove(database);
             if (r != null) {
@@ -338,7 +338,7 @@ final class Cluster implements AutoCloseable {
     }
 
     /**
-     * Reloads every file of {@code database} this cluster cached (but the lock file): taken by a lease that was
+     * Reloads every file of {@code database} this cluster cached (but the lock file): taken by a lock that was
      * not acquired over this cluster's own RELEASED record, the lock may have been held by another JVM since
      * these pages and lengths were read, and that JVM may have changed the files. A cluster that outlives a
      * database's shutdown (its idle close) must not boot it again from them.
@@ -360,7 +360,7 @@ final class Cluster implements AutoCloseable {
 
     /**
      * Returns when {@code op} of {@code path} may be issued: at once unless {@code path} is in a database
-     * locked by this JVM whose lease is not writable; see {@link WriteFence#awaitWritable}.
+     * locked by this JVM whose lock is not writable; see {@link WriteFence#awaitWritable}.
      *
      * @throws org.hapager.derby.lock.DatabaseFencedException if this JVM is fenced from that database
      */
@@ -372,7 +372,7 @@ final class Cluster implements AutoCloseable {
             String dir = e.getKey();
             if (path.startsWith(dir) && (path.length() == dir.length() || path.charAt(dir.length()) == '/')) {
                 WriteFence fence = e.getValue();
-                if (!fence.lease().isWritable() && !path.equals(fence.lease().volumeName())) {
+                if (!fence.lock().isWritable() && !path.equals(fence.lock().volumeName())) {
                     fence.awaitWritable(op + " of " + path);
                 }
             }

@@ -7,7 +7,7 @@ import org.hapager.bufferpool.BufferPool;
 import org.hapager.bufferpool.Mode;
 import org.hapager.bufferpool.PageHandle;
 import org.hapager.derby.lock.DatabaseFencedException;
-import org.hapager.derby.lock.LeaseLapsedException;
+import org.hapager.derby.lock.LockLapsedException;
 import org.hapager.pager.PageIoException;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.Volume;
@@ -233,8 +233,8 @@ final class FileContents {
 
     /**
      * Makes every earlier write and length change of this file durable on the page servers. Waits for the
-     * database's write fence first; if the lease lapsed under the write-backs (the pager refused to send
-     * them), waits for it again and syncs again, a bounded number of times: a lease that resumes costs Derby
+     * database's write fence first; if the lock lapsed under the write-backs (the pager refused to send
+     * them), waits for it again and syncs again, a bounded number of times: a lock that resumes costs Derby
      * nothing but time, a fenced one fails the sync with {@code DatabaseFencedException}.
      */
     void sync() throws IOException {
@@ -287,7 +287,7 @@ final class FileContents {
     /** Whether the pager refused one of the write-backs because the database's lock was not writable. */
     private static boolean refusedByFence(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof LeaseLapsedException || t instanceof DatabaseFencedException) {
+            if (t instanceof LockLapsedException || t instanceof DatabaseFencedException) {
                 return true;
             }
         }

@@ -235,7 +235,7 @@ final class HapagerFile implements StorageFile {
     }
 
     /**
-     * Derby's guard against a second JVM booting the database: a lease on the page servers (see
+     * Derby's guard against a second JVM booting the database: a lock with an expiry on the page servers (see
      * {@link Cluster#lockDatabase}). Another live holder gives {@code EXCLUSIVE_FILE_LOCK_NOT_AVAILABLE}, which
      * Derby reports as "another instance of Derby may have already booted the database".
      */

@@ -32,8 +32,8 @@ final class DerbyCluster implements AutoCloseable {
         this(name, dir, poolBytes, failoverDeadline, Duration.ofSeconds(6), List.of());
     }
 
-    DerbyCluster(String name, Path dir, long poolBytes, Duration failoverDeadline, Duration lockLease) throws Exception {
-        this(name, dir, poolBytes, failoverDeadline, lockLease, List.of());
+    DerbyCluster(String name, Path dir, long poolBytes, Duration failoverDeadline, Duration lockExpiry) throws Exception {
+        this(name, dir, poolBytes, failoverDeadline, lockExpiry, List.of());
     }
 
     /** With {@code serverArgs} on both page servers' command lines (e.g. {@code --metrics-port 0}). */
@@ -41,7 +41,7 @@ final class DerbyCluster implements AutoCloseable {
         this(name, dir, poolBytes, failoverDeadline, Duration.ofSeconds(6), serverArgs);
     }
 
-    DerbyCluster(String name, Path dir, long poolBytes, Duration failoverDeadline, Duration lockLease,
+    DerbyCluster(String name, Path dir, long poolBytes, Duration failoverDeadline, Duration lockExpiry,
                  List<String> serverArgs) throws Exception {
         this.name = name;
         // Derby opens its log once per JVM, at its first boot: one file for every test of this JVM
@@ -56,7 +56,7 @@ final class DerbyCluster implements AutoCloseable {
                 .lease(Duration.ofMillis(500))
                 .failoverDeadline(failoverDeadline)
                 .build();
-        settings = ClusterSettings.of(pager).withPool(poolBytes, 4096).withLockLease(lockLease);
+        settings = ClusterSettings.of(pager).withPool(poolBytes, 4096).withLockExpiry(lockExpiry);
         HapagerDerby.register(name, settings);
     }
 

@@ -73,7 +73,7 @@ class DerbyCrashTest {
                 prefix + "servers=" + address(cluster.servers.primary.address()) + "," + address(cluster.servers.secondary.address()),
                 prefix + "tokenFile=" + cluster.servers.token,
                 prefix + "lease=PT0.5S",
-                prefix + "lockLease=PT6S",
+                prefix + "lockExpiry=PT6S",
                 prefix + "poolBytes=" + (8 << 20),
                 "-Dderby.stream.error.file=" + dir.resolve("derby-child.log"),
                 main.getName()));

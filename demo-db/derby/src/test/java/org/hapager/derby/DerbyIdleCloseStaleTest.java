@@ -31,7 +31,7 @@ class DerbyIdleCloseStaleTest {
                     .servers(here.servers.primary.address(), here.servers.secondary.address())
                     .tokenFile(here.servers.token).lease(Duration.ofMillis(500)).build();
             HapagerDerby.register("stale-b", ClusterSettings.of(samePager).withPool(8L << 20, 4096)
-                    .withLockLease(Duration.ofSeconds(6)).withIdleClose(Duration.ZERO));
+                    .withLockExpiry(Duration.ofSeconds(6)).withIdleClose(Duration.ZERO));
             String there = "jdbc:derby:hapager:stale-b/shop";
             try {
                 try (Connection c = here.connect("shop", "create=true"); Statement s = c.createStatement()) {

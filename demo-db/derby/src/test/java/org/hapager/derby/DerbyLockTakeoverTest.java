@@ -29,14 +29,14 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 13, defect 6: a JVM running Derby whose database lock lapses for longer than the lock's lease, with real
+ * Issue 13, defect 6: a JVM running Derby whose database lock lapses for longer than the lock's expiry, with real
  * processes (two page servers, the Derby JVM running {@link LedgerProcess}, and this JVM as the second Derby).
- * The lock lease is 2 s to keep it short.
+ * The lock expiry is 2 s to keep it short.
  * <ul>
- *   <li>Both page servers down until the Derby JVM's lease has lapsed (it logs SUSPENDED), then back, nobody
+ *   <li>Both page servers down until the Derby JVM's lock has lapsed (it logs SUSPENDED), then back, nobody
  *       else booted the database: the Derby JVM resumes the lock and goes on committing without an error.</li>
- *   <li>The Derby JVM frozen (SIGSTOP) for longer than the lease, while this JVM boots the database (taking the
- *       lock over after the lease) and commits: when the first JVM continues, every further write of it fails
+ *   <li>The Derby JVM frozen (SIGSTOP) for longer than the expiry, while this JVM boots the database (taking the
+ *       lock over after the expiry) and commits: when the first JVM continues, every further write of it fails
  *       with the named error ({@code DatabaseFencedException}: "... was taken over by ...; this JVM is
  *       fenced"), and the database holds no write of it after this JVM's first: the first JVM's transfers in
  *       the final database are exactly those this JVM found when it booted.</li>
@@ -46,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DerbyLockTakeoverTest {
 
-    private static final Duration LOCK_LEASE = Duration.ofSeconds(2);
+    private static final Duration LOCK_EXPIRY = Duration.ofSeconds(2);
     /** The ids {@link LedgerProcess} generation 1 gives its transfers: [1e12, 2e12). */
     private static final long FIRST_JVM = 1_000_000_000_000L;
     private static final long SECOND_JVM = 2_000_000_000_000L;
@@ -61,16 +61,16 @@ class DerbyLockTakeoverTest {
     }
 
     @Test
-    void aHolderWhoseLeaseLapsedDuringAnOutageResumesItAndCommitsWhenTheServersReturn() throws Exception {
+    void aHolderWhoseLockLapsedDuringAnOutageResumesItAndCommitsWhenTheServersReturn() throws Exception {
         Path committedLog = dir.resolve("committed.log");
-        try (DerbyCluster cluster = new DerbyCluster("resume", dir, 8L << 20, Duration.ofSeconds(30), LOCK_LEASE)) {
+        try (DerbyCluster cluster = new DerbyCluster("resume", dir, 8L << 20, Duration.ofSeconds(30), LOCK_EXPIRY)) {
             Process derby = startLedger(cluster, committedLog);
             try {
                 awaitCommits(derby, committedLog, 20);
                 step("20 commits; killing both page servers");
                 cluster.servers.primary.kill9();
                 cluster.servers.secondary.kill9();
-                // the outage lasts until the Derby JVM's lease has lapsed, on its own clock
+                // the outage lasts until the Derby JVM's lock has lapsed, on its own clock
                 awaitOutput(derby, "SUSPENDED", Duration.ofSeconds(20));
                 step("the Derby JVM suspended its lock; restarting the servers");
                 int atReturn = LedgerProcess.committed(committedLog).size();
@@ -89,7 +89,7 @@ class DerbyLockTakeoverTest {
                 assertTrue(derby.waitFor(30, TimeUnit.SECONDS), "the Derby JVM exits");
             }
             step("killed the Derby JVM; booting here");
-            try (Connection c = cluster.connect("ledger", "")) { // after its lease: the killed JVM's lock frees itself
+            try (Connection c = cluster.connect("ledger", "")) { // after its expiry: the killed JVM's lock frees itself
                 assertEquals(List.of(), Ledger.check(c, LedgerProcess.committed(committedLog)), "the ledger");
             }
             cluster.shutdown("ledger");
@@ -99,7 +99,7 @@ class DerbyLockTakeoverTest {
     @Test
     void aHolderFrozenWhileAnotherJvmTookTheLockOverIsFencedAndNoWriteOfItLandsAfterTheNewHolders() throws Exception {
         Path committedLog = dir.resolve("committed.log");
-        try (DerbyCluster cluster = new DerbyCluster("takeover", dir, 8L << 20, Duration.ofSeconds(30), LOCK_LEASE)) {
+        try (DerbyCluster cluster = new DerbyCluster("takeover", dir, 8L << 20, Duration.ofSeconds(30), LOCK_EXPIRY)) {
             Process first = startLedger(cluster, committedLog);
             Set<Long> firstAtTakeover;
             Set<Long> secondCommitted = new HashSet<>();
@@ -107,10 +107,10 @@ class DerbyLockTakeoverTest {
             try {
                 awaitCommits(first, committedLog, 20);
                 step("20 commits; SIGSTOP of the first JVM");
-                signal(first, "STOP"); // a GC pause, a stopped VM: its lease lapses on every clock but its own
+                signal(first, "STOP"); // a GC pause, a stopped VM: its lock lapses on every clock but its own
 
                 Random rnd = new Random(11);
-                try (Connection c = cluster.connect("ledger", "")) { // takes the lock over after the lease
+                try (Connection c = cluster.connect("ledger", "")) { // takes the lock over after the expiry
                     step("this JVM booted the database");
                     firstAtTakeover = transfers(c, FIRST_JVM, SECOND_JVM);
                     for (long n = 0; n < 30; n++) {
@@ -175,7 +175,7 @@ class DerbyLockTakeoverTest {
     private Process startLedger(DerbyCluster cluster, Path committedLog) throws IOException {
         step("page servers up; starting the Derby JVM");
         List<String> command = DerbyCrashTest.childJvm(cluster, dir, LedgerProcess.class);
-        command.replaceAll(a -> a.endsWith(".lockLease=PT6S") ? a.replace("PT6S", LOCK_LEASE.toString()) : a);
+        command.replaceAll(a -> a.endsWith(".lockExpiry=PT6S") ? a.replace("PT6S", LOCK_EXPIRY.toString()) : a);
         command.addAll(List.of(cluster.url("ledger"), committedLog.toString(), "2", "1", "90"));
         File out = dir.resolve("ledger.out").toFile();
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out).start();

@@ -140,7 +140,7 @@ public final class ChaosCommand implements Callable<Integer> {
     private volatile Recovery recovering;
     private volatile boolean interrupted;
     private volatile boolean finished;
-    /** Database locks lost (Derby's lease on its database), as dated by the progress callback. */
+    /** Database locks lost (Derby's lock on its database), as dated by the progress callback. */
     private final List<RunEvent> lockEvents = new CopyOnWriteArrayList<>();
     /** Written by the driver's reporting thread only. */
     private long locksLostSeen;

@@ -12,7 +12,7 @@ public enum FaultKind {
     KILL("kill", "kill -9"),
     /** SIGSTOP of one server for a while, then SIGCONT; restarted instead if the other fenced (killed) it meanwhile. */
     STOP("stop", "SIGSTOP"),
-    /** kill -9 of both servers, restarted after a time well under the failover deadline and the database lock's lease. */
+    /** kill -9 of both servers, restarted after a time well under the failover deadline and the database lock's expiry. */
     BOTH_DOWN("both-down", "both-down"),
     /** SIGTERM of one server while requests are in flight (it drains and exits), restarted at once. */
     RESTART("restart", "restart");

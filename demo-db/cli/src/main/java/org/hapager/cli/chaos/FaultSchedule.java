@@ -36,7 +36,7 @@ public record FaultSchedule(long seed, List<Fault> faults) {
     /**
      * Shortest and longest time both servers stay down, before they are restarted (together: each a JVM start,
      * 2-7 s on a busy 2-core machine): the whole outage stays well under the client's 30 s failover deadline, so
-     * that no request may fail for it, and mostly under the 10 s lease of Derby's database lock (a longer one is
+     * that no request may fail for it, and mostly under the 10 s expiry of Derby's database lock (a longer one is
      * reported: the lock is lost).
      */
     static final long BOTH_DOWN_MIN_MILLIS = 500;

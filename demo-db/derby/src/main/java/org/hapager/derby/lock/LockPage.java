@@ -6,20 +6,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.hapager.derby.lock.LeaseRecord.Blank;
-import org.hapager.derby.lock.LeaseRecord.Content;
-import org.hapager.derby.lock.LeaseRecord.State;
-import org.hapager.derby.lock.LeaseRecord.Unreadable;
-import org.hapager.derby.lock.LeaseRecord.Valid;
+import org.hapager.derby.lock.LockRecord.Blank;
+import org.hapager.derby.lock.LockRecord.Content;
+import org.hapager.derby.lock.LockRecord.State;
+import org.hapager.derby.lock.LockRecord.Unreadable;
+import org.hapager.derby.lock.LockRecord.Valid;
 import org.hapager.pager.CompareAndWriteResult;
 import org.hapager.pager.PageRead;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.Volume;
 
 /**
- * Page 0 of the lock volume of a {@link DatabaseLease}: its reads and writes on the page servers, each waited
+ * Page 0 of the lock volume of a {@link DatabaseLock}: its reads and writes on the page servers, each waited
  * for until a deadline on this JVM's monotonic clock, and what a record on it means (free or held, and by whom).
- * The rules for when the page may be read or written, and why, are in {@link DatabaseLease}.
+ * The rules for when the page may be read or written, and why, are in {@link DatabaseLock}.
  */
 final class LockPage {
 
@@ -54,7 +54,7 @@ final class LockPage {
     /**
      * Submits a write of the page that the pager never sends (nor sends again after a failover) at or after
      * {@code sendByNanos} (System.nanoTime): so it takes effect before that instant plus one failover stall, or
-     * never (invariant 2 of {@link DatabaseLease}). The caller takes the submission instant and waits with
+     * never (invariant 2 of {@link DatabaseLock}). The caller takes the submission instant and waits with
      * {@link #await}.
      */
     CompletableFuture<Long> write(ByteBuffer page, long sendByNanos) {
@@ -93,8 +93,8 @@ final class LockPage {
     /** The page's content; a record of a newer format counts as a page this code cannot read (held by someone). */
     static Content content(ByteBuffer page) {
         try {
-            return LeaseRecord.decode(page);
-        } catch (LeaseRecord.UnsupportedFormatException e) {
+            return LockRecord.decode(page);
+        } catch (LockRecord.UnsupportedFormatException e) {
             return new Unreadable(e.getMessage());
         }
     }

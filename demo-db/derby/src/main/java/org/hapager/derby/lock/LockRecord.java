@@ -7,9 +7,9 @@ import java.util.UUID;
 import java.util.zip.CRC32C;
 
 /**
- * What the lock page of a {@link DatabaseLease} says: who wrote it, how often they have renewed, and whether
- * they hold or released the lock. Every record a lease writes is distinct from every other record ever
- * written to that page (a fresh owner UUID per {@link DatabaseLease}, and a counter that grows with each of
+ * What the lock page of a {@link DatabaseLock} says: who wrote it, how often they have renewed, and whether
+ * they hold or released the lock. Every record a lock writes is distinct from every other record ever
+ * written to that page (a fresh owner UUID per {@link DatabaseLock}, and a counter that grows with each of
  * its writes), so "the page has not changed" can be decided by comparing bytes.
  *
  * <h2>Layout</h2>
@@ -33,9 +33,9 @@ import java.util.zip.CRC32C;
  * @param counter     the writer's renewal counter
  * @param description host and pid of the writer, for messages
  */
-public record LeaseRecord(State state, UUID owner, long counter, String description) {
+public record LockRecord(State state, UUID owner, long counter, String description) {
 
-    /** The smallest page a record fits in, and the page size a lease uses for its volume. */
+    /** The smallest page a record fits in, and the page size a lock uses for its volume. */
     public static final int PAGE_SIZE = 512;
     static final int MAGIC = 0x48504C4B;
     static final short VERSION = 1;
@@ -53,7 +53,7 @@ public record LeaseRecord(State state, UUID owner, long counter, String descript
         }
     }
 
-    public LeaseRecord {
+    public LockRecord {
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(description, "description");
@@ -77,8 +77,8 @@ public record LeaseRecord(State state, UUID owner, long counter, String descript
     }
 
     /** The next record of the same owner: counter + 1 in {@code newState}. */
-    LeaseRecord next(State newState) {
-        return new LeaseRecord(newState, owner, counter + 1, description);
+    LockRecord next(State newState) {
+        return new LockRecord(newState, owner, counter + 1, description);
     }
 
     /** For messages: {@code host h pid p (owner 1b2c…, counter 7, HELD)}. */
@@ -89,7 +89,7 @@ public record LeaseRecord(State state, UUID owner, long counter, String descript
 
     /**
      * What a lock page holds. {@link Blank}: nothing (all zeros), the lock is free. {@link Valid}: a record.
-     * {@link Unreadable}: something that is not a record of this format (wrong magic or checksum): a lease
+     * {@link Unreadable}: something that is not a record of this format (wrong magic or checksum): a lock
      * treats it like the record of a holder it cannot name. {@link #decode} throws instead for a record of a
      * newer format version, which this code must not overwrite.
      */
@@ -101,7 +101,7 @@ public record LeaseRecord(State state, UUID owner, long counter, String descript
     }
 
     /** A well-formed record. */
-    public record Valid(LeaseRecord record) implements Content {
+    public record Valid(LockRecord record) implements Content {
     }
 
     /** A page that is neither zeros nor a record; {@code why} says what is wrong. */
@@ -161,7 +161,7 @@ public record LeaseRecord(State state, UUID owner, long counter, String descript
         if (state == null) {
             return new Unreadable("state " + stateCode + " (expected: 1 HELD or 2 RELEASED)");
         }
-        return new Valid(new LeaseRecord(state, new UUID(most, least), counter, new String(text, StandardCharsets.UTF_8)));
+        return new Valid(new LockRecord(state, new UUID(most, least), counter, new String(text, StandardCharsets.UTF_8)));
     }
 
     private static boolean isZero(ByteBuffer b) {

@@ -12,8 +12,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.hapager.derby.lock.LeaseRecord.Content;
-import org.hapager.derby.lock.LeaseRecord.State;
+import org.hapager.derby.lock.LockRecord.Content;
+import org.hapager.derby.lock.LockRecord.State;
 import org.hapager.pager.CompareAndWriteResult;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.Volume;
@@ -21,18 +21,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The lock that keeps two JVMs from booting one Derby database ({@code dbex.lck}): a <i>delta lease</i> (the
- * algorithm of sanlock's delta leases and of Chockler and Malkhi's light-weight leases) kept in page 0 of a
+ * The lock that keeps two JVMs from booting one Derby database ({@code dbex.lck}): a lock with an <i>expiry</i>
+ * (the algorithm of sanlock's delta leases and of Chockler and Malkhi's light-weight leases) kept in page 0 of a
  * lock volume on the page servers. The servers offer atomic page reads and writes and an atomic
  * compare-and-write of one page ({@link PagerClient#compareAndWrite}, what VMFS builds its locks on with SCSI's
- * ATS), but no clock, so the lease is built from those and from each JVM's own monotonic clock
- * ({@link System#nanoTime()}); no two hosts' clocks are ever compared. The page holds a {@link LeaseRecord}:
+ * ATS), but no clock, so the lock is built from those and from each JVM's own monotonic clock
+ * ({@link System#nanoTime()}); no two hosts' clocks are ever compared. The page holds a {@link LockRecord}:
  * owner id, host and pid, a counter, HELD or RELEASED. Claims and releases are compare-and-writes, so taking
  * a free lock costs one read and one compare-and-write, with no settle delay; renewals are plain writes.
  *
  * <h2>Use</h2>
  * <pre>{@code
- * DatabaseLease lock = new DatabaseLease(pager, "shop/dbex.lck", LeaseConfig.defaults(),
+ * DatabaseLock lock = new DatabaseLock(pager, "shop/dbex.lck", LockConfig.defaults(),
  *         (l, why) -> log.error("database shop lost its lock: {}", why));
  * if (!lock.tryAcquire()) {            // false: another live JVM holds it (lock.refusal() names it)
  *     throw ...;                       //   -> Derby's "another instance may have booted the database"
@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * <h2>The algorithm</h2>
  * A record on the page is <i>free</i> if the page is zeros or the record is RELEASED, <i>held</i> otherwise
  * (a HELD record, or bytes that are not a record at all, which are treated as a holder that cannot be named).
- * Timing ({@link LeaseConfig}): lease L, renewal interval R, io timeout T (half the configured settle delay,
- * which nothing waits any more), margin M.
+ * Timing ({@link LockConfig}): expiry L (how long the lock stays valid without a renewal), renewal interval R,
+ * io timeout T (half the configured settle delay, which nothing waits any more), margin M.
  * <ol>
  *   <li><b>Observe.</b> Read the page. Free: go to 2 with this read as the <i>basis</i>. Held: re-read it every
  *       R / 2. If it changes to something held, its writer is alive: <b>refused</b>
@@ -64,23 +64,23 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Hold.</b> Every R a daemon thread reads the page (it must still be our latest record; anything else
  *       means someone wrote over us: <b>fenced</b>) and writes HELD(us, counter + 1), never sent after the
  *       current expiry. A renewal that completes before the current expiry moves the expiry to its own
- *       <i>submission</i> + L; one that fails or does not complete before the expiry <b>suspends</b> the lease.
+ *       <i>submission</i> + L; one that fails or does not complete before the expiry <b>suspends</b> the lock.
  *       {@link #isHeld()} is true only before the expiry, and {@link #isWritable()} (may the database be
  *       written) only before the expiry minus M, whatever the renewal thread is doing, so a paused JVM sees its
  *       lock lapse on its own clock.<br>
  *       <b>Suspended</b>, every R / 2 the thread waits until our latest write of the page is resolved (its
  *       future done: completed, failed, or refused at its send deadline), then reads the page. If it holds a
  *       HELD record of ours no older than our latest completed one ("still ours, unchanged"), that read is the
- *       basis of a new claim, step 2 exactly: written, the lease is HELD again (<b>resumed</b>, expiry
+ *       basis of a new claim, step 2 exactly: written, the lock is HELD again (<b>resumed</b>, expiry
  *       = claim submission + L); void, it tries again; not written (another record came), <b>fenced</b>.
  *       Anything else on the page: <b>fenced</b>. Servers still away: it tries again, for as long as it takes.</li>
  *   <li><b>Release.</b> Stop renewing (and wait for a renewal in flight); from here {@link #isHeld()} is
- *       false. If the lease is HELD with more than T left, compare-and-write RELEASED(us, counter + 1) over our
+ *       false. If the lock is HELD with more than T left, compare-and-write RELEASED(us, counter + 1) over our
  *       latest HELD record, never sent after T, and wait up to T for it (not written: someone wrote over us;
- *       nothing to release). Suspended or fenced: nothing is written, and a suspended lease is fenced by
+ *       nothing to release). Suspended or fenced: nothing is written, and a suspended lock is fenced by
  *       its release ({@link #isFenced()} stays true): it gave the lock up not knowing whether it was its own.</li>
  * </ol>
- * States of one lease:
+ * States of one {@code DatabaseLock}:
  * <pre>
  *                  refused
  *         ┌───────────────────────┐
@@ -98,9 +98,9 @@ import org.slf4j.LoggerFactory;
  * What holds in each: HELD: the lock is ours until the expiry, writable until expiry − M. SUSPENDED: not
  * known to be ours; nothing of the database is sent; the renewal thread resolves it. FENCED: another JVM
  * may hold it; nothing is ever written again. RELEASING, RELEASED, IDLE: not held, nothing of the database
- * is sent by a {@link WriteFence} on this lease.
- * Transitions and the method behind each: {@code hold} (ACQUIRING → HELD, from {@code LeaseAcquisition}),
- * {@code suspend}, {@code resumed} and {@code fence} (from {@code LeaseRenewal}), {@link #release()}.
+ * is sent by a {@link WriteFence} on this lock.
+ * Transitions and the method behind each: {@code hold} (ACQUIRING → HELD, from {@code LockAcquisition}),
+ * {@code suspend}, {@code resumed} and {@code fence} (from {@code LockRenewal}), {@link #release()}.
  *
  * <h3>Who writes the page, and when</h3>
  * Only these writes ever happen: (a) an acquirer's claim, after a complete observation, or a suspended
@@ -110,9 +110,9 @@ import org.slf4j.LoggerFactory;
  * carries a <i>send deadline</i> ({@link PagerClient#write(Volume, long, java.nio.ByteBuffer, long)}): the
  * pager never sends it, nor sends it again after a failover, at or after: a claim's is its basis read's
  * submission + T, a renewal's the expiry it renews, a RELEASED's its submission + T. Nothing is written after
- * a lease was fenced. Every JVM that may open the database runs this algorithm: a claim written plainly (by
+ * a lock was fenced. Every JVM that may open the database runs this algorithm: a claim written plainly (by
  * the older version that verified after a settle delay) could overwrite a compare-and-write claim unseen. The volume itself is never deleted or truncated by this class, and must not be by anyone while the database may be open (zeros read as free).
- * Every record written is distinct from every other (a random owner id per lease object, a counter that grows
+ * Every record written is distinct from every other (a random owner id per lock object, a counter that grows
  * with each of its writes), so "unchanged" is decided by comparing bytes and no record can come back (no ABA)
  * except through a write taking effect twice, which (D) bounds; the zeros of a new volume never come back.
  *
@@ -146,12 +146,12 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <h2>Why two JVMs never hold it at once</h2>
- * A lease <i>holds</i> from the completion of its claim until its expiry, its loss, or the start of its
- * release, whichever comes first.
+ * A {@code DatabaseLock} <i>holds</i> from the completion of its claim until its expiry, its loss, or the start
+ * of its release, whichever comes first.
  * <ol>
- *   <li><b>A holder leaves a trace within every lease.</b> If P holds at instant t, P's latest completed write
- *       (claim or renewal) was submitted after t − L and completed before t, so (M) it took effect in
- *       (t − L, t].</li>
+ *   <li><b>A holder leaves a trace within every interval of length L.</b> If P holds at instant t, P's latest
+ *       completed write (claim or renewal) was submitted after t − L and completed before t, so (M) it took
+ *       effect in (t − L, t].</li>
  *   <li><b>An outwaited record belongs to nobody who holds.</b> Say Q read bytes X at instant p1 (its read
  *       completed at r1) and again at instant pf, in a read submitted at r2 &ge; r1 + L + M. Suppose P holds at
  *       pf. By 1 a write w of P took effect at some ℓ in (pf − L, pf], so after p1 + M (using (C)). If w wrote X,
@@ -172,7 +172,7 @@ import org.slf4j.LoggerFactory;
  *       By 3, B's basis was on the page from B's basis read to b*; A's record went on the page at a*, so
  *       B's basis read came after a* and saw A's record or a later write: A's claim or renewal, held → B had
  *       outwaited it, and by 2 A did not hold when B decided; A's RELEASED → A had stopped holding; another
- *       lease's record → the same reasoning for that lease, one claim later. Either way A's hold ended before
+ *       owner's record → the same reasoning for that owner, one claim later. Either way A's hold ended before
  *       b*, and B's hold begins only when its claim completes, after b*. This replaces the settle delay of the
  *       version that wrote claims plainly (sanlock's), where a later claim could overwrite an earlier one
  *       unseen unless both waited 2T and read back.</li>
@@ -186,7 +186,7 @@ import org.slf4j.LoggerFactory;
  *       its writer's latest HELD record, so it frees the page only while nobody else's record is on it; an
  *       effect of it that comes late (a reissue after a failover) finds the successor's record and writes
  *       nothing. So no RELEASED can turn the page back to free under a new holder, however long it takes.</li>
- *   <li><b>Resuming is a claim.</b> A suspended lease P resumes only by step 2 on a basis read r that
+ *   <li><b>Resuming is a claim.</b> A suspended holder P resumes only by step 2 on a basis read r that
  *       showed its own record, taken after every earlier write of P's page was resolved, and its claim is a
  *       compare-and-write over that read. Every such write had
  *       a send deadline no later than P's expiry E at the lapse, so by (S) it took effect before E + Δ, or
@@ -204,9 +204,9 @@ import org.slf4j.LoggerFactory;
  * <h2>What a lapse and a loss mean for Derby</h2>
  * The page servers do not check the lock, so the JVM stops itself: a {@link WriteFence} per database lets
  * a change of the database's files out of the pager only while {@link #isWritable()}, and a suspended
- * lease's writes wait for it. A stall shorter than about L − R − M (a page-server failover, typically 1–2 s)
- * does not even stop writes. A longer one suspends the lease; if the servers answer and the record is still
- * ours, the lease resumes and Derby only waited. If another JVM took the lock over, the lease is
+ * lock's writes wait for it. A stall shorter than about L − R − M (a page-server failover, typically 1–2 s)
+ * does not even stop writes. A longer one suspends the lock; if the servers answer and the record is still
+ * ours, the lock resumes and Derby only waited. If another JVM took the lock over, the lock is
  * <b>fenced</b>: it logs an ERROR, counts {@code hapager.derby.lock.lost}, calls the {@link LossListener}
  * once, and every further write of the database fails with {@link DatabaseFencedException}, so Derby stops
  * it. Why no write of a fenced JVM can land after the new holder's first write is argued, with numbered
@@ -224,27 +224,27 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>The code</h2>
  * This javadoc is the one statement of the algorithm and its argument; the classes that carry it out refer
- * here. This class keeps the lease's state (the states above, the expiry, the latest record and counter, the
+ * here. This class keeps the lock's state (the states above, the expiry, the latest record and counter, the
  * write in doubt), the public API, the hand-over to HELD, suspension, resumption and fencing (who is told, and
- * how), the writers' wait ({@link #awaitWritable}) and step 5. {@code LeaseAcquisition} runs steps 1 and 2 for
- * {@link #tryAcquire()} and a resuming holder, reading the time and waiting on a {@code LeaseClock} (the
- * system's, or a test's); {@code LeaseRenewal} is step 4's renewal thread; {@code LockPage} reads and writes
+ * how), the writers' wait ({@link #awaitWritable}) and step 5. {@code LockAcquisition} runs steps 1 and 2 for
+ * {@link #tryAcquire()} and a resuming holder, reading the time and waiting on a {@code LockClock} (the
+ * system's, or a test's); {@code LockRenewal} is step 4's renewal thread; {@code LockPage} reads and writes
  * the page with deadlines and says whether a record is free and whose it is; {@link WriteFence} applies
  * {@link #isWritable()} to a database's writes.
  */
-public final class DatabaseLease implements AutoCloseable {
+public final class DatabaseLock implements AutoCloseable {
 
     /** Told once when a held lock is lost (not when it is released). Runs on the renewal thread: keep it short. */
     @FunctionalInterface
     public interface LossListener {
-        void lockLost(DatabaseLease lease, String reason);
+        void lockLost(DatabaseLock lock, String reason);
     }
 
     private enum Phase { IDLE, ACQUIRING, HELD, SUSPENDED, RELEASING, FENCED, RELEASED }
 
     /** What {@link #awaitWritable} found. */
     public enum Standing {
-        /** The lease is HELD with more than the margin left: a write may be issued now. */
+        /** The lock is HELD with more than the margin left: a write may be issued now. */
         WRITABLE,
         /** Still SUSPENDED (or HELD too close to its expiry) at the deadline: not known to be ours. */
         LAPSED,
@@ -254,21 +254,21 @@ public final class DatabaseLease implements AutoCloseable {
         NOT_HELD
     }
 
-    private static final Logger log = LoggerFactory.getLogger(DatabaseLease.class);
+    private static final Logger log = LoggerFactory.getLogger(DatabaseLock.class);
     private static final Duration FENCE_TIMEOUT = Duration.ofMillis(500);
 
     private final Volume volume;
     private final LockPage page;
-    private final LeaseConfig config;
-    /** {@link LeaseConfig#margin()} in nanoseconds: {@link #isWritable()} runs before every write of the database. */
+    private final LockConfig config;
+    /** {@link LockConfig#margin()} in nanoseconds: {@link #isWritable()} runs before every write of the database. */
     private final long marginNanos;
     private final LossListener listener;
     private final UUID ownerId = UUID.randomUUID();
     private final String description;
     private final Counter losses;
     private final Counter suspensions;
-    private final LeaseAcquisition acquisition;
-    private final LeaseRenewal renewal;
+    private final LockAcquisition acquisition;
+    private final LockRenewal renewal;
 
     private final Object lock = new Object();
     /** Guarded by {@link #lock}. */
@@ -279,17 +279,17 @@ public final class DatabaseLease implements AutoCloseable {
     /** The counter of our latest write of any kind: the next one is larger. */
     private volatile long counter;
     /** Our latest completed HELD record: what the page should hold while we hold. */
-    private volatile LeaseRecord current;
+    private volatile LockRecord current;
     /** The lock is ours while {@code valid} and before this instant (System.nanoTime). */
     private volatile long expiryNanos;
     private volatile boolean valid;
     private volatile String refusal = "";
     private volatile String lossReason;
-    /** Who took the lock over (a FENCED lease), for messages; null if unknown or not fenced. */
+    /** Who took the lock over (a FENCED lock), for messages; null if unknown or not fenced. */
     private volatile String takenOverBy;
-    /** Set when the lease is fenced; stays set after its release, until it acquires again (sticky, see isFenced). */
+    /** Set when the lock is fenced; stays set after its release, until it acquires again (sticky, see isFenced). */
     private volatile boolean fenced;
-    /** Why the lease is SUSPENDED, and since when (System.nanoTime). */
+    /** Why the lock is SUSPENDED, and since when (System.nanoTime). */
     private volatile String suspendReason;
     private volatile long suspendedAt;
     /** The page as read before the claim by which {@link #tryAcquire()} last took the lock (read-only), or null. */
@@ -300,34 +300,34 @@ public final class DatabaseLease implements AutoCloseable {
     private volatile CompletableFuture<?> inDoubt;
 
     /**
-     * A lease on page 0 of volume {@code volumeName}, with meters in the pager's registry.
+     * A lock on page 0 of volume {@code volumeName}, with meters in the pager's registry.
      *
      * @param listener told when a held lock is lost; may be null
      */
-    public DatabaseLease(PagerClient pager, String volumeName, LeaseConfig config, LossListener listener) {
+    public DatabaseLock(PagerClient pager, String volumeName, LockConfig config, LossListener listener) {
         this(pager, volumeName, config, pager.config().meterRegistry(), listener);
     }
 
     /**
-     * A lease on page 0 of volume {@code volumeName}.
+     * A lock on page 0 of volume {@code volumeName}.
      *
      * @param listener told when a held lock is lost; may be null
      */
-    public DatabaseLease(PagerClient pager, String volumeName, LeaseConfig config, MeterRegistry registry,
-                         LossListener listener) {
-        this(pager, volumeName, config, registry, listener, LeaseClock.SYSTEM);
+    public DatabaseLock(PagerClient pager, String volumeName, LockConfig config, MeterRegistry registry,
+                        LossListener listener) {
+        this(pager, volumeName, config, registry, listener, LockClock.SYSTEM);
     }
 
     /**
-     * A lease on page 0 of volume {@code volumeName} whose acquisitions read {@code clock} and wait on it (tests
+     * A lock on page 0 of volume {@code volumeName} whose acquisitions read {@code clock} and wait on it (tests
      * see an acquirer start outwaiting a record).
      *
      * @param listener told when a held lock is lost; may be null
      */
-    DatabaseLease(PagerClient pager, String volumeName, LeaseConfig config, MeterRegistry registry, LossListener listener,
-                  LeaseClock clock) {
+    DatabaseLock(PagerClient pager, String volumeName, LockConfig config, MeterRegistry registry, LossListener listener,
+                 LockClock clock) {
         Objects.requireNonNull(pager, "pager");
-        this.volume = Volume.of(volumeName, LeaseRecord.PAGE_SIZE);
+        this.volume = Volume.of(volumeName, LockRecord.PAGE_SIZE);
         this.page = new LockPage(pager, volume);
         this.config = Objects.requireNonNull(config, "config");
         this.marginNanos = config.margin().toNanos();
@@ -341,13 +341,13 @@ public final class DatabaseLease implements AutoCloseable {
         this.suspensions = Counter.builder("hapager.derby.lock.suspended").tag("lock", volumeName)
                 .description("renewals of the database lock that failed or came late: writes stop until it resumes or is fenced")
                 .register(registry);
-        this.acquisition = new LeaseAcquisition(this, page, config, clock);
-        this.renewal = new LeaseRenewal(this, page, config, acquisition, renewals);
+        this.acquisition = new LockAcquisition(this, page, config, clock);
+        this.renewal = new LockRenewal(this, page, config, acquisition, renewals);
         Duration stall = pager.config().lease().plus(FENCE_TIMEOUT);
         if (config.margin().compareTo(stall) <= 0) {
-            log.warn("lock {}: margin {} (lease / 5) is not longer than the pager's failover stall (its lease {} + fence timeout {}): "
+            log.warn("lock {}: margin {} (expiry / 5) is not longer than the pager's failover stall (its lease {} + fence timeout {}): "
                     + "a write reissued after a failover could make a live holder look dead, and a lapsed holder's last lock write "
-                    + "could land after a new holder's claim (assumption (S)); use a lock lease above {}",
+                    + "could land after a new holder's claim (assumption (S)); use a lock expiry above {}",
                     volume.name(), config.margin(), pager.config().lease(), FENCE_TIMEOUT, stall.multipliedBy(5));
         }
     }
@@ -355,17 +355,16 @@ public final class DatabaseLease implements AutoCloseable {
     // ------------------------------------------------------------------ acquire
 
     /**
-     * Tries to take the lock: observes the page (up to {@code lease + margin} if another JVM's record is on it)
+     * Tries to take the lock: observes the page (up to {@code expiry + margin} if another JVM's record is on it)
      * and claims it by a compare-and-write over what it read: a free lock is taken with one read and one
-     * compare-and-write. Returns at once with true if this lease already
-     * holds it.
+     * compare-and-write. Returns at once with true if this {@code DatabaseLock} already holds it.
      *
-     * @return true if this lease now holds the lock; false if another live JVM holds it, another acquirer won
-     *         the race, or the caller was interrupted (its interrupt flag is then set): {@link #refusal()} says
-     *         which and names the other owner
+     * @return true if this {@code DatabaseLock} now holds the lock; false if another live JVM holds it, another
+     *         acquirer won the race, or the caller was interrupted (its interrupt flag is then set): {@link
+     *         #refusal()} says which and names the other owner
      * @throws IOException if the page servers fail a request, or no decision was reached within
-     *                     {@link LeaseConfig#acquireTimeout()}
-     * @throws LeaseRecord.UnsupportedFormatException if the page holds a record of a newer format
+     *                     {@link LockConfig#acquireTimeout()}
+     * @throws LockRecord.UnsupportedFormatException if the page holds a record of a newer format
      */
     public boolean tryAcquire() throws IOException {
         synchronized (lock) {
@@ -396,8 +395,8 @@ public final class DatabaseLease implements AutoCloseable {
         }
     }
 
-    /** Step 2 to 4: a claim that wrote makes this lease HELD until {@code expiry} and starts the renewal thread. */
-    void hold(LeaseRecord mine, long expiry, long firstRenewal, ByteBuffer basis) {
+    /** Step 2 to 4: a claim that wrote makes this lock HELD until {@code expiry} and starts the renewal thread. */
+    void hold(LockRecord mine, long expiry, long firstRenewal, ByteBuffer basis) {
         CountDownLatch stop = new CountDownLatch(1);
         Thread t = new Thread(() -> renewal.renewLoop(stop, firstRenewal), "hapager-lock-renewal " + volume.name());
         t.setDaemon(true);
@@ -447,9 +446,9 @@ public final class DatabaseLease implements AutoCloseable {
 
     /**
      * SUSPENDED → HELD, told by the renewal thread after it claimed the lock again on a read that still showed
-     * our record, and that claim wrote: ours until {@code expiry}. False if the lease was released meanwhile.
+     * our record, and that claim wrote: ours until {@code expiry}. False if the lock was released meanwhile.
      */
-    boolean resumed(LeaseRecord mine, long expiry) {
+    boolean resumed(LockRecord mine, long expiry) {
         long suspendedNanos;
         synchronized (lock) {
             if (phase != Phase.SUSPENDED) {
@@ -471,7 +470,7 @@ public final class DatabaseLease implements AutoCloseable {
     /**
      * HELD or SUSPENDED → FENCED (while RELEASING: only recorded), told by the renewal thread: the page holds
      * {@code holder}'s record instead of ours, or (holder null) the lock cannot be kept. Final: nothing of the
-     * database is written again by this lease's holder. The listener is told once.
+     * database is written again by this lock's holder. The listener is told once.
      */
     void fence(Content holder, String reason) {
         boolean releasing;
@@ -481,7 +480,7 @@ public final class DatabaseLease implements AutoCloseable {
             }
             valid = false;
             lossReason = reason;
-            takenOverBy = holder == null || holder instanceof LeaseRecord.Blank ? null : LockPage.describe(holder);
+            takenOverBy = holder == null || holder instanceof LockRecord.Blank ? null : LockPage.describe(holder);
             releasing = phase == Phase.RELEASING;
             if (!releasing) {
                 phase = Phase.FENCED;
@@ -504,7 +503,7 @@ public final class DatabaseLease implements AutoCloseable {
     }
 
     /**
-     * Waits until a write of the database may be issued ({@link #isWritable()}), the lease is fenced or not
+     * Waits until a write of the database may be issued ({@link #isWritable()}), the lock is fenced or not
      * held, or {@code deadlineNanos} (System.nanoTime) passes while it is suspended; says which.
      */
     public Standing awaitWritable(long deadlineNanos) throws InterruptedException {
@@ -535,11 +534,11 @@ public final class DatabaseLease implements AutoCloseable {
     // ------------------------------------------------------------------ release
 
     /**
-     * Step 5: stops renewing and, if the lock is still held with more than {@link LeaseConfig#ioTimeout()}
-     * left, writes RELEASED so that the next JVM need not outwait the lease. Idempotent; does nothing if the
+     * Step 5: stops renewing and, if the lock is still held with more than {@link LockConfig#ioTimeout()}
+     * left, writes RELEASED so that the next JVM need not outwait the expiry. Idempotent; does nothing if the
      * lock is not held (never acquired, released, or lost). Bounded: waits at most for a renewal in flight (up
-     * to the lease's expiry) and {@code ioTimeout} for the RELEASED write. Failures are logged, not thrown: an
-     * unreleased lock frees itself after {@code lease + margin}.
+     * to the lock's expiry) and {@code ioTimeout} for the RELEASED write. Failures are logged, not thrown: an
+     * unreleased lock frees itself after {@code expiry + margin}.
      */
     public void release() {
         Thread thread;
@@ -587,20 +586,20 @@ public final class DatabaseLease implements AutoCloseable {
             long submitted = System.nanoTime();
             long left = expiryNanos - submitted;
             if (left - config.ioTimeout().toNanos() <= 0) {
-                log.warn("lock {}: only {} ms of the lease left, not enough to release it safely; it frees itself after {}",
+                log.warn("lock {}: only {} ms left before the lock expires, not enough to release it safely; it frees itself after {}",
                         volume.name(), TimeUnit.NANOSECONDS.toMillis(left), config.deadAfter());
                 return;
             }
-            LeaseRecord released = current.next(State.RELEASED);
+            LockRecord released = current.next(State.RELEASED);
             counter = released.counter();
             // over our own latest record only, and never sent after submitted + ioTimeout (< the expiry): a RELEASED
             // can never land on another's record and free the page under a new holder, however late or often it lands
-            CompletableFuture<CompareAndWriteResult> write = page.compareAndWrite(current.encode(LeaseRecord.PAGE_SIZE),
-                    released.encode(LeaseRecord.PAGE_SIZE), submitted + config.ioTimeout().toNanos());
+            CompletableFuture<CompareAndWriteResult> write = page.compareAndWrite(current.encode(LockRecord.PAGE_SIZE),
+                    released.encode(LockRecord.PAGE_SIZE), submitted + config.ioTimeout().toNanos());
             try {
                 CompareAndWriteResult result = page.await(write, submitted + config.ioTimeout().toNanos(), "write RELEASED");
                 if (result.written()) {
-                    this.released = released.encode(LeaseRecord.PAGE_SIZE).asReadOnlyBuffer();
+                    this.released = released.encode(LockRecord.PAGE_SIZE).asReadOnlyBuffer();
                     log.info("lock {}: released by {} (owner {}, counter {})", volume.name(), description, ownerId, released.counter());
                 } else {
                     log.warn("lock {}: not released: the page no longer held our record {} but {}; nothing was written",
@@ -634,7 +633,7 @@ public final class DatabaseLease implements AutoCloseable {
 
     // ------------------------------------------------------------------ state
 
-    /** Whether this lease holds the lock now: acquired, not released or lost, and before its expiry. */
+    /** Whether it holds the lock now: acquired, not released or lost, and before its expiry. */
     public boolean isHeld() {
         return valid && System.nanoTime() - expiryNanos < 0;
     }
@@ -653,15 +652,15 @@ public final class DatabaseLease implements AutoCloseable {
     }
 
     /**
-     * Whether the lease was fenced (its lock taken over, or given up for good, while held) and has not acquired
-     * again since. Sticky: still true after {@link #release()}, since the fence must outlive Derby's shutdown of
-     * the database.
+     * Whether this {@code DatabaseLock} was fenced (the lock taken over, or given up for good, while held) and has
+     * not acquired it again since. Sticky: still true after {@link #release()}, since the fence must outlive
+     * Derby's shutdown of the database.
      */
     public boolean isFenced() {
         return fenced;
     }
 
-    /** Whether a renewal failed or came late and the lease has not resumed nor been fenced since. */
+    /** Whether a renewal failed or came late and the lock has not resumed nor been fenced since. */
     public boolean isSuspended() {
         synchronized (lock) {
             return phase == Phase.SUSPENDED;
@@ -669,7 +668,7 @@ public final class DatabaseLease implements AutoCloseable {
     }
 
     /**
-     * Whether a write refused now may be allowed later by this lease: it is HELD (perhaps past the margin or
+     * Whether a write refused now may be allowed later by this lock: it is HELD (perhaps past the margin or
      * the expiry, not yet suspended by the renewal thread), SUSPENDED or ACQUIRING. False once it is fenced or
      * released: then nothing refused now is ever written.
      */
@@ -684,17 +683,17 @@ public final class DatabaseLease implements AutoCloseable {
         return lossReason;
     }
 
-    /** The record that took the lock over from a fenced lease (as messages name it), or null if unknown. */
+    /** The record that took the lock over from a fenced lock (as messages name it), or null if unknown. */
     public String takenOverBy() {
         return takenOverBy;
     }
 
-    /** Why the lease is (or was last) suspended, or null. */
+    /** Why the lock is (or was last) suspended, or null. */
     public String suspendReason() {
         return suspendReason;
     }
 
-    /** This lease's owner id, written in every record. */
+    /** This lock object's owner id, written in every record. */
     public UUID ownerId() {
         return ownerId;
     }
@@ -721,13 +720,13 @@ public final class DatabaseLease implements AutoCloseable {
         return volume.name();
     }
 
-    public LeaseConfig config() {
+    public LockConfig config() {
         return config;
     }
 
     @Override
     public String toString() {
-        return "DatabaseLease[" + volume.name() + ", " + description + ", owner " + ownerId + ", " + (isHeld() ? "held" : "not held") + "]";
+        return "DatabaseLock[" + volume.name() + ", " + description + ", owner " + ownerId + ", " + (isHeld() ? "held" : "not held") + "]";
     }
 
     // ------------------------------------------------------------------ shared with the steps' classes
@@ -749,7 +748,7 @@ public final class DatabaseLease implements AutoCloseable {
     }
 
     /** Our latest completed HELD record. */
-    LeaseRecord current() {
+    LockRecord current() {
         return current;
     }
 
@@ -759,7 +758,7 @@ public final class DatabaseLease implements AutoCloseable {
     }
 
     /** A renewal completed in time: {@code next} is our latest record, and the hold lasts until {@code expiry}. */
-    void renewed(LeaseRecord next, long expiry) {
+    void renewed(LockRecord next, long expiry) {
         synchronized (lock) {
             current = next;
             expiryNanos = expiry;
@@ -769,7 +768,7 @@ public final class DatabaseLease implements AutoCloseable {
 
     /** Whether the page's content is a HELD record of ours not older than our latest: "still ours, unchanged". */
     boolean isOurs(Content c) {
-        return c instanceof LeaseRecord.Valid v && v.record().owner().equals(ownerId) && v.record().state() == State.HELD
+        return c instanceof LockRecord.Valid v && v.record().owner().equals(ownerId) && v.record().state() == State.HELD
                 && v.record().counter() >= current.counter();
     }
 
@@ -778,7 +777,7 @@ public final class DatabaseLease implements AutoCloseable {
         return inDoubt;
     }
 
-    /** Notes a claim of a suspended lease that was not durable in time: it may still be sent, until its deadline. */
+    /** Notes a claim of a suspended lock that was not durable in time: it may still be sent, until its deadline. */
     void inDoubt(CompletableFuture<?> write) {
         inDoubt = write;
     }

@@ -23,7 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.hapager.derby.lock.LeaseRecord.State;
+import org.hapager.derby.lock.LockRecord.State;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.ServerPair;
 import org.hapager.pager.Volume;
@@ -42,17 +42,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The lease against two real page-server processes, shared by the tests (starting them is the slow part);
- * each {@link PagerClient} stands for one JVM. Leases are short (1 s) to keep the tests fast. Nothing waits by
- * sleeping: every wait is the lease's own, or a bounded wait for a condition. The two tests that kill or
+ * The lock against two real page-server processes, shared by the tests (starting them is the slow part);
+ * each {@link PagerClient} stands for one JVM. Expiries are short (1 s) to keep the tests fast. Nothing waits by
+ * sleeping: every wait is the lock's own, or a bounded wait for a condition. The two tests that kill or
  * freeze a server run last, and start a killed server again first.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(SeedExtension.class)
-class DatabaseLeaseTest {
+class DatabaseLockTest {
 
-    static final LeaseConfig ONE_SECOND = LeaseConfig.ofLease(Duration.ofSeconds(1));
+    static final LockConfig ONE_SECOND = LockConfig.ofExpiry(Duration.ofSeconds(1));
 
     /** Page servers without their warm-up: they start faster, and nothing here measures their speed. */
     static final List<String> NO_WARMUP = List.of("--warmup-ops", "0");
@@ -79,15 +79,15 @@ class DatabaseLeaseTest {
         PagerClient jvm2 = pair.client();
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         List<String> losses = new ArrayList<>();
-        DatabaseLease first = new DatabaseLease(jvm1, "basic/dbex.lck", ONE_SECOND, meters, (l, why) -> losses.add(why));
-        DatabaseLease second = new DatabaseLease(jvm2, "basic/dbex.lck", ONE_SECOND, null);
+        DatabaseLock first = new DatabaseLock(jvm1, "basic/dbex.lck", ONE_SECOND, meters, (l, why) -> losses.add(why));
+        DatabaseLock second = new DatabaseLock(jvm2, "basic/dbex.lck", ONE_SECOND, null);
 
         assertFalse(first.isHeld());
         assertTrue(first.tryAcquire(), first.refusal());
         assertTrue(first.isHeld());
         assertTrue(first.tryAcquire(), "acquiring again while held is a no-op");
         assertEquals("", first.refusal());
-        LeaseRecord onPage = record(jvm2, "basic/dbex.lck");
+        LockRecord onPage = record(jvm2, "basic/dbex.lck");
         assertEquals(first.ownerId(), onPage.owner());
         assertEquals(State.HELD, onPage.state());
         assertTrue(onPage.description().contains("pid " + ProcessHandle.current().pid()), onPage.description());
@@ -105,14 +105,14 @@ class DatabaseLeaseTest {
         first.release();
         assertFalse(first.isHeld());
         first.release(); // idempotent
-        LeaseRecord released = record(jvm2, "basic/dbex.lck");
+        LockRecord released = record(jvm2, "basic/dbex.lck");
         assertEquals(State.RELEASED, released.state());
         assertEquals(first.ownerId(), released.owner());
 
         start = System.nanoTime();
         assertTrue(second.tryAcquire(), second.refusal());
         long tookNanos = System.nanoTime() - start;
-        assertTrue(tookNanos < ONE_SECOND.deadAfter().toNanos(), "a released lock is taken without outwaiting the lease ("
+        assertTrue(tookNanos < ONE_SECOND.deadAfter().toNanos(), "a released lock is taken without outwaiting the expiry ("
                 + TimeUnit.NANOSECONDS.toMillis(tookNanos) + " ms)");
         assertTrue(second.isHeld());
         assertTrue(record(jvm1, "basic/dbex.lck").counter() > released.counter(), "counters keep growing across owners");
@@ -120,7 +120,7 @@ class DatabaseLeaseTest {
         assertFalse(first.tryAcquire(), "and now the first is refused");
         assertTrue(first.refusal().contains(second.ownerId().toString()), first.refusal());
         second.release();
-        assertTrue(first.tryAcquire(), "the same lease object can acquire again: " + first.refusal());
+        assertTrue(first.tryAcquire(), "the same lock object can acquire again: " + first.refusal());
         first.release();
         assertEquals(List.of(), losses);
         assertEquals(0.0, meters.get("hapager.derby.lock.lost").counter().count());
@@ -133,20 +133,20 @@ class DatabaseLeaseTest {
      */
     @Test
     void aFreeLockIsTakenWithoutASettleDelay() throws Exception {
-        LeaseConfig slowSettle = LeaseConfig.ofLease(Duration.ofHours(1)).withSettleDelay(Duration.ofMinutes(30));
+        LockConfig slowSettle = LockConfig.ofExpiry(Duration.ofHours(1)).withSettleDelay(Duration.ofMinutes(30));
         PagerClient jvm1 = pair.client();
         PagerClient jvm2 = pair.client();
-        DatabaseLease first = new DatabaseLease(jvm1, "fast/dbex.lck", slowSettle, null);
-        DatabaseLease second = new DatabaseLease(jvm2, "fast/dbex.lck", slowSettle, null);
+        DatabaseLock first = new DatabaseLock(jvm1, "fast/dbex.lck", slowSettle, null);
+        DatabaseLock second = new DatabaseLock(jvm2, "fast/dbex.lck", slowSettle, null);
 
         assertTrue(first.tryAcquire(), "a blank page: " + first.refusal());
         assertEquals(first.ownerId(), record(jvm2, "fast/dbex.lck").owner());
         first.release();
-        LeaseRecord released = record(jvm2, "fast/dbex.lck");
+        LockRecord released = record(jvm2, "fast/dbex.lck");
         assertEquals(State.RELEASED, released.state());
 
         assertTrue(second.tryAcquire(), "a RELEASED page: " + second.refusal());
-        LeaseRecord taken = record(jvm1, "fast/dbex.lck");
+        LockRecord taken = record(jvm1, "fast/dbex.lck");
         assertEquals(second.ownerId(), taken.owner());
         assertEquals(State.HELD, taken.state());
         assertTrue(taken.counter() > released.counter());
@@ -164,12 +164,12 @@ class DatabaseLeaseTest {
     void aReleaseNeverFreesTheLockUnderAnotherHolder() throws Exception {
         PagerClient jvm1 = pair.client();
         PagerClient jvm2 = pair.client();
-        // a one-minute lease renews after 15 s: the renewal thread does not see the intruder before the release
-        DatabaseLease first = new DatabaseLease(jvm1, "overwritten-release/dbex.lck", LeaseConfig.ofLease(Duration.ofMinutes(1)), null);
+        // a one-minute expiry renews after 15 s: the renewal thread does not see the intruder before the release
+        DatabaseLock first = new DatabaseLock(jvm1, "overwritten-release/dbex.lck", LockConfig.ofExpiry(Duration.ofMinutes(1)), null);
         assertTrue(first.tryAcquire(), first.refusal());
-        Volume v = Volume.of("overwritten-release/dbex.lck", LeaseRecord.PAGE_SIZE);
-        LeaseRecord intruder = new LeaseRecord(State.HELD, UUID.randomUUID(), 1_000, "another JVM");
-        jvm2.write(v, 0, intruder.encode(LeaseRecord.PAGE_SIZE)).get(10, TimeUnit.SECONDS);
+        Volume v = Volume.of("overwritten-release/dbex.lck", LockRecord.PAGE_SIZE);
+        LockRecord intruder = new LockRecord(State.HELD, UUID.randomUUID(), 1_000, "another JVM");
+        jvm2.write(v, 0, intruder.encode(LockRecord.PAGE_SIZE)).get(10, TimeUnit.SECONDS);
         first.release();
         assertEquals(intruder.owner(), record(jvm2, "overwritten-release/dbex.lck").owner(),
                 "the release left the other record in place");
@@ -177,18 +177,18 @@ class DatabaseLeaseTest {
     }
 
     @Test
-    void aCrashedHoldersLockFreesItselfAfterTheLease() throws Exception {
+    void aCrashedHoldersLockFreesItselfAfterItsExpiry() throws Exception {
         PagerClient crashing = pair.client();
         PagerClient jvm2 = pair.client();
-        DatabaseLease first = new DatabaseLease(crashing, "crash/dbex.lck", ONE_SECOND, null);
-        DatabaseLease second = new DatabaseLease(jvm2, "crash/dbex.lck", ONE_SECOND, null);
+        DatabaseLock first = new DatabaseLock(crashing, "crash/dbex.lck", ONE_SECOND, null);
+        DatabaseLock second = new DatabaseLock(jvm2, "crash/dbex.lck", ONE_SECOND, null);
         assertTrue(first.tryAcquire(), first.refusal());
 
         crashing.close(); // the JVM dies: no more renewals, no RELEASED
         long start = System.nanoTime();
         assertTrue(second.tryAcquire(), second.refusal());
         long took = System.nanoTime() - start;
-        assertTrue(took >= ONE_SECOND.deadAfter().toNanos(), "the record had to stay unchanged for lease + margin, took "
+        assertTrue(took >= ONE_SECOND.deadAfter().toNanos(), "the record had to stay unchanged for expiry + margin, took "
                 + TimeUnit.NANOSECONDS.toMillis(took) + " ms");
         assertFalse(first.isHeld(), "the crashed side's own view: its renewals failed");
         assertEquals(second.ownerId(), record(jvm2, "crash/dbex.lck").owner());
@@ -202,13 +202,13 @@ class DatabaseLeaseTest {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         CountDownLatch lost = new CountDownLatch(1);
         AtomicReference<String> reason = new AtomicReference<>();
-        DatabaseLease holder = new DatabaseLease(jvm1, "overwritten/dbex.lck", ONE_SECOND, meters, (l, why) -> {
+        DatabaseLock holder = new DatabaseLock(jvm1, "overwritten/dbex.lck", ONE_SECOND, meters, (l, why) -> {
             reason.set(why);
             lost.countDown();
         });
         assertTrue(holder.tryAcquire(), holder.refusal());
-        LeaseRecord foreign = new LeaseRecord(State.HELD, UUID.randomUUID(), 1_000, "host elsewhere pid 1");
-        intruder.write(Volume.of("overwritten/dbex.lck", LeaseRecord.PAGE_SIZE), 0, foreign.encode(LeaseRecord.PAGE_SIZE))
+        LockRecord foreign = new LockRecord(State.HELD, UUID.randomUUID(), 1_000, "host elsewhere pid 1");
+        intruder.write(Volume.of("overwritten/dbex.lck", LockRecord.PAGE_SIZE), 0, foreign.encode(LockRecord.PAGE_SIZE))
                 .get(10, TimeUnit.SECONDS);
 
         assertTrue(lost.await(10, TimeUnit.SECONDS), "the next renewal notices");
@@ -223,7 +223,7 @@ class DatabaseLeaseTest {
                 fence.refusal("overwritten/seg0/c10.dat", "write"), "the pager is told not to send the database's writes");
         assertTrue(refused.getMessage().contains("database lock of /test/overwritten was taken over by host elsewhere pid 1")
                 && refused.getMessage().contains("this JVM is fenced"), refused.getMessage());
-        assertEquals(null, fence.refusal("overwritten/dbex.lck", "write"), "the lock volume is the lease's own business");
+        assertEquals(null, fence.refusal("overwritten/dbex.lck", "write"), "the lock volume is the lock's own business");
         assertThrows(DatabaseFencedException.class, () -> fence.awaitWritable("write of overwritten/log/log1.dat"));
         holder.release();
         assertEquals(foreign, record(intruder, "overwritten/dbex.lck"), "not even RELEASED");
@@ -234,45 +234,45 @@ class DatabaseLeaseTest {
     @Test
     void anUnreadablePageIsOutwaitedLikeADeadHolderAndANewerFormatIsLeftAlone() throws Exception {
         PagerClient jvm = pair.client();
-        Volume garbage = Volume.of("garbage/dbex.lck", LeaseRecord.PAGE_SIZE);
+        Volume garbage = Volume.of("garbage/dbex.lck", LockRecord.PAGE_SIZE);
         jvm.create(garbage.name(), false).get(10, TimeUnit.SECONDS);
-        ByteBuffer junk = ByteBuffer.allocate(LeaseRecord.PAGE_SIZE);
+        ByteBuffer junk = ByteBuffer.allocate(LockRecord.PAGE_SIZE);
         new Random(7).nextBytes(junk.array());
         jvm.write(garbage, 0, junk).get(10, TimeUnit.SECONDS);
-        DatabaseLease lease = new DatabaseLease(jvm, garbage.name(), ONE_SECOND, null);
+        DatabaseLock lock = new DatabaseLock(jvm, garbage.name(), ONE_SECOND, null);
         long start = System.nanoTime();
-        assertTrue(lease.tryAcquire(), lease.refusal());
+        assertTrue(lock.tryAcquire(), lock.refusal());
         assertTrue(System.nanoTime() - start >= ONE_SECOND.deadAfter().toNanos());
-        lease.release();
+        lock.release();
 
-        Volume newer = Volume.of("newer/dbex.lck", LeaseRecord.PAGE_SIZE);
+        Volume newer = Volume.of("newer/dbex.lck", LockRecord.PAGE_SIZE);
         jvm.create(newer.name(), false).get(10, TimeUnit.SECONDS);
-        ByteBuffer page = new LeaseRecord(State.HELD, UUID.randomUUID(), 5, "future").encode(LeaseRecord.PAGE_SIZE);
+        ByteBuffer page = new LockRecord(State.HELD, UUID.randomUUID(), 5, "future").encode(LockRecord.PAGE_SIZE);
         page.putShort(4, (short) 9);
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         crc.update(page.array(), 0, 34 + 6);
         page.putInt(34 + 6, (int) crc.getValue());
         jvm.write(newer, 0, page).get(10, TimeUnit.SECONDS);
-        DatabaseLease other = new DatabaseLease(jvm, newer.name(), ONE_SECOND, null);
-        assertThrows(LeaseRecord.UnsupportedFormatException.class, other::tryAcquire);
+        DatabaseLock other = new DatabaseLock(jvm, newer.name(), ONE_SECOND, null);
+        assertThrows(LockRecord.UnsupportedFormatException.class, other::tryAcquire);
         assertFalse(other.isHeld());
     }
 
     @Test
     void anInterruptGivesUpCleanlyAndKeepsTheFlag() throws Exception {
         PagerClient jvm = pair.client();
-        Volume v = Volume.of("interrupt/dbex.lck", LeaseRecord.PAGE_SIZE);
+        Volume v = Volume.of("interrupt/dbex.lck", LockRecord.PAGE_SIZE);
         jvm.create(v.name(), false).get(10, TimeUnit.SECONDS);
-        LeaseRecord stale = new LeaseRecord(State.HELD, UUID.randomUUID(), 3, "host gone pid 9");
-        jvm.write(v, 0, stale.encode(LeaseRecord.PAGE_SIZE)).get(10, TimeUnit.SECONDS);
+        LockRecord stale = new LockRecord(State.HELD, UUID.randomUUID(), 3, "host gone pid 9");
+        jvm.write(v, 0, stale.encode(LockRecord.PAGE_SIZE)).get(10, TimeUnit.SECONDS);
         SignallingClock clock = new SignallingClock();
-        DatabaseLease lease = new DatabaseLease(jvm, v.name(), LeaseConfig.ofLease(Duration.ofSeconds(30)), new SimpleMeterRegistry(),
+        DatabaseLock lock = new DatabaseLock(jvm, v.name(), LockConfig.ofExpiry(Duration.ofSeconds(30)), new SimpleMeterRegistry(),
                 null, clock);
         CompletableFuture<Boolean> result = new CompletableFuture<>();
         CompletableFuture<Boolean> flag = new CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
-                result.complete(lease.tryAcquire()); // outwaits the stale record for 36 s unless interrupted
+                result.complete(lock.tryAcquire()); // outwaits the stale record for 36 s unless interrupted
                 flag.complete(Thread.currentThread().isInterrupted());
             } catch (Throwable e) {
                 result.completeExceptionally(e);
@@ -284,8 +284,8 @@ class DatabaseLeaseTest {
         t.interrupt();
         assertFalse(result.get(10, TimeUnit.SECONDS));
         assertTrue(flag.get(10, TimeUnit.SECONDS), "interrupt flag restored");
-        assertTrue(lease.refusal().contains("interrupted while trying to observe the lock page"), lease.refusal());
-        assertFalse(lease.isHeld());
+        assertTrue(lock.refusal().contains("interrupted while trying to observe the lock page"), lock.refusal());
+        assertFalse(lock.isHeld());
         assertEquals(stale, record(jvm, v.name()), "nothing was written");
     }
 
@@ -298,10 +298,10 @@ class DatabaseLeaseTest {
         Random random = seed.random();
         int racers = 3;
         int rounds = 15;
-        LeaseConfig config = ONE_SECOND.withRenewalInterval(Duration.ofMillis(100));
-        List<DatabaseLease> leases = new ArrayList<>();
+        LockConfig config = ONE_SECOND.withRenewalInterval(Duration.ofMillis(100));
+        List<DatabaseLock> locks = new ArrayList<>();
         for (int i = 0; i < racers; i++) {
-            leases.add(new DatabaseLease(pair.client(), "race/dbex.lck", config, null));
+            locks.add(new DatabaseLock(pair.client(), "race/dbex.lck", config, null));
         }
         PagerClient observer = pair.client();
         ScheduledExecutorService starter = Executors.newScheduledThreadPool(racers);
@@ -309,30 +309,30 @@ class DatabaseLeaseTest {
         try {
             for (int round = 0; round < rounds; round++) {
                 List<CompletableFuture<Boolean>> results = new ArrayList<>();
-                for (DatabaseLease lease : leases) {
+                for (DatabaseLock lock : locks) {
                     CompletableFuture<Boolean> r = new CompletableFuture<>();
                     results.add(r);
                     starter.schedule(() -> {
                         try {
-                            r.complete(lease.tryAcquire());
+                            r.complete(lock.tryAcquire());
                         } catch (Throwable e) {
                             r.completeExceptionally(e);
                         }
                     }, random.nextInt(3_000), TimeUnit.MICROSECONDS);
                 }
-                List<DatabaseLease> winners = new ArrayList<>();
+                List<DatabaseLock> winners = new ArrayList<>();
                 for (int i = 0; i < racers; i++) {
                     if (results.get(i).get(30, TimeUnit.SECONDS)) {
-                        winners.add(leases.get(i));
+                        winners.add(locks.get(i));
                     }
                 }
                 assertTrue(winners.size() <= 1, "round " + round + ": " + winners.size() + " holders: " + winners);
                 if (winners.size() == 1) {
                     decided++;
-                    DatabaseLease winner = winners.get(0);
+                    DatabaseLock winner = winners.get(0);
                     assertTrue(winner.isHeld());
                     assertEquals(winner.ownerId(), record(observer, "race/dbex.lck").owner(), "round " + round);
-                    for (DatabaseLease l : leases) {
+                    for (DatabaseLock l : locks) {
                         if (l != winner) {
                             assertFalse(l.isHeld());
                             assertFalse(l.refusal().isEmpty());
@@ -343,9 +343,9 @@ class DatabaseLeaseTest {
             }
         } finally {
             starter.shutdownNow();
-            leases.forEach(DatabaseLease::release);
+            locks.forEach(DatabaseLock::release);
         }
-        System.out.println("DatabaseLeaseTest.racingAcquirers: " + decided + " of " + rounds + " rounds had a winner");
+        System.out.println("DatabaseLockTest.racingAcquirers: " + decided + " of " + rounds + " rounds had a winner");
         assertTrue(decided > 0, "no round had a winner");
     }
 
@@ -357,9 +357,9 @@ class DatabaseLeaseTest {
         PagerClient jvm2 = pair.client();
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         List<String> losses = new ArrayList<>();
-        // the stall of a kill -9 failover is well under a second; a 3 s lease tolerates about 2 s
-        LeaseConfig config = LeaseConfig.ofLease(Duration.ofSeconds(3)).withRenewalInterval(Duration.ofMillis(250));
-        DatabaseLease holder = new DatabaseLease(jvm1, "failover/dbex.lck", config, meters, (l, why) -> losses.add(why));
+        // the stall of a kill -9 failover is well under a second; a 3 s expiry tolerates about 2 s
+        LockConfig config = LockConfig.ofExpiry(Duration.ofSeconds(3)).withRenewalInterval(Duration.ofMillis(250));
+        DatabaseLock holder = new DatabaseLock(jvm1, "failover/dbex.lck", config, meters, (l, why) -> losses.add(why));
         assertTrue(holder.tryAcquire(), holder.refusal());
         Counter renewals = meters.get("hapager.derby.lock.renewals").counter();
         Await.until("two renewals", () -> renewals.count() >= 2);
@@ -378,7 +378,7 @@ class DatabaseLeaseTest {
         assertTrue(holder.isHeld(), "lost: " + holder.lossReason());
         assertEquals(List.of(), losses);
         assertEquals(0.0, meters.get("hapager.derby.lock.lost").counter().count());
-        DatabaseLease second = new DatabaseLease(jvm2, "failover/dbex.lck", config, null);
+        DatabaseLock second = new DatabaseLock(jvm2, "failover/dbex.lck", config, null);
         assertFalse(second.tryAcquire(), "the holder is alive and renewing after the failover");
         assertTrue(second.refusal().contains(holder.ownerId().toString()), second.refusal());
 
@@ -388,35 +388,35 @@ class DatabaseLeaseTest {
     }
 
     /**
-     * Issue 13, defect 6, at the lease's level: a stall longer than the lease used to lose the lock for good.
+     * Issue 13, defect 6, at the lock's level: a stall longer than the expiry used to lose the lock for good.
      * Now it suspends it (writes stop), and once a server answers and the page still holds the holder's record,
      * the holder claims it again and holds it on; nobody is told of a loss, and a second JVM is still refused.
      */
     @Test
     @Order(Integer.MAX_VALUE - 1)
-    void aFreezeLongerThanTheLeaseSuspendsTheLockAndTheHolderResumesItWhenItsRecordIsUnchanged() throws Exception {
+    void aFreezeLongerThanTheExpirySuspendsTheLockAndTheHolderResumesItWhenItsRecordIsUnchanged() throws Exception {
         bothServersAlive();
         PagerClient jvm1 = pair.client();
         PagerClient jvm2 = pair.client();
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        // SIGSTOP: the pager notices after its lease (500 ms), the other server fences the frozen one after
-        // its fence timeout (500 ms): a stall of at least a second, against a lock lease of 500 ms
-        LeaseConfig config = LeaseConfig.ofLease(Duration.ofMillis(500));
+        // SIGSTOP: the pager notices after its lock (500 ms), the other server fences the frozen one after
+        // its fence timeout (500 ms): a stall of at least a second, against a lock expiry of 500 ms
+        LockConfig config = LockConfig.ofExpiry(Duration.ofMillis(500));
         List<String> losses = new java.util.concurrent.CopyOnWriteArrayList<>();
-        DatabaseLease holder = new DatabaseLease(jvm1, "frozen/dbex.lck", config, meters, (l, why) -> losses.add(why));
+        DatabaseLock holder = new DatabaseLock(jvm1, "frozen/dbex.lck", config, meters, (l, why) -> losses.add(why));
         assertTrue(holder.tryAcquire(), holder.refusal());
         assertEquals(jvm1.currentServer(), jvm2.currentServer(), "both JVMs use the primary");
         Counter renewals = meters.get("hapager.derby.lock.renewals").counter();
 
         PageServerProcess victim = pair.at(jvm1.currentServer());
         victim.sigstop();
-        Await.until("the holder suspending its lease", holder::isSuspended);
+        Await.until("the holder suspending its lock", holder::isSuspended);
         assertFalse(holder.isHeld());
         assertFalse(holder.isWritable(), "no write of the database while suspended");
-        assertTrue(holder.suspendReason().contains("lease"), holder.suspendReason());
+        assertTrue(holder.suspendReason().contains("expiry"), holder.suspendReason());
         assertTrue(victim.awaitExit(Duration.ofSeconds(20)), "the frozen server was fenced");
 
-        Await.until("the holder resuming its lease", holder::isHeld);
+        Await.until("the holder resuming its lock", holder::isHeld);
         double atResume = renewals.count();
         Await.until("two renewals after resuming", () -> renewals.count() >= atResume + 2);
         assertTrue(holder.isHeld());
@@ -425,7 +425,7 @@ class DatabaseLeaseTest {
         assertTrue(meters.get("hapager.derby.lock.suspended").counter().count() >= 1);
         assertEquals(holder.ownerId(), record(jvm2, "frozen/dbex.lck").owner());
 
-        DatabaseLease second = new DatabaseLease(jvm2, "frozen/dbex.lck", config, null);
+        DatabaseLock second = new DatabaseLock(jvm2, "frozen/dbex.lck", config, null);
         assertFalse(second.tryAcquire(), "the resumed holder renews: a second JVM is refused");
         holder.release();
         assertTrue(second.tryAcquire(), second.refusal());
@@ -433,7 +433,7 @@ class DatabaseLeaseTest {
     }
 
     /** The system's clock, whose waits first tell the test that the acquirer started outwaiting a record. */
-    private static final class SignallingClock implements LeaseClock {
+    private static final class SignallingClock implements LockClock {
         final CountDownLatch waiting = new CountDownLatch(1);
 
         @Override
@@ -461,8 +461,8 @@ class DatabaseLeaseTest {
     }
 
     /** The record on page 0 of {@code volume}, read through {@code client}. */
-    static LeaseRecord record(PagerClient client, String volume) throws Exception {
-        ByteBuffer page = client.read(Volume.of(volume, LeaseRecord.PAGE_SIZE), 0, 1).get(10, TimeUnit.SECONDS).data();
-        return assertInstanceOf(LeaseRecord.Valid.class, LeaseRecord.decode(page)).record();
+    static LockRecord record(PagerClient client, String volume) throws Exception {
+        ByteBuffer page = client.read(Volume.of(volume, LockRecord.PAGE_SIZE), 0, 1).get(10, TimeUnit.SECONDS).data();
+        return assertInstanceOf(LockRecord.Valid.class, LockRecord.decode(page)).record();
     }
 }

@@ -3,15 +3,15 @@ package org.hapager.derby.lock;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The time a {@link LeaseAcquisition} reads and the wait it parks in while it outwaits a held record (step 1
- * of {@link DatabaseLease}): {@link #SYSTEM} in production; a test's clock sees the acquirer start waiting.
+ * The time a {@link LockAcquisition} reads and the wait it parks in while it outwaits a held record (step 1
+ * of {@link DatabaseLock}): {@link #SYSTEM} in production; a test's clock sees the acquirer start waiting.
  * Its time must be {@link System#nanoTime()}'s: the acquisition's instants become the pager's send deadlines
- * and the expiry that {@link DatabaseLease} checks on that clock.
+ * and the expiry that {@link DatabaseLock} checks on that clock.
  */
-interface LeaseClock {
+interface LockClock {
 
     /** {@link System#nanoTime()}, and a wait that parks the thread. */
-    LeaseClock SYSTEM = new LeaseClock() {
+    LockClock SYSTEM = new LockClock() {
         @Override
         public long nanoTime() {
             return System.nanoTime();
