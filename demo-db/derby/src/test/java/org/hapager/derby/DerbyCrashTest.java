@@ -4,13 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.hapager.testkit.Await;
 import org.hapager.testkit.Seed;
 import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.Test;
@@ -84,15 +88,29 @@ class DerbyCrashTest {
     }
 
     /** Waits (deadline 90 s) until the log holds {@code count} commits; fails if the workload dies first. */
-    private void awaitCommitted(Process derby, Path committedLog, int count, int round) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (LedgerProcess.committed(committedLog).size() < count) {
-            if (!derby.isAlive() || System.nanoTime() > deadline) {
-                String output = Files.readString(dir.resolve("ledger-" + round + ".out"));
-                throw new AssertionError("round " + round + ": the ledger JVM " + (derby.isAlive() ? "was too slow" : "died")
-                        + " before " + count + " commits; its output:\n" + output);
+    private void awaitCommitted(Process derby, Path committedLog, int count, int round) {
+        Await.until("round " + round + ": " + count + " commits of the ledger JVM", Duration.ofSeconds(90), () -> {
+            if (!derby.isAlive()) {
+                throw new AssertionError("round " + round + ": the ledger JVM died before " + count + " commits; its output:\n"
+                        + output(round));
             }
-            derby.waitFor(50, TimeUnit.MILLISECONDS); // a bounded wait on the process, not a sleep
+            return committed(committedLog) >= count;
+        }, () -> "its output:\n" + output(round));
+    }
+
+    private int committed(Path committedLog) {
+        try {
+            return LedgerProcess.committed(committedLog).size();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private String output(int round) {
+        try {
+            return Files.readString(dir.resolve("ledger-" + round + ".out"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

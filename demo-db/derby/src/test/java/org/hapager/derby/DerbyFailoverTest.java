@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.hapager.server.process.PageServerProcess;
+import org.hapager.testkit.Await;
 import org.hapager.testkit.Seed;
 import org.hapager.testkit.SeedExtension;
 import org.junit.jupiter.api.Test;
@@ -121,30 +122,17 @@ class DerbyFailoverTest {
         }
     }
 
-    private static void awaitCommits(Set<Long> committed, int count, List<Throwable> failures) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (committed.size() < count && failures.isEmpty()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("only " + committed.size() + " of " + count + " commits within 90 s");
+    private static void awaitCommits(Set<Long> committed, int count, List<Throwable> failures) {
+        Await.until(count + " commits", Duration.ofSeconds(90), () -> {
+            if (!failures.isEmpty()) {
+                throw new AssertionError("a transaction failed: " + failures.get(0), failures.get(0));
             }
-            synchronized (committed) {
-                committed.wait(20); // bounded poll of a condition
-            }
-        }
-        if (!failures.isEmpty()) {
-            throw new AssertionError("a transaction failed: " + failures.get(0), failures.get(0));
-        }
+            return committed.size() >= count;
+        }, () -> committed.size() + " of " + count);
     }
 
-    private static void awaitServerOtherThan(Cluster c, InetSocketAddress old) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (old.equals(c.pager.currentServer()) || c.pager.currentServer() == null) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the client did not leave " + old + " within 30 s");
-            }
-            synchronized (c) {
-                c.wait(20);
-            }
-        }
+    private static void awaitServerOtherThan(Cluster c, InetSocketAddress old) {
+        Await.until("the client to leave " + old, Duration.ofSeconds(30),
+                () -> c.pager.currentServer() != null && !old.equals(c.pager.currentServer()));
     }
 }

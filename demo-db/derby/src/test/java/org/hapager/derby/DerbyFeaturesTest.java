@@ -19,10 +19,9 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.hapager.testkit.ClassFixture;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Derby features that exercise its storage in different ways, each on its own database of one cluster:
@@ -31,19 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DerbyFeaturesTest {
 
-    @TempDir
-    static Path dir;
-    static DerbyCluster cluster;
-
-    @BeforeAll
-    static void start() throws Exception {
-        cluster = new DerbyCluster("features", dir, 4L << 20);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final ClassFixture<DerbyCluster> cluster = ClassFixture.of(dir -> new DerbyCluster("features", dir, 4L << 20));
 
     private static byte[] randomBytes(long seed, int n) {
         byte[] b = new byte[n];
@@ -59,7 +47,7 @@ class DerbyFeaturesTest {
         while (clob.length() < (3 << 20)) {
             clob.append((char) ('a' + rnd.nextInt(26))).append(rnd.nextInt(7) == 0 ? "\n" : "");
         }
-        try (Connection c = cluster.connect("lobs", "create=true"); Statement s = c.createStatement()) {
+        try (Connection c = cluster.get().connect("lobs", "create=true"); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE doc (id INT PRIMARY KEY, body BLOB(16M), text CLOB(16M))");
             try (PreparedStatement p = c.prepareStatement("INSERT INTO doc VALUES (?, ?, ?)")) {
                 p.setInt(1, 1);
@@ -68,8 +56,8 @@ class DerbyFeaturesTest {
                 p.executeUpdate();
             }
         }
-        cluster.shutdown("lobs");
-        try (Connection c = cluster.connect("lobs", ""); Statement s = c.createStatement();
+        cluster.get().shutdown("lobs");
+        try (Connection c = cluster.get().connect("lobs", ""); Statement s = c.createStatement();
              ResultSet r = s.executeQuery("SELECT body, text FROM doc WHERE id = 1")) {
             assertTrue(r.next());
             Blob b = r.getBlob(1);
@@ -86,13 +74,13 @@ class DerbyFeaturesTest {
             }
             assertEquals(clob.toString(), back.toString(), "3 MiB CLOB after a reboot");
         }
-        cluster.shutdown("lobs");
+        cluster.get().shutdown("lobs");
     }
 
     @Test
     void sortLargerThanTheSortBufferSpillsToTemporaryFilesAndSortsRight() throws Exception {
         int rows = 30_000;
-        try (Connection c = cluster.connect("sorts", "create=true"); Statement s = c.createStatement()) {
+        try (Connection c = cluster.get().connect("sorts", "create=true"); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE r (id INT, k VARCHAR(40), filler VARCHAR(200))");
             c.setAutoCommit(false);
             Random rnd = new Random(3);
@@ -122,12 +110,12 @@ class DerbyFeaturesTest {
             assertEquals(rows, n);
             c.commit();
         }
-        cluster.shutdown("sorts");
+        cluster.get().shutdown("sorts");
     }
 
     @Test
     void rollbackToSavepointAndRollbackUndoOnlyWhatTheyShould() throws Exception {
-        try (Connection c = cluster.connect("savepoints", "create=true"); Statement s = c.createStatement()) {
+        try (Connection c = cluster.get().connect("savepoints", "create=true"); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE t (id INT PRIMARY KEY)");
             c.setAutoCommit(false);
             s.execute("INSERT INTO t VALUES 1");
@@ -139,8 +127,8 @@ class DerbyFeaturesTest {
             s.execute("INSERT INTO t VALUES 4");
             c.rollback();
         }
-        cluster.shutdown("savepoints");
-        try (Connection c = cluster.connect("savepoints", ""); Statement s = c.createStatement();
+        cluster.get().shutdown("savepoints");
+        try (Connection c = cluster.get().connect("savepoints", ""); Statement s = c.createStatement();
              ResultSet r = s.executeQuery("SELECT id FROM t ORDER BY id")) {
             assertTrue(r.next());
             assertEquals(1, r.getInt(1));
@@ -148,13 +136,13 @@ class DerbyFeaturesTest {
             assertEquals(3, r.getInt(1));
             assertFalse(r.next());
         }
-        cluster.shutdown("savepoints");
+        cluster.get().shutdown("savepoints");
     }
 
     @Test
     void compressTableSwapsContainersAndDropRemovesThem() throws Exception {
-        Path seg0 = cluster.servers.data.resolve("volumes/compress/seg0");
-        try (Connection c = cluster.connect("compress", "create=true"); Statement s = c.createStatement()) {
+        Path seg0 = cluster.get().servers.data.resolve("volumes/compress/seg0");
+        try (Connection c = cluster.get().connect("compress", "create=true"); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE big (id INT PRIMARY KEY, filler VARCHAR(1000))");
             c.setAutoCommit(false);
             try (PreparedStatement p = c.prepareStatement("INSERT INTO big VALUES (?, ?)")) {
@@ -183,11 +171,11 @@ class DerbyFeaturesTest {
             s.execute("CALL SYSCS_UTIL.SYSCS_CHECKPOINT_DATABASE()");
             assertTrue(Files.list(seg0).count() < withTable, "DROP TABLE removed its containers");
         }
-        cluster.shutdown("compress");
-        try (Connection c = cluster.connect("compress", ""); Statement s = c.createStatement()) {
+        cluster.get().shutdown("compress");
+        try (Connection c = cluster.get().connect("compress", ""); Statement s = c.createStatement()) {
             assertThrows(SQLException.class, () -> s.executeQuery("SELECT * FROM big"), "the table stays dropped");
         }
-        cluster.shutdown("compress");
+        cluster.get().shutdown("compress");
     }
 
     private static long containerBytes(Path seg0) throws Exception {
@@ -200,25 +188,25 @@ class DerbyFeaturesTest {
     void encryptedDatabaseStoresNoPlaintextAndRebootsWithItsPassword() throws Exception {
         String secret = "hapager-plaintext-marker-" + System.nanoTime();
         String attrs = "dataEncryption=true;bootPassword=correct-horse-battery";
-        try (Connection c = cluster.connect("secret", "create=true;" + attrs); Statement s = c.createStatement()) {
+        try (Connection c = cluster.get().connect("secret", "create=true;" + attrs); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE t (v VARCHAR(100))");
             s.execute("INSERT INTO t VALUES ('" + secret + "')");
             s.execute("CALL SYSCS_UTIL.SYSCS_CHECKPOINT_DATABASE()");
         }
-        cluster.shutdown("secret");
+        cluster.get().shutdown("secret");
         byte[] marker = secret.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        try (var files = Files.walk(cluster.servers.data.resolve("volumes/secret"))) {
+        try (var files = Files.walk(cluster.get().servers.data.resolve("volumes/secret"))) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
                 assertFalse(contains(Files.readAllBytes(f), marker), "plaintext found in " + f);
             }
         }
-        assertThrows(SQLException.class, () -> cluster.connect("secret", "bootPassword=wrong-password-here"));
-        try (Connection c = cluster.connect("secret", attrs); Statement s = c.createStatement();
+        assertThrows(SQLException.class, () -> cluster.get().connect("secret", "bootPassword=wrong-password-here"));
+        try (Connection c = cluster.get().connect("secret", attrs); Statement s = c.createStatement();
              ResultSet r = s.executeQuery("SELECT v FROM t")) {
             assertTrue(r.next());
             assertEquals(secret, r.getString(1));
         }
-        cluster.shutdown("secret");
+        cluster.get().shutdown("secret");
     }
 
     private static boolean contains(byte[] haystack, byte[] needle) {
@@ -236,8 +224,8 @@ class DerbyFeaturesTest {
 
     @Test
     void onlineBackupToALocalDirectoryAndRestoreFromIt() throws Exception {
-        Path backups = dir.resolve("backups");
-        try (Connection c = cluster.connect("backed", "create=true"); Statement s = c.createStatement()) {
+        Path backups = cluster.dir().resolve("backups");
+        try (Connection c = cluster.get().connect("backed", "create=true"); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(50))");
             s.execute("INSERT INTO t VALUES (1, 'before backup')");
             try (PreparedStatement p = c.prepareStatement("CALL SYSCS_UTIL.SYSCS_BACKUP_DATABASE(?)")) {
@@ -246,17 +234,17 @@ class DerbyFeaturesTest {
             }
             s.execute("INSERT INTO t VALUES (2, 'after backup')");
         }
-        cluster.shutdown("backed");
+        cluster.get().shutdown("backed");
         try (var files = Files.list(backups)) {
             Path copy = files.findFirst().orElseThrow();
             assertTrue(Files.exists(copy.resolve("service.properties")), "the backup holds service.properties");
-            try (Connection c = cluster.connect("backed", "restoreFrom=" + copy); Statement s = c.createStatement();
+            try (Connection c = cluster.get().connect("backed", "restoreFrom=" + copy); Statement s = c.createStatement();
                  ResultSet r = s.executeQuery("SELECT id, v FROM t ORDER BY id")) {
                 assertTrue(r.next());
                 assertEquals("before backup", r.getString(2));
                 assertFalse(r.next(), "the restored database is the backup, without the later row");
             }
         }
-        cluster.shutdown("backed");
+        cluster.get().shutdown("backed");
     }
 }

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
@@ -26,11 +25,10 @@ import org.hapager.bufferpool.BufferPool;
 import org.hapager.bufferpool.BufferPoolConfig;
 import org.hapager.bufferpool.PageIo;
 import org.hapager.pager.Volume;
-import org.junit.jupiter.api.AfterAll;
+import org.hapager.testkit.ClassFixture;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The interrupt rule (DERBY-4741): Derby interrupts its threads as a matter of course and must never see an
@@ -42,23 +40,10 @@ class StorageContractInterruptTest {
 
     static final String CLUSTER = "interrupts";
 
-    @TempDir
-    static Path dir;
-    static DerbyCluster cluster;
+    @RegisterExtension
+    static final ClassFixture<DerbyCluster> cluster = ClassFixture.of(dir -> new DerbyCluster(CLUSTER, dir, 16L * 4096));
 
     HapagerStorageFactory factory;
-
-    @BeforeAll
-    static void start() throws Exception {
-        cluster = new DerbyCluster(CLUSTER, dir, 16L * 4096);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @AfterEach
     void shutdown() {

@@ -6,20 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
 import org.apache.derby.io.StorageFile;
 import org.apache.derby.io.StorageRandomAccessFile;
-import org.junit.jupiter.api.AfterAll;
+import org.hapager.testkit.ClassFixture;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Targeted checks of what Derby relies on in the storage factory, on two real page servers with a 16-page
@@ -32,24 +29,11 @@ class StorageContractTest {
 
     static final String CLUSTER = "contract";
 
-    @TempDir
-    static Path dir;
-    static DerbyCluster cluster;
+    @RegisterExtension
+    static final ClassFixture<DerbyCluster> cluster = ClassFixture.of(dir -> new DerbyCluster(CLUSTER, dir, 16L * 4096));
 
     HapagerStorageFactory factory;
     String database;
-
-    @BeforeAll
-    static void start() throws Exception {
-        cluster = new DerbyCluster(CLUSTER, dir, 16L * 4096);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @AfterEach
     void shutdown() {
@@ -75,7 +59,7 @@ class StorageContractTest {
     }
 
     byte[] serverBytes(String file) throws IOException {
-        return Files.readAllBytes(cluster.servers.data.resolve("volumes").resolve(database).resolve(file));
+        return Files.readAllBytes(cluster.get().servers.data.resolve("volumes").resolve(database).resolve(file));
     }
 
     static byte[] readAll(StorageRandomAccessFile raf) throws IOException {

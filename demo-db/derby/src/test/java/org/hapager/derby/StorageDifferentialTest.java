@@ -17,13 +17,12 @@ import org.apache.derby.io.StorageFile;
 import org.apache.derby.io.WritableStorageFactory;
 import org.apache.derby.shared.common.error.StandardException;
 import org.hapager.derby.StorageWorld.Action;
+import org.hapager.testkit.ClassFixture;
 import org.hapager.testkit.Seed;
 import org.hapager.testkit.SeedExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Seeded random sequences of {@code StorageFile} and {@code StorageRandomAccessFile} operations, applied to
@@ -64,21 +63,8 @@ class StorageDifferentialTest {
 
     static final int CHECKPOINT_EVERY = 50;
 
-    @TempDir
-    static Path dir;
-    static DerbyCluster cluster;
-
-    @BeforeAll
-    static void start() throws Exception {
-        cluster = new DerbyCluster("diff", dir.resolve("servers"), 16L * StorageOps.PAGE);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    @RegisterExtension
+    static final ClassFixture<DerbyCluster> cluster = ClassFixture.of(dir -> new DerbyCluster("diff", dir.resolve("servers"), 16L * StorageOps.PAGE));
 
     @Test
     void randomSequencesMatchDerbysDirectoryFactory(Seed seed) throws Exception {
@@ -108,11 +94,11 @@ class StorageDifferentialTest {
         int threw;
 
         Run(long seed, int index, int ops) throws IOException {
-            super(new Random(seed), reference(dir.resolve("ref").resolve("r" + index)));
+            super(new Random(seed), reference(cluster.dir().resolve("ref").resolve("r" + index)));
             this.seed = seed;
             this.index = index;
             this.ops = ops;
-            refDir = dir.resolve("ref").resolve("r" + index);
+            refDir = cluster.dir().resolve("ref").resolve("r" + index);
             HapagerStorageFactory h = new HapagerStorageFactory();
             h.init(null, databaseName(), null, "unique");
             hap = new StorageWorld("hapager", false, h);
@@ -197,7 +183,7 @@ class StorageDifferentialTest {
 
         /** The volume files under the database's directory on the servers' storage. */
         SortedMap<String, byte[]> serverFiles() throws IOException {
-            Path root = cluster.servers.data.resolve("volumes").resolve("r" + index);
+            Path root = cluster.get().servers.data.resolve("volumes").resolve("r" + index);
             SortedMap<String, byte[]> out = new TreeMap<>();
             try (Stream<Path> all = Files.walk(root)) {
                 for (Path p : (Iterable<Path>) all.skip(1)::iterator) {

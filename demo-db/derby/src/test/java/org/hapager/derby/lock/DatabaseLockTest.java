@@ -11,7 +11,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,17 +28,16 @@ import org.hapager.pager.ServerPair;
 import org.hapager.pager.Volume;
 import org.hapager.server.process.PageServerProcess;
 import org.hapager.testkit.Await;
+import org.hapager.testkit.ClassFixture;
 import org.hapager.testkit.Seed;
 import org.hapager.testkit.SeedExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The lock against two real page-server processes, shared by the tests (starting them is the slow part);
@@ -57,26 +55,13 @@ class DatabaseLockTest {
     /** Page servers without their warm-up: they start faster, and nothing here measures their speed. */
     static final List<String> NO_WARMUP = List.of("--warmup-ops", "0");
 
-    @TempDir
-    static Path dir;
-    static ServerPair pair;
-
-    @BeforeAll
-    static void startServers() throws Exception {
-        pair = new ServerPair(dir, NO_WARMUP, NO_WARMUP);
-    }
-
-    @AfterAll
-    static void stopServers() {
-        if (pair != null) {
-            pair.close();
-        }
-    }
+    @RegisterExtension
+    static final ClassFixture<ServerPair> servers = ClassFixture.of(dir -> new ServerPair(dir, NO_WARMUP, NO_WARMUP));
 
     @Test
     void firstGetsItSecondIsRefusedWhileItRenewsAndGetsItAfterRelease() throws Exception {
-        PagerClient jvm1 = pair.client();
-        PagerClient jvm2 = pair.client();
+        PagerClient jvm1 = servers.get().client();
+        PagerClient jvm2 = servers.get().client();
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         List<String> losses = new ArrayList<>();
         DatabaseLock first = new DatabaseLock(jvm1, "basic/dbex.lck", ONE_SECOND, meters, (l, why) -> losses.add(why));
@@ -134,8 +119,8 @@ class DatabaseLockTest {
     @Test
     void aFreeLockIsTakenWithoutASettleDelay() throws Exception {
         LockConfig slowSettle = LockConfig.ofExpiry(Duration.ofHours(1)).withSettleDelay(Duration.ofMinutes(30));
-        PagerClient jvm1 = pair.client();
-        PagerClient jvm2 = pair.client();
+        PagerClient jvm1 = servers.get().client();
+        PagerClient jvm2 = servers.get().client();
         DatabaseLock first = new DatabaseLock(jvm1, "fast/dbex.lck", slowSettle, null);
         DatabaseLock second = new DatabaseLock(jvm2, "fast/dbex.lck", slowSettle, null);
 
@@ -162,8 +147,8 @@ class DatabaseLockTest {
      */
     @Test
     void aReleaseNeverFreesTheLockUnderAnotherHolder() throws Exception {
-        PagerClient jvm1 = pair.client();
-        PagerClient jvm2 = pair.client();
+        PagerClient jvm1 = servers.get().client();
+        PagerClient jvm2 = servers.get().client();
         // a one-minute expiry renews after 15 s: the renewal thread does not see the intruder before the release
         DatabaseLock first = new DatabaseLock(jvm1, "overwritten-release/dbex.lck", LockConfig.ofExpiry(Duration.ofMinutes(1)), null);
         assertTrue(first.tryAcquire(), first.refusal());
@@ -178,8 +163,8 @@ class DatabaseLockTest {
 
     @Test
     void aCrashedHoldersLockFreesItselfAfterItsExpiry() throws Exception {
-        PagerClient crashing = pair.client();
-        PagerClient jvm2 = pair.client();
+        PagerClient crashing = servers.get().client();
+        PagerClient jvm2 = servers.get().client();
         DatabaseLock first = new DatabaseLock(crashing, "crash/dbex.lck", ONE_SECOND, null);
         DatabaseLock second = new DatabaseLock(jvm2, "crash/dbex.lck", ONE_SECOND, null);
         assertTrue(first.tryAcquire(), first.refusal());
@@ -197,8 +182,8 @@ class DatabaseLockTest {
 
     @Test
     void aHolderWhosePageIsOverwrittenLearnsItLostTheLock() throws Exception {
-        PagerClient jvm1 = pair.client();
-        PagerClient intruder = pair.client();
+        PagerClient jvm1 = servers.get().client();
+        PagerClient intruder = servers.get().client();
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         CountDownLatch lost = new CountDownLatch(1);
         AtomicReference<String> reason = new AtomicReference<>();
@@ -233,7 +218,7 @@ class DatabaseLockTest {
 
     @Test
     void anUnreadablePageIsOutwaitedLikeADeadHolderAndANewerFormatIsLeftAlone() throws Exception {
-        PagerClient jvm = pair.client();
+        PagerClient jvm = servers.get().client();
         Volume garbage = Volume.of("garbage/dbex.lck", LockRecord.PAGE_SIZE);
         jvm.create(garbage.name(), false).get(10, TimeUnit.SECONDS);
         ByteBuffer junk = ByteBuffer.allocate(LockRecord.PAGE_SIZE);
@@ -260,7 +245,7 @@ class DatabaseLockTest {
 
     @Test
     void anInterruptGivesUpCleanlyAndKeepsTheFlag() throws Exception {
-        PagerClient jvm = pair.client();
+        PagerClient jvm = servers.get().client();
         Volume v = Volume.of("interrupt/dbex.lck", LockRecord.PAGE_SIZE);
         jvm.create(v.name(), false).get(10, TimeUnit.SECONDS);
         LockRecord stale = new LockRecord(State.HELD, UUID.randomUUID(), 3, "host gone pid 9");
@@ -301,9 +286,9 @@ class DatabaseLockTest {
         LockConfig config = ONE_SECOND.withRenewalInterval(Duration.ofMillis(100));
         List<DatabaseLock> locks = new ArrayList<>();
         for (int i = 0; i < racers; i++) {
-            locks.add(new DatabaseLock(pair.client(), "race/dbex.lck", config, null));
+            locks.add(new DatabaseLock(servers.get().client(), "race/dbex.lck", config, null));
         }
-        PagerClient observer = pair.client();
+        PagerClient observer = servers.get().client();
         ScheduledExecutorService starter = Executors.newScheduledThreadPool(racers);
         int decided = 0;
         try {
@@ -353,8 +338,8 @@ class DatabaseLockTest {
     @Order(Integer.MAX_VALUE)
     void theHolderKeepsTheLockAcrossAKill9OfItsPageServer() throws Exception {
         bothServersAlive();
-        PagerClient jvm1 = pair.client();
-        PagerClient jvm2 = pair.client();
+        PagerClient jvm1 = servers.get().client();
+        PagerClient jvm2 = servers.get().client();
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         List<String> losses = new ArrayList<>();
         // the stall of a kill -9 failover is well under a second; a 3 s expiry tolerates about 2 s
@@ -365,7 +350,7 @@ class DatabaseLockTest {
         Await.until("two renewals", () -> renewals.count() >= 2);
 
         InetSocketAddress serving = jvm1.currentServer();
-        PageServerProcess victim = pair.at(serving);
+        PageServerProcess victim = servers.get().at(serving);
         assertNotNull(victim, "serving server " + serving);
         victim.kill9();
         Await.until("the holder's client failing over", () -> {
@@ -396,8 +381,8 @@ class DatabaseLockTest {
     @Order(Integer.MAX_VALUE - 1)
     void aFreezeLongerThanTheExpirySuspendsTheLockAndTheHolderResumesItWhenItsRecordIsUnchanged() throws Exception {
         bothServersAlive();
-        PagerClient jvm1 = pair.client();
-        PagerClient jvm2 = pair.client();
+        PagerClient jvm1 = servers.get().client();
+        PagerClient jvm2 = servers.get().client();
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         // SIGSTOP: the pager notices after its lock (500 ms), the other server fences the frozen one after
         // its fence timeout (500 ms): a stall of at least a second, against a lock expiry of 500 ms
@@ -408,7 +393,7 @@ class DatabaseLockTest {
         assertEquals(jvm1.currentServer(), jvm2.currentServer(), "both JVMs use the primary");
         Counter renewals = meters.get("hapager.derby.lock.renewals").counter();
 
-        PageServerProcess victim = pair.at(jvm1.currentServer());
+        PageServerProcess victim = servers.get().at(jvm1.currentServer());
         victim.sigstop();
         Await.until("the holder suspending its lock", holder::isSuspended);
         assertFalse(holder.isHeld());
@@ -450,13 +435,11 @@ class DatabaseLockTest {
 
     /** Starts a server that an earlier test killed (or had fenced) again, on its port, without warm-up. */
     private static void bothServersAlive() {
-        if (!pair.primary.isAlive()) {
-            pair.primary.close();
-            pair.primary = PageServerProcess.start(pair.data, pair.token, pair.primary.port(), NO_WARMUP.toArray(String[]::new));
-        }
-        if (!pair.secondary.isAlive()) {
-            pair.secondary.close();
-            pair.secondary = PageServerProcess.start(pair.data, pair.token, pair.secondary.port(), NO_WARMUP.toArray(String[]::new));
+        ServerPair pair = servers.get();
+        for (PageServerProcess server : new PageServerProcess[] {pair.primary, pair.secondary}) {
+            if (!server.isAlive()) {
+                pair.restart(server, NO_WARMUP);
+            }
         }
     }
 
