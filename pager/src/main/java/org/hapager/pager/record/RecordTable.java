@@ -41,21 +41,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Ids follow admission order: {@link #admit} gives them, on this thread, so "earlier" means the same
  *       thing to the ordering, to reissue (in id order) and to expiry, whichever caller thread submitted
  *       first.</li>
- *   <li>An acknowledged buffered write is kept ({@link UnsyncedWrites}) until a barrier of its volume sent after
- *       its acknowledgement completes OK on the connection that acknowledged it last, or its volume is deleted.
- *       When a connection is attached while copies are kept or buffered writes run on another connection (and
- *       when one that acknowledged a kept copy, or had one being written again, is detached) a replay is wanted: no record is sent until none is in flight on any connection; then
- *       every kept copy is written again to the current connection ({@code replayOn}; {@code replayQueue} not
- *       null exactly then), in write order, no two that overlap at once, and no record that
- *       {@linkplain UnsyncedWrites#touches touches} a volume with a kept copy is sent until all are answered
- *       (records on other volumes, such as a database lock's renewal, go meanwhile). Replays are in flight only
- *       during a replay, all on {@code replayOn}; replays and records on the current connection together never
- *       exceed its max in flight.</li>
- *   <li>A kept copy is given up only for good: its guard refused it finally (any kind but UNAVAILABLE), or the
- *       server failed to write it. A guard's UNAVAILABLE ("not now") holds the replay at that copy
- *       ({@code replayHeld}), and it resumes when the guard lets the copy go: a later copy of a page is never
- *       dropped after an earlier one was written again. A given-up copy marks its volume lost, and every later
- *       durable write, length change or sync of it fails (see {@link UnsyncedWrites}).</li>
+ *   <li>Kept copies of acknowledged buffered writes and their replay: see {@link KeptCopyReplay}.</li>
+ *   <li>Giving up a kept copy: see {@link KeptCopyReplay}.</li>
  * </ol>
  *
  * <h2>States and transitions</h2>
@@ -123,23 +110,38 @@ public final class RecordTable {
     private long sends;
     /** Acknowledged buffered writes not yet made durable by a barrier. */
     private final UnsyncedWrites unsynced = new UnsyncedWrites();
-    /**
-     * A connection that acknowledged a kept copy went away: every copy is to be written again once no request is
-     * in flight anywhere (invariant 8).
-     */
-    private boolean replayWanted;
-    /**
-     * While kept copies are being written again (see {@link UnsyncedWrites}): those not yet sent, from
-     * {@code replayNext} on; null when no replay is under way. Nothing else is sent meanwhile.
-     */
-    private List<UnsyncedWrites.Kept> replayQueue;
-    private int replayNext;
-    /** The connection the replay under way writes to; null when none is under way. */
-    private Session replayOn;
-    /** Why the replay under way waits at its next copy (its guard said "not now"); null when it does not wait. */
-    private String replayHeld;
-    /** Replays sent to {@code replayOn} and not yet answered, by request id. */
-    private final LongObjectHashMap<UnsyncedWrites.Kept> replaying = new LongObjectHashMap<>();
+    /** The replay of those copies after a connection that acknowledged one is gone (invariants 8 and 9). */
+    private final KeptCopyReplay replay = new KeptCopyReplay(unsynced, new KeptCopyReplay.Table() {
+        @Override
+        public long newRequestId() {
+            return ++lastId;
+        }
+
+        @Override
+        public void countSend() {
+            sends++;
+        }
+
+        @Override
+        public long sends() {
+            return sends;
+        }
+
+        @Override
+        public boolean recordInFlight() {
+            return anyRecordInFlight();
+        }
+
+        @Override
+        public boolean bufferedWriteRunningElsewhere() {
+            return RecordTable.this.bufferedWriteRunningElsewhere();
+        }
+
+        @Override
+        public void sendReady() {
+            RecordTable.this.sendReady();
+        }
+    });
 
     /**
      * @param permits the client's in-flight bound, {@code maxPermits} in all: each record holds one, taken by
@@ -189,11 +191,11 @@ public final class RecordTable {
         if (current == null || !current.isServing()) {
             return;
         }
-        if (replayWanted && !startReplay()) {
+        if (!replay.startIfWanted(current)) {
             return; // requests still in flight somewhere: the copies go after them
         }
-        boolean replayUnderWay = replayQueue != null && !sendReplays();
-        int room = current.parameters().maxInflight() - sentToCurrent - replaying.size();
+        boolean replayUnderWay = replay.sendCopies(current, sentToCurrent);
+        int room = current.parameters().maxInflight() - sentToCurrent - replay.inFlight();
         int sent = 0;
         List<CallbackRecord> heldBack = null;
         while (sent < room && !ready.isEmpty()) {
@@ -231,12 +233,12 @@ public final class RecordTable {
 
     /** Whether {@code r} waits for the replay under way: it touches a volume with a kept copy (invariant 8). */
     boolean waitsForReplay(CallbackRecord r) {
-        return replayQueue != null && unsynced.touches(r.op);
+        return replay.waitsFor(r);
     }
 
     /** The I/O thread's tick: a replay its guard holds asks again whether its next copy may go (invariant 9). */
     public void retryHeldReplay() {
-        if (replayHeld != null) {
+        if (replay.isHeld()) {
             sendReady();
         }
     }
@@ -245,13 +247,7 @@ public final class RecordTable {
     public void attach(Session connection) {
         current = connection;
         sentToCurrent = 0;
-        // With copies kept, or buffered writes still running on another connection (a draining predecessor),
-        // nothing goes to the new one before every request elsewhere has finished and every kept copy is written
-        // again here: so all copies are acknowledged by the connection a later barrier runs on, and none can land
-        // after a newer write of its pages. Without them, requests move to the new connection at once.
-        if (!unsynced.isEmpty() || bufferedWriteRunningElsewhere()) {
-            replayWanted = true;
-        }
+        replay.attached(); // wanted if copies are kept, or buffered writes still run on another connection
         sendReady();
     }
 
@@ -265,122 +261,14 @@ public final class RecordTable {
         return false;
     }
 
-    /**
-     * A replay is wanted: starts it once no record and no replay is in flight on any connection (a draining
-     * predecessor finishes first), and returns whether it started (or there was nothing to write again).
-     */
-    private boolean startReplay() {
-        if (!replaying.isEmpty()) {
-            return false;
-        }
+    /** Whether a record is in flight (sent, not yet answered) on any connection. */
+    private boolean anyRecordInFlight() {
         for (CallbackRecord r : records.values()) {
             if (r.server != null) {
-                return false;
+                return true;
             }
         }
-        replayWanted = false;
-        replayQueue = null;
-        replayOn = null;
-        replayHeld = null;
-        if (!unsynced.isEmpty()) {
-            replayOn = current;
-            replayQueue = unsynced.replayOrder();
-            replayNext = 0;
-            log.info("writing {} acknowledged buffered write(s) ({} bytes) not yet made durable again to {}",
-                    replayQueue.size(), unsynced.bytes(), current);
-        }
-        return true;
-    }
-
-    /**
-     * Sends kept copies to the current connection while it has room, in write order, never two that overlap at
-     * once (so a page's copies land in the order they were written). Returns true when the replay is over.
-     */
-    private boolean sendReplays() {
-        if (current != replayOn) {
-            return false; // a new replay is wanted (attach), after this one's answers
-        }
-        int room = current.parameters().maxInflight() - replaying.size() - sentToCurrent;
-        int sent = 0;
-        while (replayNext < replayQueue.size() && sent < room) {
-            UnsyncedWrites.Kept k = replayQueue.get(replayNext);
-            if (!unsynced.contains(k)) {
-                replayNext++;
-                continue;
-            }
-            PageIoException refused = k.origin.sendCheck == null ? null : k.origin.sendCheck.refusal(k.origin);
-            if (refused != null && refused.kind() == PageIoException.Kind.UNAVAILABLE) {
-                hold(k, refused); // not now (a database's lease renewal is late): later, and before anything after it
-                break;
-            }
-            if (refused != null) { // for good (a database whose lock was taken over sends nothing more)
-                lost(k, "its send guard refused to write it again: " + refused.getMessage());
-                replayNext++;
-                continue;
-            }
-            if (replayHeld != null) {
-                log.info("writing acknowledged buffered writes again to {}: resumed, its guard lets them go", current);
-                replayHeld = null;
-            }
-            boolean overlaps = false;
-            for (UnsyncedWrites.Kept inFlight : replaying.values()) {
-                overlaps |= inFlight.overlaps(k);
-            }
-            if (overlaps) {
-                break; // after the earlier copy of these pages lands
-            }
-            long id = ++lastId;
-            sends++;
-            replaying.put(id, k);
-            current.send(new Message.Request(id, k.write));
-            replayNext++;
-            sent++;
-        }
-        if (sent > 0) {
-            current.flush();
-        }
-        if (replayNext < replayQueue.size() || !replaying.isEmpty()) {
-            return false;
-        }
-        replayQueue = null;
-        replayOn = null;
-        return true;
-    }
-
-    /** The replay waits at {@code k}, which its guard refused for now; logged once per wait. */
-    private void hold(UnsyncedWrites.Kept k, PageIoException refused) {
-        if (replayHeld == null) {
-            Op.Write w = k.write;
-            log.warn("writing acknowledged buffered writes again to {} waits at \"{}\" page {}, {} copies left: its send"
-                    + " guard refuses it for now ({}); nothing of their volumes goes before them", current, w.volume(),
-                    w.firstPage(), replayQueue.size() - replayNext, refused.getMessage());
-        }
-        replayHeld = refused.getMessage();
-    }
-
-    /** The answer to a replayed copy: acknowledged again (kept until a barrier), or dropped and why. */
-    private boolean onReplayCompletion(UnsyncedWrites.Kept k, Session connection, Message.Completion completion) {
-        Status status = completion.status();
-        switch (status) {
-            case OK -> {
-                k.ackedAt = sends;
-                k.ackedBy = connection;
-            }
-            case SHUTTING_DOWN, NOT_RESERVED -> {
-                replayWanted = true; // not executed: the whole replay starts over once nothing is in flight
-                return false;
-            }
-            case NOT_FOUND -> unsynced.drop(k); // the volume is gone, and its pages with it
-            default -> lost(k, "writing it again to " + connection + " failed: " + completion.error());
-        }
-        sendReady();
-        return true;
-    }
-
-    /** A kept copy given up for good: dropped, and every later durability claim of its volume fails (invariant 9). */
-    private void lost(UnsyncedWrites.Kept k, String why) {
-        String what = unsynced.markLost(k, why);
-        log.error("{}; from now on every sync of \"{}\" fails", what, k.write.volume());
+        return false;
     }
 
     /**
@@ -407,9 +295,8 @@ public final class RecordTable {
      * not execute the request (draining, or without the storage reservation): the record is QUEUED again.
      */
     public boolean onCompletion(Session connection, Message.Completion completion) {
-        UnsyncedWrites.Kept replayed = connection == replayOn ? replaying.remove(completion.requestId()) : null;
-        if (replayed != null) {
-            return onReplayCompletion(replayed, connection, completion);
+        if (replay.answers(connection, completion.requestId())) {
+            return replay.onCompletion(connection, completion);
         }
         CallbackRecord r = records.get(completion.requestId());
         if (r == null || r.server != connection) {
@@ -457,15 +344,7 @@ public final class RecordTable {
             current = null;
             sentToCurrent = 0;
         }
-        if (connection == replayOn) { // the replay's effects are unknown: all again, to the next server
-            replaying.clear();
-            replayQueue = null;
-            replayOn = null;
-            replayHeld = null;
-            replayWanted = true;
-        } else if (unsynced.acknowledgedBy(connection)) {
-            replayWanted = true; // what it acknowledged may be gone with its host: all again, after what is in flight
-        }
+        replay.detached(connection);
         List<CallbackRecord> unreferenced = new ArrayList<>();
         int neverSent = 0;
         for (CallbackRecord r : records.values()) {
@@ -527,11 +406,7 @@ public final class RecordTable {
             log.warn("closing with {} bytes of acknowledged buffered writes no sync made durable: they are in the servers'"
                     + " files, and lost if a server's host fails before its next flush", unsyncedBytes);
         }
-        replayWanted = false;
-        replayQueue = null;
-        replayOn = null;
-        replayHeld = null;
-        replaying.clear();
+        replay.close();
         List<CallbackRecord> all = new ArrayList<>();
         records.forEach((id, r) -> all.add(r));
         all.sort((a, b) -> Long.compare(a.id, b.id));
@@ -726,13 +601,7 @@ public final class RecordTable {
             check(records.get(r.id) == r && r.state == RecordState.QUEUED, r, "is ready but not QUEUED in the table"); // 1, 3
         }
         unsynced.assertInvariants();                                                                    // 8
-        check(replayQueue != null || replaying.isEmpty(), null, "replays in flight with no replay under way"); // 8
-        check((replayQueue == null) == (replayOn == null), null, "a replay queue without its connection, or the reverse");
-        check(replayHeld == null || replayQueue != null, null, "a replay held with no replay under way");              // 9
-        if (current != null) {
-            check(sentToCurrent + (replayOn == current ? replaying.size() : 0) <= current.parameters().maxInflight(), null,
-                    () -> "records and replays on the current connection exceed its max in flight");               // 8
-        }
+        replay.assertInvariants(current, sentToCurrent);                                                // 8, 9
         if (current != null) {                                                                           // 2
             int onCurrent = sent;
             check(sent == sentToCurrent, null, () -> "sentToCurrent " + sentToCurrent + " but " + onCurrent + " records are on it");
@@ -761,13 +630,13 @@ public final class RecordTable {
         return rs == null ? List.of() : rs.stream().map(r -> r.id).toList();
     }
 
-    private static void check(boolean ok, CallbackRecord r, java.util.function.Supplier<String> what) {
+    static void check(boolean ok, CallbackRecord r, java.util.function.Supplier<String> what) {
         if (!ok) {
             check(false, r, what.get());
         }
     }
 
-    private static void check(boolean ok, CallbackRecord r, String what) {
+    static void check(boolean ok, CallbackRecord r, String what) {
         if (!ok) {
             throw new IllegalStateException("record table invariant broken: " + (r == null ? "" : r.describe() + " ") + what);
         }
