@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * {@link #release} wakes the sessions waiting, which try again on their own event loops. The first refusal, and
  * then one every 10 s at most ({@link RateLimitedLog}), is logged. While a session waits, the sessions whose
  * answers have gone unread for {@link #stallTimeoutNanos} are closed (a slow consumer cannot keep the budget from
- * the others longer than that; see {@code SessionHandler}).
+ * the others longer than that; see {@code ConnectionBackpressure}).
  *
  * <p>Thread-safe: the count is atomic; waiters are a concurrent queue. A waiter that registers just after a
  * release cannot be forgotten: it tries once more after registering.

@@ -7,14 +7,12 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.collection.LongObjectHashMap;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.hapager.server.fault.FaultPoint;
 import org.hapager.server.metrics.ServerMetrics.Rejection;
 import org.hapager.server.store.IoErrors;
 import org.hapager.server.store.StoreException;
-import org.hapager.wire.FrameAdmission;
 import org.hapager.wire.FrameDecoder;
 import org.hapager.wire.Message;
 import org.hapager.wire.Op;
@@ -47,10 +45,11 @@ import org.slf4j.LoggerFactory;
  *     decided, see {@link YieldHandler}; a CLIENT's YIELD → ERROR(PROTOCOL)). Each REQUEST is refused with
  *     ERROR(OVERLOAD) past {@code maxInflight}, with ERROR(PROTOCOL) if its id is already in flight; otherwise
  *     it is accepted, and the operation runs on the I/O threads once its bytes fit in the {@link BufferBudget}
- *     ({@link #onRequest}, {@link #runPending}). ACCEPTED goes out from a task queued at the end of the read,
- *     after the tasks the read's operations queued on the event loop, and only for a request whose COMPLETION
- *     was not written by then: a completion implies acceptance, so a request executed within the read (inline
- *     page I/O, a durable write forced on the event loop) costs one answer frame, not two ({@link #announceAccepted}). Every frame renews the lease; a lease that lapses sends
+ *     ({@link #onRequest}, {@link ConnectionBackpressure#runPending}). ACCEPTED goes out from a task queued at
+ *     the end of the read, after the tasks the read's operations queued on the event loop, and only for a
+ *     request whose COMPLETION was not written by then: a completion implies acceptance, so a request executed
+ *     within the read (inline page I/O, a durable write forced on the event loop) costs one answer frame, not
+ *     two ({@link #announceAccepted}). Every frame renews the lease; a lease that lapses sends
  *     ERROR(LEASE_EXPIRED) ({@link #checkLease}).</li>
  * <li>DRAINING ({@link #startDraining}): the server is stopping. DRAINING was sent; accepted requests still
  *     complete; new REQUESTs get COMPLETION(SHUTTING_DOWN) without being executed; YIELD is still answered.
@@ -78,18 +77,14 @@ import org.slf4j.LoggerFactory;
  * <li>The connection counts in {@link Sessions#unauthenticated()} from its arrival until AUTH_OK, its eviction
  *     or its close ({@link SessionHandshake}).</li>
  * <li>Backpressure: a request counts against {@code maxInflight} from ACCEPTED until its COMPLETION is flushed
- *     to the socket ({@code inflight} then {@code unflushed}), and holds its {@link #cost} of the budget from its
- *     start until then ({@code heldBytes} is the sum). The socket is read only while the channel is writable
- *     and no accepted request waits for the budget ({@code paused}, {@link #updateReading}); so a client that
- *     does not read its answers stops being read, and what waits for it is bounded by its share of the budget.
- *     Once authenticated, a frame longer than a handshake frame holds its length of the budget from its length
- *     prefix until it is decoded ({@link #admit}); without room the connection is not read either.
- *     Paused by the budget while writable, the lease does not run (the silence is this server's). A session
- *     that waits for the budget closes the sessions that held budget without progress (answers unread, a frame
- *     unfinished while read) for the stall timeout.</li>
+ *     to the socket ({@code inflight} then {@code unflushed}), and holds its share of the budget from its start
+ *     until then, as a frame being received does from its length prefix; the socket is read only while the
+ *     client takes its answers and the budget has room, and a session waiting for the budget closes those that
+ *     hold it without progress ({@link ConnectionBackpressure}, which holds these rules and the state only they
+ *     need). Paused by the budget while writable, the lease does not run (the silence is this server's).</li>
  * </ol>
  */
-public final class SessionHandler extends ChannelInboundHandlerAdapter implements FrameAdmission {
+public final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     enum State { AWAIT_HELLO, AWAIT_AUTH, SERVING, DRAINING, CLOSED }
 
@@ -97,14 +92,13 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
     enum Role { NONE, CLIENT, PEER }
 
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
-    /** Budget held by any request beyond its pages: its frames and bookkeeping. */
-    static final long REQUEST_OVERHEAD_BYTES = 256;
 
     private final SessionSettings settings;
     private final OpExecutor executor;
     private final YieldHandler yields;
     private final Sessions sessions;
     private final SessionHandshake handshake;
+    private final ConnectionBackpressure backpressure;
 
     // ---- owned by the event loop
     private ChannelHandlerContext ctx;
@@ -122,31 +116,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
     private final java.util.ArrayList<Admitted> unannounced = new java.util.ArrayList<>();
     /** {@link #announceAccepted} is queued and has not run yet. */
     private boolean announcing;
-    /** Accepted and waiting for the buffer budget, in arrival order. */
-    private final ArrayDeque<Admitted> pending = new ArrayDeque<>();
     /** Completions written and not yet flushed to the socket; they still count against {@code maxInflight}. */
     private int unflushed;
-    /** Budget bytes this session holds: its executing requests and its unflushed completions. */
-    private long heldBytes;
-    /** Registered with the budget to be woken by the next release: for a pending request, for a frame. */
-    private boolean awaitingBudget;
-    private boolean awaitingFrameBudget;
-    /** The decoder admitted a frame it is still receiving (see {@link #admit}). */
-    private boolean frameInProgress;
-    /** Not reading the socket: answers are not being taken or the budget is spent (see {@link #updateReading}). */
-    private boolean paused;
-    /** While waiting for the budget: the next look for stalled connections to evict. */
-    private ScheduledFuture<?> stallCheck;
-    /**
-     * When the channel last became unwritable (its answers not being read) while holding budget, or -1; read by
-     * other sessions' threads in {@link Sessions#evictStalled}.
-     */
-    private volatile long stalledSinceNanos = -1;
-    /** When this connection, being read, started a frame it has not finished, or -1 (read like the above). */
-    private volatile long frameSinceNanos = -1;
 
     /** A request accepted on this connection; {@code cost} is what it holds of the budget while it runs. */
-    private record Admitted(long id, Op op, FaultPoint fault, long cost) {
+    record Admitted(long id, Op op, FaultPoint fault, long cost) {
     }
 
     /** {@code executor} runs this connection's storage requests; {@code yields} answers a peer's YIELD. */
@@ -156,6 +130,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
         this.yields = yields;
         this.sessions = sessions;
         this.handshake = new SessionHandshake(settings, sessions);
+        this.backpressure = new ConnectionBackpressure(sessions, settings.limits(), () -> state == State.CLOSED,
+                () -> sessionId, this::start);
     }
 
     State state() {
@@ -169,6 +145,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        backpressure.attach(ctx);
         sessions.add(this);
         if (sessions.isFenced()) { // checked after add: either this sees the fence or the fence sees this session
             enterClosed();
@@ -285,7 +262,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
         handshake.end();
         FrameDecoder decoder = ctx.pipeline().get(FrameDecoder.class);
         if (decoder != null) {
-            decoder.authenticated(this); // from the next frame on: frames up to maxFrameBytes, admitted by the budget
+            // from the next frame on: frames up to maxFrameBytes, admitted by the budget
+            decoder.authenticated(backpressure);
         }
         sessionId = sessions.newSessionId();
         int leaseMillis = settings.clampLease(auth.leaseMillis());
@@ -311,7 +289,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
         if (state != State.SERVING && state != State.DRAINING) {
             return;
         }
-        if (paused && ctx.channel().isWritable()) {
+        if (backpressure.paused() && ctx.channel().isWritable()) {
             // not reading by this server's choice (a request waits for the budget), not the client's silence
             lastFrameNanos = ctx.executor().ticker().nanoTime();
         }
@@ -350,14 +328,13 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
             fail(Message.Error.PROTOCOL, Rejection.PROTOCOL, "request id " + id + " is already in flight");
             return;
         }
-        Admitted admitted = new Admitted(id, op, fault, cost(op));
+        Admitted admitted = new Admitted(id, op, fault, backpressure.cost(op));
         inflight.put(id, admitted);
         sessions.requestAccepted();
         if (fault == FaultPoint.NONE) {
             unannounced.add(admitted); // a fault point's request announces itself, see start
         }
-        pending.add(admitted);
-        runPending();
+        backpressure.submit(admitted);
     }
 
     /**
@@ -380,180 +357,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
         }
     }
 
-    /**
-     * What a request holds of the buffer budget while it runs: its pages (a write's arrived with it, a read's
-     * go back in its completion), a listing's largest answer, and a little for the frames.
-     */
-    private long cost(Op op) {
-        long payload = 0;
-        if (op instanceof Op.Read r) {
-            payload = (long) r.pageSize() * r.pageCount();
-        } else if (op instanceof Op.Write w) {
-            payload = w.data().remaining();
-        } else if (op instanceof Op.CompareAndWrite c) {
-            payload = 3L * c.pageSize(); // the two pages it arrived with and the page it may answer with
-        } else if (op instanceof Op.List) {
-            payload = settings.limits().maxIoBytes();
-        }
-        return payload + REQUEST_OVERHEAD_BYTES;
-    }
-
-    /**
-     * Starts the accepted requests, in arrival order, as far as the budget lets: this connection's share first
-     * (a connection that holds nothing may always start one request), then the server's. A request that does
-     * not fit waits here; the connection stops reading until it runs ({@link #updateReading}).
-     */
-    private void runPending() {
-        while (!pending.isEmpty() && state != State.CLOSED && !awaitingBudget) {
-            Admitted next = pending.peek();
-            if (heldBytes > 0 && heldBytes + next.cost() > sessions.budget().maxConnectionBytes()) {
-                break; // woken by this connection's own flushes
-            }
-            if (!sessions.budget().reserveOrWait(next.cost(), this::budgetReleased)) {
-                awaitingBudget = true;
-                evictStalled();
-                break;
-            }
-            pending.poll();
-            heldBytes += next.cost();
-            start(next);
-        }
-        updateReading();
-    }
-
-    /**
-     * Waiting for the budget: closes the connections whose answers have gone unread for the stall timeout, which
-     * gives their budget back, and looks again while the wait lasts. A client that does not read can hold the
-     * budget from others for that long at most.
-     */
-    private void evictStalled() {
-        if (state == State.CLOSED || !(awaitingBudget || awaitingFrameBudget)) {
-            return;
-        }
-        sessions.evictStalled(ctx.executor().ticker().nanoTime(), sessions.budget().stallTimeoutNanos());
-        if (stallCheck != null) {
-            stallCheck.cancel(false); // one look scheduled at a time, however many waits asked for it
-        }
-        stallCheck = ctx.executor().schedule(this::evictStalled, sessions.budget().stallTimeoutNanos() / 4 + 1, TimeUnit.NANOSECONDS);
-    }
-
-    /**
-     * How long this connection has held budget without progress: its answers unread, or a frame it is sending
-     * unfinished while this server reads it; 0 if neither.
-     */
-    long stalledNanos(long nowNanos) {
-        long answers = stalledSinceNanos;
-        long frame = frameSinceNanos;
-        return Math.max(answers < 0 ? 0 : nowNanos - answers, frame < 0 ? 0 : nowNanos - frame);
-    }
-
-    /** Called from any thread: closes this connection if its answers are still stalled. */
-    void evictIfStalled(long timeoutNanos) {
-        ctx.executor().execute(() -> {
-            long stalled = stalledNanos(ctx.executor().ticker().nanoTime());
-            if (state != State.CLOSED && stalled >= timeoutNanos) {
-                fail(Message.Error.OVERLOAD, Rejection.STALLED, "held buffer budget without progress (answers not"
-                        + " read, or a frame not finished) for " + TimeUnit.NANOSECONDS.toMillis(stalled) + " ms while"
-                        + " other connections wait for it; " + inflight.size() + " requests dropped");
-            }
-        });
-    }
-
-    /** From the thread that released budget: try again on this connection's event loop. */
-    private void budgetReleased() {
-        try {
-            ctx.executor().execute(() -> {
-                awaitingBudget = false;
-                cancelStallCheck();
-                runPending();
-            });
-        } catch (RejectedExecutionException e) {
-            log.debug("session {}: budget wake-up dropped: event loop stopped", sessionId);
-        }
-    }
-
-    private void cancelStallCheck() {
-        if (stallCheck != null && !awaitingBudget && !awaitingFrameBudget) {
-            stallCheck.cancel(false);
-        }
-    }
-
-    /**
-     * Reads the socket only while this connection's answers are being taken (the channel is writable), no
-     * accepted request waits for the budget and the frame it is sending has room: a client that does not read
-     * its answers gets no more of them.
-     */
-    private void updateReading() {
-        boolean writable = ctx.channel().isWritable();
-        long now = ctx.executor().ticker().nanoTime();
-        boolean stalled = state != State.CLOSED && !writable && heldBytes > 0;
-        if (stalled != (stalledSinceNanos >= 0)) {
-            stalledSinceNanos = stalled ? now : -1;
-        }
-        boolean pause = state != State.CLOSED && (!pending.isEmpty() || !writable || awaitingFrameBudget);
-        if (pause != paused) {
-            paused = pause;
-            ctx.channel().config().setAutoRead(!pause);
-            sessions.metrics().sessionPaused(pause);
-        }
-        // an unfinished frame counts as stalled only while this server reads the connection
-        boolean frameStalls = frameInProgress && !paused && state != State.CLOSED;
-        if (frameStalls != (frameSinceNanos >= 0)) {
-            frameSinceNanos = frameStalls ? now : -1;
-        }
-    }
-
-    // ------------------------------------------------------------------ frame admission (FrameDecoder)
-
-    /**
-     * The decoder is about to receive a frame of {@code frameBytes}: it holds that much of the budget from now
-     * until it is decoded. Without room, the connection stops being read until a release wakes it
-     * ({@link #frameBudgetReleased}), and the decoder waits with what it has.
-     */
-    @Override
-    public boolean admit(int frameBytes) {
-        if (!sessions.budget().reserveOrWait(frameBytes, this::frameBudgetReleased)) {
-            awaitingFrameBudget = true;
-            evictStalled();
-            updateReading();
-            return false;
-        }
-        frameInProgress = true;
-        updateReading();
-        return true;
-    }
-
-    @Override
-    public void release(int frameBytes) {
-        frameInProgress = false;
-        frameSinceNanos = -1;
-        sessions.budget().release(frameBytes);
-    }
-
-    private void frameBudgetReleased() {
-        try {
-            ctx.executor().execute(() -> {
-                awaitingFrameBudget = false;
-                cancelStallCheck();
-                if (state == State.CLOSED) {
-                    return;
-                }
-                // still not reading: the decoder asks again, and only an admitted frame lets reading resume (waking
-                // up and reading first would take in a chunk of every waiting frame at each release)
-                FrameDecoder decoder = ctx.pipeline().get(FrameDecoder.class);
-                if (decoder != null) {
-                    decoder.retry(ctx);
-                }
-                updateReading();
-            });
-        } catch (RejectedExecutionException e) {
-            log.debug("session {}: budget wake-up dropped: event loop stopped", sessionId);
-        }
-    }
-
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        updateReading();
+        backpressure.updateReading();
         ctx.fireChannelWritabilityChanged();
     }
 
@@ -667,13 +473,12 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
             unflushed--;
             release(request);
             afterFlush.afterCompletionFlushed(request.id());
-            runPending();
+            backpressure.runPending();
         });
     }
 
     private void release(Admitted request) {
-        heldBytes -= request.cost();
-        sessions.budget().release(request.cost());
+        backpressure.releaseRequest(request);
         sessions.requestReleased();
     }
 
@@ -764,6 +569,26 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
                 .addListener(ChannelFutureListener.CLOSE);
     }
 
+    /**
+     * How long this connection has held budget without progress (see {@link ConnectionBackpressure#stalledNanos});
+     * called from any thread.
+     */
+    long stalledNanos(long nowNanos) {
+        return backpressure.stalledNanos(nowNanos);
+    }
+
+    /** Called from any thread: closes this connection if its answers are still stalled. */
+    void evictIfStalled(long timeoutNanos) {
+        ctx.executor().execute(() -> {
+            long stalled = stalledNanos(ctx.executor().ticker().nanoTime());
+            if (state != State.CLOSED && stalled >= timeoutNanos) {
+                fail(Message.Error.OVERLOAD, Rejection.STALLED, "held buffer budget without progress (answers not"
+                        + " read, or a frame not finished) for " + TimeUnit.NANOSECONDS.toMillis(stalled) + " ms while"
+                        + " other connections wait for it; " + inflight.size() + " requests dropped");
+            }
+        });
+    }
+
     private void enterClosed() {
         handshake.end();
         if (state == State.CLOSED) {
@@ -772,25 +597,16 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
         state = State.CLOSED;
         if (!inflight.isEmpty()) {
             log.info("session {} from {}: closed with {} requests in flight ({} not started); their completions are"
-                    + " dropped and the client reissues them", sessionId, remote(), inflight.size(), pending.size());
+                    + " dropped and the client reissues them", sessionId, remote(), inflight.size(),
+                    backpressure.waiting());
         }
-        for (Admitted never : pending) { // accepted, never started: they hold no budget
+        backpressure.close(never -> { // accepted, never started: they hold no budget
             inflight.remove(never.id());
             sessions.requestReleased();
-        }
-        pending.clear();
-        if (paused) {
-            paused = false;
-            sessions.metrics().sessionPaused(false);
-        }
+        });
         if (leaseTimer != null) {
             leaseTimer.cancel(false);
         }
-        if (stallCheck != null) {
-            stallCheck.cancel(false);
-        }
-        stalledSinceNanos = -1;
-        frameSinceNanos = -1;
         sessions.remove(this);
     }
 
