@@ -1,7 +1,5 @@
 package org.hapager.cli;
 
-import org.hapager.cli.bench.FailoverBench;
-import org.hapager.cli.bench.PageIoBench;
 import org.hapager.cli.chaos.ChaosCommand;
 import org.hapager.cli.chaos.ChaosVerifyCommand;
 import org.hapager.cli.demo.DemoCommand;
@@ -9,6 +7,7 @@ import org.hapager.cli.demo.PageDemoCommand;
 import org.hapager.cli.workload.RunCommand;
 import org.hapager.cli.workload.TpcbCommand;
 import org.hapager.cli.workload.TpccCommand;
+import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,7 +18,7 @@ import picocli.CommandLine.Command;
         description = "Highly available asynchronous page I/O for the JVM.",
         subcommands = {DemoCommand.class, TpccCommand.class, TpcbCommand.class, RunCommand.class, ChaosCommand.class,
             ChaosVerifyCommand.class, ServerCommand.class,
-            PageDemoCommand.class, PageIoBench.class, FailoverBench.class, CommandLine.HelpCommand.class},
+            PageDemoCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:a check or a benchmark run failed", "2:bad usage (unknown option, bad value)"})
 public final class HapagerCli implements Runnable {
@@ -36,13 +35,19 @@ public final class HapagerCli implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    /** The configured command line, shared by main and tests. */
+    /**
+     * The configured command line, shared by main and tests: the commands above and every {@link AddedCommand}
+     * on the class path (the benchmarks' {@code bench} and {@code failover-bench}).
+     */
     public static CommandLine commandLine() {
-        return new CommandLine(new HapagerCli())
-                .setParameterExceptionHandler((e, args) -> {
-                    e.getCommandLine().getErr().println("hapager: " + e.getMessage());
-                    return 2;
-                });
+        CommandLine cl = new CommandLine(new HapagerCli());
+        for (AddedCommand added : ServiceLoader.load(AddedCommand.class)) {
+            cl.addSubcommand(added);
+        }
+        return cl.setParameterExceptionHandler((e, args) -> {
+            e.getCommandLine().getErr().println("hapager: " + e.getMessage());
+            return 2;
+        });
     }
 
     static final class Version implements CommandLine.IVersionProvider {

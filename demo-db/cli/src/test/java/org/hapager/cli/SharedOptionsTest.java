@@ -15,7 +15,8 @@ import picocli.CommandLine;
 
 /**
  * The defaults of the {@link SharedOptions} that differ between commands, each command's own, so that none
- * drifts: the value a command gets when the option is not given, and what its {@code --help} says of it.
+ * drifts: the value a command gets when the option is not given, and what its {@code --help} says of it. The
+ * benchmarks' commands are checked where they live, in the benchmarks module ({@code PageBenchCommandsTest}).
  */
 class SharedOptionsTest {
 
@@ -29,16 +30,13 @@ class SharedOptionsTest {
         {"chaos", "--lease-ms", 1000L},
         {"chaos-verify", "--lease-ms", 1000L},
         {"page-demo", "--lease-ms", 500L},
-        {"failover-bench", "--lease-ms", 500L},
         // --report: demo and chaos always write one, the other workload commands when asked
         {"demo", "--report", Path.of("hapager-demo-report.html")},
         {"chaos", "--report", Path.of("hapager-chaos-report.html")},
         {"tpcc", "--report", null},
         {"tpcb", "--report", null},
         {"run", "--report", null},
-        // --json: the benchmarks always write theirs, the runs when asked
-        {"bench", "--json", Path.of("bench-results/page-io.json")},
-        {"failover-bench", "--json", Path.of("bench-results/failover.json")},
+        // --json: the runs write one when asked (the benchmarks always write theirs: PageBenchCommandsTest)
         {"demo", "--json", null},
         {"tpcc", "--json", null},
         {"tpcb", "--json", null},
@@ -51,11 +49,8 @@ class SharedOptionsTest {
         {"demo", "--lease-ms=MS", "(default: 1000)"},
         {"tpcc", "--lease-ms=MS", "(default: 1000)"},
         {"page-demo", "--lease-ms=MS", "(default: 500)"},
-        {"failover-bench", "--lease-ms=MS", "(default: 500)"},
         {"demo", "hapager-demo-report.html", "unless --report"},
         {"chaos", "--report to", "hapager-chaos-report.html"},
-        {"bench", "bench-results/page-io.json", "unless --json"},
-        {"failover-bench", "bench-results/failover.json", "unless --json"},
     };
 
     /** The options chaos-verify (hidden, run by chaos) cannot do without. */
@@ -96,7 +91,7 @@ class SharedOptionsTest {
     @Test
     void aLeaseOutOf100To10000MsIsAUsageErrorInEveryCommand() {
         List<String[]> tooShort = List.<String[]>of(new String[] {"--lease-ms", "5"});
-        assertAll(List.of("demo", "tpcc", "chaos", "page-demo", "failover-bench").stream()
+        assertAll(List.of("demo", "tpcc", "chaos", "page-demo").stream()
                 .<Executable>map(command -> () -> InProcess.assertUsageErrors(command, tooShort)));
     }
 }

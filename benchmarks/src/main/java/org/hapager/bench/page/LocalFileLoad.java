@@ -1,4 +1,4 @@
-package org.hapager.cli.bench;
+package org.hapager.bench.page;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

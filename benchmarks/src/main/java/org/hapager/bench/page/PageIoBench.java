@@ -1,4 +1,4 @@
-package org.hapager.cli.bench;
+package org.hapager.bench.page;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.hapager.cli.AddedCommand;
 import org.hapager.cli.SharedOptions;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.PagerConfig;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Option;
                 "with local FileChannel I/O on the same file and a bare loopback round trip as baselines.",
                 "Writes count when durable: hapager group-commits fdatasync; the local baseline syncs each write.",
                 "The results go to " + PageIoBench.RESULTS + " unless --json names another file."})
-public final class PageIoBench implements Callable<Integer> {
+public final class PageIoBench implements Callable<Integer>, AddedCommand {
 
     private static final String VOLUME = "bench/pages.dat";
 

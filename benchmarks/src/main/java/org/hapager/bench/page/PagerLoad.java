@@ -1,4 +1,4 @@
-package org.hapager.cli.bench;
+package org.hapager.bench.page;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;

@@ -1,4 +1,4 @@
-package org.hapager.cli.bench;
+package org.hapager.bench.page;
 
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.hapager.cli.AddedCommand;
 import org.hapager.cli.SharedOptions;
 import org.hapager.pager.PagerClient;
 import org.hapager.pager.PagerConfig;
@@ -42,7 +43,7 @@ import picocli.CommandLine.Spec;
         description = {"Kill -9 (and SIGSTOP) the serving page server under load, many times; report stalls and",
                 "the longest caller wait as JSON, with HA-on vs single-server throughput measured in the same run.",
                 "The results go to " + FailoverBench.RESULTS + " unless --json names another file."})
-public final class FailoverBench implements Callable<Integer> {
+public final class FailoverBench implements Callable<Integer>, AddedCommand {
 
     /** Where the results go unless {@code --json} says otherwise. */
     static final String RESULTS = "bench-results/failover.json";
