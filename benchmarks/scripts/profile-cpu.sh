@@ -5,7 +5,7 @@
 #
 # Usage: benchmarks/scripts/profile-cpu.sh SECONDS OUT-DIR PID [PID...]
 #   e.g. while `./hapager tpcb --storage hapager -c 1 -T 60s` runs:
-#   benchmarks/scripts/profile-cpu.sh 8 /tmp/prof $(pgrep -f 'hapager.jar tpcb') $(pgrep -f PageServerMain)
+#   benchmarks/scripts/profile-cpu.sh 8 /tmp/prof $(pgrep -f 'HapagerCli tpcb') $(pgrep -f PageServerMain)
 set -euo pipefail
 [ $# -ge 3 ] || { sed -n 2,8p "$0" >&2; exit 2; }
 seconds=$1 out=$2; shift 2
