@@ -271,7 +271,12 @@ class NetworkPartitionTest {
                 server.address().getHostString() + ":" + server.port()) + " ");
         int from = 0;
         while (true) {
-            MatchResult m = client.awaitOutput(onServer, Duration.ofSeconds(60), from);
+            MatchResult m;
+            try {
+                m = client.awaitOutput(onServer, Duration.ofSeconds(60), from);
+            } catch (IllegalStateException | AssertionError e) {
+                throw new AssertionError("no progress on " + server.address() + ": " + e.getMessage() + report(client), e);
+            }
             if (Long.parseLong(m.group(1)) >= target) {
                 return;
             }
