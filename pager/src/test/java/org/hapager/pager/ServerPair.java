@@ -10,11 +10,7 @@ import org.hapager.server.process.PageServerProcess;
 /**
  * Two page-server processes over one data directory and token (the patent's primary and secondary), and
  * clients of them. Tests close it; every process and client it made is stopped. Public in the pager's test
- * jar: the buffer pool's and Derby's tests use it too.
- *
- * <p>Its servers start without their JIT warm-up ({@code --warmup-ops 0}) unless a test's arguments name one:
- * the warm-up is for the stalls of a real failover, no test here measures speed, and it costs a second or more
- * per start on a busy machine.
+ * jar: the buffer pool's failover tests use it too.
  */
 public final class ServerPair implements AutoCloseable {
 
@@ -27,8 +23,8 @@ public final class ServerPair implements AutoCloseable {
     public ServerPair(Path dir, List<String> primaryArgs, List<String> secondaryArgs) throws Exception {
         data = Files.createDirectories(dir.resolve("data"));
         token = dir.resolve("token");
-        primary = PageServerProcess.start(data, token, withoutWarmup(primaryArgs));
-        secondary = PageServerProcess.start(data, token, withoutWarmup(secondaryArgs));
+        primary = PageServerProcess.start(data, token, primaryArgs.toArray(String[]::new));
+        secondary = PageServerProcess.start(data, token, secondaryArgs.toArray(String[]::new));
     }
 
     public ServerPair(Path dir) throws Exception {
@@ -79,22 +75,13 @@ public final class ServerPair implements AutoCloseable {
     /** Stops {@code server} if it runs and starts it again on its port with {@code args}. */
     public PageServerProcess restart(PageServerProcess server, List<String> args) {
         server.close();
-        PageServerProcess again = PageServerProcess.start(data, token, server.port(), withoutWarmup(args));
+        PageServerProcess again = PageServerProcess.start(data, token, server.port(), args.toArray(String[]::new));
         if (server == primary) {
             primary = again;
         } else {
             secondary = again;
         }
         return again;
-    }
-
-    /** {@code args}, with {@code --warmup-ops 0} unless they set the warm-up themselves. */
-    private static String[] withoutWarmup(List<String> args) {
-        List<String> all = new ArrayList<>(args);
-        if (!all.contains("--warmup-ops")) {
-            all.addAll(List.of("--warmup-ops", "0"));
-        }
-        return all.toArray(String[]::new);
     }
 
     @Override
