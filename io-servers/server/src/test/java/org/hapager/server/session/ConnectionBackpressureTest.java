@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -256,23 +254,11 @@ class ConnectionBackpressureTest {
     }
 
     void send(EmbeddedChannel ch, Message m) {
-        ByteBuf buf = Unpooled.buffer();
-        codec.encodeFrame(m, buf);
-        ch.writeInbound(buf);
+        SessionHandlerTest.send(ch, codec, m);
     }
 
     Message next(EmbeddedChannel ch) {
-        ch.runPendingTasks();
-        ByteBuf out = ch.readOutbound();
-        if (out == null) {
-            return null;
-        }
-        try {
-            out.skipBytes(Protocol.LENGTH_FIELD_BYTES);
-            return codec.decode(out);
-        } finally {
-            out.release();
-        }
+        return SessionHandlerTest.next(ch, codec);
     }
 
     @Test

@@ -96,14 +96,24 @@ class SessionHandlerTest {
     }
 
     void send(Message m) {
-        ByteBuf buf = Unpooled.buffer();
-        codec.encodeFrame(m, buf);
-        channel.writeInbound(buf);
+        send(channel, codec, m);
     }
 
     Message next() {
-        channel.runPendingTasks();
-        ByteBuf out = channel.readOutbound();
+        return next(channel, codec);
+    }
+
+    /** Writes {@code m} as one frame into {@code ch}'s inbound side. */
+    static void send(EmbeddedChannel ch, MessageCodec codec, Message m) {
+        ByteBuf buf = Unpooled.buffer();
+        codec.encodeFrame(m, buf);
+        ch.writeInbound(buf);
+    }
+
+    /** The next frame {@code ch} wrote, decoded, after running its pending tasks; null if none. */
+    static Message next(EmbeddedChannel ch, MessageCodec codec) {
+        ch.runPendingTasks();
+        ByteBuf out = ch.readOutbound();
         if (out == null) {
             return null;
         }
